@@ -1,0 +1,87 @@
+"""The ``kerazoo`` command.
+
+Each command group lives in its own module of this package and has ``register(subparsers)``,
+which adds its parser and sets ``func`` (taking the parsed args, returning an exit code).
+Command modules import keras only inside ``func``, so ``kerazoo list`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+from importlib import import_module
+from typing import Any
+
+from kerazoo import __version__
+from kerazoo.errors import InvalidOptionError, KerazooError
+
+__all__ = ["main", "parse_pairs"]
+
+# One module per command group, in the order `kerazoo --help` shows them.
+COMMANDS = ("listing", "plugins", "data", "train", "inspect", "predict", "export")
+
+
+def parse_pairs(pairs: Sequence[str] | None, flag: str) -> dict[str, str]:
+    """Turn ``["a=1", "b=x"]`` from a repeated ``--data``/``--hp`` flag into a dict.
+
+    Values stay strings: the plugin's option table parses them.
+    """
+    out: dict[str, str] = {}
+    for pair in pairs or ():
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InvalidOptionError(
+                f"{flag} takes KEY=VALUE, got {pair!r}. Example: {flag} size=32"
+            )
+        out[key.strip()] = value.strip()
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (used by ``main`` and by the docs)."""
+    parser = argparse.ArgumentParser(
+        prog="kerazoo",
+        description="A plugin-based Keras 3 model zoo: synthetic datasets, small "
+        "convolutional networks, one-command training and inference.",
+        epilog="Run 'kerazoo COMMAND --help' for the options of each command.",
+    )
+    parser.add_argument("--version", action="version", version=f"kerazoo {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = import_module(f"kerazoo.cli.{name}")
+        except ModuleNotFoundError as exc:  # a command group not built yet
+            if exc.name != f"kerazoo.cli.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (0 ok, 1 failure, 2 usage or input error)."""
+    parser = build_parser()
+    args: Any = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    warnings.showwarning = _show_warning
+    try:
+        return int(args.func(args) or 0)
+    except KerazooError as exc:
+        print(f"kerazoo {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"kerazoo {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _show_warning(message: Any, category: Any, *_: Any, **__: Any) -> None:
+    print(f"kerazoo: warning: {message}", file=sys.stderr)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

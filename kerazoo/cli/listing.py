@@ -1,0 +1,73 @@
+"""``kerazoo list``: the installed datasets and architectures."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from kerazoo import registry
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "list",
+        help="list installed datasets and architectures",
+        description="List installed datasets and architectures. PATTERN is a shell-style "
+        "wildcard, e.g. '*vgg*'.",
+    )
+    p.add_argument(
+        "what",
+        nargs="?",
+        choices=("datasets", "architectures"),
+        help="only datasets or only architectures (default: both)",
+    )
+    p.add_argument("pattern", nargs="?", help="wildcard on the name, e.g. 'c*' or '*vgg*'")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument(
+        "--verbose", "-v", action="store_true", help="also show options / hyperparameters"
+    )
+    p.set_defaults(func=_run)
+
+
+def _describe(kind: str, name: str) -> dict[str, Any]:
+    cls = registry.dataset_class(name) if kind == "dataset" else registry.architecture_class(name)
+    table = cls.options if kind == "dataset" else cls.hyperparameters
+    out: dict[str, Any] = {
+        "name": name,
+        "description": cls.description,
+        "plugin": cls.plugin,
+        "options" if kind == "dataset" else "hyperparameters": {
+            k: {"default": p.dump(p.default), "allowed": p.describe(), "help": p.help}
+            for k, p in table.items()
+        },
+    }
+    if kind == "architecture":
+        out["tasks"] = list(cls.tasks)
+    return out
+
+
+def _run(args: argparse.Namespace) -> int:
+    kinds = {"datasets": ["dataset"], "architectures": ["architecture"]}.get(
+        args.what, ["dataset", "architecture"]
+    )
+    result: dict[str, list[dict[str, Any]]] = {}
+    for kind in kinds:
+        lister = registry.list_datasets if kind == "dataset" else registry.list_architectures
+        result[kind + "s"] = [_describe(kind, n) for n in lister(args.pattern)]
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    for group, items in result.items():
+        print(f"{group}:")
+        if not items:
+            print("  (none match)" if args.pattern else "  (none installed)")
+        width = max((len(i["name"]) for i in items), default=0)
+        for item in items:
+            extra = f"  [{', '.join(item['tasks'])}]" if "tasks" in item else ""
+            print(f"  {item['name']:<{width}}  {item['description']}{extra}")
+            if args.verbose:
+                table = item.get("options", item.get("hyperparameters", {}))
+                for key, info in table.items():
+                    print(f"      {key}={info['default']!r}  ({info['allowed']}) {info['help']}")
+    return 0

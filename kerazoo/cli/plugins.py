@@ -1,0 +1,57 @@
+"""``kerazoo plugins``: a health report of every registered plugin."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from kerazoo import registry
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "plugins",
+        help="health report of installed plugins",
+        description="Load every registered plugin and report its package, version and "
+        "status. Exit code 1 when any plugin failed.",
+    )
+    p.add_argument("--verbose", "-v", action="store_true", help="show tracebacks of failures")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    entries = registry.plugin_report()
+    counts: dict[tuple[str, str], int] = {}
+    for e in entries:
+        counts[(e.kind, e.name)] = counts.get((e.kind, e.name), 0) + 1
+    if args.json:
+        rows = [
+            {
+                "kind": e.kind,
+                "name": e.name,
+                "entry_point": e.value,
+                "distribution": e.dist,
+                "version": e.version,
+                "status": e.status,
+                "error": e.error,
+                "conflict": counts[(e.kind, e.name)] > 1,
+                **({"traceback": e.trace} if args.verbose and e.trace else {}),
+            }
+            for e in entries
+        ]
+        print(json.dumps(rows, indent=2))
+    else:
+        for e in entries:
+            flag = "  CONFLICT: name registered by more than one package" if (
+                counts[(e.kind, e.name)] > 1
+            ) else ""
+            print(f"{e.status:<7} {e.kind:<12} {e.name:<16} {e.value}  ({e.source}){flag}")
+            if e.status == "failed":
+                print(f"        {e.error}")
+                if args.verbose:
+                    print("        " + e.trace.rstrip().replace("\n", "\n        "))
+        failed = sum(e.status == "failed" for e in entries)
+        print(f"{len(entries)} plugins, {len(entries) - failed} loaded, {failed} failed")
+    return 1 if any(e.status == "failed" for e in entries) else 0

@@ -1,0 +1,177 @@
+"""The Dataset base class: what a dataset plugin promises.
+
+A dataset says what it is before it makes anything (its :class:`~kerazoo.Task`, its image
+shape, its options with defaults) and then makes canonical, backend-free data: ``uint8``
+pixels ``[N, H, W, C]``, labels, and optional per-image masks, bit-identical for the same
+options and seed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, NamedTuple
+
+import numpy as np
+
+from kerazoo.errors import DataError, InvalidOptionError, PluginError
+from kerazoo.params import Param, resolve
+from kerazoo.task import Task
+
+__all__ = ["Dataset", "Samples", "Splits"]
+
+
+class Samples(NamedTuple):
+    """Images with their labels and masks.
+
+    Attributes:
+        images: ``uint8`` array ``[N, H, W, C]``.
+        labels: class indices (``int64``) for classification, ``float32`` values for
+            regression, ``None`` for reconstruction (the target is the image).
+        masks: ``bool`` array ``[N, H, W]`` marking the objects, or ``None``.
+    """
+
+    images: np.ndarray
+    labels: np.ndarray | None
+    masks: np.ndarray | None
+
+    def __len__(self) -> int:  # NamedTuple's len would be 3
+        return int(self.images.shape[0])
+
+    def take(self, index: Any) -> Samples:
+        """The samples at ``index`` (a slice or an index array)."""
+        return Samples(
+            self.images[index],
+            None if self.labels is None else self.labels[index],
+            None if self.masks is None else self.masks[index],
+        )
+
+
+class Splits(NamedTuple):
+    """Train, validation and test samples drawn from one seed, with no overlap."""
+
+    train: Samples
+    val: Samples
+    test: Samples
+
+
+class Dataset:
+    """Base class of every dataset plugin.
+
+    Subclasses set ``options`` (a table of :class:`~kerazoo.params.Param`), and implement
+    ``task``, ``image_shape`` and ``make``. Everything else comes from here.
+
+    Example:
+        >>> import kerazoo
+        >>> ds = kerazoo.get_dataset("shapes", size=32)        # doctest: +SKIP
+        >>> data = ds.generate(10, seed=0)                     # doctest: +SKIP
+        >>> data.images.shape, data.images.dtype               # doctest: +SKIP
+        ((10, 32, 32, 1), dtype('uint8'))
+    """
+
+    #: The registered name; the registry sets it from the entry point.
+    name: ClassVar[str] = ""
+    #: ``"distribution version"`` of the package that registered it (set by the registry).
+    plugin: ClassVar[str] = ""
+    #: One line for ``kerazoo list``.
+    description: ClassVar[str] = ""
+    #: The options this dataset accepts, with defaults: config as data.
+    options: ClassVar[dict[str, Param]] = {}
+    #: Transforms that keep every label of this dataset true, from
+    #: ``kerazoo.augment.TRANSFORMS`` (a flip can change a label, so each dataset says).
+    augmentations: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, **options: Any) -> None:
+        self.config: dict[str, Any] = resolve(type(self).options, options, self._owner())
+        self.check_options()
+
+    # -- what a plugin implements -------------------------------------------------------
+    def check_options(self) -> None:
+        """Validate options against each other; raise ``InvalidOptionError``. Optional."""
+
+    @property
+    def task(self) -> Task:
+        """The meaning of the labels (class names, value range, or reconstruction)."""
+        raise NotImplementedError
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """``(height, width, channels)`` of every image made with these options."""
+        raise NotImplementedError
+
+    def make(self, n: int, rng: np.random.Generator) -> Samples:
+        """Make ``n`` samples using only ``rng`` for randomness."""
+        raise NotImplementedError
+
+    # -- what every dataset gets ---------------------------------------------------------
+    def _owner(self) -> str:
+        return f"dataset {type(self).name or type(self).__name__!r}"
+
+    def invalid(self, message: str) -> InvalidOptionError:
+        """An ``InvalidOptionError`` prefixed with this dataset's name, for ``check_options``."""
+        return InvalidOptionError(f"Invalid options for {self._owner()}: {message}")
+
+    def generate(self, n: int, seed: int = 0) -> Samples:
+        """Make ``n`` samples from ``seed``: the same options and seed give the same bits.
+
+        Args:
+            n: number of samples (a folder dataset may return fewer: all it has).
+            seed: any non-negative integer.
+
+        Returns:
+            :class:`Samples` with ``images`` ``uint8 [N, H, W, C]``, ``labels``, ``masks``.
+        """
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise InvalidOptionError(f"n must be a non-negative integer, got {n!r}.")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise InvalidOptionError(f"seed must be a non-negative integer, got {seed!r}.")
+        samples = self.make(int(n), np.random.default_rng(int(seed)))
+        self._check_samples(samples, int(n))
+        return samples
+
+    def split(self, train: int, val: int = 0, test: int = 0, seed: int = 0) -> Splits:
+        """Train / validation / test samples from one seed, disjoint by construction.
+
+        Example:
+            >>> s = kerazoo.get_dataset("shapes").split(100, 20, seed=1)  # doctest: +SKIP
+            >>> len(s.train), len(s.val), len(s.test)                     # doctest: +SKIP
+            (100, 20, 0)
+        """
+        total = train + val + test
+        data = self.generate(total, seed=seed)
+        if len(data) < total:
+            raise DataError(
+                f"{self._owner()} has {len(data)} samples but the split asks for "
+                f"{train} train + {val} validation + {test} test = {total}. "
+                "Ask for fewer samples."
+            )
+        return Splits(
+            data.take(slice(0, train)),
+            data.take(slice(train, train + val)),
+            data.take(slice(train + val, total)),
+        )
+
+    def options_json(self) -> dict[str, Any]:
+        """The options as JSON values: with the seed, enough to make the same data again."""
+        table = type(self).options
+        return {k: table[k].dump(v) for k, v in self.config.items()}
+
+    def __repr__(self) -> str:
+        opts = ", ".join(f"{k}={v!r}" for k, v in self.options_json().items())
+        return f"<Dataset {type(self).name or type(self).__name__}({opts})>"
+
+    def _check_samples(self, s: Samples, n: int) -> None:
+        bad = None
+        h, w, c = self.image_shape
+        if not isinstance(s, Samples):
+            bad = f"make() returned {type(s).__name__}, not kerazoo.dataset.Samples"
+        elif not isinstance(s.images, np.ndarray) or s.images.dtype != np.uint8:
+            bad = f"images must be a uint8 numpy array, got {getattr(s.images, 'dtype', s.images)}"
+        elif s.images.ndim != 4 or s.images.shape[1:] != (h, w, c):
+            bad = f"images have shape {s.images.shape}, expected (N, {h}, {w}, {c})"
+        elif len(s) > n:
+            bad = f"asked for {n} samples, got {len(s)}"
+        elif self.task.kind != "reconstruction" and (s.labels is None or len(s.labels) != len(s)):
+            bad = "labels are missing or not one per image"
+        elif s.masks is not None and s.masks.shape != s.images.shape[:3]:
+            bad = f"masks have shape {s.masks.shape}, expected {s.images.shape[:3]}"
+        if bad:
+            raise PluginError(f"{self._owner()} broke the Dataset contract: {bad}.")

@@ -1,0 +1,200 @@
+"""Option and hyperparameter tables: config as data.
+
+A plugin declares what it accepts as one table of :class:`Param`::
+
+    options = {
+        "size": Param(64, "size", help="image size: 64 or HxW"),
+        "noise": Param(0.0, float, low=0.0, high=1.0),
+        "channels": Param(1, int, choices=(1, 3)),
+    }
+
+The same table parses command-line strings (``--data noise=0.1``), validates values given
+from Python, fills defaults, writes JSON for the saved model, and (for architectures)
+becomes a keras-tuner search space.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kerazoo.errors import InvalidOptionError, UnknownNameError, did_you_mean
+
+__all__ = ["Param", "parse_size", "resolve"]
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def parse_size(value: Any) -> tuple[int, int]:
+    """Parse an image size: ``64`` or ``"64"`` (square), ``"27x11"`` or ``(27, 11)`` (H, W).
+
+    Example:
+        >>> parse_size("27x11")
+        (27, 11)
+    """
+    if isinstance(value, bool):
+        raise ValueError("a size is not a boolean")
+    if isinstance(value, int):
+        h = w = value
+    elif isinstance(value, str):
+        parts = value.lower().replace(" ", "").split("x")
+        if len(parts) == 1:
+            h = w = int(parts[0])
+        elif len(parts) == 2:
+            h, w = int(parts[0]), int(parts[1])
+        else:
+            raise ValueError(f"{value!r} is not N or HxW")
+    elif isinstance(value, (tuple, list)) and len(value) == 2:
+        h, w = (int(v) for v in value)
+    else:
+        raise ValueError(f"{value!r} is not N or HxW")
+    if h < 1 or w < 1:
+        raise ValueError(f"{value!r} has a side below 1")
+    return h, w
+
+
+@dataclass(frozen=True)
+class Param:
+    """One option or hyperparameter: its default, type, allowed values and help.
+
+    Args:
+        default: the value used when none is given (``None`` allowed with ``required``).
+        type: ``int``, ``float``, ``bool``, ``str`` or ``"size"`` (an image size, N or HxW).
+        low, high: inclusive bounds for numbers (also the tuner's search range).
+        choices: the allowed values, if a closed set.
+        help: one line shown by ``kerazoo list --verbose`` and in error messages.
+        required: the user must give a value (``default`` is ignored).
+        log: sample the tuner range on a log scale (learning rates, widths).
+        tune: whether the value belongs to the tuner's search space.
+    """
+
+    default: Any
+    type: Any = None
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[Any, ...] | None = None
+    help: str = ""
+    required: bool = False
+    log: bool = False
+    tune: bool = True
+
+    @property
+    def kind(self) -> Any:
+        """The declared type, or the type of the default when none was declared."""
+        if self.type is not None:
+            return self.type
+        return type(self.default) if self.default is not None else str
+
+    def describe(self) -> str:
+        """A short human description of what values are allowed."""
+        k = self.kind
+        name = "size (N or HxW)" if k == "size" else getattr(k, "__name__", str(k))
+        if self.choices is not None:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.low is not None or self.high is not None:
+            lo = "-inf" if self.low is None else self.low
+            hi = "inf" if self.high is None else self.high
+            return f"{name} in [{lo}, {hi}]"
+        return name
+
+    def parse(self, value: Any) -> Any:
+        """Turn a Python value or a command-line string into a checked value.
+
+        Raises:
+            ValueError: with a reason, when the value does not fit (the caller adds context).
+        """
+        k = self.kind
+        if value is None:
+            if self.default is None and not self.required:
+                return None
+            raise ValueError("a value is required")
+        if k == "size":
+            out: Any = parse_size(value)
+        elif k is bool:
+            if isinstance(value, bool):
+                out = value
+            elif isinstance(value, str) and value.lower() in _TRUE | _FALSE:
+                out = value.lower() in _TRUE
+            elif isinstance(value, int) and value in (0, 1):
+                out = bool(value)
+            else:
+                raise ValueError("expected true or false")
+        elif k is int:
+            if isinstance(value, bool):
+                raise ValueError("expected an integer, got a boolean")
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError("expected an integer")
+            out = int(value)
+        elif k is float:
+            if isinstance(value, bool):
+                raise ValueError("expected a number, got a boolean")
+            out = float(value)
+        elif k is str:
+            out = str(value)
+        else:
+            out = k(value)
+        if self.choices is not None and out not in self.choices:
+            raise ValueError("expected " + self.describe())
+        if isinstance(out, (int, float)) and not isinstance(out, bool):
+            if self.low is not None and out < self.low:
+                raise ValueError(f"below the minimum {self.low}")
+            if self.high is not None and out > self.high:
+                raise ValueError(f"above the maximum {self.high}")
+        return out
+
+    def dump(self, value: Any) -> Any:
+        """The JSON form of a parsed value (sizes become ``N`` or ``"HxW"``)."""
+        if self.kind == "size" and value is not None:
+            h, w = value
+            return h if h == w else f"{h}x{w}"
+        return value
+
+
+def resolve(
+    table: Mapping[str, Param], given: Mapping[str, Any], owner: str, word: str = "option"
+) -> dict[str, Any]:
+    """Check ``given`` against ``table`` and return every value, defaults filled in.
+
+    Args:
+        table: the plugin's table of :class:`Param`.
+        given: what the user passed (Python values or command-line strings).
+        owner: how to name the plugin in messages, e.g. ``"dataset 'shapes'"``.
+        word: ``"option"`` or ``"hyperparameter"``.
+
+    Raises:
+        UnknownNameError: a name that is not in the table (with suggestions).
+        InvalidOptionError: a value that does not parse or is out of range.
+
+    Example:
+        >>> resolve({"n": Param(3, int, low=1)}, {"n": "5"}, "dataset 'x'")
+        {'n': 5}
+    """
+    valid = ", ".join(table) or "(none)"
+    for name in given:
+        if name not in table:
+            raise UnknownNameError(
+                f"Unknown {word} {name!r} for {owner}.{did_you_mean(name, table)} "
+                f"Valid {word}s: {valid}."
+            )
+    out: dict[str, Any] = {}
+    for name, param in table.items():
+        if name in given:
+            raw = given[name]
+        elif param.required:
+            raise InvalidOptionError(
+                f"The {word} {name!r} of {owner} is required: give it as {name}=VALUE "
+                f"({param.describe()}{'; ' + param.help if param.help else ''})."
+            )
+        else:
+            raw = param.default
+        try:
+            out[name] = param.parse(raw)
+        except (ValueError, TypeError) as exc:
+            raise InvalidOptionError(
+                f"Invalid value {raw!r} for {word} {name!r} of {owner}: {exc}. "
+                f"Expected {param.describe()}"
+                f"{' (' + param.help + ')' if param.help else ''}."
+            ) from None
+    return out

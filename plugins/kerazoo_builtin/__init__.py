@@ -1,0 +1,1 @@
+"""kerazoo's built-in plugins: registered through the same entry points as any other."""
