@@ -147,7 +147,7 @@ class Param:
     def dump(self, value: Any) -> Any:
         """The JSON form of a parsed value (sizes become ``N`` or ``"HxW"``)."""
         if self.kind == "size" and value is not None:
-            h, w = value
+            h, w = parse_size(value)
             return h if h == w else f"{h}x{w}"
         return value
 

@@ -44,9 +44,11 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
     else:
         for e in entries:
-            flag = "  CONFLICT: name registered by more than one package" if (
-                counts[(e.kind, e.name)] > 1
-            ) else ""
+            flag = (
+                "  CONFLICT: name registered by more than one package"
+                if (counts[(e.kind, e.name)] > 1)
+                else ""
+            )
             print(f"{e.status:<7} {e.kind:<12} {e.name:<16} {e.value}  ({e.source}){flag}")
             if e.status == "failed":
                 print(f"        {e.error}")

@@ -1,0 +1,99 @@
+"""Option tables: parsing command-line strings, validating, defaults, JSON."""
+
+from __future__ import annotations
+
+import pytest
+
+import kerazoo
+from kerazoo.params import Param, parse_size, resolve
+
+TABLE = {
+    "size": Param(64, "size"),
+    "noise": Param(0.0, float, low=0.0, high=1.0, help="noise level"),
+    "channels": Param(1, int, choices=(1, 3)),
+    "rotate": Param(True, bool),
+    "path": Param(None, str, required=True, help="a folder"),
+}
+
+
+def test_strings_from_the_command_line_are_parsed() -> None:
+    got = resolve(
+        TABLE,
+        {"size": "27x11", "noise": "0.5", "channels": "3", "rotate": "off", "path": "/x"},
+        "dataset 'd'",
+    )
+    assert got == {"size": (27, 11), "noise": 0.5, "channels": 3, "rotate": False, "path": "/x"}
+    assert TABLE["size"].dump(got["size"]) == "27x11"
+    assert TABLE["size"].dump((8, 8)) == 8
+    assert parse_size(32) == (32, 32) and parse_size([4, 5]) == (4, 5)
+
+
+@pytest.mark.parametrize(
+    ("given", "error", "message"),
+    [
+        (
+            {"path": "/x", "nois": 1},
+            kerazoo.UnknownNameError,
+            r"Unknown option 'nois' for dataset 'd'\. Did you mean 'noise'\? Valid options: size, "
+            r"noise, channels, rotate, path\.",
+        ),
+        (
+            {},
+            kerazoo.InvalidOptionError,
+            r"The option 'path' of dataset 'd' is required: "
+            r"give it as path=VALUE \(str; a folder\)",
+        ),
+        (
+            {"path": "/x", "noise": "2"},
+            kerazoo.InvalidOptionError,
+            r"Invalid value '2' for option 'noise' of dataset 'd': above the maximum 1\.0\. "
+            r"Expected float in \[0\.0, 1\.0\] \(noise level\)\.",
+        ),
+        (
+            {"path": "/x", "channels": 2},
+            kerazoo.InvalidOptionError,
+            r"Invalid value 2 for option 'channels'.*expected one of 1, 3",
+        ),
+        (
+            {"path": "/x", "rotate": "maybe"},
+            kerazoo.InvalidOptionError,
+            r"Invalid value 'maybe' for option 'rotate'.*expected true or false",
+        ),
+        (
+            {"path": "/x", "size": "3x4x5"},
+            kerazoo.InvalidOptionError,
+            r"Invalid value '3x4x5' for option 'size'.*is not N or HxW.*size \(N or HxW\)",
+        ),
+        (
+            {"path": "/x", "size": 0},
+            kerazoo.InvalidOptionError,
+            r"Invalid value 0 for option 'size'.*has a side below 1",
+        ),
+        (
+            {"path": "/x", "channels": 1.5},
+            kerazoo.InvalidOptionError,
+            r"Invalid value 1\.5 for option 'channels'.*expected an integer",
+        ),
+    ],
+)
+def test_bad_values_say_what_and_how(given, error, message) -> None:
+    with pytest.raises(error, match=message):
+        resolve(TABLE, given, "dataset 'd'")
+
+
+def test_task_and_input_spec_validate_and_round_trip() -> None:
+    t = kerazoo.Task.classification(["a", "b", "c"])
+    assert kerazoo.Task.from_dict(t.to_dict()) == t and t.num_classes == 3
+    r = kerazoo.Task.regression(45, 50, integer=True)
+    assert kerazoo.Task.from_dict({**r.to_dict(), "encoding": "regression"}) == r
+    with pytest.raises(kerazoo.InvalidOptionError, match=r"needs at least 2 class names, got"):
+        kerazoo.Task.classification(["only"])
+    with pytest.raises(kerazoo.InvalidOptionError, match=r"Class names must be unique"):
+        kerazoo.Task.classification(["a", "a"])
+    with pytest.raises(kerazoo.InvalidOptionError, match=r"Unknown task kind 'segment'"):
+        kerazoo.Task("segment")
+    spec = kerazoo.InputSpec(27, 11, 3)
+    assert spec.shape == (27, 11, 3) and spec.with_format("channels_first").shape == (3, 27, 11)
+    assert kerazoo.InputSpec.from_dict(spec.to_dict()) == spec
+    with pytest.raises(kerazoo.InvalidOptionError, match=r"Unknown data_format 'nhwc'"):
+        kerazoo.InputSpec(1, 1, 1, "nhwc")
