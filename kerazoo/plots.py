@@ -1,0 +1,53 @@
+"""Pictures people would rather look at than numbers. matplotlib is imported inside, Agg only."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+__all__ = ["plot_curves"]
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_curves(history: Mapping[str, Sequence[float]], path: str | os.PathLike[str]) -> Path:
+    """Write loss and metric curves per epoch, training against validation, as a PNG.
+
+    Args:
+        history: ``{"loss": [...], "val_loss": [...], "accuracy": [...], ...}``.
+        path: where to write the PNG (written to a temporary name, then renamed).
+
+    Returns:
+        The path written.
+
+    Example:
+        >>> plot_curves({"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}, "curves.png")  # doctest: +SKIP
+    """
+    plt = _pyplot()
+    names = [k for k in history if not k.startswith("val_") and k not in ("epoch", "lr")]
+    names = names or [k[4:] for k in history if k.startswith("val_")]
+    fig, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.6), squeeze=False)
+    for ax, name in zip(axes[0], names, strict=True):
+        for key, label, style in ((name, "train", "-o"), (f"val_{name}", "validation", "-s")):
+            values = list(history.get(key, ()))
+            if values:
+                ax.plot(range(1, len(values) + 1), values, style, label=label, markersize=3)
+        ax.set_title(name)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
+    os.replace(tmp, path)
+    return path

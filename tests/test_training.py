@@ -1,0 +1,198 @@
+"""Training runs end to end: files on disk, reload, kill and resume, divergence, determinism."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import kerazoo
+from tests.conftest import ROOT, run_cli
+
+keras = pytest.importorskip("keras")
+
+TINY = {"train_size": 48, "val_size": 16, "batch_size": 16, "data": {"size": 32}, "verbose": 0}
+RUN_FILES = {"model.keras", "best.keras", "checkpoint.keras", "history.csv", "curves.png",
+             "run.json"}  # fmt: skip
+
+
+def history_rows(run_dir: Path) -> list[dict[str, str]]:
+    with open(run_dir / "history.csv", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_cli_run_writes_every_file_and_a_summary(tmp_path) -> None:
+    out = tmp_path / "run"
+    done = run_cli("train", "shapes", "lenet", "--epochs", "2", "--train-size", "48",
+                   "--val-size", "16", "--batch-size", "16", "--data", "size=32",
+                   "--out", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert RUN_FILES <= {p.name for p in out.iterdir()}
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("Trained lenet on shapes for 2 epochs in ")
+    assert "val_accuracy" in last and last.endswith(f"Model saved to {out / 'model.keras'}")
+    assert "Epoch 2/2" in done.stdout  # progress per epoch
+    rows = history_rows(out)
+    assert [r["epoch"] for r in rows] == ["1", "2"] and "val_loss" in rows[0]
+    run = json.loads((out / "run.json").read_text())
+    assert run["dataset"] == {"name": "shapes", "options": run["dataset"]["options"], "seed": 0,
+                              "plugin": f"kerazoo {kerazoo.__version__}"}  # fmt: skip
+    assert run["dataset"]["options"]["size"] == 32
+    assert run["architecture"]["name"] == "lenet"
+    assert run["settings"]["epochs"] == 2 and run["settings"]["optimizer"] == "adam"
+    assert run["resolved"]["input"]["data_format"] == "channels_last"
+    meta = kerazoo.read_metadata(out / "model.keras")
+    assert meta["task"]["class_names"][:3] == ["circle", "square", "triangle"]
+    assert meta["training"]["epochs"] == 2
+    assert set(meta["training"]["metrics"]) >= {"loss", "val_loss", "val_accuracy"}
+    from PIL import Image
+
+    with Image.open(out / "curves.png") as im:
+        assert im.format == "PNG" and im.width > 300
+
+
+def test_saved_model_agrees_with_the_model_in_memory(tmp_path) -> None:
+    run = kerazoo.train("shapes", "lenet", epochs=1, out=tmp_path / "r", **TINY)
+    x = kerazoo.get_dataset("shapes", size=32).generate(8, seed=99).images
+    loaded, meta = kerazoo.load_model(run.model_path)
+    np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(run.model(x)), atol=1e-6)
+    assert meta["training"]["metrics"] == pytest.approx(run.metrics)
+
+
+def test_library_use_leaves_no_global_state_changed(tmp_path) -> None:
+    policy = keras.config.dtype_policy().name
+    np_state = np.random.get_state()[1].copy()
+    kerazoo.train("shapes", "lenet", epochs=1, out=tmp_path / "r", seed=5, deterministic=True,
+                  **TINY)  # fmt: skip
+    assert keras.config.dtype_policy().name == policy
+    assert np.array_equal(np.random.get_state()[1], np_state)
+    from tensorflow.python.framework import config
+
+    assert not config.is_op_determinism_enabled()
+
+
+def test_deterministic_runs_give_identical_weights(tmp_path) -> None:
+    runs = [kerazoo.train("shapes", "lenet", epochs=2, out=tmp_path / f"r{i}", seed=3,
+                          deterministic=True, **TINY) for i in range(2)]  # fmt: skip
+    for a, b in zip(runs[0].model.get_weights(), runs[1].model.get_weights(), strict=True):
+        assert np.array_equal(a, b)
+
+
+class BlowUp(keras.callbacks.Callback):
+    """Sets an absurd learning rate at the start of the second epoch, once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fired = False
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 1 and not self.fired:
+            self.fired = True
+            self.model.optimizer.learning_rate.assign(1e30)
+
+
+def test_divergence_stops_with_advice_and_keeps_the_last_good_checkpoint(tmp_path) -> None:
+    out = tmp_path / "r"
+    with pytest.raises(kerazoo.DivergedError, match=r"Training diverged in epoch 2: the loss "
+                       r"became (nan|inf) with learning rate 0\.01\. The last good checkpoint "
+                       r"\(epoch 1\) is kept in .*checkpoint\.keras\. Use a smaller learning "
+                       r"rate .*try --lr 0\.005.*--lr-backoff"):  # fmt: skip
+        kerazoo.train("shapes", "lenet", epochs=3, out=out, optimizer="sgd",
+                      learning_rate=0.01, callbacks=[BlowUp()], **TINY)  # fmt: skip
+    model, meta = kerazoo.load_model(out / "checkpoint.keras")
+    assert meta["training"]["epochs"] == 1
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+    assert [r["epoch"] for r in history_rows(out)] == ["1"]
+
+
+def test_lr_backoff_retries_from_the_checkpoint_with_half_the_rate(tmp_path) -> None:
+    run = kerazoo.train(
+        "shapes",
+        "lenet",
+        epochs=3,
+        out=tmp_path / "r",
+        optimizer="sgd",
+        learning_rate=0.01,
+        lr_backoff=True,
+        callbacks=[BlowUp()],
+        **TINY,
+    )
+    assert len(run.history["loss"]) == 3 and all(np.isfinite(run.history["loss"]))
+    assert run.metadata["training"]["learning_rate"] == pytest.approx(0.005)
+
+
+def test_resume_after_sigkill_finishes_the_requested_epochs(tmp_path) -> None:
+    out = tmp_path / "run"
+    args = [
+        "train",
+        "shapes",
+        "lenet",
+        "--epochs",
+        "4",
+        "--train-size",
+        "1024",
+        "--val-size",
+        "64",
+        "--batch-size",
+        "8",
+        "--data",
+        "size=32",
+        "--out",
+        str(out),
+        "--quiet",
+    ]
+    proc = subprocess.Popen([sys.executable, "-m", "kerazoo", *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    deadline = time.monotonic() + 240
+    ckpt = out / "checkpoint.keras"
+    while time.monotonic() < deadline and proc.poll() is None:
+        if ckpt.exists() and kerazoo.read_metadata(ckpt)["training"]["epochs"] >= 1:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    killed_at = kerazoo.read_metadata(ckpt)["training"]["epochs"]
+    assert 1 <= killed_at < 4
+    kerazoo.load_model(ckpt)  # the last good file is loadable after the kill
+
+    done = run_cli("train", "--resume", "--out", str(out), "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert [r["epoch"] for r in history_rows(out)] == ["1", "2", "3", "4"]
+    model, meta = kerazoo.load_model(out / "model.keras")
+    assert meta["training"]["epochs"] == 4
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        (
+            {"epoch": 3},
+            kerazoo.UnknownNameError,
+            r"Unknown training setting 'epoch'\. Did you mean 'epochs'\? Valid settings: epochs",
+        ),
+        ({"epochs": 0}, kerazoo.InvalidOptionError, r"epochs must be a positive integer, got 0"),
+        ({"resume": True}, kerazoo.InvalidOptionError, r"Cannot resume .*: it has no run\.json"),
+    ],
+)
+def test_bad_training_requests_are_clear_errors(tmp_path, kwargs, error, message) -> None:
+    with pytest.raises(error, match=message):
+        kerazoo.train("shapes", "lenet", out=tmp_path, **kwargs)
+
+
+def test_an_existing_run_directory_is_not_overwritten(tmp_path) -> None:
+    (tmp_path / "model.keras").write_text("precious")
+    done = run_cli("train", "shapes", "lenet", "--out", str(tmp_path))
+    assert done.returncode == 2
+    assert "already exists and is not empty. Pass --resume" in done.stderr
+    assert (tmp_path / "model.keras").read_text() == "precious"
+    done = run_cli("train", "shapes")
+    assert done.returncode == 2 and "kerazoo train needs DATASET and ARCH" in done.stderr
