@@ -29,7 +29,7 @@ def plot_curves(history: Mapping[str, Sequence[float]], path: str | os.PathLike[
         The path written.
 
     Example:
-        >>> plot_curves({"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}, "curves.png")  # doctest: +SKIP
+        >>> plot_curves({"loss": [1.0, 0.5]}, "curves.png")  # doctest: +SKIP
     """
     plt = _pyplot()
     names = [k for k in history if not k.startswith("val_") and k not in ("epoch", "lr")]

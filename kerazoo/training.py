@@ -289,13 +289,20 @@ class _Trainer:
 
         steps = math.ceil(self.cfg["train_size"] / self.cfg["batch_size"])
         return build(
-            self.arch, self.dataset,
-            encoding=self.cfg["encoding"], data_format=self.cfg["data_format"],
-            optimizer=self.cfg["optimizer"], learning_rate=learning_rate,
-            schedule=self.cfg["schedule"], steps_per_epoch=steps, epochs=self.cfg["epochs"],
-            precision=self.cfg["precision"], jit_compile=self.cfg["jit_compile"],
-            adapt=self.splits.train.images, seed=self.cfg["seed"],
-        )  # fmt: skip
+            self.arch,
+            self.dataset,
+            encoding=self.cfg["encoding"],
+            data_format=self.cfg["data_format"],
+            optimizer=self.cfg["optimizer"],
+            learning_rate=learning_rate,
+            schedule=self.cfg["schedule"],
+            steps_per_epoch=steps,
+            epochs=self.cfg["epochs"],
+            precision=self.cfg["precision"],
+            jit_compile=self.cfg["jit_compile"],
+            adapt=self.splits.train.images,
+            seed=self.cfg["seed"],
+        )
 
     def metadata(self, epochs_done: int) -> dict[str, Any]:
         meta = json.loads(json.dumps(self.info))
@@ -382,14 +389,21 @@ class _Trainer:
         epoch = done
         while epoch < cfg["epochs"]:
             batches = make_batches(
-                self.splits.train, self.info, cfg["batch_size"], shuffle=True,
-                augment=augment, seed=cfg["seed"] * 100_003 + epoch,
-            )  # fmt: skip
+                self.splits.train,
+                self.info,
+                cfg["batch_size"],
+                shuffle=True,
+                augment=augment,
+                seed=cfg["seed"] * 100_003 + epoch,
+            )
             fit = self.model.fit(
-                batches, validation_data=val, initial_epoch=epoch, epochs=epoch + 1,
-                verbose=self.verbose, callbacks=[keras.callbacks.TerminateOnNaN(),
-                                                 *self.callbacks],
-            )  # fmt: skip
+                batches,
+                validation_data=val,
+                initial_epoch=epoch,
+                epochs=epoch + 1,
+                verbose=self.verbose,
+                callbacks=[keras.callbacks.TerminateOnNaN(), *self.callbacks],
+            )
             logs = {k: float(v[-1]) for k, v in fit.history.items()}
             if not logs or not _finite(logs):
                 if cfg["lr_backoff"] and backoffs < MAX_BACKOFFS:

@@ -20,8 +20,14 @@ from tests.conftest import ROOT, run_cli
 keras = pytest.importorskip("keras")
 
 TINY = {"train_size": 48, "val_size": 16, "batch_size": 16, "data": {"size": 32}, "verbose": 0}
-RUN_FILES = {"model.keras", "best.keras", "checkpoint.keras", "history.csv", "curves.png",
-             "run.json"}  # fmt: skip
+RUN_FILES = {
+    "model.keras",
+    "best.keras",
+    "checkpoint.keras",
+    "history.csv",
+    "curves.png",
+    "run.json",
+}
 
 
 def history_rows(run_dir: Path) -> list[dict[str, str]]:
@@ -31,11 +37,25 @@ def history_rows(run_dir: Path) -> list[dict[str, str]]:
 
 def test_cli_run_writes_every_file_and_a_summary(tmp_path) -> None:
     out = tmp_path / "run"
-    done = run_cli("train", "shapes", "lenet", "--epochs", "2", "--train-size", "48",
-                   "--val-size", "16", "--batch-size", "16", "--data", "size=32",
-                   "--out", str(out))  # fmt: skip
+    done = run_cli(
+        "train",
+        "shapes",
+        "lenet",
+        "--epochs",
+        "2",
+        "--train-size",
+        "48",
+        "--val-size",
+        "16",
+        "--batch-size",
+        "16",
+        "--data",
+        "size=32",
+        "--out",
+        str(out),
+    )
     assert done.returncode == 0, done.stderr
-    assert RUN_FILES <= {p.name for p in out.iterdir()}
+    assert {p.name for p in out.iterdir()} >= RUN_FILES
     last = done.stdout.strip().splitlines()[-1]
     assert last.startswith("Trained lenet on shapes for 2 epochs in ")
     assert "val_accuracy" in last and last.endswith(f"Model saved to {out / 'model.keras'}")
@@ -43,8 +63,12 @@ def test_cli_run_writes_every_file_and_a_summary(tmp_path) -> None:
     rows = history_rows(out)
     assert [r["epoch"] for r in rows] == ["1", "2"] and "val_loss" in rows[0]
     run = json.loads((out / "run.json").read_text())
-    assert run["dataset"] == {"name": "shapes", "options": run["dataset"]["options"], "seed": 0,
-                              "plugin": f"kerazoo {kerazoo.__version__}"}  # fmt: skip
+    assert run["dataset"] == {
+        "name": "shapes",
+        "options": run["dataset"]["options"],
+        "seed": 0,
+        "plugin": f"kerazoo {kerazoo.__version__}",
+    }
     assert run["dataset"]["options"]["size"] == 32
     assert run["architecture"]["name"] == "lenet"
     assert run["settings"]["epochs"] == 2 and run["settings"]["optimizer"] == "adam"
@@ -70,8 +94,9 @@ def test_saved_model_agrees_with_the_model_in_memory(tmp_path) -> None:
 def test_library_use_leaves_no_global_state_changed(tmp_path) -> None:
     policy = keras.config.dtype_policy().name
     np_state = np.random.get_state()[1].copy()
-    kerazoo.train("shapes", "lenet", epochs=1, out=tmp_path / "r", seed=5, deterministic=True,
-                  **TINY)  # fmt: skip
+    kerazoo.train(
+        "shapes", "lenet", epochs=1, out=tmp_path / "r", seed=5, deterministic=True, **TINY
+    )
     assert keras.config.dtype_policy().name == policy
     assert np.array_equal(np.random.get_state()[1], np_state)
     from tensorflow.python.framework import config
@@ -80,8 +105,12 @@ def test_library_use_leaves_no_global_state_changed(tmp_path) -> None:
 
 
 def test_deterministic_runs_give_identical_weights(tmp_path) -> None:
-    runs = [kerazoo.train("shapes", "lenet", epochs=2, out=tmp_path / f"r{i}", seed=3,
-                          deterministic=True, **TINY) for i in range(2)]  # fmt: skip
+    runs = [
+        kerazoo.train(
+            "shapes", "lenet", epochs=2, out=tmp_path / f"r{i}", seed=3, deterministic=True, **TINY
+        )
+        for i in range(2)
+    ]
     for a, b in zip(runs[0].model.get_weights(), runs[1].model.get_weights(), strict=True):
         assert np.array_equal(a, b)
 
@@ -101,12 +130,23 @@ class BlowUp(keras.callbacks.Callback):
 
 def test_divergence_stops_with_advice_and_keeps_the_last_good_checkpoint(tmp_path) -> None:
     out = tmp_path / "r"
-    with pytest.raises(kerazoo.DivergedError, match=r"Training diverged in epoch 2: the loss "
-                       r"became (nan|inf) with learning rate 0\.01\. The last good checkpoint "
-                       r"\(epoch 1\) is kept in .*checkpoint\.keras\. Use a smaller learning "
-                       r"rate .*try --lr 0\.005.*--lr-backoff"):  # fmt: skip
-        kerazoo.train("shapes", "lenet", epochs=3, out=out, optimizer="sgd",
-                      learning_rate=0.01, callbacks=[BlowUp()], **TINY)  # fmt: skip
+    with pytest.raises(
+        kerazoo.DivergedError,
+        match=r"Training diverged in epoch 2: the loss "
+        r"became (nan|inf) with learning rate 0\.01\. The last good checkpoint "
+        r"\(epoch 1\) is kept in .*checkpoint\.keras\. Use a smaller learning "
+        r"rate .*try --lr 0\.005.*--lr-backoff",
+    ):
+        kerazoo.train(
+            "shapes",
+            "lenet",
+            epochs=3,
+            out=out,
+            optimizer="sgd",
+            learning_rate=0.01,
+            callbacks=[BlowUp()],
+            **TINY,
+        )
     model, meta = kerazoo.load_model(out / "checkpoint.keras")
     assert meta["training"]["epochs"] == 1
     assert all(np.isfinite(w).all() for w in model.get_weights())
@@ -149,8 +189,12 @@ def test_resume_after_sigkill_finishes_the_requested_epochs(tmp_path) -> None:
         str(out),
         "--quiet",
     ]
-    proc = subprocess.Popen([sys.executable, "-m", "kerazoo", *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kerazoo", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 240
     ckpt = out / "checkpoint.keras"
     while time.monotonic() < deadline and proc.poll() is None:

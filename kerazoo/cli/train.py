@@ -31,26 +31,53 @@ def register(sub: Any) -> None:
     p.add_argument("--train-size", type=int, help="training images (default 4000)")
     p.add_argument("--val-size", type=int, help="validation images (default 1000)")
     p.add_argument("--seed", type=int, help="seed for data, weights and shuffling (default 0)")
-    p.add_argument("--augment", action="store_true", default=None,
-                   help="apply the dataset's label-preserving augmentations")  # fmt: skip
-    p.add_argument("--deterministic", action="store_true", default=None,
-                   help="bit-identical weights for the same seed on the same machine")  # fmt: skip
-    p.add_argument("--lr-backoff", action="store_true", default=None,
-                   help="on a NaN loss, retry from the last good checkpoint at half the rate")  # fmt: skip
+    p.add_argument(
+        "--augment",
+        action="store_true",
+        default=None,
+        help="apply the dataset's label-preserving augmentations",
+    )
+    p.add_argument(
+        "--deterministic",
+        action="store_true",
+        default=None,
+        help="bit-identical weights for the same seed on the same machine",
+    )
+    p.add_argument(
+        "--lr-backoff",
+        action="store_true",
+        default=None,
+        help="on a NaN loss, retry from the last good checkpoint at half the rate",
+    )
     p.add_argument("--precision", help="mixed_float16 or mixed_bfloat16 (GPU)")
     p.add_argument("--jit-compile", action="store_true", default=None, help="XLA (GPU)")
     p.add_argument("--out", help="run directory (default runs/DATASET-ARCH-TIME)")
-    p.add_argument("--resume", action="store_true",
-                   help="continue the run in --out from its last completed epoch")  # fmt: skip
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --out from its last completed epoch",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="print only the summary line")
     p.set_defaults(func=_run)
 
 
 SETTINGS = (
-    "epochs", "batch_size", "optimizer", "learning_rate", "schedule", "encoding",
-    "data_format", "train_size", "val_size", "seed", "augment", "deterministic",
-    "lr_backoff", "precision", "jit_compile",
-)  # fmt: skip
+    "epochs",
+    "batch_size",
+    "optimizer",
+    "learning_rate",
+    "schedule",
+    "encoding",
+    "data_format",
+    "train_size",
+    "val_size",
+    "seed",
+    "augment",
+    "deterministic",
+    "lr_backoff",
+    "precision",
+    "jit_compile",
+)
 
 
 def _run(args: argparse.Namespace) -> int:
