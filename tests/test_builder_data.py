@@ -1,0 +1,106 @@
+"""Test-local datasets for the builder and architecture tests (no tests in this module).
+
+Tiny, separable problems made with numpy, so the builder's tests do not depend on the
+built-in datasets, and so every task kind has a dataset (the built-ins have no
+reconstruction dataset).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+import kerazoo
+from kerazoo import Dataset, Param, Samples, Task
+
+
+class Bars(Dataset):
+    """Classification: a bright vertical bar whose column band gives the class."""
+
+    options: ClassVar[dict[str, Param]] = {
+        "size": Param("12", "size"),
+        "classes": Param(3, int, low=2, high=8),
+        "channels": Param(1, int, choices=(1, 3)),
+    }
+    augmentations = ("vflip",)
+
+    @property
+    def task(self) -> Task:
+        return Task.classification([f"band{i}" for i in range(self.config["classes"])])
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        h, w = self.config["size"]
+        return (h, w, self.config["channels"])
+
+    def make(self, n: int, rng: np.random.Generator) -> Samples:
+        h, w, c = self.image_shape
+        k = self.config["classes"]
+        labels = rng.integers(0, k, n)
+        images = rng.integers(0, 60, (n, h, w, c)).astype(np.uint8)
+        cols = (labels * w + w // (2 * k)) // k
+        images[np.arange(n), :, cols, :] = 250
+        return Samples(images, labels.astype(np.int64), None)
+
+
+class Brightness(Dataset):
+    """Regression: the label is the image's brightness level in [0, 10]."""
+
+    options: ClassVar[dict[str, Param]] = {"size": Param("12", "size")}
+
+    @property
+    def task(self) -> Task:
+        return Task.regression(0, 10)
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        h, w = self.config["size"]
+        return (h, w, 1)
+
+    def make(self, n: int, rng: np.random.Generator) -> Samples:
+        h, w, _ = self.image_shape
+        level = rng.uniform(0, 10, n).astype(np.float32)
+        noise = rng.integers(0, 20, (n, h, w, 1))
+        images = (level[:, None, None, None] * 20 + noise).astype(np.uint8)
+        return Samples(images, level, None)
+
+
+class Blobs(Dataset):
+    """Reconstruction: a bright square on a dark background."""
+
+    options: ClassVar[dict[str, Param]] = {
+        "size": Param("12", "size"),
+        "channels": Param(1, int, choices=(1, 3)),
+    }
+
+    @property
+    def task(self) -> Task:
+        return Task.reconstruction()
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        h, w = self.config["size"]
+        return (h, w, self.config["channels"])
+
+    def make(self, n: int, rng: np.random.Generator) -> Samples:
+        h, w, c = self.image_shape
+        images = np.zeros((n, h, w, c), np.uint8)
+        for i in range(n):
+            y, x = rng.integers(0, max(1, h - 3)), rng.integers(0, max(1, w - 3))
+            images[i, y : y + 3, x : x + 3] = 255
+        return Samples(images, None, None)
+
+
+LOCAL = {"bars": Bars, "brightness": Brightness, "blobs": Blobs}
+
+
+def tiny_dataset(name: str) -> Dataset:
+    """A registered or test-local dataset with small images (32 where it has a size)."""
+    if name in LOCAL:
+        return LOCAL[name]()
+    cls = kerazoo.registry.dataset_class(name)
+    options: dict[str, Any] = {}
+    if "size" in cls.options:
+        options["size"] = 32
+    return cls(**options)
