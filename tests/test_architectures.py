@@ -1,0 +1,175 @@
+"""Architectures: the contract over every registered plugin, then each built-in's promises."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import kerazoo
+from kerazoo import IncompatibleError
+from kerazoo.registry import PluginWarning
+from tests.test_builder_data import LOCAL, Bars, Blobs, tiny_dataset
+
+keras = pytest.importorskip("keras")
+from kerazoo.batches import encode_inputs, make_batches  # noqa: E402
+from kerazoo.builder import build, info  # noqa: E402
+
+with warnings.catch_warnings():  # a built-in dataset still being written is not our test
+    warnings.simplefilter("ignore", PluginWarning)
+    ARCHITECTURES = kerazoo.list_architectures()
+    DATASETS = [d for d in kerazoo.list_datasets() if d != "folder"] + sorted(LOCAL)
+
+
+def fit_and_predict(model, data) -> np.ndarray:
+    """Two training steps (eagerly: tiny runs are dominated by tracing) and a prediction."""
+    model.run_eagerly = True
+    history = model.fit(make_batches(data, info(model), 8), epochs=1, verbose=0, shuffle=False)
+    assert np.isfinite(history.history["loss"][-1])
+    return model.predict(encode_inputs(data.images[:3], info(model)), verbose=0)
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_contract_every_architecture_with_every_dataset(arch: str, dataset: str) -> None:
+    a = kerazoo.get_architecture(arch)
+    ds = tiny_dataset(dataset)
+    kind = ds.task.kind
+    data = ds.generate(16, seed=0)
+    if kind not in type(a).tasks:
+        with pytest.raises(IncompatibleError, match=f"does not support {kind} tasks"):
+            build(a, ds)
+        if "reconstruction" not in type(a).tasks:
+            return
+        model = build(a, ds, encoding="reconstruction", adapt=data.images)
+    else:
+        model = build(a, ds, adapt=data.images)
+    preds = fit_and_predict(model, data)
+    task = info(model)["task"]
+    if task["kind"] == "reconstruction":
+        assert preds.shape == (3, *model.input.shape[1:])
+        assert preds.min() >= 0 and preds.max() <= 1
+    elif task["kind"] == "regression":
+        assert preds.shape == (3, 1)
+    else:
+        assert preds.shape == (3, ds.task.num_classes)
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_declarations(arch: str) -> None:
+    cls = kerazoo.registry.architecture_class(arch)
+    assert cls.description and cls.tasks
+    a = cls()
+    mh, mw = a.min_input_size()
+    assert mh >= 1 and mw >= 1
+    for name, p in cls.hyperparameters.items():
+        assert p.help, name
+        if p.tune and p.kind in (int, float):
+            assert p.low is not None and p.high is not None, name
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_search_space_draws_buildable_models(arch: str) -> None:
+    kt = pytest.importorskip("keras_tuner")
+    cls = kerazoo.registry.architecture_class(arch)
+    hp = kt.HyperParameters()
+    values = cls.search_space(hp)
+    assert set(values) == set(cls.hyperparameters)
+    ds = Blobs(size=32) if "reconstruction" in cls.tasks else Bars(size=32)
+    build(cls(**values), ds, adapt=ds.generate(4).images)
+
+
+def test_plugin_modules_do_not_import_keras() -> None:
+    code = (
+        "import sys, kerazoo; kerazoo.list_architectures(); "
+        "[kerazoo.get_architecture(a) for a in kerazoo.list_architectures()]; "
+        "print('keras' in sys.modules, 'tensorflow' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False False", out.stderr
+
+
+# -- lenet ---------------------------------------------------------------------------------
+def test_lenet_is_sized_from_the_input() -> None:
+    from kerazoo_builtin.architectures.lenet import lenet_geometry
+
+    assert lenet_geometry(27, 11) == {"kernel": (5, 3), "pool": (2, 2)}
+    assert lenet_geometry(100, 150) == {"kernel": (5, 5), "pool": (4, 5)}
+    for size, channels, final in (("27x11", 1, (6, 2)), ("100x150", 3, (6, 6))):
+        model = build("lenet", Bars(size=size, channels=channels), normalization="none")
+        assert tuple(model.get_layer("pool2").output.shape[1:3]) == final
+        assert [model.get_layer(n).units for n in ("dense1", "dense2")] == [120, 84]
+        assert model.get_layer("conv1").filters == 6 and model.get_layer("conv2").filters == 16
+
+
+def test_lenet_classic_variant_and_too_small_input() -> None:
+    a = kerazoo.get_architecture("lenet", activation="tanh", pooling="average", dense2=0)
+    model = build(a, Bars(), normalization="none")
+    assert model.get_layer("conv1").get_config()["kernel_initializer"]["class_name"] == (
+        "GlorotUniform"
+    )
+    assert type(model.get_layer("pool1")).__name__ == "AveragePooling2D"
+    assert "dense2" not in [layer.name for layer in model.layers]
+    with pytest.raises(IncompatibleError, match=r"Input 3x9 is too small for architecture 'lenet'"):
+        build("lenet", Bars(size="3x9"))
+
+
+# -- chopped VGG ---------------------------------------------------------------------------
+def test_chopped_vgg_refuses_too_small_input_and_names_the_depth_that_fits() -> None:
+    a = kerazoo.get_architecture("chopped_vgg", blocks=4)
+    assert a.min_input_size() == (16, 16)
+    with pytest.raises(
+        IncompatibleError,
+        match=r"Input 27x11 is too small for architecture 'chopped_vgg' with blocks=4: each "
+        r"block halves the image, so 4 blocks need at least 16x16; the largest depth that "
+        r"fits is blocks=3\. Use fewer blocks or larger images\.",
+    ):
+        build(a, Bars(size="27x11"))
+    with pytest.raises(IncompatibleError, match=r"no depth fits: even one block needs 2x2"):
+        build("chopped_vgg", Bars(size="1x8"))
+
+
+def vgg(**hp):
+    return build(kerazoo.get_architecture("chopped_vgg", **hp), Bars(size=16))
+
+
+def by_class(model, cls: str) -> list:
+    return [layer for layer in model.layers if type(layer).__name__ == cls]
+
+
+def test_chopped_vgg_classic_experiments_are_one_option_each() -> None:
+    base = vgg(blocks=2)
+    assert [c.filters for c in by_class(base, "Conv2D")] == [32, 32, 64, 64]
+    assert [d.name for d in by_class(base, "Dense")] == ["dense1", "logits"]
+    half = vgg(blocks=2, width=0.5)
+    assert [c.filters for c in by_class(half, "Conv2D")] == [16, 16, 32, 32]
+    deeper = vgg(blocks=2, dense_layers=2)
+    assert [d.name for d in by_class(deeper, "Dense")] == ["dense1", "dense2", "logits"]
+    wider = vgg(blocks=2, dense_units=512)
+    assert wider.get_layer("dense1").units == 512
+    bare = vgg(blocks=2, dense_layers=0, dropout=0.0)
+    assert [d.name for d in by_class(bare, "Dense")] == ["logits"]
+    assert not by_class(bare, "Dropout")
+    linear = vgg(blocks=2, dense_activation="linear")
+    assert linear.get_layer("dense1").get_config()["activation"] == "linear"
+    bn = vgg(blocks=2, convs=1, batch_norm=True)
+    assert len(by_class(bn, "BatchNormalization")) == 2
+    assert not bn.get_layer("block1_conv1").use_bias
+
+
+# -- autoencoder ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("size", "channels", "depth"), [("100x150", 3, 2), ("27x11", 1, 3), ("16x16", 1, 1)]
+)
+def test_autoencoder_output_shape_equals_input(size: str, channels: int, depth: int) -> None:
+    a = kerazoo.get_architecture("autoencoder", depth=depth, bottleneck=4)
+    model = build(a, Blobs(size=size, channels=channels), normalization="none")
+    assert model.output.shape == model.input.shape
+    assert model.get_layer("bottleneck").filters == 4
+    assert model.layers[-1].get_config().get("activation") in ("sigmoid", None)
+    first = build(a, Blobs(size=size, channels=channels), data_format="channels_first",
+                  normalization="none", _allow_unrunnable=True)  # fmt: skip
+    assert first.output.shape == first.input.shape == (None, channels, *model.input.shape[1:3])
