@@ -1,0 +1,148 @@
+"""Contract check for dataset plugins: run it in your plugin's own test suite.
+
+Example:
+    >>> from kerazoo.testing_datasets import check_dataset
+    >>> check_dataset("shapes", size=16)            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from kerazoo.augment import TRANSFORMS, augment
+from kerazoo.dataset import Dataset, Samples
+from kerazoo.registry import get_dataset
+from kerazoo.task import Task
+
+__all__ = ["check_dataset"]
+
+
+class DatasetContractError(AssertionError):
+    """A dataset plugin breaks the Dataset contract (raised by :func:`check_dataset`)."""
+
+
+def _require(ok: bool, name: str, message: str) -> None:
+    if not ok:
+        raise DatasetContractError(f"dataset {name!r}: {message}")
+
+
+def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return a.dtype == b.dtype and a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+def _same_samples(a: Samples, b: Samples) -> bool:
+    return _same(a.images, b.images) and _same(a.labels, b.labels) and _same(a.masks, b.masks)
+
+
+def check_dataset(name: str, n: int = 6, **options: Any) -> Dataset:
+    """Check that a registered dataset keeps the Dataset contract, on a few small samples.
+
+    Checks: the description and declared augmentations; ``task`` and ``image_shape``;
+    ``generate`` gives ``uint8 [N, H, W, C]`` images, labels that fit the task (class
+    indices ``int64`` in range, ``float32`` values inside the regression range, integers
+    when the task says so, None for reconstruction) and ``bool [N, H, W]`` masks or None;
+    the same seed gives bit-identical arrays and another seed different ones; ``n=0`` works;
+    ``split`` is the seeded data cut in three disjoint parts; the options survive a JSON
+    round trip (what a saved model stores) and give the same data again; the declared
+    augmentations run on the images and masks.
+
+    Args:
+        name: the registered dataset name.
+        n: how many samples to make (keep it small: the check runs several times).
+        **options: options for the dataset, e.g. a small ``size``.
+
+    Returns:
+        The dataset instance that was checked.
+
+    Raises:
+        DatasetContractError: (an AssertionError) saying what is wrong.
+
+    Example:
+        >>> check_dataset("circles", size=16, max_radius=2)   # doctest: +SKIP
+        <Dataset circles(...)>
+    """
+    ds = get_dataset(name, **options)
+    cls = type(ds)
+    _require(bool(cls.description), name, "has no one-line description")
+    aug = tuple(ds.augmentations)
+    _require(set(aug) <= set(TRANSFORMS), name, f"declares unknown augmentations {aug}")
+    task = ds.task
+    _require(isinstance(task, Task), name, f"task is {task!r}, not a kerazoo.Task")
+    shape = ds.image_shape
+    _require(
+        isinstance(shape, tuple)
+        and len(shape) == 3
+        and all(isinstance(v, (int, np.integer)) and v >= 1 for v in shape),
+        name,
+        f"image_shape {shape!r} is not (H, W, C) of positive ints",
+    )
+    h, w, c = shape
+
+    first = ds.generate(n, seed=0)
+    again = ds.generate(n, seed=0)
+    other = ds.generate(n, seed=1)
+    _check_samples(name, task, shape, first, n)
+    _require(_same_samples(first, again), name, "the same seed gave different data")
+    if len(first) >= 3 and len(other) == len(first):
+        _require(not _same_samples(first, other), name, "seeds 0 and 1 gave identical data")
+
+    empty = ds.generate(0, seed=0)
+    _require(empty.images.shape == (0, h, w, c), name, f"n=0 gave {empty.images.shape}")
+
+    if len(first) >= 3:
+        s = ds.split(len(first) - 2, 1, 1, seed=0)
+        parts = (len(s.train), len(s.val), len(s.test))
+        _require(parts == (len(first) - 2, 1, 1), name, f"split sizes are {parts}")
+        joined = np.concatenate([s.train.images, s.val.images, s.test.images])
+        _require(_same(joined, first.images), name, "split is not the seeded data cut in 3")
+
+    stored = json.loads(json.dumps(ds.options_json()))
+    again = get_dataset(name, **stored).generate(n, seed=0)
+    _require(_same_samples(first, again), name, "options_json() does not give the same data")
+
+    if aug and len(first):
+        rng = np.random.default_rng(0)
+        if first.masks is None:
+            out = augment(first.images, rng, aug)
+            _require(out.shape == first.images.shape, name, "augment changed the shape")
+        else:
+            out, m = augment(first.images, rng, aug, masks=first.masks)
+            _require(out.shape == first.images.shape and m.shape == first.masks.shape,
+                     name, "augment changed the shape")  # fmt: skip
+        _require(out.dtype == np.uint8, name, "augment changed the dtype")
+    return ds
+
+
+def _check_samples(name: str, task: Task, shape: tuple[int, ...], s: Samples, n: int) -> None:
+    h, w, c = shape
+    _require(isinstance(s, Samples), name, f"generate returned {type(s).__name__}")
+    imgs = s.images
+    _require(imgs.dtype == np.uint8, name, f"images are {imgs.dtype}, not uint8")
+    _require(imgs.shape[1:] == (h, w, c) and imgs.shape[0] <= n, name, f"images {imgs.shape}")
+    k = imgs.shape[0]
+    if task.kind == "reconstruction":
+        _require(s.labels is None, name, "a reconstruction dataset must give labels=None")
+    else:
+        lab = s.labels
+        _require(lab is not None and lab.shape == (k,), name, "labels are not one per image")
+        if task.kind == "classification":
+            _require(lab.dtype == np.int64, name, f"class labels are {lab.dtype}, not int64")
+            ok = bool(((lab >= 0) & (lab < task.num_classes)).all())
+            _require(ok, name, f"class labels outside 0..{task.num_classes - 1}")
+        else:
+            _require(lab.dtype == np.float32, name, f"regression labels are {lab.dtype}")
+            _require(bool(np.isfinite(lab).all()), name, "regression labels are not finite")
+            if task.value_range is not None:
+                lo, hi = task.value_range
+                ok = bool(((lab >= lo) & (lab <= hi)).all())
+                _require(ok, name, f"regression labels outside [{lo}, {hi}]")
+            if task.integer:
+                _require(bool((lab == np.round(lab)).all()), name, "labels are not integers")
+    if s.masks is not None:
+        _require(s.masks.dtype == np.bool_, name, f"masks are {s.masks.dtype}, not bool")
+        _require(s.masks.shape == (k, h, w), name, f"masks have shape {s.masks.shape}")
