@@ -8,14 +8,13 @@ model does, written with CPU-runnable layers.
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
+from keras import layers
 
-keras = pytest.importorskip("keras")
-from keras import layers  # noqa: E402
-
-from kerazoo import IncompatibleError  # noqa: E402
-from kerazoo.layout import is_channels_first, to_channels_last  # noqa: E402
+from kerazoo import IncompatibleError
+from kerazoo.layout import is_channels_first, to_channels_last
 
 CF = "channels_first"
 RNG = np.random.default_rng(0)
@@ -129,6 +128,30 @@ def test_dense_reshape_decoder_matches_reference() -> None:
     np.testing.assert_allclose(out, ref(z).numpy(), atol=1e-5)
 
 
+def test_per_pixel_normalization_weights_are_transposed() -> None:
+    """The builder's normalization="image": a mean image over all of (C, H, W)."""
+
+    def model(cf: bool) -> keras.Model:
+        inp = keras.Input((2, 6, 5) if cf else (6, 5, 2))
+        x = layers.Normalization(axis=(1, 2, 3))(inp)
+        x = layers.Conv2D(3, 3, data_format=CF if cf else "channels_last")(x)
+        if not cf:
+            x = layers.Permute((3, 1, 2))(x)
+        return keras.Model(inp, layers.Dense(2)(layers.Flatten()(x)))
+
+    cf_model = model(cf=True)
+    _randomize(cf_model)
+    ref = model(cf=False)
+    mean, var, count = cf_model.layers[1].get_weights()
+    ref.layers[1].set_weights([mean.transpose(1, 2, 0), var.transpose(1, 2, 0) + 1, count])
+    cf_model.layers[1].set_weights([mean, var + 1, count])
+    ref.layers[2].set_weights(cf_model.layers[2].get_weights())  # conv
+    ref.layers[-1].set_weights(cf_model.layers[-1].get_weights())  # dense
+    x = RNG.uniform(size=(3, 6, 5, 2)).astype("float32")
+    twin = to_channels_last(cf_model)
+    np.testing.assert_allclose(twin(x).numpy(), ref(x).numpy(), atol=1e-5)
+
+
 def test_permute_is_refused() -> None:
     inp = keras.Input((1, 8, 8))
     x = layers.Conv2D(2, 3, data_format=CF)(inp)
@@ -160,7 +183,7 @@ def test_channels_last_layer_inside_channels_first_model_is_refused() -> None:
 def test_multi_axis_and_nested_are_refused() -> None:
     inp = keras.Input((1, 8, 8))
     x = layers.Conv2D(2, 3, data_format=CF)(inp)
-    x = layers.LayerNormalization(axis=[1, 2, 3])(x)
+    x = layers.LayerNormalization(axis=[1, 2])(x)
     with pytest.raises(IncompatibleError, match="only a single channel axis"):
         to_channels_last(keras.Model(inp, x))
     inner = keras.Sequential([keras.Input((1, 8, 8)), layers.Conv2D(2, 3, data_format=CF)])

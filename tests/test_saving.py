@@ -1,0 +1,307 @@
+"""save_model / load_model / read_metadata: round trips, hostile and corrupt files, atomicity.
+
+The tiny model factories here are shared with the predictor tests.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import pytest
+from keras import layers
+
+from kerazoo import (
+    IncompatibleError,
+    InvalidOptionError,
+    ModelFileError,
+    UnsafeModelError,
+    load_model,
+    read_metadata,
+    save_model,
+    saving,
+)
+
+NAMES = ["circle", "square", "triangle"]
+
+
+def meta_for(
+    kind: str = "classification",
+    names: list[str] | None = None,
+    output: str = "logits",
+    size: tuple[int, int, int] = (8, 8, 1),
+    data_format: str = "channels_last",
+    **task: Any,
+) -> dict[str, Any]:
+    """Hand-written kerazoo metadata, as the builder would write it."""
+    t: dict[str, Any] = {"kind": kind, "output": output, **task}
+    if kind == "classification":
+        t["class_names"] = names or NAMES
+        t.setdefault("encoding", "binary" if len(t["class_names"]) == 2 else "sparse")
+    h, w, c = size
+    return {
+        "task": t,
+        "input": {"height": h, "width": w, "channels": c, "data_format": data_format},
+        "dataset": {"name": "handmade", "options": {"size": h}, "seed": 0},
+        "architecture": {"name": "tiny", "hyperparameters": {"filters": 2}},
+    }
+
+
+def classifier(
+    k: int = 3, size: tuple[int, int, int] = (8, 8, 1), softmax: bool = False, seed: int = 0
+) -> keras.Model:
+    """uint8 input -> Rescaling -> Conv2D -> Flatten -> Dense(k): a LeNet in miniature."""
+    keras.utils.set_random_seed(seed)
+    inp = keras.Input(size, dtype="uint8", name="pixels")
+    x = layers.Rescaling(1 / 255)(inp)
+    x = layers.Conv2D(2, 3, activation="relu")(x)
+    x = layers.Flatten()(x)
+    out = layers.Dense(k, activation="softmax" if softmax else None)(x)
+    return keras.Model(inp, out)
+
+
+@pytest.fixture(scope="module")
+def model() -> keras.Model:
+    return classifier()
+
+
+@pytest.fixture(scope="module")
+def images() -> np.ndarray:
+    return np.random.default_rng(1).integers(0, 256, (4, 8, 8, 1), dtype=np.uint8)
+
+
+# -- round trips ---------------------------------------------------------------------------
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_metadata_round_trip(tmp_path: Path, model: keras.Model, images, suffix: str) -> None:
+    path = save_model(model, tmp_path / f"m{suffix}", meta_for())
+    meta = read_metadata(path)
+    assert meta["format"] == 1 and meta["kerazoo"] and meta["keras"] == keras.__version__
+    assert meta["backend"] == keras.backend.backend()
+    assert meta["task"]["class_names"] == NAMES
+    assert meta["input"] == {
+        "height": 8,
+        "width": 8,
+        "channels": 1,
+        "data_format": "channels_last",
+        "dtype": "uint8",
+    }
+    loaded, meta2 = load_model(path)
+    assert meta2 == meta
+    np.testing.assert_allclose(loaded(images).numpy(), model(images).numpy(), atol=1e-6)
+
+
+def test_keras_file_is_an_ordinary_keras_zip(tmp_path: Path, model: keras.Model, images) -> None:
+    path = save_model(model, tmp_path / "m.keras", meta_for())
+    with zipfile.ZipFile(path) as zf:
+        assert {"config.json", "model.weights.h5", "kerazoo.json"} <= set(zf.namelist())
+    plain = keras.saving.load_model(path, safe_mode=True)  # Keras ignores the extra member
+    np.testing.assert_allclose(plain(images).numpy(), model(images).numpy(), atol=1e-6)
+
+
+def test_plain_keras_file_has_no_metadata(tmp_path: Path, model: keras.Model) -> None:
+    model.save(tmp_path / "plain.keras")
+    assert read_metadata(tmp_path / "plain.keras") is None
+    assert load_model(tmp_path / "plain.keras")[1] is None
+
+
+def test_read_metadata_does_not_import_keras(tmp_path: Path, model: keras.Model) -> None:
+    path = save_model(model, tmp_path / "m.keras", meta_for())
+    code = (
+        "import sys; from kerazoo.saving import read_metadata; "
+        f"m = read_metadata({str(path)!r}); "
+        "print(m['task']['kind'], 'keras' in sys.modules, 'tensorflow' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["classification", "False", "False"], out.stderr
+
+
+# -- saving errors -------------------------------------------------------------------------
+def test_save_needs_metadata_for_a_handmade_model(tmp_path: Path, model: keras.Model) -> None:
+    with pytest.raises(IncompatibleError, match="save_model needs metadata for this model"):
+        save_model(model, tmp_path / "m.keras")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_rejects_bad_metadata_and_names(tmp_path: Path, model: keras.Model) -> None:
+    with pytest.raises(InvalidOptionError, match="at least 'task' and 'input'"):
+        save_model(model, tmp_path / "m.keras", {"task": meta_for()["task"]})
+    with pytest.raises(InvalidOptionError, match=r"must end in \.keras"):
+        save_model(model, tmp_path / "m.pkl", meta_for())
+    with pytest.raises(IncompatibleError, match=r"does not match the model's input shape"):
+        save_model(model, tmp_path / "m.keras", meta_for(size=(16, 16, 1)))
+    bad = meta_for()
+    bad["dataset"]["options"] = {"weird": object()}
+    with pytest.raises(InvalidOptionError, match="JSON-serialisable"):
+        save_model(model, tmp_path / "m.keras", bad)
+
+
+@pytest.mark.parametrize("exc", [RuntimeError("disk full"), KeyboardInterrupt()])
+def test_failed_save_leaves_old_file_intact(
+    tmp_path: Path, model: keras.Model, images, monkeypatch: pytest.MonkeyPatch, exc
+) -> None:
+    path = save_model(model, tmp_path / "m.keras", meta_for())
+    before = path.read_bytes()
+
+    def broken(m: Any, filepath: Any, **kwargs: Any) -> None:
+        Path(filepath).write_bytes(b"PK\x03\x04 half a zip")  # wrote part of the file...
+        raise exc  # ...then died
+
+    monkeypatch.setattr(keras.saving, "save_model", broken)
+    with pytest.raises(type(exc)):
+        save_model(classifier(seed=5), path, meta_for())
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.keras"]  # no temporary files left
+    loaded, _ = load_model(path)
+    np.testing.assert_allclose(loaded(images).numpy(), model(images).numpy(), atol=1e-6)
+
+
+def test_save_replaces_the_old_file(tmp_path: Path, model: keras.Model, images) -> None:
+    path = save_model(model, tmp_path / "m.h5", meta_for())
+    other = classifier(seed=7)
+    save_model(other, path, meta_for(names=["a", "b", "c"]))
+    loaded, meta = load_model(path)
+    assert meta["task"]["class_names"] == ["a", "b", "c"]
+    np.testing.assert_allclose(loaded(images).numpy(), other(images).numpy(), atol=1e-6)
+    assert [p.name for p in tmp_path.iterdir()] == ["m.h5"]
+
+
+# -- hostile files -------------------------------------------------------------------------
+def _lambda_model(marker: Path) -> keras.Model:
+    def touch(t: Any) -> Any:  # if this ever runs at load time, the marker file appears
+        marker.write_text("ran")
+        return t
+
+    inp = keras.Input((4,))
+    return keras.Model(inp, layers.Lambda(lambda t: touch(t) * 2)(inp))
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_lambda_layer_is_refused_and_never_runs(tmp_path: Path, suffix: str) -> None:
+    marker = tmp_path / "marker.txt"
+    evil = _lambda_model(marker)
+    path = tmp_path / f"evil{suffix}"
+    evil.save(path)
+    marker.unlink()  # the lambda ran while the model was built; forget that
+    with pytest.raises(UnsafeModelError, match=r"Refused to load .*evil.*a Lambda layer"):
+        load_model(path)
+    assert not marker.exists()
+
+
+def test_lambda_edited_into_config_json_is_refused(tmp_path: Path, model: keras.Model) -> None:
+    path = save_model(model, tmp_path / "m.keras", meta_for())
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    config = json.loads(members["config.json"])
+    dense = next(e for e in config["config"]["layers"] if e["class_name"] == "Dense")
+    dense["config"]["activation"] = {
+        "module": "builtins",
+        "class_name": "__lambda__",
+        "config": {"code": "YWJj", "defaults": None, "closure": None},
+        "registered_name": None,
+    }
+    members["config.json"] = json.dumps(config).encode()
+    hostile = tmp_path / "edited.keras"
+    with zipfile.ZipFile(hostile, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(UnsafeModelError, match=r"serialised Python object \(__lambda__\)"):
+        load_model(hostile)
+
+
+def test_keras_safe_mode_error_becomes_unsafe_model_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Second line of defence: if the pre-check missed something, Keras' safe mode refuses."""
+    marker = tmp_path / "marker.txt"
+    path = tmp_path / "evil.keras"
+    _lambda_model(marker).save(path)
+    marker.unlink()
+    monkeypatch.setattr(saving, "check_safe", lambda config, source: None)
+    with pytest.raises(UnsafeModelError, match="Keras' safe mode found code"):
+        load_model(path)
+    assert not marker.exists()
+
+
+# -- corrupt files -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def good_files(tmp_path_factory: pytest.TempPathFactory, model: keras.Model) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("good")
+    return {s: save_model(model, folder / f"good{s}", meta_for()) for s in (".keras", ".h5")}
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_missing_directory_and_extension(tmp_path: Path) -> None:
+    with pytest.raises(ModelFileError, match=r"'.*nope\.keras' does not exist"):
+        load_model(tmp_path / "nope.keras")
+    with pytest.raises(ModelFileError, match="is a folder but not a SavedModel export"):
+        load_model(tmp_path)
+    with pytest.raises(ModelFileError, match=r"has the extension '\.txt'"):
+        load_model(_write(tmp_path / "m.txt", b"hello"))
+    with pytest.raises(ModelFileError, match=r"has the extension '\(none\)'"):
+        read_metadata(_write(tmp_path / "model", b"hello"))
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_empty_file(tmp_path: Path, suffix: str) -> None:
+    with pytest.raises(ModelFileError, match=r"'.*empty.*' is empty \(0 bytes\)"):
+        load_model(_write(tmp_path / f"empty{suffix}", b""))
+
+
+def test_random_bytes_and_truncation(tmp_path: Path, good_files: dict[str, Path]) -> None:
+    noise = np.random.default_rng(0).bytes(5000)
+    with pytest.raises(ModelFileError, match=r"noise\.keras' is not a \.keras file"):
+        load_model(_write(tmp_path / "noise.keras", noise))
+    with pytest.raises(ModelFileError, match=r"noise\.h5' is not an HDF5 file"):
+        load_model(_write(tmp_path / "noise.h5", noise))
+    data = good_files[".keras"].read_bytes()
+    with pytest.raises(ModelFileError, match=r"cut\.keras' is not a \.keras file"):
+        load_model(_write(tmp_path / "cut.keras", data[: len(data) // 2]))
+    data = good_files[".h5"].read_bytes()
+    with pytest.raises(ModelFileError, match=r"cut\.h5'"):
+        load_model(_write(tmp_path / "cut.h5", data[: len(data) // 2]))
+
+
+def test_zip_without_config_or_with_bad_members(
+    tmp_path: Path, good_files: dict[str, Path]
+) -> None:
+    bare = tmp_path / "bare.keras"
+    with zipfile.ZipFile(bare, "w") as zf:
+        zf.writestr("readme.txt", "not a model")
+    with pytest.raises(ModelFileError, match="zip archive without config.json"):
+        load_model(bare)
+    with zipfile.ZipFile(good_files[".keras"]) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    for name, data, match in [
+        ("config.json", b"{not json", "damaged config.json: not valid JSON"),
+        ("kerazoo.json", b"[1, 2]", "damaged kerazoo.json: expected a JSON object"),
+        ("model.weights.h5", b"garbage", r"Keras could not load .*weights"),
+    ]:
+        broken = tmp_path / f"broken_{name}.keras"
+        with zipfile.ZipFile(broken, "w") as zf:
+            for n, d in {**members, name: data}.items():
+                zf.writestr(n, d)
+        with pytest.raises(ModelFileError, match=match):
+            load_model(broken)
+
+
+def test_h5_without_model_config(tmp_path: Path, model: keras.Model) -> None:
+    path = tmp_path / "only.weights.h5"
+    model.save_weights(path)
+    with pytest.raises(ModelFileError, match="without a model_config: it holds weights only"):
+        load_model(path)
+
+
+def test_model_file_error_is_a_value_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):  # ModelFileError also inherits ValueError
+        load_model(tmp_path / "missing.h5")
