@@ -373,7 +373,7 @@ def _from_pil(img: Any, notes: list[str]) -> np.ndarray:
         return np.asarray(img, dtype=np.float32)
     if mode in ("1", "LA"):
         if mode == "LA":
-            notes.append("alpha dropped")
+            notes.append("grayscale+alpha -> grayscale (alpha dropped)")
         return np.asarray(img.convert("L"))
     if mode in ("P", "PA"):
         return np.asarray(
@@ -455,15 +455,14 @@ def _fit(a: np.ndarray, spec: InputSpec, notes: list[str]) -> np.ndarray:
 def _channels(a: np.ndarray, want: int, notes: list[str]) -> np.ndarray:
     c = a.shape[3]
     src, dst = _NAMES.get(c, f"{c}-channel"), _NAMES.get(want, f"{want}-channel")
+    note = f"{src} -> {dst}"
     if c == 4 and want in (1, 3):
-        a = a[..., :3]
-        notes.append("alpha dropped")
-        c = 3
+        a, c, note = a[..., :3], 3, note + " (alpha dropped)"
     if c == 3 and want == 1:
         out = np.round(a.astype(np.float32) @ _LUMA)[..., None].clip(0, 255).astype(np.uint8)
     elif c == 1 and want in (3, 4):
         out = np.repeat(a, 3, axis=3)
-    elif c == 3 and want == 4:
+    elif c == 3 and want in (3, 4):
         out = a
     else:
         raise DataError(
@@ -472,7 +471,7 @@ def _channels(a: np.ndarray, want: int, notes: list[str]) -> np.ndarray:
         )
     if want == 4:
         out = np.concatenate([out, np.full_like(out[..., :1], 255)], axis=3)
-    notes.append(f"{src} -> {dst}")
+    notes.append(note)
     return out
 
 

@@ -1,0 +1,468 @@
+"""Predictor: any saved model file back into labels, values or images.
+
+The model's input contract and the meaning of its output come from its ``kerazoo.json``;
+inputs in any common form (files, folders, PIL images, numpy arrays in HWC or CHW, uint8
+or float) are converted to that contract, and every conversion that changes the pixels
+(resizing, channel conversion) is recorded in the result's ``notes``.
+
+Example:
+    >>> import kerazoo
+    >>> predictor = kerazoo.Predictor.load("runs/shapes-lenet/model.keras")  # doctest: +SKIP
+    >>> for result in predictor.predict("photos/", top_k=2):                 # doctest: +SKIP
+    ...     print(result)
+    photos/a.png: square (0.97), circle (0.02)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kerazoo.errors import DataError, IncompatibleError, InvalidOptionError
+from kerazoo.layout import IMAGE_SUFFIXES, image_batch
+from kerazoo.task import InputSpec, Task
+
+__all__ = ["ClassPrediction", "ImagePrediction", "Prediction", "Predictor", "ValuePrediction"]
+
+
+# -- results -------------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class Prediction:
+    """One input's result: where it came from and what was done to fit the model."""
+
+    source: str
+    notes: tuple[str, ...] = ()
+
+    def _text(self) -> str:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        tail = f"  [{'; '.join(self.notes)}]" if self.notes else ""
+        return f"{self.source}: {self._text()}{tail}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict of every field."""
+        out = asdict(self)
+        out["notes"] = list(self.notes)
+        return out
+
+    def to_json(self) -> str:
+        """One line of JSON (what ``kerazoo predict --json`` prints)."""
+        return json.dumps(self.to_dict())
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClassPrediction(Prediction):
+    """A class label with its probability, and the ``top_k`` (label, probability) pairs."""
+
+    label: str
+    score: float
+    index: int
+    top_k: tuple[tuple[str, float], ...] = field(default=())
+
+    def _text(self) -> str:
+        return ", ".join(f"{name} ({p:.3f})" for name, p in self.top_k)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["top_k"] = [{"label": n, "score": p} for n, p in self.top_k]
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class ValuePrediction(Prediction):
+    """A regression value; for integer tasks rounded and clipped, ``raw_value`` as output."""
+
+    value: float
+    raw_value: float
+
+    def _text(self) -> str:
+        if isinstance(self.value, int):
+            return f"{self.value} (raw {self.raw_value:.3f})"
+        return f"{self.value:.4g}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImagePrediction(Prediction):
+    """A reconstructed image, ``uint8 [H, W, C]``."""
+
+    image: np.ndarray = field(repr=False)
+
+    def _text(self) -> str:
+        return "reconstructed image " + "x".join(str(d) for d in self.image.shape)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["image"] = self.image.tolist()
+        out["shape"] = list(self.image.shape)
+        return out
+
+
+# -- the predictor -------------------------------------------------------------------------
+class Predictor:
+    """Run a saved model on images in any common form.
+
+    Args:
+        model: a ``keras.Model``.
+        metadata: its kerazoo metadata; ``None`` for a plain Keras model (labels are then
+            class indices, the input contract is read from the model, and a ``UserWarning``
+            says so).
+        source: a name for messages (the file path).
+        channels_last: run a channels_first model as its channels_last twin
+            (:func:`kerazoo.layout.to_channels_last`); default: when TensorFlow has no GPU.
+
+    Example:
+        >>> p = Predictor.load("model.keras")                          # doctest: +SKIP
+        >>> p.predict(np.zeros((64, 64), np.uint8))[0].label           # doctest: +SKIP
+        'circle'
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        metadata: dict[str, Any] | None = None,
+        *,
+        source: str = "model",
+        channels_last: bool | None = None,
+    ) -> None:
+        self.source = source
+        self.metadata = metadata
+        if len(model.inputs) != 1 or len(model.outputs) != 1:
+            raise IncompatibleError(
+                f"{source}: the Predictor runs models with one image input and one output; "
+                f"this one has {len(model.inputs)} inputs and {len(model.outputs)} outputs."
+            )
+        if metadata is None:
+            self.input_spec, self.task, self.encoding, self.output = _infer(model, source)
+        else:
+            self.input_spec = InputSpec.from_dict(metadata["input"])
+            self.task = Task.from_dict(metadata["task"])
+            self.encoding = metadata["task"].get("encoding")
+            self.output = metadata["task"].get("output")
+        self._check(model)
+        run_format = self.input_spec.data_format
+        if run_format == "channels_first" and (
+            channels_last if channels_last is not None else not _runs_channels_first()
+        ):
+            from kerazoo.layout import to_channels_last
+
+            if any(type(layer).__name__ == "TFSMLayer" for layer in model.layers):
+                raise IncompatibleError(
+                    f"{source} is a channels_first SavedModel and this machine runs only "
+                    "channels_last (TensorFlow without a GPU). Export it again with "
+                    "'kerazoo export MODEL DIR --channels-last'."
+                )
+            model, run_format = to_channels_last(model), "channels_last"
+        self.model = model
+        self._run_format = run_format
+        self._dtype = str(model.inputs[0].dtype)
+        self._fn: Callable[[np.ndarray], np.ndarray] | None = None
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, channels_last: bool | None = None) -> Predictor:
+        """Load a ``.keras``/``.h5`` file or an exported SavedModel folder.
+
+        Args:
+            path: the model file or folder.
+            channels_last: see :class:`Predictor`.
+
+        Returns:
+            A ready Predictor.
+
+        Raises:
+            ModelFileError, UnsafeModelError: the file cannot or must not be loaded.
+
+        Example:
+            >>> Predictor.load("runs/shapes-lenet/model.keras")        # doctest: +SKIP
+            Predictor(classification: circle, square, triangle; input 64x64x1 ...)
+        """
+        from kerazoo.saving import load_model
+
+        model, meta = load_model(path, compile=False)
+        return cls(model, meta, source=str(path), channels_last=channels_last)
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """The class names (empty unless classification)."""
+        return self.task.class_names
+
+    def __repr__(self) -> str:
+        s = self.input_spec
+        what = ", ".join(self.class_names) if self.class_names else self.task.kind
+        return (
+            f"Predictor({self.task.kind}: {what}; input {s.height}x{s.width}x{s.channels} "
+            f"{s.data_format} {s.dtype}; output {self.output}; from {self.source})"
+        )
+
+    def predict(
+        self,
+        inputs: Any,
+        top_k: int = 1,
+        batch_size: int = 128,
+        progress: bool | None = None,
+    ) -> list[Prediction]:
+        """Predict for one or many inputs.
+
+        Args:
+            inputs: a file path, a folder (its images, sorted by name), a PIL image, a numpy
+                array (one image ``HxW``, ``HxWxC``, ``CxHxW``, or a batch ``NxHxWxC`` /
+                ``NxCxHxW``; uint8, or float in ``[0, 1]``), or a list of these.
+            top_k: how many (label, probability) pairs classification results list.
+            batch_size: images per model call.
+            progress: print progress to stderr (default: for long runs on a terminal).
+
+        Returns:
+            One result per image, in input order: :class:`ClassPrediction`,
+            :class:`ValuePrediction` or :class:`ImagePrediction`.
+
+        Raises:
+            DataError: an input that cannot be read or interpreted, named in the message.
+
+        Example:
+            >>> predictor.predict(["a.png", "b.png"], top_k=3)          # doctest: +SKIP
+        """
+        for name, value in (("top_k", top_k), ("batch_size", batch_size)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidOptionError(f"{name} must be an integer >= 1, got {value!r}.")
+        groups = list(_gather(inputs))
+        total = sum(_count(item) for _, item in groups)
+        show = progress if progress is not None else total > 4 * batch_size and _tty()
+        results: list[Prediction] = []
+        pending: list[tuple[list[str], np.ndarray, tuple[str, ...]]] = []
+        waiting = 0
+        for label, item in groups:
+            pending.append(self._prepare(label, item))
+            waiting += len(pending[-1][1])
+            if waiting >= batch_size:
+                results += self._flush(pending, top_k, batch_size)
+                pending, waiting = [], 0
+                if show:
+                    print(f"\rpredict: {len(results)}/{total}", end="", file=sys.stderr)
+        results += self._flush(pending, top_k, batch_size)
+        if show:
+            print(f"\rpredict: {len(results)}/{total}", file=sys.stderr)
+        return results
+
+    # -- internals -------------------------------------------------------------------------
+    def _check(self, model: Any) -> None:
+        s = self.input_spec
+        got = tuple(model.inputs[0].shape[1:])
+        if got != s.shape:
+            raise IncompatibleError(
+                f"{self.source}: kerazoo.json says the input is {s.shape} ({s.data_format}) "
+                f"but the model takes {got}."
+            )
+        width = int(np.prod(model.outputs[0].shape[1:]))
+        if self.task.kind == "classification":
+            k = self.task.num_classes
+            if width not in (k, 1) or (width == 1 and k != 2):
+                raise IncompatibleError(
+                    f"{self.source}: the model outputs {width} values per image but "
+                    f"kerazoo.json lists {k} class names."
+                )
+
+    def _prepare(self, label: str, item: Any) -> tuple[list[str], np.ndarray, tuple[str, ...]]:
+        batch, single, notes = image_batch(label or "array", item, self.input_spec)
+        if self._run_format == "channels_first":
+            batch = batch.transpose(0, 3, 1, 2)
+        if self._dtype != "uint8":
+            batch = batch.astype(self._dtype)
+        if single:
+            sources = [label or "#0"]
+        else:  # a batch given alone is numbered #0..; one inside a list #i[0]..
+            sources = [f"{label}[{i}]" if label else f"#{i}" for i in range(len(batch))]
+        return sources, np.ascontiguousarray(batch), tuple(notes)
+
+    def _flush(self, pending: list[Any], top_k: int, batch_size: int) -> list[Prediction]:
+        if not pending:
+            return []
+        sources = [s for p in pending for s in p[0]]
+        notes = [p[2] for p in pending for _ in p[0]]
+        x = pending[0][1] if len(pending) == 1 else np.concatenate([p[1] for p in pending])
+        run = self._serving()
+        chunks = [run(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+        out = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+        return self._decode(np.asarray(out, dtype=np.float32), sources, notes, top_k)
+
+    def _serving(self) -> Callable[[np.ndarray], np.ndarray]:
+        if self._fn is None:
+            import keras
+
+            model = self.model
+            if keras.backend.backend() == "tensorflow":
+                import tensorflow as tf
+
+                shape = (None, *model.inputs[0].shape[1:])
+                serve = tf.function(
+                    lambda x: model(x, training=False),
+                    input_signature=[tf.TensorSpec(shape, self._dtype)],
+                )
+                self._fn = lambda x: serve(x).numpy()
+            else:
+                self._fn = lambda x: keras.ops.convert_to_numpy(model(x, training=False))
+        return self._fn
+
+    def _decode(
+        self, out: np.ndarray, sources: list[str], notes: list[Any], top_k: int
+    ) -> list[Prediction]:
+        kind, n = self.task.kind, len(out)
+        if kind == "reconstruction":
+            img = out.transpose(0, 2, 3, 1) if self._run_format == "channels_first" else out
+            img = np.clip(np.round(img * 255.0), 0, 255).astype(np.uint8)
+            return [
+                ImagePrediction(source=s, notes=t, image=i)
+                for s, t, i in zip(sources, notes, img, strict=True)
+            ]
+        z = out.reshape(n, -1)
+        if kind == "regression":
+            res: list[Prediction] = []
+            for s, t, raw in zip(sources, notes, z[:, 0].tolist(), strict=True):
+                value: float = raw
+                if self.task.integer:
+                    lo, hi = self.task.value_range or (-np.inf, np.inf)
+                    value = int(np.clip(np.round(raw), lo, hi))
+                res.append(ValuePrediction(source=s, notes=t, value=value, raw_value=raw))
+            return res
+        logits = self.output != "probabilities"
+        if z.shape[1] == 1:
+            p1 = 1.0 / (1.0 + np.exp(-z)) if logits else z
+            probs = np.concatenate([1.0 - p1, p1], axis=1)
+        elif logits:
+            e = np.exp(z - z.max(axis=1, keepdims=True))
+            probs = e / e.sum(axis=1, keepdims=True)
+        else:
+            probs = z
+        order = np.argsort(-probs, axis=1, kind="stable")[:, : min(top_k, probs.shape[1])]
+        names = self.class_names
+        res = []
+        for s, t, row, idx in zip(sources, notes, probs.tolist(), order.tolist(), strict=True):
+            top = tuple((names[j], row[j]) for j in idx)
+            res.append(
+                ClassPrediction(
+                    source=s, notes=t, label=top[0][0], score=top[0][1], index=idx[0], top_k=top
+                )
+            )
+        return res
+
+
+# -- collecting inputs ---------------------------------------------------------------------
+def _gather(inputs: Any) -> Iterator[tuple[str, Any]]:
+    """(label, item) pairs: item is a Path, a PIL image or an array."""
+    if isinstance(inputs, str | os.PathLike):
+        yield from _paths(Path(inputs))
+    elif isinstance(inputs, np.ndarray) or _is_pil(inputs):
+        yield ("" if isinstance(inputs, np.ndarray) else _label(inputs, 0)), inputs
+    elif isinstance(inputs, list | tuple):
+        if not inputs:
+            raise DataError("No inputs given: the list is empty.")
+        for i, item in enumerate(inputs):
+            if isinstance(item, str | os.PathLike):
+                yield from _paths(Path(item))
+            elif isinstance(item, np.ndarray) or _is_pil(item):
+                yield _label(item, i), item
+            else:
+                raise DataError(_what(item, f"input #{i}"))
+    elif hasattr(inputs, "numpy"):  # a backend tensor
+        yield "#0", np.asarray(inputs.numpy())
+    else:
+        raise DataError(_what(inputs, "the input"))
+
+
+def _what(item: Any, name: str) -> str:
+    return (
+        f"Cannot interpret {name} of type {type(item).__name__}: expected a file path, a "
+        "folder, a PIL image or a numpy array (or a list of these)."
+    )
+
+
+def _label(item: Any, i: int) -> str:
+    name = getattr(item, "filename", "") if _is_pil(item) else ""
+    return str(name) if name else f"#{i}"
+
+
+def _paths(p: Path) -> Iterator[tuple[str, Path]]:
+    if p.is_dir():
+        files = sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+        if not files:
+            raise DataError(
+                f"Folder '{p}' has no image files (looked for {', '.join(IMAGE_SUFFIXES)})."
+            )
+        yield from ((str(f), f) for f in files)
+    elif p.exists():
+        yield str(p), p
+    else:
+        raise DataError(f"Input '{p}' does not exist.")
+
+
+def _count(item: Any) -> int:
+    return item.shape[0] if isinstance(item, np.ndarray) and item.ndim == 4 else 1
+
+
+def _is_pil(item: Any) -> bool:
+    return type(item).__module__.startswith("PIL.")
+
+
+def _tty() -> bool:
+    return hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
+
+
+# -- models without metadata ---------------------------------------------------------------
+def _runs_channels_first() -> bool:
+    try:
+        from kerazoo.builder import has_accelerator
+    except ImportError:  # pragma: no cover - builder is part of core
+        return True
+    import keras
+
+    return keras.backend.backend() != "tensorflow" or has_accelerator("tensorflow")
+
+
+def _infer(model: Any, source: str) -> tuple[InputSpec, Task, str, str]:
+    """Input spec and task of a plain Keras model, read from its shapes and last layer."""
+    shape = tuple(model.inputs[0].shape[1:])
+    if len(shape) != 3 or None in shape:
+        raise IncompatibleError(
+            f"{source} has no kerazoo.json and its input shape {shape} is not one fixed-size "
+            "image (H, W, C); the Predictor cannot tell how to feed it."
+        )
+    try:
+        from kerazoo.layout import is_channels_first
+
+        cf = is_channels_first(model)
+    except Exception:  # a model whose config cannot be read (SavedModel wrapper)
+        cf = False
+    dims = (shape[1], shape[2], shape[0]) if cf else shape
+    spec = InputSpec(*dims, "channels_first" if cf else "channels_last", str(model.inputs[0].dtype))
+    out = tuple(model.outputs[0].shape[1:])
+    act = getattr(model.layers[-1], "activation", None)
+    act_name = getattr(act, "__name__", "") or type(model.layers[-1]).__name__.lower()
+    if len(out) == 3:
+        task, enc, kind, what = Task.reconstruction(), "reconstruction", "image", "images"
+    elif len(out) == 1 and out[0] and out[0] > 1:
+        names = [str(i) for i in range(out[0])]
+        task, enc = Task.classification(names), "sparse"
+        kind = "probabilities" if "softmax" in act_name else "logits"
+        what = f"class indices 0..{out[0] - 1} ({kind})"
+    elif len(out) == 1 and "sigmoid" in act_name:
+        task, enc, kind, what = Task.classification(["0", "1"]), "binary", "probabilities", "0/1"
+    elif len(out) == 1:
+        task, enc, kind, what = Task("regression"), "regression", "values", "values"
+    else:
+        raise IncompatibleError(f"{source} has no kerazoo.json and an output of shape {out}.")
+    pixels = "uint8" if spec.dtype == "uint8" else f"{spec.dtype} 0..255"
+    warnings.warn(
+        f"{source} has no kerazoo.json (a plain Keras file), so its labels are {what} and "
+        f"its input is taken as {pixels} pixels of shape {spec.shape} ({spec.data_format}). "
+        "Save it with kerazoo.save_model(model, path, metadata) to record class names.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return spec, task, enc, kind
