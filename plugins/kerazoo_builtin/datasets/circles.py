@@ -146,9 +146,10 @@ class Circles(Dataset):
         return Samples(images, labels, masks)
 
     def _place_separate(
-        self, rng: np.random.Generator, counts: np.ndarray, restarts: int = RESTARTS
+        self, rng: np.random.Generator, counts: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         c = self.config
+        restarts = RESTARTS
         h, w = c["size"]
         try:
             return place_separate_disks(

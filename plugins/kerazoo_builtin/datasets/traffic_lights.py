@@ -20,7 +20,7 @@ LAMPS: dict[str, tuple[int, int, int]] = {
 #: housing width (also capped by the lamp's share of the housing height).
 HOUSING_W, HOUSING_H, LAMP_R = 0.82, 0.93, 0.40
 #: Ranges drawn per image: lamp level when lit / unlit, housing grey, background levels.
-LIT, UNLIT = (0.7, 1.0), (0.06, 0.3)
+LIT, UNLIT = (0.65, 1.0), (0.04, 0.35)
 HOUSING_GREY = (8.0, 60.0)
 BACKGROUND = (0.0, 210.0)
 #: Smallest image in which the three lamps can still be drawn.
@@ -55,7 +55,7 @@ class TrafficLights(Dataset):
             help="the lit colours to tell apart",
         ),
         "min_brightness": Param(
-            0.45, float, low=0.05, high=1.0, help="darkest overall brightness (the top is 1)"
+            0.3, float, low=0.05, high=1.0, help="darkest overall brightness (the top is 1)"
         ),
         "blur": Param(1, int, low=0, high=4, help="passes of a 3x3 binomial blur"),
         "noise": Param(0.03, float, low=0.0, high=0.5, help="uniform pixel noise, fraction of 255"),
