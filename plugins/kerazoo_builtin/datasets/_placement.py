@@ -2,12 +2,13 @@
 
 Two disks count as separate when their centres are more than ``r1 + r2 + 1.5`` apart: then no
 pixel of one is 8-adjacent to a pixel of the other, so ``skimage.measure.label`` sees two
-blobs. The placement is random sequential adsorption, made fast and exact with *blocked
-maps*: for each possible radius ``q`` a boolean map of the centres where a new disk of radius
-``q`` would touch a placed disk or leave the image. Testing a candidate is then one lookup,
-placing a disk is one scatter of a precomputed template per radius, and candidates are drawn
-only among centres still free for the smallest radius, so crowded images do not waste draws.
-An image that runs out of free centres before reaching its count starts again from empty.
+blobs. The placement is random sequential adsorption, made fast and exact with a *clearance
+map* per image: for every possible centre, the largest radius a new disk there may have
+without touching a placed disk or leaving the image. Testing a candidate is one lookup;
+placing a disk lowers the map around it with one gather-min-scatter of a precomputed
+template; candidates are drawn only among centres still free for the smallest radius, so
+crowded images do not waste draws. An image that runs out of free centres before reaching
+its count starts again from empty.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ __all__ = ["PlacementError", "place_separate_disks", "placement_successes"]
 CANDIDATES_PER_DISK = 2
 #: Rounds per attempt before an image starts again (a safety net; jams restart earlier).
 ROUNDS = 64
-#: Bytes of blocked maps per batch of images placed together.
+#: Bytes of clearance maps per batch of images placed together.
 MAP_BUDGET = 32 * 1024 * 1024
 
 
@@ -28,34 +29,33 @@ class PlacementError(RuntimeError):
     """Some image could not get its disks after every allowed attempt."""
 
 
-def _templates(rmin: int, rmax: int, h: int, w: int) -> tuple[int, int, int, dict[int, np.ndarray]]:
-    """Pad, padded width, map size, and for each radius r the flat offsets it blocks in
-    every q-map (all maps of one image concatenated)."""
+def _templates(rmin: int, rmax: int, w: int) -> tuple[int, int, dict[int, tuple]]:
+    """Pad, padded width, and for each radius r: the flat offsets around a disk of radius r
+    where no disk fits any more, and those where the clearance drops below rmax, with the
+    clearance each of these keeps."""
     pad = 2 * rmax + 2
     wp = w + 2 * pad
-    size = (h + 2 * pad) * wp
-    out: dict[int, np.ndarray] = {}
+    out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for r in range(rmin, rmax + 1):
-        parts = []
-        for qi, q in enumerate(range(rmin, rmax + 1)):
-            e = 2 * (r + q) + 3  # twice the exclusion distance r + q + 1.5
-            span = (e + 1) // 2
-            yy, xx = np.mgrid[-span : span + 1, -span : span + 1]
-            keep = 4 * (yy * yy + xx * xx) <= e * e
-            parts.append(qi * size + (yy[keep] * wp + xx[keep]))
-        out[r] = np.concatenate(parts).astype(np.int64)
-    return pad, wp, size, out
+        span = r + rmax + 2
+        yy, xx = np.mgrid[-span : span + 1, -span : span + 1]
+        d4 = 4 * (yy * yy + xx * xx)
+        keep = np.full(yy.shape, rmin - 1, dtype=np.int16)  # blocked for every radius
+        for q in range(rmin, rmax + 1):
+            e = 2 * (r + q) + 3  # twice the least centre distance r + q + 1.5
+            keep[d4 > e * e] = q
+        flat = (yy * wp + xx).astype(np.int64)
+        block, near = keep < rmin, (keep >= rmin) & (keep < rmax)
+        out[r] = (flat[block], flat[near], keep[near])
+    return pad, wp, out
 
 
-def _base_maps(rmin: int, rmax: int, h: int, w: int, pad: int) -> np.ndarray:
-    """Blocked maps of an empty image: centres too close to the border for each radius."""
+def _base_map(rmin: int, rmax: int, h: int, w: int, pad: int) -> np.ndarray:
+    """Clearance of an empty image: the distance to the border, capped at rmax."""
     y = np.arange(h + 2 * pad)[:, None] - pad
     x = np.arange(w + 2 * pad)[None, :] - pad
-    maps = []
-    for q in range(rmin, rmax + 1):
-        ok = (y >= q) & (y <= h - 1 - q) & (x >= q) & (x <= w - 1 - q)
-        maps.append(~ok)
-    return np.stack(maps).reshape(-1)
+    room = np.minimum(np.minimum(y, h - 1 - y), np.minimum(x, w - 1 - x))
+    return np.clip(room, rmin - 1, rmax).astype(np.int16).ravel()
 
 
 def place_separate_disks(
@@ -116,17 +116,17 @@ def _place(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     n, nq = counts.size, rmax - rmin + 1
     m = max(int(counts.max(initial=0)), 1)
-    pad, wp, size, offsets = _templates(rmin, rmax, h, w)
-    base = _base_maps(rmin, rmax, h, w, pad)
+    pad, wp, offsets = _templates(rmin, rmax, w)
+    base = _base_map(rmin, rmax, h, w, pad)
     cy = np.zeros((n, m), dtype=np.int64)
     cx = np.zeros((n, m), dtype=np.int64)
     rr = np.zeros((n, m), dtype=np.int64)
     failed = np.zeros(n, dtype=bool)
-    step = max(1, MAP_BUDGET // (nq * size))
+    step = max(1, MAP_BUDGET // (2 * base.size))
     for start in range(0, n, step):
         part = slice(start, min(n, start + step))
         failed[part] = _place_batch(
-            rng, counts[part], h, w, rmin, nq, pad, wp, size, offsets, base, restarts,
+            rng, counts[part], h, w, rmin, nq, pad, wp, offsets, base, restarts,
             cy[part], cx[part], rr[part],
         )  # fmt: skip
     return cy, cx, rr, failed
@@ -141,8 +141,7 @@ def _place_batch(
     nq: int,
     pad: int,
     wp: int,
-    size: int,
-    offsets: dict[int, np.ndarray],
+    offsets: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]],
     base: np.ndarray,
     restarts: int,
     cy: np.ndarray,
@@ -151,8 +150,8 @@ def _place_batch(
 ) -> np.ndarray:
     """Fill ``cy, cx, rr`` in place; return which images failed every attempt."""
     n = want.size
-    per = nq * size  # one image's maps
-    blocked = np.tile(base, n)
+    per = base.size  # one image's map
+    clear = np.tile(base, n)
     got = np.zeros(n, dtype=np.int64)
     tries = np.zeros(n, dtype=np.int64)
     rounds = np.zeros(n, dtype=np.int64)
@@ -167,7 +166,7 @@ def _place_batch(
                 return
             img = imgs[act]
             where = pos[act, j]
-            ok = ~blocked[img * per + qi[act, j] * size + where]
+            ok = clear[img * per + where] >= qi[act, j] + rmin
             img, where, q = img[ok], where[ok], qi[act[ok], j] + rmin
             slot = got[img]
             cy[img, slot] = where // wp - pad
@@ -175,12 +174,14 @@ def _place_batch(
             rr[img, slot] = q
             got[img] += 1
             centre = img * per + where
-            if nq == 1:
-                blocked[(centre[:, None] + offsets[rmin][None, :]).ravel()] = True
-                continue
-            for r in np.unique(q):
-                sel = centre[q == r]
-                blocked[(sel[:, None] + offsets[int(r)][None, :]).ravel()] = True
+            for r in np.unique(q) if nq > 1 else (rmin,):
+                block, near, keep = offsets[int(r)]
+                at = (centre[q == r] if nq > 1 else centre)[:, None]
+                clear[(at + block[None, :]).ravel()] = rmin - 1
+                if near.size:
+                    # one accepted disk per image per step: no index repeats, plain min works
+                    idx = at + near[None, :]
+                    clear[idx] = np.minimum(clear[idx], keep[None, :])
 
     while True:
         short = np.flatnonzero((got < want) & ~failed)
@@ -198,14 +199,14 @@ def _place_batch(
             attempt(fresh, y * wp + x, qi)
             continue
         # later rounds: draw only among centres still free for the smallest radius (map 0)
-        free = ~blocked.reshape(n, per)[short[:, None], rows[None, :]]
+        free = clear.reshape(n, per)[short[:, None], rows[None, :]] >= rmin
         nfree = free.sum(axis=1)
         stuck = short[(nfree == 0) | (rounds[short] >= ROUNDS)]
         if stuck.size:
             tries[stuck] += 1
             failed[stuck[tries[stuck] > restarts]] = True
             for i in stuck:
-                blocked[i * per : (i + 1) * per] = base
+                clear[i * per : (i + 1) * per] = base
             got[stuck], rounds[stuck] = 0, 0
             continue
         rounds[short] += 1
