@@ -51,8 +51,8 @@ DEFAULTS: dict[str, Any] = {
     "augment": False,
     "deterministic": False,
     "lr_backoff": False,
-    "precision": None,
-    "jit_compile": None,
+    "precision": "float32",
+    "jit_compile": "auto",
 }
 MAX_BACKOFFS = 6
 
