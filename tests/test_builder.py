@@ -354,6 +354,10 @@ def test_a_plugin_body_that_returns_garbage_is_reported() -> None:
 
 
 # -- metadata ------------------------------------------------------------------------------
+def test_build_is_the_public_kerazoo_build() -> None:
+    assert kerazoo.build is build
+
+
 def test_info_has_the_design_shape_and_is_json() -> None:
     arch = kerazoo.get_architecture("chopped_vgg", blocks=2, width=0.5)
     model = build(arch, Bars(size="16x12"), encoding="onehot", seed=3)

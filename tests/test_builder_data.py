@@ -67,7 +67,7 @@ class Brightness(Dataset):
 
 
 class Blobs(Dataset):
-    """Reconstruction: a bright square on a dark background."""
+    """Reconstruction: a bright square on a grey background."""
 
     options: ClassVar[dict[str, Param]] = {
         "size": Param("12", "size"),
@@ -85,7 +85,7 @@ class Blobs(Dataset):
 
     def make(self, n: int, rng: np.random.Generator) -> Samples:
         h, w, c = self.image_shape
-        images = np.zeros((n, h, w, c), np.uint8)
+        images = np.full((n, h, w, c), 90, np.uint8)
         for i in range(n):
             y, x = rng.integers(0, max(1, h - 3)), rng.integers(0, max(1, w - 3))
             images[i, y : y + 3, x : x + 3] = 255
