@@ -206,6 +206,7 @@ def test_polkadots_one_white_one_grey_for_reconstruction() -> None:
     ds = kerazoo.get_dataset("polkadots")
     assert ds.task.kind == "reconstruction" and ds.image_shape == (100, 150, 1)
     assert "rot90" not in ds.augmentations
+    assert "rot90" in kerazoo.get_dataset("polkadots", size=40, max_radius=9).augmentations
     data = ds.generate(6, seed=0)
     assert data.labels is None
     for img, mask in zip(data.images[..., 0], data.masks, strict=True):
