@@ -261,6 +261,50 @@ def train(
         return _Trainer(dataset, architecture, cfg, run_dir, int(verbose), callbacks).run(resume)
 
 
+_FORWARDED_HOOKS = (
+    "on_epoch_begin", "on_epoch_end", "on_train_batch_begin", "on_train_batch_end",
+    "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end",
+)  # fmt: skip
+
+
+def _run_long(callback: Any) -> Any:
+    """Wrap a Keras callback so it sees the whole run as one training session.
+
+    The trainer calls ``fit`` once per epoch (so each epoch's shuffle order depends only on
+    the seed and the epoch number, and a resumed run repeats it exactly). Callbacks that
+    keep state across epochs, like ``EarlyStopping``, must not be reset each time.
+    """
+    import keras
+
+    class RunLong(keras.callbacks.Callback):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner, self.started = inner, False
+
+        def set_model(self, model: Any) -> None:
+            super().set_model(model)
+            self.inner.set_model(model)
+
+        def set_params(self, params: Any) -> None:
+            super().set_params(params)
+            self.inner.set_params(params)
+
+        def on_train_begin(self, logs: Any = None) -> None:
+            if not self.started:
+                self.started = True
+                self.inner.on_train_begin(logs)
+
+        def on_train_end(self, logs: Any = None) -> None:
+            pass  # sent once, by finish()
+
+    def forward(hook: str) -> Any:
+        return lambda self, *args, **kwargs: getattr(self.inner, hook)(*args, **kwargs)
+
+    for hook in _FORWARDED_HOOKS:
+        setattr(RunLong, hook, forward(hook))
+    return RunLong(callback)
+
+
 class _Trainer:
     """One run: data, model, the epoch loop, checkpoints. Private; use :func:`train`."""
 
@@ -275,7 +319,7 @@ class _Trainer:
     ) -> None:
         self.dataset, self.arch, self.cfg, self.dir = dataset, arch, cfg, run_dir
         self.verbose = verbose
-        self.callbacks = list(callbacks or [])
+        self.callbacks = [_run_long(c) for c in callbacks or []]
         self.history: dict[str, list[float]] = {}
         self.learning_rate = cfg["learning_rate"]
 
@@ -415,6 +459,9 @@ class _Trainer:
                 self.history.setdefault(k, []).append(v)
             epoch += 1
             self.checkpoint(epoch)
+            if self.model.stop_training:  # a callback such as EarlyStopping asked to stop
+                self.say(f"Stopped early after epoch {epoch} at a callback's request.")
+                break
         self.finish(epoch, time.perf_counter() - t0)
         return Run(self.model, self.history, self.dir, self.metadata(epoch))
 
@@ -477,6 +524,9 @@ class _Trainer:
         return epoch
 
     def finish(self, epochs_done: int, seconds: float) -> None:
+        last = {k: v[-1] for k, v in self.history.items() if v}
+        for callback in self.callbacks:
+            callback.inner.on_train_end(last)
         path = self.save("model.keras", epochs_done)
         shown = ", ".join(f"{k} {v[-1]:.4g}" for k, v in self.history.items())
         self.say(

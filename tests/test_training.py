@@ -240,3 +240,11 @@ def test_an_existing_run_directory_is_not_overwritten(tmp_path) -> None:
     assert (tmp_path / "model.keras").read_text() == "precious"
     done = run_cli("train", "shapes")
     assert done.returncode == 2 and "kerazoo train needs DATASET and ARCH" in done.stderr
+
+
+def test_a_callback_can_stop_the_run_early(tmp_path) -> None:
+    stop = keras.callbacks.EarlyStopping(monitor="loss", patience=1, min_delta=1e9)
+    run = kerazoo.train("shapes", "lenet", epochs=5, out=tmp_path / "r", callbacks=[stop], **TINY)
+    # no epoch can improve the loss by 1e9, so patience 1 stops the run after epoch 2
+    assert len(run.history["loss"]) == 2
+    assert kerazoo.read_metadata(run.model_path)["training"]["epochs"] == 2
