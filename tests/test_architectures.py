@@ -12,7 +12,7 @@ import pytest
 import kerazoo
 from kerazoo import IncompatibleError
 from kerazoo.registry import PluginWarning
-from tests.test_builder_data import LOCAL, Bars, Blobs, tiny_dataset
+from tests.test_builder_data import LOCAL, Bars, Blobs, tiny_dataset, write_image_folder
 
 keras = pytest.importorskip("keras")
 from kerazoo.batches import encode_inputs, make_batches  # noqa: E402
@@ -21,7 +21,13 @@ from kerazoo.builder import build, info  # noqa: E402
 with warnings.catch_warnings():  # a built-in dataset still being written is not our test
     warnings.simplefilter("ignore", PluginWarning)
     ARCHITECTURES = kerazoo.list_architectures()
-    DATASETS = [d for d in kerazoo.list_datasets() if d != "folder"] + sorted(LOCAL)
+    DATASETS = kerazoo.list_datasets() + sorted(LOCAL)
+
+
+@pytest.fixture(scope="module")
+def image_folder(tmp_path_factory: pytest.TempPathFactory):
+    """PNG files in class folders, for datasets with a ``path`` option (``folder``)."""
+    return write_image_folder(tmp_path_factory.mktemp("images"))
 
 
 def fit_and_predict(model, data) -> np.ndarray:
@@ -34,9 +40,11 @@ def fit_and_predict(model, data) -> np.ndarray:
 
 @pytest.mark.parametrize("dataset", DATASETS)
 @pytest.mark.parametrize("arch", ARCHITECTURES)
-def test_contract_every_architecture_with_every_dataset(arch: str, dataset: str) -> None:
+def test_contract_every_architecture_with_every_dataset(
+    arch: str, dataset: str, image_folder
+) -> None:
     a = kerazoo.get_architecture(arch)
-    ds = tiny_dataset(dataset)
+    ds = tiny_dataset(dataset, image_folder)
     kind = ds.task.kind
     data = ds.generate(16, seed=0)
     if kind not in type(a).tasks:

@@ -7,7 +7,8 @@ reconstruction dataset).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -95,19 +96,36 @@ class Blobs(Dataset):
 LOCAL = {"bars": Bars, "brightness": Brightness, "blobs": Blobs}
 
 
-def tiny_dataset(name: str) -> Dataset:
+def write_image_folder(root: Path, classes: int = 2, per_class: int = 8) -> Path:
+    """A folder of PNGs of assorted sizes, one sub-folder per class, for ``folder``."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for k in range(classes):
+        (root / f"class{k}").mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            h, w = rng.integers(20, 50, 2)
+            pixels = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(root / f"class{k}" / f"{i}.png")
+    return root
+
+
+def tiny_dataset(name: str, folder: Path | None = None) -> Dataset:
     """A registered or test-local dataset with small images.
 
     Where it has a ``size`` option, the smallest of 32, 48, 64 its other defaults accept;
-    otherwise its defaults.
+    otherwise its defaults. ``folder`` is the ``path`` option of datasets that need one.
     """
     if name in LOCAL:
         return LOCAL[name]()
     cls = kerazoo.registry.dataset_class(name)
+    options: dict[str, Any] = {}
+    if "path" in cls.options and folder is not None:
+        options["path"] = str(folder)
     if "size" in cls.options:
         for size in (32, 48, 64):
             try:
-                return cls(size=size)
+                return cls(**options, size=size)
             except kerazoo.InvalidOptionError:
                 continue
-    return cls()
+    return cls(**options)
