@@ -77,7 +77,8 @@ class Dataset:
     options: ClassVar[dict[str, Param]] = {}
     #: Transforms that keep every label of this dataset true, from
     #: ``kerazoo.augment.TRANSFORMS`` (a flip can change a label, so each dataset says).
-    augmentations: ClassVar[tuple[str, ...]] = ()
+    #: An instance may narrow it from its options (no ``rot90`` for non-square sizes).
+    augmentations: tuple[str, ...] = ()
 
     def __init__(self, **options: Any) -> None:
         self.config: dict[str, Any] = resolve(type(self).options, options, self._owner())
@@ -111,6 +112,9 @@ class Dataset:
 
     def generate(self, n: int, seed: int = 0) -> Samples:
         """Make ``n`` samples from ``seed``: the same options and seed give the same bits.
+
+        ``generate(n, seed)`` is not a prefix of ``generate(m, seed)``: take splits from one
+        call (``split``) rather than from calls of different sizes.
 
         Args:
             n: number of samples (a folder dataset may return fewer: all it has).

@@ -427,7 +427,7 @@ class _Trainer:
             self.write_run_json()
         if done >= cfg["epochs"]:
             self.say(f"The run in {self.dir} already completed {done} epochs; nothing to do.")
-        augment = tuple(type(self.dataset).augmentations) if cfg["augment"] else ()
+        augment = tuple(self.dataset.augmentations) if cfg["augment"] else ()
         val = make_batches(self.splits.val, self.info, cfg["batch_size"], shuffle=False)
         backoffs = 0
         epoch = done
