@@ -248,3 +248,10 @@ def test_a_callback_can_stop_the_run_early(tmp_path) -> None:
     # no epoch can improve the loss by 1e9, so patience 1 stops the run after epoch 2
     assert len(run.history["loss"]) == 2
     assert kerazoo.read_metadata(run.model_path)["training"]["epochs"] == 2
+
+
+def test_augmented_run_on_non_square_images(tmp_path) -> None:
+    settings = {**TINY, "data": {"size": "32x24"}}
+    run = kerazoo.train("shapes", "lenet", epochs=1, out=tmp_path / "r", augment=True, **settings)
+    assert run.metadata["input"]["height"] == 32 and run.metadata["input"]["width"] == 24
+    assert json.loads((tmp_path / "r" / "run.json").read_text())["settings"]["augment"] is True
