@@ -147,7 +147,7 @@ def to_channels_last(model: Any) -> Any:
         in_shape = _input_shape(model.get_layer(name))
         rank = len(in_shape)
         if cls == "Flatten":
-            if rank == 4 and cfg.get("data_format") != "channels_first":
+            if rank == 4 and cfg.get("data_format") != "channels_first" and in_shape[1] != 1:
                 for dense in _follow(name, consumers, entries, names, forward=True):
                     perms[dense] = ("rows", tuple(in_shape[1:]))
             cfg["data_format"] = "channels_last"
@@ -161,15 +161,17 @@ def to_channels_last(model: Any) -> Any:
         elif cls == "Reshape" and len(cfg.get("target_shape", ())) == 3:
             c, h, w = cfg["target_shape"]
             cfg["target_shape"] = [h, w, c]
-            for dense in _follow(name, producers, entries, names, forward=False):
-                perms[dense] = ("cols", (c, h, w))
+            if c != 1:  # with one channel, C, H, W and H, W, C orders are the same
+                for dense in _follow(name, producers, entries, names, forward=False):
+                    perms[dense] = ("cols", (c, h, w))
         elif cls in _AXIS_LAYERS and rank == 4:
             axis = cfg.get("axis", -1)
             if _is_all_axes(axis):  # per-pixel weights (C, H, W) -> (H, W, C)
                 perms[name] = ("image", (0, 0, 0))
                 for key in ("mean", "variance"):
-                    if np.ndim(cfg.get(key)) == 3:
-                        cfg[key] = np.transpose(cfg[key], (1, 2, 0)).tolist()
+                    arr, wrap = _array(cfg.get(key))
+                    if arr is not None and arr.ndim == 3:
+                        cfg[key] = wrap(arr.transpose(1, 2, 0))
             else:
                 cfg["axis"] = _map_axis(axis, name, cls)
         elif cls == "Rescaling":
@@ -249,13 +251,23 @@ def _follow(
     classes = {n: e["class_name"] for e, n in zip(entries, names, strict=True)}
     found: list[str] = []
     todo = list(links[start])
+    if forward and not todo:
+        raise IncompatibleError(
+            f"Cannot convert: {start!r} is a model output listing channels_first features in "
+            "C, H, W order; a channels_last twin would list them in H, W, C order."
+        )
     while todo:
         name = todo.pop()
         cls = classes[name]
         if cls == "Dense":
             found.append(name)
-        elif cls in _ELEMENTWISE:
+        elif cls in _ELEMENTWISE and (links[name] or not forward):
             todo.extend(links[name])
+        elif cls in _ELEMENTWISE:
+            raise IncompatibleError(
+                f"Cannot convert: {name!r} after {start!r} is a model output listing "
+                "channels_first features in C, H, W order."
+            )
         else:
             where = "after" if forward else "before"
             raise IncompatibleError(
@@ -283,12 +295,25 @@ def _map_axis(axis: Any, name: str, cls: str) -> Any:
     )
 
 
-def _channel_param(value: Any, name: str) -> Any:
+def _array(value: Any) -> tuple[np.ndarray | None, Any]:
+    """An array-valued config entry (a list, or Keras' ``__numpy__`` dict) and a rewrapper."""
+    if isinstance(value, dict) and value.get("class_name") == "__numpy__":
+        inner = value["config"]
+        return np.asarray(inner["value"]), lambda a: {
+            **value,
+            "config": {**inner, "value": a.tolist()},
+        }
     if value is None or np.ndim(value) == 0:
+        return None, None
+    return np.asarray(value), lambda a: a.tolist()
+
+
+def _channel_param(value: Any, name: str) -> Any:
+    arr, wrap = _array(value)
+    if arr is None or arr.size == 1:
         return value
-    arr = np.asarray(value)
     if arr.ndim == 3 and arr.shape[1:] == (1, 1):  # (C, 1, 1) broadcasts over channels_first
-        return np.moveaxis(arr, 0, -1).tolist()
+        return wrap(np.moveaxis(arr, 0, -1))
     raise IncompatibleError(
         f"Cannot convert Rescaling layer {name!r}: its scale/offset of shape {arr.shape} "
         "is not a scalar or a per-channel (C, 1, 1) array."

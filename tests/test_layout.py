@@ -8,6 +8,8 @@ model does, written with CPU-runnable layers.
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 import numpy as np
 import pytest
@@ -190,3 +192,52 @@ def test_multi_axis_and_nested_are_refused() -> None:
     outer_in = keras.Input((1, 8, 8))
     with pytest.raises(IncompatibleError, match="nested model"):
         to_channels_last(keras.Model(outer_in, inner(outer_in)))
+
+
+def test_per_channel_rescaling_is_moved() -> None:
+    scale = np.array([0.5, 2.0])
+
+    def model(cf: bool) -> keras.Model:
+        inp = keras.Input((2, 4, 4) if cf else (4, 4, 2))
+        x = layers.Rescaling(scale.reshape(2, 1, 1) if cf else scale, offset=0.1)(inp)
+        x = layers.Conv2D(1, 1, data_format=CF if cf else "channels_last")(x)
+        return keras.Model(inp, layers.Flatten()(layers.Permute((3, 1, 2))(x) if not cf else x))
+
+    cf_model, ref = model(cf=True), model(cf=False)
+    _randomize(cf_model)
+    _copy_by_order(cf_model, ref)
+    x = RNG.uniform(size=(2, 4, 4, 2)).astype("float32")
+    np.testing.assert_allclose(to_channels_last(cf_model)(x).numpy(), ref(x).numpy(), atol=1e-5)
+
+
+def test_unconvertible_rescaling_and_subclassed_models_are_refused() -> None:
+    inp = keras.Input((2, 4, 4))
+    x = layers.Rescaling(np.ones(4))(inp)  # broadcasts along W: no channels_last equivalent
+    model = keras.Model(inp, layers.Conv2D(1, 1, data_format=CF)(x))
+    with pytest.raises(IncompatibleError, match=r"scale/offset of shape \(4,\) is not a scalar"):
+        to_channels_last(model)
+
+    class Subclassed(keras.Model):
+        def __init__(self) -> None:
+            super().__init__()
+            self.dense = layers.Dense(2)
+
+        def call(self, x: Any) -> Any:
+            return self.dense(x)
+
+    sub = Subclassed()
+    sub(np.zeros((1, 3)))
+    with pytest.raises(IncompatibleError, match="only functional and Sequential models"):
+        to_channels_last(sub)
+
+
+def test_flattened_channels_first_output_is_refused() -> None:
+    inp = keras.Input((1, 8, 8))
+    x = layers.Conv2D(2, 3, data_format=CF)(inp)
+    with pytest.raises(IncompatibleError, match="'flatten.*' is a model output listing"):
+        to_channels_last(keras.Model(inp, layers.Flatten()(x)))
+    y = layers.Dropout(0.1)(layers.Flatten()(x))
+    with pytest.raises(IncompatibleError, match="'dropout.*' after 'flatten.*' is a model output"):
+        to_channels_last(keras.Model(inp, y))
+    one = layers.Conv2D(1, 3, data_format=CF)(inp)  # one channel: both orders agree
+    to_channels_last(keras.Model(inp, layers.Flatten()(one)))

@@ -1,0 +1,160 @@
+"""`kerazoo inspect/predict/export`, and kerazoo.build models end to end through a file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import kerazoo
+from kerazoo import Predictor, load_model, read_metadata, save_model
+from kerazoo.cli import main
+from kerazoo.saving import export_model
+from tests.test_saving import NAMES, classifier, meta_for
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    meta = meta_for()
+    meta["training"] = {"epochs": 5, "metrics": {"val_accuracy": 0.998}}
+    return save_model(classifier(), tmp_path_factory.mktemp("m") / "m.keras", meta)
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("photos")
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        Image.fromarray(rng.integers(0, 256, (8, 8), dtype=np.uint8)).save(folder / f"{i}.png")
+    Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)).save(folder / "big.jpg")
+    return folder
+
+
+# -- inspect -------------------------------------------------------------------------------
+def test_inspect_does_not_start_tensorflow(saved: Path) -> None:
+    code = (
+        "import sys, kerazoo.cli; "
+        f"rc = kerazoo.cli.main(['inspect', {str(saved)!r}]); "
+        "print(rc, 'tensorflow' in sys.modules, 'keras' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.splitlines()[-1] == "0 False False", out.stderr
+    assert "3 classes: circle, square, triangle" in out.stdout
+
+
+def test_inspect_text_and_json(saved: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inspect", str(saved)]) == 0
+    text = capsys.readouterr().out
+    for part in (
+        "(Keras zip)",
+        "task:         classification, 3 classes: circle, square, triangle",
+        "output:       logits (sparse)",
+        "input:        8x8x1 uint8, channels_last",
+        "dataset:      handmade(size=8) seed=0",
+        "architecture: tiny(filters=2)",
+        "training:     5 epochs; val_accuracy=0.998",
+        "saved with:   kerazoo 0.1.0",
+    ):
+        assert part in text
+    assert main(["inspect", str(saved), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == read_metadata(saved)
+
+
+def test_inspect_plain_file_and_errors(tmp_path: Path, capsys) -> None:
+    classifier().save(tmp_path / "plain.keras")
+    assert main(["inspect", str(tmp_path / "plain.keras")]) == 0
+    out = capsys.readouterr().out
+    assert "no kerazoo.json: a plain Keras model" in out and "(None, 8, 8, 1)" in out
+    assert main(["inspect", str(tmp_path / "missing.keras")]) == 2
+    assert "kerazoo inspect: error: Model file" in capsys.readouterr().err
+
+
+# -- predict -------------------------------------------------------------------------------
+def test_predict_prints_one_line_per_image(saved: Path, photos: Path, capsys) -> None:
+    one = photos / "0.png"
+    assert main(["predict", str(saved), str(one), str(photos), "--top-k", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        str(one),
+        *(str(photos / n) for n in ("0.png", "1.png", "2.png", "big.jpg")),
+    ]
+    want = Predictor.load(saved).predict(one, top_k=2)[0]
+    assert lines[0] == f"{one}: {want.top_k[0][0]} ({want.top_k[0][1]:.3f}), " + (
+        f"{want.top_k[1][0]} ({want.top_k[1][1]:.3f})"
+    )
+    assert lines[-1].endswith("[RGB -> grayscale; resized 16x16 -> 8x8]")
+
+
+def test_predict_json_lines(saved: Path, photos: Path, capsys) -> None:
+    assert main(["predict", str(saved), str(photos), "--json", "--batch-size", "2"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 4 and all(r["label"] in NAMES for r in rows)
+    assert rows[-1]["notes"] == ["RGB -> grayscale", "resized 16x16 -> 8x8"]
+
+
+def test_predict_errors(saved: Path, tmp_path: Path, capsys) -> None:
+    assert main(["predict", str(saved), str(tmp_path / "nope.png")]) == 2
+    assert "kerazoo predict: error: Input '" in capsys.readouterr().err
+    assert main(["predict", str(tmp_path / "nope.keras"), str(tmp_path)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+# -- export --------------------------------------------------------------------------------
+def test_export_command_then_predict(saved: Path, photos: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "served"
+    assert main(["export", str(saved), str(out)]) == 0
+    assert f"-> {out}" in capsys.readouterr().out
+    main(["predict", str(saved), str(photos), "--top-k", "3"])
+    from_file = capsys.readouterr().out
+    main(["predict", str(out), str(photos), "--top-k", "3"])
+    assert capsys.readouterr().out == from_file
+
+
+# -- kerazoo.build end to end --------------------------------------------------------------
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def test_built_lenet_through_keras_h5_and_export(tmp_path: Path) -> None:
+    ds = kerazoo.get_dataset("shapes", size=32)
+    sample = ds.generate(6, seed=1)
+    model = kerazoo.build("lenet", ds, adapt=sample.images)
+    want = _softmax(model(sample.images, training=False).numpy())
+    names = list(ds.task.class_names)
+    for target in (tmp_path / "lenet.keras", tmp_path / "lenet.h5"):
+        save_model(model, target)  # metadata from kerazoo.builder.info(model)
+        meta = read_metadata(target)
+        assert meta["architecture"]["name"] == "lenet" and meta["dataset"]["name"] == "shapes"
+        results = Predictor.load(target).predict(sample.images, top_k=3)
+        got = np.array([[dict(r.top_k)[n] for n in names] for r in results])
+        np.testing.assert_allclose(got, want, atol=1e-5)
+    loaded, _ = load_model(tmp_path / "lenet.keras", compile=False)
+    assert kerazoo.builder.info(loaded)["task"]["class_names"] == names  # metadata reattached
+    export = export_model(tmp_path / "lenet.keras", tmp_path / "lenet_export")
+    results = Predictor.load(export).predict(sample.images, top_k=3)
+    got = np.array([[dict(r.top_k)[n] for n in names] for r in results])
+    np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def test_built_count_regression_and_autoencoder(tmp_path: Path) -> None:
+    counts = kerazoo.get_dataset("circles", target="count", size=32)
+    sample = counts.generate(4, seed=2)
+    model = kerazoo.build("lenet", counts, adapt=sample.images)
+    pred = Predictor.load(save_model(model, tmp_path / "count.keras"))
+    raw = model(sample.images, training=False).numpy()[:, 0]
+    results = pred.predict(sample.images)
+    assert [r.raw_value for r in results] == pytest.approx(raw.tolist(), abs=1e-5)
+    assert [r.value for r in results] == np.clip(np.round(raw), 1, 5).astype(int).tolist()
+
+    shapes = kerazoo.get_dataset("shapes", size=32)
+    imgs = shapes.generate(2, seed=3).images
+    auto = kerazoo.build("autoencoder", shapes, encoding="reconstruction", adapt=imgs)
+    results = Predictor.load(save_model(auto, tmp_path / "auto.keras")).predict(imgs)
+    want = np.clip(np.round(auto(imgs, training=False).numpy() * 255), 0, 255).astype(np.uint8)
+    np.testing.assert_array_equal(np.stack([r.image for r in results]), want)
