@@ -268,7 +268,7 @@ def test_random_bytes_and_truncation(tmp_path: Path, good_files: dict[str, Path]
     with pytest.raises(ModelFileError, match=r"cut\.keras' is not a \.keras file"):
         load_model(_write(tmp_path / "cut.keras", data[: len(data) // 2]))
     data = good_files[".h5"].read_bytes()
-    with pytest.raises(ModelFileError, match=r"cut\.h5'"):
+    with pytest.raises(ModelFileError, match=r"cut\.h5' is a damaged HDF5 file: .*truncated"):
         load_model(_write(tmp_path / "cut.h5", data[: len(data) // 2]))
 
 
@@ -305,3 +305,51 @@ def test_h5_without_model_config(tmp_path: Path, model: keras.Model) -> None:
 def test_model_file_error_is_a_value_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError):  # ModelFileError also inherits ValueError
         load_model(tmp_path / "missing.h5")
+
+
+def test_damaged_zip_members_and_oversized_json(
+    tmp_path: Path, good_files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = bytearray(good_files[".keras"].read_bytes())
+    central = data.find(b"PK\x01\x02")
+    data[central : central + 4] = b"XX\x01\x02"  # break the central directory
+    with pytest.raises(ModelFileError, match=r"bad_dir\.keras' is a damaged zip archive"):
+        load_model(_write(tmp_path / "bad_dir.keras", bytes(data)))
+    stored = tmp_path / "stored.keras"
+    with zipfile.ZipFile(good_files[".keras"]) as src, zipfile.ZipFile(stored, "w") as dst:
+        for name in src.namelist():
+            dst.writestr(name, src.read(name))  # ZIP_STORED: member bytes appear verbatim
+    data = bytearray(stored.read_bytes())
+    at = data.find(b'"class_name"')
+    data[at + 1 : at + 6] = b"XXXXX"  # same length, so only the CRC check notices
+    with pytest.raises(ModelFileError, match=r"crc\.keras' is damaged: cannot read config.json"):
+        load_model(_write(tmp_path / "crc.keras", bytes(data)))
+    monkeypatch.setattr(saving, "_MAX_JSON", 10)
+    with pytest.raises(ModelFileError, match=r"has a kerazoo.json of \d+ bytes: not a model"):
+        load_model(good_files[".keras"])
+
+
+def test_check_safe_finds_legacy_lambda_functions() -> None:
+    config = {"class_name": "Dense", "config": {"activation": {"function_type": "lambda"}}}
+    with pytest.raises(UnsafeModelError, match="a serialised Python lambda"):
+        saving.check_safe(config, "legacy.h5")
+    saving.check_safe({"class_name": "Dense", "config": {"activation": "relu"}}, "ok.keras")
+
+
+def test_saved_model_folders_that_are_not_exports(tmp_path: Path) -> None:
+    import tensorflow as tf
+
+    class NoServe(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32)])
+        def double(self, x: tf.Tensor) -> tf.Tensor:
+            return 2 * x
+
+    tf.saved_model.save(NoServe(), str(tmp_path / "noserve"))
+    with pytest.raises(ModelFileError, match="could not be loaded as a SavedModel with a 'serve'"):
+        load_model(tmp_path / "noserve")
+    with pytest.raises(ModelFileError, match="is a SavedModel folder; it has no Keras config"):
+        saving.read_config(tmp_path / "noserve")
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "saved_model.pb").write_bytes(b"\xff\xfe not a protobuf")
+    with pytest.raises(ModelFileError, match="has a damaged saved_model.pb"):
+        load_model(tmp_path / "junk")
