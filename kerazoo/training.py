@@ -445,6 +445,7 @@ class _Trainer:
                 validation_data=val,
                 initial_epoch=epoch,
                 epochs=epoch + 1,
+                shuffle=False,  # the batches are shuffled per epoch from the seed
                 verbose=self.verbose,
                 callbacks=[keras.callbacks.TerminateOnNaN(), *self.callbacks],
             )
