@@ -32,6 +32,8 @@ def plot_curves(history: Mapping[str, Sequence[float]], path: str | os.PathLike[
         >>> plot_curves({"loss": [1.0, 0.5]}, "curves.png")  # doctest: +SKIP
     """
     plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     names = [k for k in history if not k.startswith("val_") and k not in ("epoch", "lr")]
     names = names or [k[4:] for k in history if k.startswith("val_")]
     fig, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.6), squeeze=False)
@@ -42,6 +44,7 @@ def plot_curves(history: Mapping[str, Sequence[float]], path: str | os.PathLike[
                 ax.plot(range(1, len(values) + 1), values, style, label=label, markersize=3)
         ax.set_title(name)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()
