@@ -26,9 +26,11 @@ from typing import Any
 
 import numpy as np
 
-from kerazoo.errors import DataError, IncompatibleError, InvalidOptionError
+from kerazoo.errors import DataError, IncompatibleError, InvalidOptionError, ModelFileError
 from kerazoo.layout import IMAGE_SUFFIXES, image_batch
 from kerazoo.task import InputSpec, Task
+
+FORMAT = 1  # the kerazoo.json format this version reads (kerazoo.saving.FORMAT)
 
 __all__ = ["ClassPrediction", "ImagePrediction", "Prediction", "Predictor", "ValuePrediction"]
 
@@ -143,10 +145,24 @@ class Predictor:
         if metadata is None:
             self.input_spec, self.task, self.encoding, self.output = _infer(model, source)
         else:
-            self.input_spec = InputSpec.from_dict(metadata["input"])
-            self.task = Task.from_dict(metadata["task"])
-            self.encoding = metadata["task"].get("encoding")
-            self.output = metadata["task"].get("output")
+            try:
+                self.input_spec = InputSpec.from_dict(metadata["input"])
+                self.task = Task.from_dict(metadata["task"])
+                self.encoding = metadata["task"].get("encoding")
+                self.output = metadata["task"].get("output")
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise ModelFileError(
+                    f"{source}: its kerazoo.json is incomplete or invalid ({type(exc).__name__}"
+                    f": {exc}); 'kerazoo inspect --json' shows what it holds."
+                ) from None
+            if isinstance(metadata.get("format"), int) and metadata["format"] > FORMAT:
+                warnings.warn(
+                    f"{source} was saved by a newer kerazoo (file format "
+                    f"{metadata['format']}, this one reads {FORMAT}); results may be wrong. "
+                    "Upgrade kerazoo.",
+                    UserWarning,
+                    stacklevel=2,
+                )
         self._check(model)
         run_format = self.input_spec.data_format
         if run_format == "channels_first" and (
@@ -238,17 +254,19 @@ class Predictor:
         results: list[Prediction] = []
         pending: list[tuple[list[str], np.ndarray, tuple[str, ...]]] = []
         waiting = 0
+
+        def report(done: int) -> None:
+            if show:
+                end = "\n" if done == total else ""
+                print(f"\rpredict: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
         for label, item in groups:
             pending.append(self._prepare(label, item))
             waiting += len(pending[-1][1])
             if waiting >= batch_size:
-                results += self._flush(pending, top_k, batch_size)
+                results += self._flush(pending, top_k, batch_size, len(results), report)
                 pending, waiting = [], 0
-                if show:
-                    print(f"\rpredict: {len(results)}/{total}", end="", file=sys.stderr)
-        results += self._flush(pending, top_k, batch_size)
-        if show:
-            print(f"\rpredict: {len(results)}/{total}", file=sys.stderr)
+        results += self._flush(pending, top_k, batch_size, len(results), report)
         return results
 
     # -- internals -------------------------------------------------------------------------
@@ -281,14 +299,24 @@ class Predictor:
             sources = [f"{label}[{i}]" if label else f"#{i}" for i in range(len(batch))]
         return sources, np.ascontiguousarray(batch), tuple(notes)
 
-    def _flush(self, pending: list[Any], top_k: int, batch_size: int) -> list[Prediction]:
+    def _flush(
+        self,
+        pending: list[Any],
+        top_k: int,
+        batch_size: int,
+        done: int,
+        report: Callable[[int], None],
+    ) -> list[Prediction]:
         if not pending:
             return []
         sources = [s for p in pending for s in p[0]]
         notes = [p[2] for p in pending for _ in p[0]]
         x = pending[0][1] if len(pending) == 1 else np.concatenate([p[1] for p in pending])
         run = self._serving()
-        chunks = [run(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+        chunks = []
+        for i in range(0, len(x), batch_size):
+            chunks.append(run(x[i : i + batch_size]))
+            report(done + min(i + batch_size, len(x)))
         out = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
         return self._decode(np.asarray(out, dtype=np.float32), sources, notes, top_k)
 

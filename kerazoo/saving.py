@@ -29,9 +29,11 @@ from kerazoo.errors import IncompatibleError, InvalidOptionError, ModelFileError
 
 __all__ = [
     "METADATA_NAME",
+    "check_safe",
     "export_model",
     "load_model",
     "model_kind",
+    "read_config",
     "read_metadata",
     "save_model",
 ]
@@ -41,7 +43,14 @@ H5_ATTRIBUTE = "kerazoo"
 FORMAT = 1
 _SUFFIXES = {".keras": "keras", ".h5": "h5", ".hdf5": "h5"}
 # Layer classes whose config carries Python code (bytecode, pickles, function handles).
-_CODE_LAYERS = {"Lambda", "TFOpLambda", "SlicingOpLambda", "TorchModuleWrapper", "JaxLayer"}
+_CODE_LAYERS = {
+    "Lambda",
+    "TFOpLambda",
+    "SlicingOpLambda",
+    "TorchModuleWrapper",
+    "JaxLayer",
+    "FlaxLayer",
+}
 _CODE_OBJECTS = {"__lambda__", "__bytecode__"}
 # Graph ops that call back into Python or touch files; refused in a SavedModel.
 _UNSAFE_OPS = {"PyFunc", "PyFuncStateless", "EagerPyFunc", "WriteFile", "DeleteFile"}

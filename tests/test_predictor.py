@@ -12,7 +12,14 @@ import pytest
 from keras import layers
 from PIL import Image
 
-from kerazoo import DataError, IncompatibleError, InvalidOptionError, Predictor, save_model
+from kerazoo import (
+    DataError,
+    IncompatibleError,
+    InvalidOptionError,
+    ModelFileError,
+    Predictor,
+    save_model,
+)
 from kerazoo.predictor import ClassPrediction, ImagePrediction, ValuePrediction
 from tests.test_saving import NAMES, classifier, meta_for
 
@@ -305,3 +312,19 @@ def test_save_then_load_gives_the_same_predictions(tmp_path, predictor, gray) ->
     (a,) = Predictor.load(path).predict(gray, top_k=3)
     (b,) = predictor.predict(gray, top_k=3)
     assert a.label == b.label and a.score == pytest.approx(b.score, abs=1e-6)
+
+
+def test_incomplete_or_newer_metadata(model: keras.Model, gray) -> None:
+    broken = meta_for()
+    del broken["input"]
+    with pytest.raises(ModelFileError, match=r"m.keras: its kerazoo.json is incomplete .*'input'"):
+        Predictor(model, broken, source="m.keras")
+    newer = {**meta_for(), "format": 2}
+    with pytest.warns(UserWarning, match=r"saved by a newer kerazoo \(file format 2"):
+        Predictor(model, newer).predict(gray)
+
+
+def test_progress_counts_chunks_of_one_big_batch(predictor: Predictor, capsys) -> None:
+    predictor.predict(np.zeros((7, 8, 8, 1), np.uint8), batch_size=3, progress=True)
+    err = capsys.readouterr().err
+    assert err == "\rpredict: 3/7\rpredict: 6/7\rpredict: 7/7\n"

@@ -37,4 +37,3 @@ def _run(args: argparse.Namespace) -> int:
         else:
             print(result)
     return 0
-
