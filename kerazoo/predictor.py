@@ -28,9 +28,8 @@ import numpy as np
 
 from kerazoo.errors import DataError, IncompatibleError, InvalidOptionError, ModelFileError
 from kerazoo.layout import IMAGE_SUFFIXES, image_batch
+from kerazoo.saving import FORMAT
 from kerazoo.task import InputSpec, Task
-
-FORMAT = 1  # the kerazoo.json format this version reads (kerazoo.saving.FORMAT)
 
 __all__ = ["ClassPrediction", "ImagePrediction", "Prediction", "Predictor", "ValuePrediction"]
 
