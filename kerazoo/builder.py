@@ -26,31 +26,17 @@ from kerazoo.errors import (
     InvalidOptionError,
     PluginError,
     UnknownNameError,
+    check_choice,
     did_you_mean,
 )
+from kerazoo.optimizers import make_optimizer
 from kerazoo.task import InputSpec, Task
 
-__all__ = ["NORMALIZATIONS", "OPTIMIZERS", "PRECISIONS", "SCHEDULES", "build"]
+__all__ = ["NORMALIZATIONS", "PRECISIONS", "build"]
 __all__ += ["has_accelerator", "info", "resolve_data_format", "set_info"]
 
 NORMALIZATIONS = ("channel", "image", "none")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
-SCHEDULES = ("none", "exponential", "cosine", "onecycle")
-_SCHEDULE_ALIASES = {"decay": "exponential", "constant": "none"}
-#: name -> (keras.optimizers class, extra arguments, default learning rate)
-OPTIMIZERS: dict[str, tuple[str, dict[str, Any], float]] = {
-    "sgd": ("SGD", {}, 0.01),
-    "momentum": ("SGD", {"momentum": 0.9}, 0.01),
-    "nesterov": ("SGD", {"momentum": 0.9, "nesterov": True}, 0.01),
-    "adam": ("Adam", {}, 1e-3),
-    "adamw": ("AdamW", {}, 1e-3),
-    "nadam": ("Nadam", {}, 1e-3),
-    "adamax": ("Adamax", {}, 1e-3),
-    "rmsprop": ("RMSprop", {}, 1e-3),
-    "adagrad": ("Adagrad", {}, 1e-2),
-    "adadelta": ("Adadelta", {}, 1.0),
-    "lion": ("Lion", {}, 1e-4),
-}
 #: encoding -> (loss, keras loss class, keras accuracy class)
 _CLASSIFY = {
     "sparse": ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy",
@@ -222,7 +208,8 @@ def build(
             Default: ``dataset.generate(512, seed)``.
         seed: the dataset seed the training data comes from (recorded; used for adapting
             when ``adapt`` is not given, default 0).
-        optimizer: a name from :data:`OPTIMIZERS` or a ``keras.optimizers.Optimizer``.
+        optimizer: a name from :data:`kerazoo.optimizers.OPTIMIZERS` or a
+            ``keras.optimizers.Optimizer``.
         learning_rate: default per optimizer (0.001 for adam, 0.01 for sgd, ...).
         schedule: ``"none"``, ``"exponential"`` (10x decay over the run), ``"cosine"`` or
             ``"onecycle"``; a schedule needs ``steps_per_epoch`` and ``epochs``.
@@ -259,10 +246,10 @@ def build(
     h, w, c = ds.image_shape
     spec = InputSpec(h, w, c, fmt)
     arch.check_input(spec)
-    _choice(normalization, NORMALIZATIONS, "normalization")
-    _choice(precision, PRECISIONS, "precision")
+    check_choice(normalization, NORMALIZATIONS, "normalization")
+    check_choice(precision, PRECISIONS, "precision")
     jit = _jit(jit_compile)
-    opt, opt_info = _optimizer(optimizer, learning_rate, schedule, steps_per_epoch, epochs)
+    opt, opt_info = make_optimizer(optimizer, learning_rate, schedule, steps_per_epoch, epochs)
     seed_used = seed
     stats = None
     if normalization != "none":
@@ -342,13 +329,6 @@ def _plugin(value: Any, base: type, kind: str) -> Any:
         f"The {kind} must be a registered name or a kerazoo.{base.__name__}, got "
         f"{type(value).__name__} {value!r}. Example: kerazoo.build('lenet', 'shapes')."
     )
-
-
-def _choice(value: Any, valid: tuple[str, ...], what: str) -> None:
-    if value not in valid:
-        raise InvalidOptionError(
-            f"Unknown {what} {value!r}.{did_you_mean(str(value), valid)} Valid: {', '.join(valid)}."
-        )
 
 
 def _check_task(arch: Architecture, task: Task, data_task: Task) -> None:
@@ -471,73 +451,3 @@ def _head(
         return x, "logits"
     kind = "sigmoid" if encoding == "binary" else "softmax"
     return layers.Activation(kind, dtype="float32", name=kind)(x), "probabilities"
-
-
-def _optimizer(
-    optimizer: Any,
-    learning_rate: float | None,
-    schedule: str | None,
-    steps_per_epoch: int | None,
-    epochs: int | None,
-) -> tuple[Any, dict[str, Any]]:
-    import keras
-
-    if isinstance(optimizer, keras.optimizers.Optimizer):
-        if learning_rate is not None or schedule not in (None, "none"):
-            raise InvalidOptionError(
-                "learning_rate and schedule apply to an optimizer given by name; this one "
-                f"is a {type(optimizer).__name__} object. Set them on the object, or pass "
-                "optimizer by name."
-            )
-        lr = optimizer._learning_rate
-        is_sched = isinstance(lr, keras.optimizers.schedules.LearningRateSchedule)
-        return optimizer, {
-            "optimizer": type(optimizer).__name__.lower(),
-            "learning_rate": float(np.asarray(optimizer.learning_rate)),
-            "schedule": type(lr).__name__ if is_sched else None,
-        }
-    key = optimizer.lower() if isinstance(optimizer, str) else str(optimizer)
-    if key not in OPTIMIZERS:
-        raise UnknownNameError(
-            f"Unknown optimizer {optimizer!r}.{did_you_mean(str(key), OPTIMIZERS)} Valid: "
-            f"{', '.join(OPTIMIZERS)}, or a keras.optimizers.Optimizer object."
-        )
-    cls_name, extra, default_lr = OPTIMIZERS[key]
-    lr = default_lr if learning_rate is None else learning_rate
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < float("inf"):
-        raise InvalidOptionError(f"learning_rate must be a positive number, got {lr!r}.")
-    sched = _SCHEDULE_ALIASES.get(schedule or "none", schedule or "none")
-    _choice(sched, SCHEDULES + tuple(_SCHEDULE_ALIASES), "schedule")
-    rate: Any = float(lr)
-    if sched != "none":
-        total = _total_steps(sched, steps_per_epoch, epochs)
-        s = keras.optimizers.schedules
-        if sched == "exponential":
-            rate = s.ExponentialDecay(float(lr), decay_steps=total, decay_rate=0.1)
-        elif sched == "cosine":
-            rate = s.CosineDecay(float(lr), decay_steps=total)
-        else:  # one cycle: linear warm-up from lr/25 over 30%, cosine down to lr/25e4
-            warm = max(1, round(0.3 * total))
-            rate = s.CosineDecay(
-                float(lr) / 25,
-                decay_steps=max(1, total - warm),
-                alpha=1 / 25e4,
-                warmup_target=float(lr),
-                warmup_steps=warm,
-            )
-    opt = getattr(keras.optimizers, cls_name)(learning_rate=rate, **extra)
-    return opt, {
-        "optimizer": key,
-        "learning_rate": float(lr),
-        "schedule": None if sched == "none" else sched,
-    }
-
-
-def _total_steps(schedule: str, steps_per_epoch: Any, epochs: Any) -> int:
-    for label, v in (("steps_per_epoch", steps_per_epoch), ("epochs", epochs)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise InvalidOptionError(
-                f"schedule={schedule!r} needs the length of training: pass "
-                f"steps_per_epoch=... and epochs=... (positive integers); got {label}={v!r}."
-            )
-    return int(steps_per_epoch) * int(epochs)

@@ -22,6 +22,7 @@ __all__ = [
     "PluginError",
     "UnknownNameError",
     "UnsafeModelError",
+    "check_choice",
     "did_you_mean",
 ]
 
@@ -75,3 +76,12 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     if not close:
         return ""
     return " Did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+def check_choice(value: object, valid: Iterable[str], what: str) -> None:
+    """Raise ``InvalidOptionError`` unless ``value`` is one of ``valid`` (with suggestions)."""
+    valid = tuple(valid)
+    if value not in valid:
+        raise InvalidOptionError(
+            f"Unknown {what} {value!r}.{did_you_mean(str(value), valid)} Valid: {', '.join(valid)}."
+        )
