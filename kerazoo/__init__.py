@@ -46,6 +46,7 @@ _LAZY = {
     "train": "kerazoo.training",
     "Run": "kerazoo.training",
     "Predictor": "kerazoo.predictor",
+    "export_model": "kerazoo.export",
     "load_model": "kerazoo.saving",
     "save_model": "kerazoo.saving",
     "read_metadata": "kerazoo.saving",

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from kerazoo.errors import DataError, IncompatibleError, InvalidOptionError, ModelFileError
-from kerazoo.layout import IMAGE_SUFFIXES, image_batch
+from kerazoo.images import IMAGE_SUFFIXES, image_batch
 from kerazoo.saving import FORMAT
 from kerazoo.task import InputSpec, Task
 

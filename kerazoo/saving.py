@@ -2,8 +2,9 @@
 
 A ``.keras`` file is the ordinary Keras zip with one extra member, ``kerazoo.json`` (the
 task, input contract, dataset and architecture); a legacy ``.h5`` file carries the same JSON
-in its ``kerazoo`` HDF5 attribute; an exported TensorFlow SavedModel folder has
-``kerazoo.json`` beside ``saved_model.pb``.
+in its ``kerazoo`` HDF5 attribute; a TensorFlow SavedModel folder exported by
+:func:`kerazoo.export.export_model` has ``kerazoo.json`` beside ``saved_model.pb`` (it is
+read here; it is written and loaded by :mod:`kerazoo.export`).
 
 Loading never runs code from a file: the model config is checked for Lambda layers and other
 code-carrying objects *before* Keras sees it, and Keras' own ``safe_mode`` stays on.
@@ -18,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -30,7 +30,6 @@ from kerazoo.errors import IncompatibleError, InvalidOptionError, ModelFileError
 __all__ = [
     "METADATA_NAME",
     "check_safe",
-    "export_model",
     "load_model",
     "model_kind",
     "read_config",
@@ -52,8 +51,6 @@ _CODE_LAYERS = {
     "FlaxLayer",
 }
 _CODE_OBJECTS = {"__lambda__", "__bytecode__"}
-# Graph ops that call back into Python or touch files; refused in a SavedModel.
-_UNSAFE_OPS = {"PyFunc", "PyFuncStateless", "EagerPyFunc", "WriteFile", "DeleteFile"}
 _MAX_JSON = 64 * 2**20  # a config.json or kerazoo.json larger than this is not a model
 
 
@@ -62,7 +59,7 @@ def model_kind(path: str | os.PathLike[str]) -> str:
     """Classify a model path as ``"keras"``, ``"h5"`` or ``"savedmodel"``, or refuse it.
 
     Args:
-        path: a ``.keras``/``.h5``/``.hdf5`` file or a folder made by :func:`export_model`.
+        path: a ``.keras``/``.h5``/``.hdf5`` file or a folder made by ``kerazoo export``.
 
     Returns:
         The kind of model file.
@@ -101,7 +98,7 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any] | None:
     Reads only with ``zipfile``/``h5py``/``json``; keras and TensorFlow are not imported.
 
     Args:
-        path: a ``.keras``/``.h5`` file or a SavedModel folder made by :func:`export_model`.
+        path: a ``.keras``/``.h5`` file or a SavedModel folder made by ``kerazoo export``.
 
     Returns:
         The ``kerazoo.json`` dict, or ``None`` when the file has none.
@@ -251,7 +248,7 @@ def load_model(path: str | os.PathLike[str], compile: bool = True) -> tuple[Any,
     """Load a model saved by kerazoo or Keras, safely, with its kerazoo metadata.
 
     Keras ``safe_mode`` is always on, and a config with a Lambda layer is refused before
-    Keras reads it. A SavedModel folder from :func:`export_model` loads as an
+    Keras reads it. A SavedModel folder from :func:`~kerazoo.export.export_model` loads as an
     inference-only ``keras.Model`` around ``keras.layers.TFSMLayer``.
 
     Args:
@@ -274,7 +271,9 @@ def load_model(path: str | os.PathLike[str], compile: bool = True) -> tuple[Any,
     kind = model_kind(p)
     meta = read_metadata(p)
     if kind == "savedmodel":
-        return _load_saved_model(p, meta), meta
+        from kerazoo.export import load_saved_model
+
+        return load_saved_model(p, meta), meta
     check_safe(read_config(p), p)
     import keras
 
@@ -299,56 +298,6 @@ def load_model(path: str | os.PathLike[str], compile: bool = True) -> tuple[Any,
 
             set_info(model, meta)
     return model, meta
-
-
-def _load_saved_model(p: Path, meta: dict[str, Any] | None) -> Any:
-    import keras
-
-    _check_graph(p)
-    try:
-        layer = keras.layers.TFSMLayer(str(p), call_endpoint="serve", name="saved_model")
-    except (KeyboardInterrupt, MemoryError):
-        raise
-    except Exception as exc:
-        raise ModelFileError(
-            f"'{p}' could not be loaded as a SavedModel with a 'serve' endpoint: {exc}"
-        ) from None
-    if meta is not None:
-        from kerazoo.task import InputSpec
-
-        want = InputSpec.from_dict(meta["input"])
-        spec = (want.shape, want.dtype)
-    else:
-        spec = _serve_spec(layer)
-    inputs = keras.Input(shape=spec[0], dtype=spec[1], name="pixels")
-    return keras.Model(inputs, layer(inputs), name=p.name or "saved_model")
-
-
-def _serve_spec(layer: Any) -> tuple[tuple[int, ...], str]:
-    args, kwargs = layer.call_endpoint_fn.concrete_functions[0].structured_input_signature
-    spec = args[0] if args else next(iter(kwargs.values()))
-    return tuple(spec.shape[1:]), spec.dtype.name
-
-
-def _check_graph(p: Path) -> None:
-    from tensorflow.core.protobuf import saved_model_pb2
-
-    sm = saved_model_pb2.SavedModel()
-    try:
-        sm.ParseFromString((p / "saved_model.pb").read_bytes())
-    except Exception as exc:
-        raise ModelFileError(f"'{p}' has a damaged saved_model.pb: {exc}") from None
-    ops: set[str] = set()
-    for graph in sm.meta_graphs:
-        ops.update(n.op for n in graph.graph_def.node)
-        for fn in graph.graph_def.library.function:
-            ops.update(n.op for n in fn.node_def)
-    bad = sorted(ops & _UNSAFE_OPS)
-    if bad:
-        raise UnsafeModelError(
-            f"Refused to load '{p}': its graph uses {', '.join(bad)}, which call Python or "
-            "touch files. kerazoo only runs SavedModels made by 'kerazoo export'."
-        )
 
 
 # -- saving --------------------------------------------------------------------------------
@@ -477,77 +426,3 @@ def _fsync_dir(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-# -- export --------------------------------------------------------------------------------
-def export_model(
-    model: Any,
-    directory: str | os.PathLike[str],
-    metadata: dict[str, Any] | None = None,
-    *,
-    channels_last: bool = False,
-) -> Path:
-    """Export a TensorFlow SavedModel (Keras' ``model.export``) with ``kerazoo.json`` beside it.
-
-    Args:
-        model: a ``keras.Model``, or the path of a saved model file.
-        directory: the folder to create; an earlier export there is replaced atomically,
-            any other non-empty folder is refused.
-        metadata: kerazoo metadata (default: the file's, or ``builder.info(model)``).
-        channels_last: convert a channels_first model to channels_last first, so the
-            export runs where only channels_last can (TensorFlow on CPU).
-
-    Returns:
-        The export folder.
-
-    Raises:
-        ModelFileError: ``directory`` is a non-empty folder that is not an export.
-
-    Example:
-        >>> export_model("run/model.keras", "exported/")                # doctest: +SKIP
-        >>> kerazoo.Predictor.load("exported/").predict("cat.png")      # doctest: +SKIP
-    """
-    if isinstance(model, str | os.PathLike):
-        model, file_meta = load_model(model, compile=False)
-        metadata = metadata or file_meta
-    if metadata is None:
-        from kerazoo.builder import info
-
-        with contextlib.suppress(IncompatibleError):
-            metadata = info(model)
-    if metadata is not None:
-        metadata = _complete_metadata(model, metadata)
-    if channels_last:
-        from kerazoo.layout import is_channels_first, to_channels_last
-
-        if is_channels_first(model):
-            model = to_channels_last(model)
-            if metadata is not None:
-                metadata["input"]["data_format"] = "channels_last"
-    target = Path(directory)
-    if target.exists() and (
-        not target.is_dir() or (any(target.iterdir()) and not (target / "saved_model.pb").exists())
-    ):
-        raise ModelFileError(
-            f"Cannot export to '{target}': it exists and is not an earlier export. "
-            "Choose a new folder name."
-        )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    old = target.with_name(f".{target.name}.old")
-    try:
-        model.export(str(tmp), format="tf_saved_model", verbose=False)
-        if metadata is not None:
-            (tmp / METADATA_NAME).write_text(json.dumps(metadata, indent=2))
-        if target.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-        os.replace(tmp, target)
-        _fsync_dir(target.parent)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists() and not target.exists():
-            os.replace(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-    return target

@@ -14,7 +14,7 @@ from PIL import Image
 import kerazoo
 from kerazoo import Predictor, load_model, read_metadata, save_model
 from kerazoo.cli import main
-from kerazoo.saving import export_model
+from kerazoo.export import export_model
 from tests.test_saving import NAMES, classifier, meta_for
 
 

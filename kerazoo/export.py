@@ -1,0 +1,168 @@
+"""Export a model as a TensorFlow SavedModel folder, and load such a folder back, safely.
+
+:func:`export_model` writes Keras' ``model.export(DIR, format="tf_saved_model")`` (its
+``serve`` endpoint takes the raw ``uint8`` pixels) and puts ``kerazoo.json`` beside
+``saved_model.pb``; an earlier export is replaced atomically. :func:`load_saved_model` wraps
+the ``serve`` endpoint in ``keras.layers.TFSMLayer`` after checking the graph for ops that
+call Python or touch files; :func:`kerazoo.saving.load_model` calls it for a folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from kerazoo.errors import IncompatibleError, ModelFileError, UnsafeModelError
+from kerazoo.saving import METADATA_NAME, _complete_metadata, _fsync_dir, load_model
+
+__all__ = ["export_model", "load_saved_model"]
+
+# Graph ops that call back into Python or touch files; refused in a SavedModel.
+_UNSAFE_OPS = {"PyFunc", "PyFuncStateless", "EagerPyFunc", "WriteFile", "DeleteFile"}
+
+
+def export_model(
+    model: Any,
+    directory: str | os.PathLike[str],
+    metadata: dict[str, Any] | None = None,
+    *,
+    channels_last: bool = False,
+) -> Path:
+    """Export a TensorFlow SavedModel (Keras' ``model.export``) with ``kerazoo.json`` beside it.
+
+    Args:
+        model: a ``keras.Model``, or the path of a saved model file.
+        directory: the folder to create; an earlier export there is replaced atomically,
+            any other non-empty folder is refused.
+        metadata: kerazoo metadata (default: the file's, or ``builder.info(model)``).
+        channels_last: convert a channels_first model to channels_last first, so the
+            export runs where only channels_last can (TensorFlow on CPU).
+
+    Returns:
+        The export folder.
+
+    Raises:
+        ModelFileError: ``directory`` is a non-empty folder that is not an export.
+
+    Example:
+        >>> export_model("run/model.keras", "exported/")                # doctest: +SKIP
+        >>> kerazoo.Predictor.load("exported/").predict("cat.png")      # doctest: +SKIP
+    """
+    if isinstance(model, str | os.PathLike):
+        model, file_meta = load_model(model, compile=False)
+        metadata = metadata or file_meta
+    if metadata is None:
+        from kerazoo.builder import info
+
+        with contextlib.suppress(IncompatibleError):
+            metadata = info(model)
+    if metadata is not None:
+        metadata = _complete_metadata(model, metadata)
+    if channels_last:
+        from kerazoo.layout import is_channels_first, to_channels_last
+
+        if is_channels_first(model):
+            model = to_channels_last(model)
+            if metadata is not None:
+                metadata["input"]["data_format"] = "channels_last"
+    target = Path(directory)
+    if target.exists() and (
+        not target.is_dir() or (any(target.iterdir()) and not (target / "saved_model.pb").exists())
+    ):
+        raise ModelFileError(
+            f"Cannot export to '{target}': it exists and is not an earlier export. "
+            "Choose a new folder name."
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    old = target.with_name(f".{target.name}.old")
+    try:
+        model.export(str(tmp), format="tf_saved_model", verbose=False)
+        if metadata is not None:
+            (tmp / METADATA_NAME).write_text(json.dumps(metadata, indent=2))
+        if target.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old.exists() and not target.exists():
+            os.replace(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def load_saved_model(p: Path, meta: dict[str, Any] | None) -> Any:
+    """An inference-only ``keras.Model`` around an exported SavedModel's ``serve`` endpoint.
+
+    The graph is checked first: ops that call Python or touch files are refused. Use
+    :func:`kerazoo.load_model`, which also reads the metadata, rather than this.
+
+    Args:
+        p: the export folder (with ``saved_model.pb``).
+        meta: its ``kerazoo.json``, or ``None`` (the input is read from the signature).
+
+    Returns:
+        A ``keras.Model`` taking the pixels and giving the ``serve`` output.
+
+    Raises:
+        ModelFileError: a damaged ``saved_model.pb`` or no ``serve`` endpoint.
+        UnsafeModelError: the graph has an op that calls Python or touches files.
+
+    Example:
+        >>> model = load_saved_model(Path("exported"), None)           # doctest: +SKIP
+    """
+    import keras
+
+    _check_graph(p)
+    try:
+        layer = keras.layers.TFSMLayer(str(p), call_endpoint="serve", name="saved_model")
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception as exc:
+        raise ModelFileError(
+            f"'{p}' could not be loaded as a SavedModel with a 'serve' endpoint: {exc}"
+        ) from None
+    if meta is not None:
+        from kerazoo.task import InputSpec
+
+        want = InputSpec.from_dict(meta["input"])
+        spec = (want.shape, want.dtype)
+    else:
+        spec = _serve_spec(layer)
+    inputs = keras.Input(shape=spec[0], dtype=spec[1], name="pixels")
+    return keras.Model(inputs, layer(inputs), name=p.name or "saved_model")
+
+
+def _serve_spec(layer: Any) -> tuple[tuple[int, ...], str]:
+    args, kwargs = layer.call_endpoint_fn.concrete_functions[0].structured_input_signature
+    spec = args[0] if args else next(iter(kwargs.values()))
+    return tuple(spec.shape[1:]), spec.dtype.name
+
+
+def _check_graph(p: Path) -> None:
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    sm = saved_model_pb2.SavedModel()
+    try:
+        sm.ParseFromString((p / "saved_model.pb").read_bytes())
+    except Exception as exc:
+        raise ModelFileError(f"'{p}' has a damaged saved_model.pb: {exc}") from None
+    ops: set[str] = set()
+    for graph in sm.meta_graphs:
+        ops.update(n.op for n in graph.graph_def.node)
+        for fn in graph.graph_def.library.function:
+            ops.update(n.op for n in fn.node_def)
+    bad = sorted(ops & _UNSAFE_OPS)
+    if bad:
+        raise UnsafeModelError(
+            f"Refused to load '{p}': its graph uses {', '.join(bad)}, which call Python or "
+            "touch files. kerazoo only runs SavedModels made by 'kerazoo export'."
+        )

@@ -1,0 +1,199 @@
+"""Input images in any common form -> the model's input contract.
+
+:func:`image_batch` turns a file, PIL image or array (HxW, HWC or CHW; uint8 or float in
+``[0, 1]``; gray, RGB or RGBA) into ``uint8 [N, H, W, C]`` of the model's size and channel
+count, and reports every conversion that changed pixels (the Predictor's ``notes``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kerazoo.errors import DataError
+from kerazoo.task import InputSpec
+
+__all__ = ["IMAGE_SUFFIXES", "image_batch"]
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm")
+_LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601-2, as PIL's "L"
+_NAMES = {1: "grayscale", 2: "2-channel", 3: "RGB", 4: "RGBA"}
+
+
+def image_batch(label: str, item: Any, spec: InputSpec) -> tuple[np.ndarray, bool, list[str]]:
+    """Turn one input into ``uint8 [N, H, W, C]`` of ``spec``'s size and channel count.
+
+    Args:
+        label: how messages name the input (its path, or ``#i``).
+        item: a ``Path``, a PIL image or an array (one image or a batch, HWC or CHW,
+            uint8 or float in ``[0, 1]``).
+        spec: the model's input contract.
+
+    Returns:
+        ``(batch, single, notes)``: the channels_last batch, whether the input was one
+        image, and the conversions that changed pixels (resizing, channel conversion).
+
+    Raises:
+        DataError: an unreadable file, a wrong rank, float pixels outside ``[0, 1]``, a
+            channel count with no standard conversion.
+
+    Example:
+        >>> batch, single, notes = image_batch("#0", np.zeros((32, 32, 3)), spec)  # doctest: +SKIP
+        >>> notes                                                      # doctest: +SKIP
+        ['RGB -> grayscale', 'resized 32x32 -> 64x64']
+    """
+    notes: list[str] = []
+    if isinstance(item, Path):
+        item = _read_image(item)
+    if _is_pil(item):
+        item = _from_pil(item, notes)
+    batch, single = _as_nhwc(item, label, spec)
+    return _fit(_to_uint8(batch, label), spec, notes), single, notes
+
+
+def _is_pil(item: Any) -> bool:
+    return type(item).__module__.startswith("PIL.")
+
+
+def _read_image(p: Path) -> Any:
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(p) as img:
+            img.load()
+            return ImageOps.exif_transpose(img)
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise DataError(f"Cannot read image '{p}': {exc}") from None
+
+
+def _from_pil(img: Any, notes: list[str]) -> np.ndarray:
+    mode = img.mode
+    if mode in ("L", "RGB", "RGBA"):
+        return np.asarray(img)
+    if mode.startswith("I;16") or mode == "I":
+        a = np.asarray(img).astype(np.float64)
+        if a.max(initial=0) > 255:
+            notes.append("16-bit -> 8-bit")
+            return np.round(a / 257.0).clip(0, 255).astype(np.uint8)
+        return a.astype(np.uint8)
+    if mode == "F":
+        return np.asarray(img, dtype=np.float32)
+    if mode in ("1", "LA"):
+        if mode == "LA":
+            notes.append("grayscale+alpha -> grayscale (alpha dropped)")
+        return np.asarray(img.convert("L"))
+    if mode in ("P", "PA"):
+        return np.asarray(
+            img.convert("RGBA" if "transparency" in img.info or mode == "PA" else "RGB")
+        )
+    notes.append(f"{mode} -> RGB")
+    return np.asarray(img.convert("RGB"))
+
+
+def _as_nhwc(a: Any, label: str, spec: InputSpec) -> tuple[np.ndarray, bool]:
+    """A batch ``[N, H, W, C]`` (any dtype), and whether the input was one image."""
+    a = np.asarray(a)
+    single = a.ndim in (2, 3)
+    if a.ndim == 2:
+        a = a[:, :, None]
+    if a.ndim == 3:
+        a = a[None]
+    if a.ndim != 4:
+        raise DataError(
+            f"Input {label} has {a.ndim} dimensions (shape {a.shape}); expected one image "
+            "(H, W), (H, W, C) or (C, H, W), or a batch (N, H, W, C) or (N, C, H, W)."
+        )
+    if 0 in a.shape:
+        raise DataError(f"Input {label} is empty (shape {a.shape}).")
+    chans = {1, 3, 4, spec.channels}
+    first, last = a.shape[1] in chans, a.shape[3] in chans
+    if last and not (first and spec.data_format == "channels_first"):
+        return a, single
+    if first:
+        return a.transpose(0, 2, 3, 1), single
+    raise DataError(
+        f"Cannot tell the channel axis of input {label} with shape {a.shape[int(single) :]}: "
+        "expected (H, W), (H, W, C) or (C, H, W) with C in 1, 3, 4. For a batch of "
+        "grayscale images add a channel axis: (N, H, W, 1)."
+    )
+
+
+def _to_uint8(a: np.ndarray, label: str) -> np.ndarray:
+    if a.dtype == np.uint8:
+        return a
+    if a.dtype == np.bool_:
+        return a.astype(np.uint8) * 255
+    if np.issubdtype(a.dtype, np.integer):
+        lo, hi = int(a.min()), int(a.max())
+        if lo < 0 or hi > 255:
+            raise DataError(
+                f"Input {label} has integer pixels in [{lo}, {hi}]; integers must be in "
+                "0..255 (or pass floats in [0, 1])."
+            )
+        return a.astype(np.uint8)
+    if np.issubdtype(a.dtype, np.floating):
+        if not np.isfinite(a).all():
+            raise DataError(f"Input {label} contains NaN or infinite pixel values.")
+        lo, hi = float(a.min()), float(a.max())
+        if lo < 0.0 or hi > 1.0:
+            raise DataError(
+                f"Input {label} has float pixels in [{lo:g}, {hi:g}]; float images must be "
+                "in [0, 1]. For 0..255 values pass a uint8 array: x.astype('uint8')."
+            )
+        return np.round(a * 255.0).astype(np.uint8)
+    raise DataError(f"Input {label} has dtype {a.dtype}; expected uint8 or float pixels.")
+
+
+def _fit(a: np.ndarray, spec: InputSpec, notes: list[str]) -> np.ndarray:
+    """Convert uint8 NHWC to the spec's channel count and size, noting what changed."""
+    c, want = a.shape[3], spec.channels
+    if c != want:
+        a = _channels(a, want, notes)
+    h, w = a.shape[1:3]
+    if (h, w) != (spec.height, spec.width):
+        a = np.stack([_resize(img, spec.width, spec.height) for img in a])
+        note = f"resized {w}x{h} -> {spec.width}x{spec.height}"
+        if abs(w / h - spec.width / spec.height) > 0.01:
+            note += " (aspect ratio changed)"
+        notes.append(note)
+    return a
+
+
+def _channels(a: np.ndarray, want: int, notes: list[str]) -> np.ndarray:
+    c = a.shape[3]
+    src, dst = _NAMES.get(c, f"{c}-channel"), _NAMES.get(want, f"{want}-channel")
+    note = f"{src} -> {dst}"
+    if c == 4 and want in (1, 3):
+        a, c, note = a[..., :3], 3, note + " (alpha dropped)"
+    if c == 3 and want == 1:
+        out = np.round(a.astype(np.float32) @ _LUMA)[..., None].clip(0, 255).astype(np.uint8)
+    elif c == 1 and want in (3, 4):
+        out = np.repeat(a, 3, axis=3)
+    elif c == 3 and want in (3, 4):
+        out = a
+    else:
+        raise DataError(
+            f"The input has {c} channels ({src}) and the model takes {want} ({dst}); "
+            "there is no standard conversion. Pass grayscale, RGB or RGBA images."
+        )
+    if want == 4:
+        out = np.concatenate([out, np.full_like(out[..., :1], 255)], axis=3)
+    notes.append(note)
+    return out
+
+
+def _resize(img: np.ndarray, width: int, height: int) -> np.ndarray:
+    from PIL import Image
+
+    bilinear = Image.Resampling.BILINEAR
+    if img.shape[2] in (1, 3, 4):
+        mode = {1: "L", 3: "RGB", 4: "RGBA"}[img.shape[2]]
+        src = img[..., 0] if mode == "L" else img
+        out = np.asarray(Image.fromarray(src, mode).resize((width, height), bilinear))
+        return out.reshape(height, width, img.shape[2])
+    planes = [
+        Image.fromarray(img[..., k]).resize((width, height), bilinear) for k in range(img.shape[2])
+    ]
+    return np.stack([np.asarray(p) for p in planes], axis=2)
