@@ -182,7 +182,12 @@ def to_channels_last(model: Any) -> Any:
         elif name in perms and weights:
             weights = _permute_dense(weights, *perms[name])
         if weights:
-            twin.get_layer(name).set_weights(weights)
+            layer = twin.get_layer(name)
+            layer.set_weights(weights)
+            # Normalization (and other adapted layers) compute their state from the weights
+            # once, on build; Keras' own file loading calls this after setting them too.
+            if hasattr(layer, "finalize_state"):
+                layer.finalize_state()
     return twin
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from keras import layers
 
+import kerazoo
 from kerazoo import IncompatibleError
 from kerazoo.layout import is_channels_first, to_channels_last
 
@@ -146,7 +147,9 @@ def test_per_pixel_normalization_weights_are_transposed() -> None:
     ref = model(cf=False)
     mean, var, count = cf_model.layers[1].get_weights()
     ref.layers[1].set_weights([mean.transpose(1, 2, 0), var.transpose(1, 2, 0) + 1, count])
+    ref.layers[1].finalize_state()  # what adapt() and file loading do after setting weights
     cf_model.layers[1].set_weights([mean, var + 1, count])
+    cf_model.layers[1].finalize_state()
     ref.layers[2].set_weights(cf_model.layers[2].get_weights())  # conv
     ref.layers[-1].set_weights(cf_model.layers[-1].get_weights())  # dense
     x = RNG.uniform(size=(3, 6, 5, 2)).astype("float32")
@@ -241,3 +244,58 @@ def test_flattened_channels_first_output_is_refused() -> None:
         to_channels_last(keras.Model(inp, y))
     one = layers.Conv2D(1, 3, data_format=CF)(inp)  # one channel: both orders agree
     to_channels_last(keras.Model(inp, layers.Flatten()(one)))
+
+
+# -- models made by kerazoo.build ----------------------------------------------------------
+#: case -> (architecture, hyperparameters, build options)
+BUILT = {
+    "lenet": ("lenet", {}, {}),
+    "lenet-image-norm": ("lenet", {}, {"normalization": "image"}),
+    "vgg-batchnorm": ("chopped_vgg", {"blocks": 2, "batch_norm": True}, {}),
+    "autoencoder": ("autoencoder", {}, {"encoding": "reconstruction"}),
+}
+
+
+@pytest.fixture(scope="module")
+def shapes() -> tuple[Any, np.ndarray]:
+    ds = kerazoo.get_dataset("shapes", size=32)
+    return ds, ds.generate(48, seed=0).images
+
+
+@pytest.mark.parametrize("case", BUILT)
+def test_built_channels_first_model_converts_exactly(case: str, shapes: Any) -> None:
+    """The twin keeps the adapted normalisation and predicts what the channels_last build does.
+
+    The reference is the same build in channels_last, adapted on the same images (so its
+    Normalization holds the same statistics in its own layout), with the channels_first
+    model's other weights copied by layer name: convolution kernels, BatchNorm statistics and
+    the Dense after ``Flatten(data_format=...)`` mean the same in both layouts.
+    """
+    ds, images = shapes
+    name, hp, kwargs = BUILT[case]
+
+    def make(fmt: str) -> keras.Model:
+        arch = kerazoo.get_architecture(name, **hp)
+        return kerazoo.build(
+            arch, ds, data_format=fmt, adapt=images, _allow_unrunnable=True, **kwargs
+        )
+
+    cf_model, ref = make(CF), make("channels_last")
+    for layer in cf_model.layers:  # BatchNorm statistics away from 0/1, so a wrong axis shows
+        if isinstance(layer, layers.BatchNormalization):
+            layer.set_weights([RNG.uniform(0.5, 1.5, w.shape) for w in layer.get_weights()])
+    twin = to_channels_last(cf_model)
+
+    source, converted, want = (m.get_layer("normalize") for m in (cf_model, twin, ref))
+    for stat in ("mean", "variance"):
+        moved = np.moveaxis(np.asarray(getattr(source, stat)), 1, -1)  # (1, C, ..) -> (.., C)
+        np.testing.assert_allclose(np.asarray(getattr(converted, stat)), moved, rtol=1e-6)
+        np.testing.assert_allclose(np.asarray(getattr(want, stat)), moved, rtol=1e-6)
+
+    assert sorted(lay.name for lay in ref.layers) == sorted(lay.name for lay in cf_model.layers)
+    for layer in cf_model.layers:
+        if layer.name != "normalize" and layer.get_weights():
+            ref.get_layer(layer.name).set_weights(layer.get_weights())
+    x = images[:8]
+    got = keras.ops.convert_to_numpy(twin(x, training=False))
+    np.testing.assert_allclose(got, keras.ops.convert_to_numpy(ref(x, training=False)), atol=1e-4)
