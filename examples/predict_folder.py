@@ -2,7 +2,8 @@
 
 Copy this file and change the two paths. The model file carries its class names and input
 size, so any image size or colour mode works: images are converted to what the model takes
-(the notes in brackets say when).
+(the notes in brackets say when). Images in sub-folders are found too, so a folder written
+by ``kerazoo data export shapes FOLDER --n 20`` (FOLDER/circle/00000.png, ...) works as is.
 
 Run: python examples/predict_folder.py MODEL.keras FOLDER [TOP_K]
 """

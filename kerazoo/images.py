@@ -3,10 +3,13 @@
 :func:`image_batch` turns a file, PIL image or array (HxW, HWC or CHW; uint8 or float in
 ``[0, 1]``; gray, RGB or RGBA) into ``uint8 [N, H, W, C]`` of the model's size and channel
 count, and reports every conversion that changed pixels (the Predictor's ``notes``).
+:func:`image_files` lists the images in a folder tree, in natural order.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,7 @@ import numpy as np
 from kerazoo.errors import DataError
 from kerazoo.task import InputSpec
 
-__all__ = ["IMAGE_SUFFIXES", "image_batch"]
+__all__ = ["IMAGE_SUFFIXES", "image_batch", "image_files"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm")
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601-2, as PIL's "L"
@@ -51,6 +54,48 @@ def image_batch(label: str, item: Any, spec: InputSpec) -> tuple[np.ndarray, boo
         item = _from_pil(item, notes)
     batch, single = _as_nhwc(item, label, spec)
     return _fit(_to_uint8(batch, label), spec, notes), single, notes
+
+
+def image_files(folder: Path) -> list[Path]:
+    """The image files in ``folder`` and all its sub-folders, in natural order.
+
+    Paths are sorted part by part in natural order (``2.png`` before ``10.png``, folder
+    ``circle/`` before ``square/``), so the order is the same on every machine. Files and
+    folders whose names start with ``"."`` are skipped; linked folders are not followed.
+
+    Args:
+        folder: the folder to search, e.g. one written by ``kerazoo data export``
+            (``DIR/<class>/00001.png``).
+
+    Returns:
+        The paths of the files whose names end in one of :data:`IMAGE_SUFFIXES`.
+
+    Raises:
+        DataError: the folder tree holds no image file.
+
+    Example:
+        >>> image_files(Path("shapes_png"))[:2]                        # doctest: +SKIP
+        [PosixPath('shapes_png/circle/00000.png'), PosixPath('shapes_png/circle/00003.png')]
+    """
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [
+            Path(root, f)
+            for f in files
+            if not f.startswith(".") and os.path.splitext(f)[1].lower() in IMAGE_SUFFIXES
+        ]
+    if not found:
+        raise DataError(
+            f"Folder '{folder}' has no image files, in it or in its sub-folders (looked for "
+            f"{', '.join(IMAGE_SUFFIXES)})."
+        )
+    return sorted(found, key=lambda f: ([_natural_key(p) for p in f.relative_to(folder).parts], f))
+
+
+def _natural_key(text: str) -> list[Any]:
+    """``"img10.png"`` -> ``["img", 10, ".png"]``: numbers compare as numbers."""
+    return [int(t) if i % 2 else t.casefold() for i, t in enumerate(re.split(r"(\d+)", text))]
 
 
 def _is_pil(item: Any) -> bool:

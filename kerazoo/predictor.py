@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from kerazoo.errors import DataError, IncompatibleError, InvalidOptionError, ModelFileError
-from kerazoo.images import IMAGE_SUFFIXES, image_batch
+from kerazoo.images import image_batch, image_files
 from kerazoo.saving import FORMAT
 from kerazoo.task import InputSpec, Task
 
@@ -227,9 +227,10 @@ class Predictor:
         """Predict for one or many inputs.
 
         Args:
-            inputs: a file path, a folder (its images, sorted by name), a PIL image, a numpy
-                array (one image ``HxW``, ``HxWxC``, ``CxHxW``, or a batch ``NxHxWxC`` /
-                ``NxCxHxW``; uint8, or float in ``[0, 1]``), or a list of these.
+            inputs: a file path, a folder (the images in it and its sub-folders, in
+                natural order), a PIL image, a numpy array (one image ``HxW``, ``HxWxC``,
+                ``CxHxW``, or a batch ``NxHxWxC`` / ``NxCxHxW``; uint8, or float in
+                ``[0, 1]``), or a list of these.
             top_k: how many (label, probability) pairs classification results list.
             batch_size: images per model call.
             progress: print progress to stderr (default: for long runs on a terminal).
@@ -417,12 +418,7 @@ def _label(item: Any, i: int) -> str:
 
 def _paths(p: Path) -> Iterator[tuple[str, Path]]:
     if p.is_dir():
-        files = sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
-        if not files:
-            raise DataError(
-                f"Folder '{p}' has no image files (looked for {', '.join(IMAGE_SUFFIXES)})."
-            )
-        yield from ((str(f), f) for f in files)
+        yield from ((str(f), f) for f in image_files(p))
     elif p.exists():
         yield str(p), p
     else:

@@ -107,6 +107,32 @@ def test_files_folders_and_pil(predictor: Predictor, model, tmp_path: Path) -> N
     np.testing.assert_allclose(scores([anon]), want[:1], atol=1e-5)
 
 
+def test_folder_tree_is_searched_in_natural_order(
+    predictor: Predictor, model, tmp_path: Path
+) -> None:
+    """Sub-folders too (the ``kerazoo data export`` layout); names starting with "." skipped."""
+    x = RNG.integers(0, 256, (5, 8, 8), dtype=np.uint8)
+    names = ["b/img2.png", "b/img10.png", "a/deep/1.bmp", "top.png", "B2/x.png"]
+    for rel, img in zip(names, x, strict=True):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(img).save(tmp_path / rel)
+    (tmp_path / ".hidden").mkdir()
+    Image.fromarray(x[0]).save(tmp_path / ".hidden" / "skip.png")
+    Image.fromarray(x[0]).save(tmp_path / "b" / ".skip.png")
+    (tmp_path / "b" / "labels.csv").write_text("file,label\n")
+    order = ["a/deep/1.bmp", "b/img2.png", "b/img10.png", "B2/x.png", "top.png"]
+    results = predictor.predict(tmp_path, top_k=3)
+    assert [r.source for r in results] == [str(tmp_path / rel) for rel in order]
+    want = expected(model, x[[names.index(rel) for rel in order], :, :, None])
+    np.testing.assert_allclose(scores(results), want, atol=1e-5)
+    empty = tmp_path / "empty"
+    (empty / "sub" / ".hidden").mkdir(parents=True)
+    Image.fromarray(x[0]).save(empty / "sub" / ".hidden" / "skip.png")
+    (empty / "sub" / "notes.txt").write_text("not an image")
+    with pytest.raises(DataError, match=r"Folder '.*empty' has no image files, in it or in its"):
+        predictor.predict(empty)
+
+
 def test_mixed_list_and_nested_batch_sources(predictor: Predictor, gray, tmp_path) -> None:
     Image.fromarray(gray).save(tmp_path / "a.png")
     batch = np.stack([gray, gray])[..., None]

@@ -97,6 +97,27 @@ def test_predict_json_lines(saved: Path, photos: Path, capsys) -> None:
     assert rows[-1]["notes"] == ["RGB -> grayscale", "resized 16x16 -> 8x8"]
 
 
+def test_predict_folder_written_by_data_export(tmp_path: Path, capsys) -> None:
+    """``kerazoo data export`` writes DIR/<class>/00000.png; predict finds them all."""
+    data = tmp_path / "shapes_png"
+    assert main(["data", "export", "shapes", str(data), "--n", "6"]) == 0  # 64x64 images
+    capsys.readouterr()
+    ds = kerazoo.get_dataset("shapes", size=32)
+    model = kerazoo.build("lenet", ds, adapt=ds.generate(16, seed=0).images)
+    saved = save_model(model, tmp_path / "lenet.keras")
+    rows = (data / "labels.csv").read_text().splitlines()[1:]
+    files = sorted(str(data / row.split(",")[0]) for row in rows)  # zero-padded: sorts naturally
+    assert len(files) == 6 and all("/" in row.split(",")[0] for row in rows)
+
+    assert main(["predict", str(saved), str(data), "--top-k", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(": ")[0] for line in lines] == files
+    want = Predictor.load(saved).predict([Path(f) for f in files], top_k=2)
+    assert lines == [str(r) for r in want]
+    assert all(r.label in ds.task.class_names for r in want)
+    assert {r.notes for r in want} == {("resized 64x64 -> 32x32",)}
+
+
 def test_predict_errors(saved: Path, tmp_path: Path, capsys) -> None:
     assert main(["predict", str(saved), str(tmp_path / "nope.png")]) == 2
     assert "kerazoo predict: error: Input '" in capsys.readouterr().err

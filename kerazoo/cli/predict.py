@@ -11,9 +11,10 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "predict",
         help="predict labels for images with a saved model",
-        description="Run a saved model on image files or folders (all images in a folder, "
-        "sorted). Prints one line per image: path, label, score; or JSON lines. Images are "
-        "resized and converted to the model's input; such conversions are shown in brackets.",
+        description="Run a saved model on image files or folders (all images in a folder "
+        "and its sub-folders, in natural order; names starting with '.' are skipped). Prints "
+        "one line per image: path, label, score; or JSON lines. Images are resized and "
+        "converted to the model's input; such conversions are shown in brackets.",
     )
     p.add_argument("model", help="a .keras or .h5 file, or a folder from 'kerazoo export'")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
