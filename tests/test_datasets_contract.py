@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 import kerazoo
-from kerazoo.testing_datasets import DatasetContractError, check_dataset
+from kerazoo.testing import ContractError, check_dataset
 
 #: Small options per built-in, so the check stays fast; other plugins run with defaults.
 TINY = {
@@ -55,5 +55,5 @@ def test_a_broken_dataset_is_reported(monkeypatch) -> None:
         return original(self, n, np.random.default_rng())
 
     monkeypatch.setattr(cls, "make", unseeded)
-    with pytest.raises(DatasetContractError, match="the same seed gave different data"):
+    with pytest.raises(ContractError, match="the same seed gave different data"):
         check_dataset("shapes", size=16)

@@ -1,13 +1,19 @@
-"""Contract check for dataset plugins: run it in your plugin's own test suite.
+"""Contract checks for plugins: run them in your plugin's own test suite.
+
+kerazoo runs the same checks on every registered plugin, its built-ins included, so a new
+plugin is tested the moment it is installed.
 
 Example:
-    >>> from kerazoo.testing_datasets import check_dataset
-    >>> check_dataset("shapes", size=16)            # doctest: +SKIP
+    >>> from kerazoo.testing import check_architecture, check_dataset
+    >>> check_dataset("shapes", size=16)                          # doctest: +SKIP
+    >>> check_architecture("lenet", "shapes", "/tmp/x", size=16)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,16 +23,16 @@ from kerazoo.dataset import Dataset, Samples
 from kerazoo.registry import get_dataset
 from kerazoo.task import Task
 
-__all__ = ["check_dataset"]
+__all__ = ["ContractError", "check_architecture", "check_dataset"]
 
 
-class DatasetContractError(AssertionError):
-    """A dataset plugin breaks the Dataset contract (raised by :func:`check_dataset`)."""
+class ContractError(AssertionError):
+    """A plugin breaks its base class's contract (raised by the checks here)."""
 
 
-def _require(ok: bool, name: str, message: str) -> None:
+def _require(ok: bool, name: str, message: str, kind: str = "dataset") -> None:
     if not ok:
-        raise DatasetContractError(f"dataset {name!r}: {message}")
+        raise ContractError(f"{kind} {name!r}: {message}")
 
 
 def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
@@ -40,7 +46,7 @@ def _same_samples(a: Samples, b: Samples) -> bool:
 
 
 def check_dataset(name: str, n: int = 6, **options: Any) -> Dataset:
-    """Check that a registered dataset keeps the Dataset contract, on a few small samples.
+    """Check that a dataset keeps the Dataset contract, on a few small samples.
 
     Checks: the description and declared augmentations; ``task`` and ``image_shape``;
     ``generate`` gives ``uint8 [N, H, W, C]`` images, labels that fit the task (class
@@ -60,7 +66,7 @@ def check_dataset(name: str, n: int = 6, **options: Any) -> Dataset:
         The dataset instance that was checked.
 
     Raises:
-        DatasetContractError: (an AssertionError) saying what is wrong.
+        ContractError: (an AssertionError) saying what is wrong.
 
     Example:
         >>> check_dataset("circles", size=16, max_radius=2)   # doctest: +SKIP
@@ -146,3 +152,98 @@ def _check_samples(name: str, task: Task, shape: tuple[int, ...], s: Samples, n:
     if s.masks is not None:
         _require(s.masks.dtype == np.bool_, name, f"masks are {s.masks.dtype}, not bool")
         _require(s.masks.shape == (k, h, w), name, f"masks have shape {s.masks.shape}")
+
+
+def check_architecture(
+    architecture: str,
+    dataset: str | Dataset,
+    workdir: str | os.PathLike[str],
+    *,
+    hyperparameters: dict[str, Any] | None = None,
+    n: int = 16,
+    **options: Any,
+) -> Path | None:
+    """Check an architecture end to end on a dataset: the path every saved model takes.
+
+    Checks the declarations (description, tasks, a hyperparameter table that is a valid
+    keras-tuner search space whose draws build), then builds a model for the dataset's task
+    (or, for an autoencoder on a labelled dataset, for reconstruction), trains it a few
+    steps (the loss must stay finite), saves it with its metadata, loads it back in safe
+    mode (the same outputs as in memory), and decodes predictions on raw images with the
+    :class:`~kerazoo.Predictor` (a class name, a value in range, or an image of the input's
+    shape). A task the architecture does not support must be refused with
+    ``IncompatibleError``.
+
+    Args:
+        architecture: the registered architecture name.
+        dataset: a dataset name (configured by ``options``) or a Dataset object.
+        workdir: a folder for the saved model.
+        hyperparameters: for the architecture (default: its defaults).
+        n: images to train and predict on.
+        **options: dataset options, e.g. a small ``size``.
+
+    Returns:
+        The saved model's path, or ``None`` when the pair was (rightly) refused.
+
+    Raises:
+        ContractError: (an AssertionError) saying what is wrong.
+
+    Example:
+        >>> check_architecture("tinynet", "stripes", tmp_path)   # doctest: +SKIP
+    """
+    import keras_tuner
+
+    from kerazoo.batches import make_batches
+    from kerazoo.builder import build
+    from kerazoo.errors import IncompatibleError
+    from kerazoo.predictor import ClassPrediction, ImagePrediction, Predictor, ValuePrediction
+    from kerazoo.registry import get_architecture
+    from kerazoo.saving import load_model, save_model
+
+    arch = get_architecture(architecture, **(hyperparameters or {}))
+    cls, name = type(arch), architecture
+    _require(bool(cls.description), name, "has no one-line description", "architecture")
+    drawn = cls.search_space(keras_tuner.HyperParameters())
+    _require(set(drawn) == set(cls.hyperparameters), name, "search_space misses names",
+             "architecture")  # fmt: skip
+    cls(**drawn)  # the tuner's draws are valid hyperparameters
+    ds = get_dataset(dataset, **options) if isinstance(dataset, str) else dataset
+    data = ds.generate(n, seed=0)
+    kind, encoding = ds.task.kind, None
+    if kind not in cls.tasks:
+        try:
+            build(arch, ds, adapt=data.images)
+        except IncompatibleError:
+            pass
+        else:
+            _require(False, name, f"built a model for a {kind} task it does not declare",
+                     "architecture")  # fmt: skip
+        if "reconstruction" not in cls.tasks:
+            return None
+        encoding = "reconstruction"
+    model = build(arch, ds, encoding=encoding, adapt=data.images)
+    history = model.fit(make_batches(data, model, 8, seed=0), epochs=1, verbose=0,
+                        shuffle=False)  # fmt: skip
+    loss = history.history["loss"][-1]
+    _require(bool(np.isfinite(loss)), name, f"training gave a loss of {loss}", "architecture")
+    path = save_model(model, Path(workdir) / f"{name}-{type(ds).name or 'data'}.keras")
+    loaded, meta = load_model(path)
+    raw = data.images[:3]
+    from kerazoo.batches import encode_inputs
+
+    x = encode_inputs(raw, model)
+    same = np.allclose(np.asarray(loaded(x)), np.asarray(model(x)), atol=1e-5)
+    _require(same, name, "the reloaded model gives other outputs", "architecture")
+    results = Predictor.load(path).predict(raw)
+    _require(len(results) == 3, name, f"3 images gave {len(results)} predictions",
+             "architecture")  # fmt: skip
+    task = meta["task"]
+    for r in results:
+        if task["kind"] == "classification":
+            ok = isinstance(r, ClassPrediction) and r.label in task["class_names"]
+        elif task["kind"] == "regression":
+            ok = isinstance(r, ValuePrediction) and bool(np.isfinite(r.raw_value))
+        else:
+            ok = isinstance(r, ImagePrediction) and r.image.shape == ds.image_shape
+        _require(ok, name, f"decoded {r!r} for a {task['kind']} task", "architecture")
+    return Path(path)
