@@ -199,7 +199,7 @@ def _fit(a: np.ndarray, spec: InputSpec, notes: list[str]) -> np.ndarray:
     h, w = a.shape[1:3]
     if (h, w) != (spec.height, spec.width):
         a = np.stack([_resize(img, spec.width, spec.height) for img in a])
-        note = f"resized {w}x{h} -> {spec.width}x{spec.height}"
+        note = f"resized {h}x{w} -> {spec.height}x{spec.width}"  # HxW, as size= is written
         if abs(w / h - spec.width / spec.height) > 0.01:
             note += " (aspect ratio changed)"
         notes.append(note)

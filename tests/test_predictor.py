@@ -149,7 +149,7 @@ def test_conversions_are_noted(predictor: Predictor, rgb_predictor: Predictor) -
     (r,) = predictor.predict(RNG.integers(0, 256, (8, 12, 4), dtype=np.uint8))
     assert r.notes == (
         "RGBA -> grayscale (alpha dropped)",
-        "resized 12x8 -> 8x8 (aspect ratio changed)",
+        "resized 8x12 -> 8x8 (aspect ratio changed)",  # H x W, as size= is written
     )
     (r,) = rgb_predictor.predict(RNG.integers(0, 256, (8, 8), dtype=np.uint8))
     assert r.notes == ("grayscale -> RGB",)
