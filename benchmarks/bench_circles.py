@@ -41,8 +41,11 @@ class TimeLimit(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         elapsed = time.perf_counter() - self.t0
-        print(f"    epoch {epoch + 1}: {elapsed:6.0f}s  " + ", ".join(
-            f"{k} {v:.4f}" for k, v in (logs or {}).items()), flush=True)
+        print(
+            f"    epoch {epoch + 1}: {elapsed:6.0f}s  "
+            + ", ".join(f"{k} {v:.4f}" for k, v in (logs or {}).items()),
+            flush=True,
+        )
         if elapsed > self.seconds:
             self.model.stop_training = True
 
@@ -54,8 +57,10 @@ def main() -> None:
     parser.add_argument("--val-size", type=int, default=2000)
     parser.add_argument("--targets", nargs="+", default=["class", "count"])
     args = parser.parse_args()
-    print(f"circles 45-50, 64x64, {args.train_size} train / {args.val_size} val, "
-          f"chopped_vgg {HP}, budget {args.minutes:g} min each, {os.cpu_count()} CPU cores")
+    print(
+        f"circles 45-50, 64x64, {args.train_size} train / {args.val_size} val, "
+        f"chopped_vgg {HP}, budget {args.minutes:g} min each, {os.cpu_count()} CPU cores"
+    )
     for target in args.targets:
         print(f"\ntarget={target}")
         with tempfile.TemporaryDirectory() as tmp:
@@ -68,16 +73,23 @@ def main() -> None:
             h = run.history
             if target == "class":
                 best = max(h["val_accuracy"])
-                print(f"  best validation accuracy {best:.4f} after {len(h['loss'])} epochs "
-                      f"(chance: 1/6 = 0.1667)")
+                print(
+                    f"  best validation accuracy {best:.4f} after {len(h['loss'])} epochs "
+                    f"(chance: 1/6 = 0.1667)"
+                )
             else:
                 best_mae = min(h["val_mae"])
-                val = kerazoo.get_dataset("circles", **DATA, target=target).split(
-                    args.train_size, args.val_size, seed=0).val
+                val = (
+                    kerazoo.get_dataset("circles", **DATA, target=target)
+                    .split(args.train_size, args.val_size, seed=0)
+                    .val
+                )
                 pred = np.asarray(run.model.predict(val.images, verbose=0)).reshape(-1)
                 exact = float(np.mean(np.rint(pred) == val.labels))
-                print(f"  best validation MAE {best_mae:.4f} circles after {len(h['loss'])} "
-                      f"epochs; final model: rounded count exact on {exact:.4f} of images")
+                print(
+                    f"  best validation MAE {best_mae:.4f} circles after {len(h['loss'])} "
+                    f"epochs; final model: rounded count exact on {exact:.4f} of images"
+                )
 
 
 if __name__ == "__main__":
