@@ -305,6 +305,17 @@ def _run_long(callback: Any) -> Any:
     return RunLong(callback)
 
 
+def _progress(total_epochs: int) -> Any:
+    """Keras' progress bar, counting epochs out of the whole run, not out of one ``fit``."""
+    import keras
+
+    class RunProgress(keras.callbacks.ProgbarLogger):
+        def set_params(self, params: dict[str, Any]) -> None:
+            super().set_params({**params, "epochs": total_epochs})
+
+    return RunProgress()
+
+
 class _Trainer:
     """One run: data, model, the epoch loop, checkpoints. Private; use :func:`train`."""
 
@@ -447,7 +458,11 @@ class _Trainer:
                 epochs=epoch + 1,
                 shuffle=False,  # the batches are shuffled per epoch from the seed
                 verbose=self.verbose,
-                callbacks=[keras.callbacks.TerminateOnNaN(), *self.callbacks],
+                callbacks=[
+                    keras.callbacks.TerminateOnNaN(),
+                    _progress(cfg["epochs"]),
+                    *self.callbacks,
+                ],
             )
             logs = {k: float(v[-1]) for k, v in fit.history.items()}
             if not logs or not _finite(logs):

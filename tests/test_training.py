@@ -59,7 +59,8 @@ def test_cli_run_writes_every_file_and_a_summary(tmp_path) -> None:
     last = done.stdout.strip().splitlines()[-1]
     assert last.startswith("Trained lenet on shapes for 2 epochs in ")
     assert "val_accuracy" in last and last.endswith(f"Model saved to {out / 'model.keras'}")
-    assert "Epoch 2/2" in done.stdout  # progress per epoch
+    assert "Epoch 1/2" in done.stdout and "Epoch 2/2" in done.stdout  # progress per epoch
+    assert "Epoch 1/1" not in done.stdout
     rows = history_rows(out)
     assert [r["epoch"] for r in rows] == ["1", "2"] and "val_loss" in rows[0]
     run = json.loads((out / "run.json").read_text())
