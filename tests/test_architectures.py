@@ -165,3 +165,17 @@ def test_autoencoder_output_shape_equals_input(size: str, channels: int, depth: 
     first = build(a, Blobs(size=size, channels=channels), data_format="channels_first",
                   normalization="none", _allow_unrunnable=True)  # fmt: skip
     assert first.output.shape == first.input.shape == (None, channels, *model.input.shape[1:3])
+
+
+@pytest.mark.parametrize(("top", "layer"), [("flatten", "Flatten"), ("average",
+                         "GlobalAveragePooling2D"), ("max", "GlobalMaxPooling2D")])  # fmt: skip
+def test_chopped_vgg_top_turns_the_feature_map_into_a_vector(top: str, layer: str) -> None:
+    ds = kerazoo.get_dataset("circles", size=32, target="count")
+    arch = kerazoo.get_architecture("chopped_vgg", blocks=2, top=top, dense_layers=0)
+    model = build(arch, ds, adapt=ds.generate(8).images)
+    names = [type(x).__name__ for x in model.layers]
+    assert layer in names
+    head = model.get_layer("value")
+    # global pooling leaves one weight per channel: the head cannot tell positions apart
+    expected = 8 * 8 * 64 if top == "flatten" else 64
+    assert head.kernel.shape == (expected, 1)

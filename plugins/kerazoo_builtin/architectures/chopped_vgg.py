@@ -50,6 +50,12 @@ class ChoppedVGG(Architecture):
         ),
         "dropout": Param(0.5, float, low=0.0, high=0.9, help="dropout before dense layers"),
         "batch_norm": Param(False, bool, help="batch normalisation after each conv"),
+        "top": Param(
+            "flatten",
+            str,
+            choices=("flatten", "average", "max"),
+            help="feature map to vector: flatten (classic VGG) or global average/max pooling",
+        ),
     }
     min_size: ClassVar[tuple[int, int]] = (8, 8)
 
@@ -85,7 +91,7 @@ class ChoppedVGG(Architecture):
         )
 
     def build_body(self, inputs: Any, spec: InputSpec, data_format: str) -> Any:
-        """Conv blocks, flatten, then ``dense_layers`` dense layers with dropout."""
+        """Conv blocks, flatten (or global pooling), then ``dense_layers`` dense layers."""
         from keras import layers
 
         c = self.config
@@ -107,7 +113,12 @@ class ChoppedVGG(Architecture):
                     x = layers.BatchNormalization(axis=axis, name=f"block{b}_bn{k}")(x)
                     x = layers.Activation("relu", name=f"block{b}_relu{k}")(x)
             x = layers.MaxPooling2D(2, data_format=data_format, name=f"block{b}_pool")(x)
-        x = layers.Flatten(data_format=data_format, name="flatten")(x)
+        if c["top"] == "average":
+            x = layers.GlobalAveragePooling2D(data_format=data_format, name="global_pool")(x)
+        elif c["top"] == "max":
+            x = layers.GlobalMaxPooling2D(data_format=data_format, name="global_pool")(x)
+        else:
+            x = layers.Flatten(data_format=data_format, name="flatten")(x)
         act = c["dense_activation"]
         init = "he_normal" if act == "relu" else "glorot_uniform"
         for d in range(1, c["dense_layers"] + 1):
