@@ -172,6 +172,15 @@ def _settings_for_resume(run_dir: Path, given: dict[str, Any]) -> dict[str, Any]
         )
     saved = json.loads(path.read_text())
     settings = dict(saved["settings"])
+    changed = sorted(
+        k for k, v in given.items() if k != "epochs" and v is not None and v != settings.get(k)
+    )
+    if changed:
+        was = ", ".join(f"{k}={settings.get(k)!r}" for k in changed)
+        raise InvalidOptionError(
+            f"A resumed run keeps its settings; only epochs may change. {run_dir} was "
+            f"started with {was}. Leave those out, or start a new run with another --out."
+        )
     if given.get("epochs") is not None:
         settings["epochs"] = given["epochs"]  # resuming may extend a run
     return {**settings, "dataset": saved["dataset"], "architecture": saved["architecture"]}

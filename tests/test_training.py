@@ -233,6 +233,17 @@ def test_bad_training_requests_are_clear_errors(tmp_path, kwargs, error, message
         kerazoo.train("shapes", "lenet", out=tmp_path, **kwargs)
 
 
+def test_resume_refuses_changed_settings(tmp_path) -> None:
+    doc = {"settings": {"learning_rate": None, "epochs": 2}, "dataset": {}, "architecture": {}}
+    (tmp_path / "run.json").write_text(json.dumps(doc))
+    with pytest.raises(
+        kerazoo.InvalidOptionError,
+        match=r"A resumed run keeps its settings; "
+        r"only epochs may change\. .* was started with learning_rate=None\.",
+    ):
+        kerazoo.train(None, None, out=tmp_path, resume=True, learning_rate=0.1, epochs=5)
+
+
 def test_an_existing_run_directory_is_not_overwritten(tmp_path) -> None:
     (tmp_path / "model.keras").write_text("precious")
     done = run_cli("train", "shapes", "lenet", "--out", str(tmp_path))
