@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest
 
 import kerazoo
 from kerazoo import IncompatibleError
-from kerazoo.registry import PluginWarning
 from tests.test_builder_data import LOCAL, Bars, Blobs, tiny_dataset, write_image_folder
 
 keras = pytest.importorskip("keras")
@@ -19,10 +17,8 @@ from kerazoo.batches import encode_inputs, make_batches  # noqa: E402
 from kerazoo.builder import build, info  # noqa: E402
 from kerazoo.testing import check_architecture  # noqa: E402
 
-with warnings.catch_warnings():  # a built-in dataset still being written is not our test
-    warnings.simplefilter("ignore", PluginWarning)
-    ARCHITECTURES = kerazoo.list_architectures()
-    DATASETS = kerazoo.list_datasets() + sorted(LOCAL)
+ARCHITECTURES = kerazoo.list_architectures()
+DATASETS = kerazoo.list_datasets() + sorted(LOCAL)
 
 
 @pytest.fixture(scope="module")
