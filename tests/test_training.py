@@ -244,6 +244,22 @@ def test_resume_refuses_changed_settings(tmp_path) -> None:
         kerazoo.train(None, None, out=tmp_path, resume=True, learning_rate=0.1, epochs=5)
 
 
+def test_resume_and_objects_need_what_they_need(tmp_path) -> None:
+    with pytest.raises(kerazoo.InvalidOptionError, match=r"resume needs the run directory: "
+                       r"pass out=RUNDIR\."):  # fmt: skip
+        kerazoo.train("shapes", "lenet", resume=True)
+    with pytest.raises(kerazoo.InvalidOptionError, match=r"data= options go with a dataset "
+                       r"name, not a Dataset object\."):  # fmt: skip
+        kerazoo.train(kerazoo.get_dataset("shapes"), "lenet", data={"size": 8}, out=tmp_path)
+    with pytest.raises(kerazoo.InvalidOptionError, match=r"hp= values go with an architecture "
+                       r"name, not an object\."):  # fmt: skip
+        kerazoo.train("shapes", kerazoo.get_architecture("lenet"), hp={"filters": 3},
+                      out=tmp_path)  # fmt: skip
+    done = run_cli("train", "--resume")
+    assert done.returncode == 2
+    assert "--resume needs --out RUNDIR: the run to continue." in done.stderr
+
+
 def test_an_existing_run_directory_is_not_overwritten(tmp_path) -> None:
     (tmp_path / "model.keras").write_text("precious")
     done = run_cli("train", "shapes", "lenet", "--out", str(tmp_path))
