@@ -18,6 +18,7 @@ import math
 import os
 import platform
 import random
+import shutil
 import sys
 import time
 from collections.abc import Iterator, Mapping
@@ -55,6 +56,7 @@ DEFAULTS: dict[str, Any] = {
     "jit_compile": "auto",
 }
 MAX_BACKOFFS = 6
+PLOT_EVERY_S = 20.0  # curves.png is redrawn at most this often during a run, and at its end
 
 
 @dataclass
@@ -107,6 +109,14 @@ def _write_atomic(path: Path, text: str) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def _copy_atomic(src: Path, dst: Path) -> None:
+    tmp = dst.with_name(f".{dst.name}.tmp")
+    shutil.copyfile(src, tmp)
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, dst)
 
 
 def _history_csv(history: Mapping[str, list[float]]) -> str:
@@ -342,6 +352,7 @@ class _Trainer:
         self.callbacks = [_run_long(c) for c in callbacks or []]
         self.history: dict[str, list[float]] = {}
         self.learning_rate = cfg["learning_rate"]
+        self.plotted = -math.inf
 
     def say(self, text: str) -> None:
         if self.verbose:
@@ -479,6 +490,7 @@ class _Trainer:
                     backoffs += 1
                     epoch = self.back_off(epoch, logs)
                     continue
+                self.plot()
                 raise self.diverged(epoch, logs)
             for k, v in logs.items():
                 self.history.setdefault(k, []).append(v)
@@ -490,18 +502,24 @@ class _Trainer:
         self.finish(epoch, time.perf_counter() - t0)
         return Run(self.model, self.history, self.dir, self.metadata(epoch))
 
-    def checkpoint(self, epochs_done: int) -> None:
-        """After a good epoch: history, curves, best model, then the resume checkpoint."""
-        _write_atomic(self.dir / "history.csv", _history_csv(self.history))
+    def plot(self, every: float = 0.0) -> None:
+        """Redraw curves.png, unless it was drawn less than ``every`` seconds ago."""
+        if not self.history or time.monotonic() - self.plotted < every:
+            return
         from kerazoo.plots import plot_curves
 
         plot_curves(self.history, self.dir / "curves.png")
+        self.plotted = time.monotonic()
+
+    def checkpoint(self, epochs_done: int) -> None:
+        """After a good epoch: history, the resume checkpoint, best model, curves."""
+        _write_atomic(self.dir / "history.csv", _history_csv(self.history))
+        ckpt = self.save("checkpoint.keras", epochs_done)
         monitor, mode = _monitor(self.history)
         values = self.history[monitor]
-        best = (max if mode == "max" else min)(values)
-        if values[-1] == best:
-            self.save("best.keras", epochs_done)
-        self.save("checkpoint.keras", epochs_done)
+        if values[-1] == (max if mode == "max" else min)(values):
+            _copy_atomic(ckpt, self.dir / "best.keras")  # the same bytes: no second save
+        self.plot(every=PLOT_EVERY_S)
 
     def lr_now(self) -> float:
         lr = self.model.optimizer.learning_rate
@@ -552,7 +570,8 @@ class _Trainer:
         last = {k: v[-1] for k, v in self.history.items() if v}
         for callback in self.callbacks:
             callback.inner.on_train_end(last)
-        path = self.save("model.keras", epochs_done)
+        path = self.save("model.keras", epochs_done)  # after on_train_end: it may set weights
+        self.plot()
         shown = ", ".join(f"{k} {v[-1]:.4g}" for k, v in self.history.items())
         self.say(
             f"Trained {type(self.arch).name} on {type(self.dataset).name} for {epochs_done} "

@@ -152,6 +152,7 @@ def test_divergence_stops_with_advice_and_keeps_the_last_good_checkpoint(tmp_pat
     assert meta["training"]["epochs"] == 1
     assert all(np.isfinite(w).all() for w in model.get_weights())
     assert [r["epoch"] for r in history_rows(out)] == ["1"]
+    assert (out / "curves.png").is_file() and (out / "best.keras").is_file()
 
 
 def test_lr_backoff_retries_from_the_checkpoint_with_half_the_rate(tmp_path) -> None:
