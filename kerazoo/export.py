@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from kerazoo.errors import IncompatibleError, ModelFileError, UnsafeModelError
-from kerazoo.saving import METADATA_NAME, _complete_metadata, _fsync_dir, load_model
+from kerazoo.files import fsync_dir
+from kerazoo.saving import METADATA_NAME, _complete_metadata, load_model
 
 __all__ = ["export_model", "load_saved_model"]
 
@@ -89,7 +90,7 @@ def export_model(
             shutil.rmtree(old, ignore_errors=True)
             os.replace(target, old)
         os.replace(tmp, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         if old.exists() and not target.exists():

@@ -19,13 +19,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from kerazoo.errors import IncompatibleError, InvalidOptionError, ModelFileError, UnsafeModelError
+from kerazoo.files import atomic_file
 
 __all__ = [
     "METADATA_NAME",
@@ -353,7 +352,7 @@ def save_model(
             with h5py.File(tmp, "a") as h5:
                 h5.attrs[H5_ATTRIBUTE] = text
 
-    _atomic_file(p, write)
+    atomic_file(p, write)
     return p
 
 
@@ -398,31 +397,3 @@ def _complete_metadata(model: Any, metadata: dict[str, Any] | None) -> dict[str,
         return json.loads(json.dumps(out))
     except (TypeError, ValueError) as exc:
         raise InvalidOptionError(f"metadata must be JSON-serialisable: {exc}") from None
-
-
-def _atomic_file(target: Path, write: Callable[[Path], None]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent
-    )
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-        _fsync_dir(target.parent)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -10,18 +10,15 @@ killed run from its last completed epoch.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import math
 import os
 import platform
-import random
-import shutil
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +30,9 @@ import kerazoo
 from kerazoo.architecture import Architecture
 from kerazoo.dataset import Dataset
 from kerazoo.errors import DivergedError, InvalidOptionError
+from kerazoo.files import copy_atomic, write_text_atomic
 from kerazoo.registry import get_architecture, get_dataset
+from kerazoo.session import run_long, run_progress, seeded
 
 __all__ = ["Run", "train"]
 
@@ -102,23 +101,6 @@ def _finite(logs: Mapping[str, float]) -> bool:
     return all(math.isfinite(float(v)) for v in logs.values())
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def _copy_atomic(src: Path, dst: Path) -> None:
-    tmp = dst.with_name(f".{dst.name}.tmp")
-    shutil.copyfile(src, tmp)
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, dst)
-
-
 def _history_csv(history: Mapping[str, list[float]]) -> str:
     buf = io.StringIO()
     keys = list(history)
@@ -127,33 +109,6 @@ def _history_csv(history: Mapping[str, list[float]]) -> str:
     for i in range(len(next(iter(history.values()), []))):
         writer.writerow([i + 1, *(f"{history[k][i]:.6g}" for k in keys)])
     return buf.getvalue()
-
-
-@contextlib.contextmanager
-def _seeded(seed: int, deterministic: bool) -> Iterator[None]:
-    """Seed every generator for the run and put the global state back afterwards."""
-    import keras
-    from keras.src.backend.common import global_state
-
-    py_state, np_state = random.getstate(), np.random.get_state()
-    keys = ("global_random_seed", "global_seed_generator")
-    saved = {k: global_state.get_global_attribute(k) for k in keys}
-    det_config = None
-    if deterministic and keras.backend.backend() == "tensorflow":
-        from tensorflow.python.framework import config as det_config
-
-        was_det = det_config.is_op_determinism_enabled()
-        det_config.enable_op_determinism()
-    keras.utils.set_random_seed(seed)
-    try:
-        yield
-    finally:
-        random.setstate(py_state)
-        np.random.set_state(np_state)
-        for k, v in saved.items():
-            global_state.set_global_attribute(k, v)
-        if det_config is not None and not was_det:
-            det_config.disable_op_determinism()
 
 
 def _resolve(
@@ -276,63 +231,8 @@ def train(
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
     run_dir.mkdir(parents=True, exist_ok=True)
-    with _seeded(int(cfg["seed"]), bool(cfg["deterministic"])):
+    with seeded(int(cfg["seed"]), bool(cfg["deterministic"])):
         return _Trainer(dataset, architecture, cfg, run_dir, int(verbose), callbacks).run(resume)
-
-
-_FORWARDED_HOOKS = (
-    "on_epoch_begin", "on_epoch_end", "on_train_batch_begin", "on_train_batch_end",
-    "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end",
-)  # fmt: skip
-
-
-def _run_long(callback: Any) -> Any:
-    """Wrap a Keras callback so it sees the whole run as one training session.
-
-    The trainer calls ``fit`` once per epoch (so each epoch's shuffle order depends only on
-    the seed and the epoch number, and a resumed run repeats it exactly). Callbacks that
-    keep state across epochs, like ``EarlyStopping``, must not be reset each time.
-    """
-    import keras
-
-    class RunLong(keras.callbacks.Callback):
-        def __init__(self, inner: Any) -> None:
-            super().__init__()
-            self.inner, self.started = inner, False
-
-        def set_model(self, model: Any) -> None:
-            super().set_model(model)
-            self.inner.set_model(model)
-
-        def set_params(self, params: Any) -> None:
-            super().set_params(params)
-            self.inner.set_params(params)
-
-        def on_train_begin(self, logs: Any = None) -> None:
-            if not self.started:
-                self.started = True
-                self.inner.on_train_begin(logs)
-
-        def on_train_end(self, logs: Any = None) -> None:
-            pass  # sent once, by finish()
-
-    def forward(hook: str) -> Any:
-        return lambda self, *args, **kwargs: getattr(self.inner, hook)(*args, **kwargs)
-
-    for hook in _FORWARDED_HOOKS:
-        setattr(RunLong, hook, forward(hook))
-    return RunLong(callback)
-
-
-def _progress(total_epochs: int) -> Any:
-    """Keras' progress bar, counting epochs out of the whole run, not out of one ``fit``."""
-    import keras
-
-    class RunProgress(keras.callbacks.ProgbarLogger):
-        def set_params(self, params: dict[str, Any]) -> None:
-            super().set_params({**params, "epochs": total_epochs})
-
-    return RunProgress()
 
 
 class _Trainer:
@@ -349,7 +249,7 @@ class _Trainer:
     ) -> None:
         self.dataset, self.arch, self.cfg, self.dir = dataset, arch, cfg, run_dir
         self.verbose = verbose
-        self.callbacks = [_run_long(c) for c in callbacks or []]
+        self.callbacks = [run_long(c) for c in callbacks or []]
         self.history: dict[str, list[float]] = {}
         self.learning_rate = cfg["learning_rate"]
         self.plotted = -math.inf
@@ -419,7 +319,7 @@ class _Trainer:
             "resolved": {k: self.info.get(k) for k in ("task", "input", "compile")},
             "settings": self.cfg,
         }
-        _write_atomic(self.dir / "run.json", json.dumps(doc, indent=2) + "\n")
+        write_text_atomic(self.dir / "run.json", json.dumps(doc, indent=2) + "\n")
 
     def save(self, name: str, epochs_done: int) -> Path:
         from kerazoo.saving import save_model
@@ -480,7 +380,7 @@ class _Trainer:
                 verbose=self.verbose,
                 callbacks=[
                     keras.callbacks.TerminateOnNaN(),
-                    _progress(cfg["epochs"]),
+                    run_progress(cfg["epochs"]),
                     *self.callbacks,
                 ],
             )
@@ -513,12 +413,12 @@ class _Trainer:
 
     def checkpoint(self, epochs_done: int) -> None:
         """After a good epoch: history, the resume checkpoint, best model, curves."""
-        _write_atomic(self.dir / "history.csv", _history_csv(self.history))
+        write_text_atomic(self.dir / "history.csv", _history_csv(self.history))
         ckpt = self.save("checkpoint.keras", epochs_done)
         monitor, mode = _monitor(self.history)
         values = self.history[monitor]
         if values[-1] == (max if mode == "max" else min)(values):
-            _copy_atomic(ckpt, self.dir / "best.keras")  # the same bytes: no second save
+            copy_atomic(ckpt, self.dir / "best.keras")  # the same bytes: no second save
         self.plot(every=PLOT_EVERY_S)
 
     def lr_now(self) -> float:

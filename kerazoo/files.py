@@ -1,0 +1,64 @@
+"""Atomic files: write to a temporary name in the same folder, then rename over the target.
+
+A kill at any moment leaves either the previous file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["atomic_file", "copy_atomic", "fsync_dir", "write_text_atomic"]
+
+
+def atomic_file(target: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temporary path beside ``target``, then rename it over ``target``.
+
+    The temporary file is fsynced before the rename and removed if ``write`` fails (even on
+    KeyboardInterrupt); the folder is fsynced after, so the rename itself survives a crash.
+
+    Example:
+        >>> atomic_file("out.txt", lambda tmp: tmp.write_text("hello"))  # doctest: +SKIP
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent
+    )
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+        fsync_dir(target.parent)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return target
+
+
+def write_text_atomic(target: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``target`` atomically."""
+    return atomic_file(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def copy_atomic(src: str | os.PathLike[str], target: str | os.PathLike[str]) -> Path:
+    """Copy ``src`` over ``target`` atomically."""
+    return atomic_file(target, lambda tmp: shutil.copyfile(src, tmp))
+
+
+def fsync_dir(folder: str | os.PathLike[str]) -> None:
+    """Flush a folder's entries (a rename) to disk, where the platform allows it."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
