@@ -13,7 +13,7 @@ the probe; always answering 47.5 scores 1.5):
 
 - compute per image: the first network tried (two blocks of two convolutions, 32 filters:
   about 570 MFLOP per training image) would get through about one epoch of 20,000 images in
-  10 minutes; this one (about 60 MFLOP) takes 50-80 s an epoch;
+  10 minutes; this one (about 60 MFLOP) took 50-110 s an epoch, 8-9 epochs in 10 minutes;
 - batch normalisation: training MAE fell faster (1.0 after 2 epochs) but validation lagged
   far behind (7.3), as the moving statistics trail the weights in such a short run;
 - the head: global average pooling (1.06 after 3 epochs) and flatten (1.10) were close; one

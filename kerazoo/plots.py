@@ -1,4 +1,9 @@
-"""Pictures people would rather look at than numbers. matplotlib is imported inside, Agg only."""
+"""Pictures people would rather look at than numbers.
+
+matplotlib is imported inside the functions, and only its object API is used (a ``Figure``
+saved straight to PNG): no pyplot, so no backend is switched and no global state changes,
+which matters inside a notebook.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +14,6 @@ from pathlib import Path
 from kerazoo.files import atomic_file
 
 __all__ = ["plot_curves"]
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def plot_curves(history: Mapping[str, Sequence[float]], path: str | os.PathLike[str]) -> Path:
@@ -33,12 +29,13 @@ def plot_curves(history: Mapping[str, Sequence[float]], path: str | os.PathLike[
     Example:
         >>> plot_curves({"loss": [1.0, 0.5]}, "curves.png")  # doctest: +SKIP
     """
-    plt = _pyplot()
+    from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
     names = [k for k in history if not k.startswith("val_") and k not in ("epoch", "lr")]
     names = names or [k[4:] for k in history if k.startswith("val_")]
-    fig, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.6), squeeze=False)
+    fig = Figure(figsize=(4.5 * len(names), 3.6))
+    axes = fig.subplots(1, len(names), squeeze=False)
     for ax, name in zip(axes[0], names, strict=True):
         for key, label, style in ((name, "train", "-o"), (f"val_{name}", "validation", "-s")):
             values = list(history.get(key, ()))
@@ -50,7 +47,4 @@ def plot_curves(history: Mapping[str, Sequence[float]], path: str | os.PathLike[
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()
-    try:
-        return atomic_file(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
-    finally:
-        plt.close(fig)
+    return atomic_file(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))

@@ -55,7 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "jit_compile": "auto",
 }
 MAX_BACKOFFS = 6
-PLOT_EVERY_S = 20.0  # curves.png is redrawn at most this often during a run, and at its end
+PLOT_EVERY_S = 60.0  # curves.png is redrawn at most this often during a run, and at its end
 
 
 @dataclass
