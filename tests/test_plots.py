@@ -10,7 +10,8 @@ def test_curves_are_drawn_without_pyplot_or_a_backend_switch(tmp_path) -> None:
     code = (
         "import sys, matplotlib; matplotlib.use('svg'); "
         "from kerazoo.plots import plot_curves; "
-        f"p = plot_curves({{'loss': [1, .5], 'val_loss': [1.2, .6]}}, {str(tmp_path / 'c.png')!r}); "
+        "h = {'loss': [1, .5], 'val_loss': [1.2, .6]}; "
+        f"p = plot_curves(h, {str(tmp_path / 'c.png')!r}); "
         "print(matplotlib.get_backend(), 'matplotlib.pyplot' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
