@@ -9,13 +9,13 @@ count, and reports every conversion that changed pixels (the Predictor's ``notes
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from kerazoo.errors import DataError
+from kerazoo.registry import natural_key
 from kerazoo.task import InputSpec
 
 __all__ = ["IMAGE_SUFFIXES", "image_batch", "image_files"]
@@ -90,12 +90,7 @@ def image_files(folder: Path) -> list[Path]:
             f"Folder '{folder}' has no image files, in it or in its sub-folders (looked for "
             f"{', '.join(IMAGE_SUFFIXES)})."
         )
-    return sorted(found, key=lambda f: ([_natural_key(p) for p in f.relative_to(folder).parts], f))
-
-
-def _natural_key(text: str) -> list[Any]:
-    """``"img10.png"`` -> ``["img", 10, ".png"]``: numbers compare as numbers."""
-    return [int(t) if i % 2 else t.casefold() for i, t in enumerate(re.split(r"(\d+)", text))]
+    return sorted(found, key=lambda f: ([natural_key(p) for p in f.relative_to(folder).parts], f))
 
 
 def _is_pil(item: Any) -> bool:

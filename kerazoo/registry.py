@@ -35,6 +35,7 @@ __all__ = [
     "get_dataset",
     "list_architectures",
     "list_datasets",
+    "natural_key",
     "plugin_report",
     "refresh",
 ]
@@ -101,8 +102,14 @@ def _entries(kind: str) -> list[Entry]:
     return _cache[kind]
 
 
-def _natural_key(text: str) -> list[Any]:
-    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", text)]
+def natural_key(text: str) -> list[tuple[int, Any]]:
+    """Sort key that puts ``"net2"`` before ``"net10"``, ignoring case.
+
+    Example:
+        >>> sorted(["net10", "Net2"], key=natural_key)
+        ['Net2', 'net10']
+    """
+    return [(0, int(t)) if t.isdigit() else (1, t.lower()) for t in re.split(r"(\d+)", text) if t]
 
 
 def _validate(entry: Entry, obj: Any) -> None:
@@ -183,7 +190,7 @@ def _pick(kind: str, name: str, source: str | None) -> Entry:
     entries = _entries(kind)
     matches = [e for e in entries if e.name == name]
     if not matches:
-        names = sorted({e.name for e in entries}, key=_natural_key)
+        names = sorted({e.name for e in entries}, key=natural_key)
         raise UnknownNameError(
             f"Unknown {kind} {name!r}.{did_you_mean(name, names)} "
             f"Available: {', '.join(names) or '(none installed)'}."
@@ -227,7 +234,7 @@ def _list(kind: str, pattern: str | None) -> list[str]:
             continue
         if _load(e) is not None:
             names.add(e.name)
-    return sorted(names, key=_natural_key)
+    return sorted(names, key=natural_key)
 
 
 def list_datasets(pattern: str | None = None) -> list[str]:

@@ -8,7 +8,6 @@ centre at coordinates ``(y, x) = (row, col)``, as in scikit-image.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -154,8 +153,3 @@ def add_noise(images: np.ndarray, rng: np.random.Generator, amplitude: float) ->
         return images
     noise = rng.integers(-a, a + 1, size=images.shape, dtype=np.int16)
     return np.clip(images.astype(np.int16) + noise, 0, 255).astype(np.uint8)
-
-
-def natural_key(text: str) -> list[object]:
-    """Sort key that puts ``"2"`` before ``"10"``."""
-    return [(0, int(t)) if t.isdigit() else (1, t.lower()) for t in re.split(r"(\d+)", text) if t]

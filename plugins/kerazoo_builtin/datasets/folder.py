@@ -11,7 +11,7 @@ import numpy as np
 from kerazoo import DataError, Dataset, Param, Samples, Task
 from kerazoo.augment import TRANSFORMS, applicable, check_transforms
 from kerazoo.errors import InvalidOptionError
-from kerazoo_builtin.datasets._draw import natural_key
+from kerazoo.registry import natural_key
 
 #: File name endings read as images (case does not matter).
 EXTENSIONS = (".png", ".jpg", ".jpeg")
