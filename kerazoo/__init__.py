@@ -15,8 +15,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from kerazoo.architecture import Architecture
-from kerazoo.dataset import Dataset, Samples, Splits
+from kerazoo.data.dataset import Dataset, Samples, Splits
 from kerazoo.errors import (
     DataError,
     DivergedError,
@@ -29,6 +28,7 @@ from kerazoo.errors import (
     UnknownNameError,
     UnsafeModelError,
 )
+from kerazoo.models.architecture import Architecture
 from kerazoo.params import Param
 from kerazoo.registry import (
     get_architecture,
@@ -42,14 +42,14 @@ __version__ = "0.1.0"
 
 # Public names whose modules import keras: resolved on first use, not at import time.
 _LAZY = {
-    "build": "kerazoo.builder",
-    "train": "kerazoo.training",
-    "Run": "kerazoo.training",
-    "Predictor": "kerazoo.predictor",
-    "export_model": "kerazoo.export",
-    "load_model": "kerazoo.saving",
-    "save_model": "kerazoo.saving",
-    "read_metadata": "kerazoo.saving",
+    "build": "kerazoo.models.build",
+    "train": "kerazoo.training.run",
+    "Run": "kerazoo.training.run",
+    "Predictor": "kerazoo.predict.predictor",
+    "export_model": "kerazoo.saving.savedmodel",
+    "load_model": "kerazoo.saving.model_file",
+    "save_model": "kerazoo.saving.model_file",
+    "read_metadata": "kerazoo.saving.model_file",
 }
 
 __all__ = [

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
-from kerazoo.architecture import Architecture
-from kerazoo.dataset import Dataset
+from kerazoo.data.dataset import Dataset
 from kerazoo.errors import PluginConflictError, PluginError, UnknownNameError, did_you_mean
+from kerazoo.models.architecture import Architecture
 from kerazoo.params import Param
 from kerazoo.task import TASK_KINDS
 

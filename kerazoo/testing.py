@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from kerazoo.augment import TRANSFORMS, augment
-from kerazoo.dataset import Dataset, Samples
+from kerazoo.data.augment import TRANSFORMS, augment
+from kerazoo.data.dataset import Dataset, Samples
 from kerazoo.registry import get_dataset
 from kerazoo.task import Task
 
@@ -193,12 +193,17 @@ def check_architecture(
     """
     import keras_tuner
 
-    from kerazoo.batches import make_batches
-    from kerazoo.builder import build
+    from kerazoo.data.batches import make_batches
     from kerazoo.errors import IncompatibleError
-    from kerazoo.predictor import ClassPrediction, ImagePrediction, Predictor, ValuePrediction
+    from kerazoo.models.build import build
+    from kerazoo.predict.predictor import (
+        ClassPrediction,
+        ImagePrediction,
+        Predictor,
+        ValuePrediction,
+    )
     from kerazoo.registry import get_architecture
-    from kerazoo.saving import load_model, save_model
+    from kerazoo.saving.model_file import load_model, save_model
 
     arch = get_architecture(architecture, **(hyperparameters or {}))
     cls, name = type(arch), architecture
@@ -229,7 +234,7 @@ def check_architecture(
     path = save_model(model, Path(workdir) / f"{name}-{type(ds).name or 'data'}.keras")
     loaded, meta = load_model(path)
     raw = data.images[:3]
-    from kerazoo.batches import encode_inputs
+    from kerazoo.data.batches import encode_inputs
 
     x = encode_inputs(raw, model)
     same = np.allclose(np.asarray(loaded(x)), np.asarray(model(x)), atol=1e-5)

@@ -13,8 +13,8 @@ from kerazoo import IncompatibleError
 from tests.test_builder_data import LOCAL, Bars, Blobs, tiny_dataset, write_image_folder
 
 keras = pytest.importorskip("keras")
-from kerazoo.batches import encode_inputs, make_batches  # noqa: E402
-from kerazoo.builder import build, info  # noqa: E402
+from kerazoo.data.batches import encode_inputs, make_batches  # noqa: E402
+from kerazoo.models.build import build, info  # noqa: E402
 from kerazoo.testing import check_architecture  # noqa: E402
 
 ARCHITECTURES = kerazoo.list_architectures()

@@ -19,7 +19,7 @@ from kerazoo import (
 from tests.test_builder_data import Bars, Blobs, Brightness
 
 keras = pytest.importorskip("keras")
-from kerazoo.builder import build, info, resolve_data_format, set_info  # noqa: E402
+from kerazoo.models.build import build, info, resolve_data_format, set_info  # noqa: E402
 
 CONV_POOL = ("Conv2D", "MaxPooling2D", "AveragePooling2D", "UpSampling2D", "ZeroPadding2D")
 
@@ -189,7 +189,7 @@ def test_initialisation_fits_the_activation() -> None:
 
 # -- channel order -------------------------------------------------------------------------
 def test_channels_first_is_refused_on_tensorflow_cpu() -> None:
-    if kerazoo.builder.has_accelerator():
+    if kerazoo.models.build.has_accelerator():
         pytest.skip("a GPU can run channels_first")
     with pytest.raises(
         IncompatibleError,
@@ -318,7 +318,7 @@ def test_mixed_precision_is_per_layer_and_leaves_the_global_policy() -> None:
 
 
 def test_jit_compile_is_off_on_cpu_unless_asked() -> None:
-    if kerazoo.builder.has_accelerator():
+    if kerazoo.models.build.has_accelerator():
         pytest.skip("on a GPU auto turns XLA on")
     assert info(build("lenet", Bars()))["compile"]["jit_compile"] is False
     model = build("lenet", Bars(), jit_compile=True)
@@ -385,10 +385,10 @@ def test_info_survives_fit_and_attribute_tracking_and_is_released() -> None:
     data = Bars().generate(8)
     model.fit(data.images, data.labels, epochs=1, verbose=0)
     assert info(model)["task"]["encoding"] == "sparse"
-    n = len(kerazoo.builder._INFO)
+    n = len(kerazoo.models.build._INFO)
     del model
     gc.collect()
-    assert len(kerazoo.builder._INFO) < n
+    assert len(kerazoo.models.build._INFO) < n
 
 
 def test_info_of_a_plain_keras_model_is_a_clear_error() -> None:

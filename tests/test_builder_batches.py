@@ -13,8 +13,8 @@ from kerazoo import DataError, InvalidOptionError, Samples
 from tests.test_builder_data import Bars, Blobs, Brightness
 
 keras = pytest.importorskip("keras")
-from kerazoo.batches import encode_inputs, make_batches  # noqa: E402
-from kerazoo.builder import build, info  # noqa: E402
+from kerazoo.data.batches import encode_inputs, make_batches  # noqa: E402
+from kerazoo.models.build import build, info  # noqa: E402
 
 
 def meta(data_format: str = "channels_last", encoding: str = "sparse", kind=None) -> dict:

@@ -1,4 +1,4 @@
-"""kerazoo.augment: label-preserving transforms of uint8 NHWC batches (and their masks)."""
+"""kerazoo.data.augment: label-preserving transforms of uint8 NHWC batches (and their masks)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from kerazoo import InvalidOptionError
-from kerazoo.augment import TRANSFORMS, applicable, augment, check_transforms
+from kerazoo.data.augment import TRANSFORMS, applicable, augment, check_transforms
 
 
 def _batch(n: int = 64, h: int = 6, w: int = 6) -> np.ndarray:

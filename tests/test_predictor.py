@@ -20,7 +20,7 @@ from kerazoo import (
     Predictor,
     save_model,
 )
-from kerazoo.predictor import ClassPrediction, ImagePrediction, ValuePrediction
+from kerazoo.predict.predictor import ClassPrediction, ImagePrediction, ValuePrediction
 from tests.test_saving import NAMES, classifier, meta_for
 
 RNG = np.random.default_rng(3)

@@ -14,7 +14,7 @@ from PIL import Image
 import kerazoo
 from kerazoo import Predictor, load_model, read_metadata, save_model
 from kerazoo.cli import main
-from kerazoo.export import export_model
+from kerazoo.saving.savedmodel import export_model
 from tests.test_saving import NAMES, classifier, meta_for
 
 
@@ -149,14 +149,14 @@ def test_built_lenet_through_keras_h5_and_export(tmp_path: Path) -> None:
     want = _softmax(model(sample.images, training=False).numpy())
     names = list(ds.task.class_names)
     for target in (tmp_path / "lenet.keras", tmp_path / "lenet.h5"):
-        save_model(model, target)  # metadata from kerazoo.builder.info(model)
+        save_model(model, target)  # metadata from kerazoo.models.build.info(model)
         meta = read_metadata(target)
         assert meta["architecture"]["name"] == "lenet" and meta["dataset"]["name"] == "shapes"
         results = Predictor.load(target).predict(sample.images, top_k=3)
         got = np.array([[dict(r.top_k)[n] for n in names] for r in results])
         np.testing.assert_allclose(got, want, atol=1e-5)
     loaded, _ = load_model(tmp_path / "lenet.keras", compile=False)
-    assert kerazoo.builder.info(loaded)["task"]["class_names"] == names  # metadata reattached
+    assert kerazoo.models.build.info(loaded)["task"]["class_names"] == names  # metadata reattached
     export = export_model(tmp_path / "lenet.keras", tmp_path / "lenet_export")
     results = Predictor.load(export).predict(sample.images, top_k=3)
     got = np.array([[dict(r.top_k)[n] for n in names] for r in results])

@@ -25,8 +25,8 @@ from kerazoo import (
     load_model,
     read_metadata,
     save_model,
-    saving,
 )
+from kerazoo.saving import model_file as saving
 
 NAMES = ["circle", "square", "triangle"]
 
@@ -113,7 +113,7 @@ def test_plain_keras_file_has_no_metadata(tmp_path: Path, model: keras.Model) ->
 def test_read_metadata_does_not_import_keras(tmp_path: Path, model: keras.Model) -> None:
     path = save_model(model, tmp_path / "m.keras", meta_for())
     code = (
-        "import sys; from kerazoo.saving import read_metadata; "
+        "import sys; from kerazoo.saving.model_file import read_metadata; "
         f"m = read_metadata({str(path)!r}); "
         "print(m['task']['kind'], 'keras' in sys.modules, 'tensorflow' in sys.modules)"
     )

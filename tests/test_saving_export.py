@@ -19,7 +19,7 @@ from kerazoo import (
     read_metadata,
     save_model,
 )
-from kerazoo.export import export_model
+from kerazoo.saving.savedmodel import export_model
 from tests.test_saving import NAMES, classifier, meta_for
 
 RNG = np.random.default_rng(5)

@@ -18,7 +18,7 @@ import numpy as np
 
 from kerazoo import registry
 from kerazoo.cli import parse_pairs
-from kerazoo.dataset import Dataset, Samples
+from kerazoo.data.dataset import Dataset, Samples
 from kerazoo.errors import DataError, InvalidOptionError
 from kerazoo.task import Task
 

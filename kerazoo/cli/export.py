@@ -25,7 +25,7 @@ def register(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kerazoo.export import export_model
+    from kerazoo.saving.savedmodel import export_model
 
     target = export_model(args.model, args.dir, channels_last=args.channels_last)
     print(f"exported {args.model} -> {target}")

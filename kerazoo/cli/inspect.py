@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from kerazoo import saving
+from kerazoo.saving import model_file as saving
 
 
 def register(sub: Any) -> None:

@@ -25,7 +25,7 @@ def register(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kerazoo.predictor import ImagePrediction, Predictor
+    from kerazoo.predict.predictor import ImagePrediction, Predictor
 
     predictor = Predictor.load(args.model)
     results = predictor.predict(args.inputs, top_k=args.top_k, batch_size=args.batch_size)

@@ -81,7 +81,7 @@ SETTINGS = (
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kerazoo.training import train
+    from kerazoo.training.run import train
 
     if args.resume and not args.out:
         raise InvalidOptionError("--resume needs --out RUNDIR: the run to continue.")

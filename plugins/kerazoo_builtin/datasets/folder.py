@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from kerazoo import DataError, Dataset, Param, Samples, Task
-from kerazoo.augment import TRANSFORMS, applicable, check_transforms
+from kerazoo.data.augment import TRANSFORMS, applicable, check_transforms
 from kerazoo.errors import InvalidOptionError
 from kerazoo.registry import natural_key
 

@@ -7,7 +7,7 @@ from typing import ClassVar
 import numpy as np
 
 from kerazoo import DataError, Dataset, Param, Samples, Task
-from kerazoo.augment import applicable
+from kerazoo.data.augment import applicable
 from kerazoo_builtin.datasets._draw import scatter_disks
 
 #: Rounds of redrawing the images whose two dots touch, before giving up.

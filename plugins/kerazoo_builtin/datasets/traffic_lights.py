@@ -7,7 +7,7 @@ from typing import ClassVar
 import numpy as np
 
 from kerazoo import Dataset, Param, Samples, Task
-from kerazoo.augment import applicable
+from kerazoo.data.augment import applicable
 from kerazoo_builtin.datasets._draw import add_noise, disk_masks
 
 #: Lamps from top to bottom, with their RGB colour at full brightness.

@@ -17,9 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from kerazoo.architecture import Architecture
-from kerazoo.dataset import Dataset
-from kerazoo.encoding import check_encoding, effective_task
+from kerazoo.data.dataset import Dataset
+from kerazoo.data.encoding import check_encoding, effective_task
 from kerazoo.errors import (
     DataError,
     IncompatibleError,
@@ -29,7 +28,8 @@ from kerazoo.errors import (
     check_choice,
     did_you_mean,
 )
-from kerazoo.optimizers import make_optimizer
+from kerazoo.models.architecture import Architecture
+from kerazoo.models.optimizers import make_optimizer
 from kerazoo.task import InputSpec, Task
 
 __all__ = ["NORMALIZATIONS", "PRECISIONS", "build"]
@@ -208,7 +208,7 @@ def build(
             Default: ``dataset.generate(512, seed)``.
         seed: the dataset seed the training data comes from (recorded; used for adapting
             when ``adapt`` is not given, default 0).
-        optimizer: a name from :data:`kerazoo.optimizers.OPTIMIZERS` or a
+        optimizer: a name from :data:`kerazoo.models.optimizers.OPTIMIZERS` or a
             ``keras.optimizers.Optimizer``.
         learning_rate: default per optimizer (0.001 for adam, 0.01 for sgd, ...).
         schedule: ``"none"``, ``"exponential"`` (10x decay over the run), ``"cosine"`` or

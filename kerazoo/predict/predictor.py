@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from kerazoo.data.images import image_batch, image_files
 from kerazoo.errors import DataError, IncompatibleError, InvalidOptionError, ModelFileError
-from kerazoo.images import image_batch, image_files
-from kerazoo.saving import FORMAT
+from kerazoo.saving.model_file import FORMAT
 from kerazoo.task import InputSpec, Task
 
 __all__ = ["ClassPrediction", "ImagePrediction", "Prediction", "Predictor", "ValuePrediction"]
@@ -118,7 +118,7 @@ class Predictor:
             says so).
         source: a name for messages (the file path).
         channels_last: run a channels_first model as its channels_last twin
-            (:func:`kerazoo.layout.to_channels_last`); default: when TensorFlow has no GPU.
+            (:func:`kerazoo.models.layout.to_channels_last`); default: when TensorFlow has no GPU.
 
     Example:
         >>> p = Predictor.load("model.keras")                          # doctest: +SKIP
@@ -167,7 +167,7 @@ class Predictor:
         if run_format == "channels_first" and (
             channels_last if channels_last is not None else not _runs_channels_first()
         ):
-            from kerazoo.layout import to_channels_last
+            from kerazoo.models.layout import to_channels_last
 
             if any(type(layer).__name__ == "TFSMLayer" for layer in model.layers):
                 raise IncompatibleError(
@@ -199,7 +199,7 @@ class Predictor:
             >>> Predictor.load("runs/shapes-lenet/model.keras")        # doctest: +SKIP
             Predictor(classification: circle, square, triangle; input 64x64x1 ...)
         """
-        from kerazoo.saving import load_model
+        from kerazoo.saving.model_file import load_model
 
         model, meta = load_model(path, compile=False)
         return cls(model, meta, source=str(path), channels_last=channels_last)
@@ -440,7 +440,7 @@ def _tty() -> bool:
 # -- models without metadata ---------------------------------------------------------------
 def _runs_channels_first() -> bool:
     try:
-        from kerazoo.builder import has_accelerator
+        from kerazoo.models.build import has_accelerator
     except ImportError:  # pragma: no cover - builder is part of core
         return True
     import keras
@@ -457,7 +457,7 @@ def _infer(model: Any, source: str) -> tuple[InputSpec, Task, str, str]:
             "image (H, W, C); the Predictor cannot tell how to feed it."
         )
     try:
-        from kerazoo.layout import is_channels_first
+        from kerazoo.models.layout import is_channels_first
 
         cf = is_channels_first(model)
     except Exception:  # a model whose config cannot be read (SavedModel wrapper)

@@ -4,7 +4,7 @@
 ``serve`` endpoint takes the raw ``uint8`` pixels) and puts ``kerazoo.json`` beside
 ``saved_model.pb``; an earlier export is replaced atomically. :func:`load_saved_model` wraps
 the ``serve`` endpoint in ``keras.layers.TFSMLayer`` after checking the graph for ops that
-call Python or touch files; :func:`kerazoo.saving.load_model` calls it for a folder.
+call Python or touch files; :func:`kerazoo.saving.model_file.load_model` calls it for a folder.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 from kerazoo.errors import IncompatibleError, ModelFileError, UnsafeModelError
 from kerazoo.files import fsync_dir
-from kerazoo.saving import METADATA_NAME, _complete_metadata, load_model
+from kerazoo.saving.model_file import METADATA_NAME, _complete_metadata, load_model
 
 __all__ = ["export_model", "load_saved_model"]
 
@@ -58,14 +58,14 @@ def export_model(
         model, file_meta = load_model(model, compile=False)
         metadata = metadata or file_meta
     if metadata is None:
-        from kerazoo.builder import info
+        from kerazoo.models.build import info
 
         with contextlib.suppress(IncompatibleError):
             metadata = info(model)
     if metadata is not None:
         metadata = _complete_metadata(model, metadata)
     if channels_last:
-        from kerazoo.layout import is_channels_first, to_channels_last
+        from kerazoo.models.layout import is_channels_first, to_channels_last
 
         if is_channels_first(model):
             model = to_channels_last(model)

@@ -27,12 +27,12 @@ from typing import Any
 import numpy as np
 
 import kerazoo
-from kerazoo.architecture import Architecture
-from kerazoo.dataset import Dataset
+from kerazoo.data.dataset import Dataset
 from kerazoo.errors import DivergedError, InvalidOptionError
 from kerazoo.files import copy_atomic, write_text_atomic
+from kerazoo.models.architecture import Architecture
 from kerazoo.registry import get_architecture, get_dataset
-from kerazoo.session import run_long, run_progress, seeded
+from kerazoo.training.session import run_long, run_progress, seeded
 
 __all__ = ["Run", "train"]
 
@@ -180,7 +180,7 @@ def train(
         **settings: ``epochs``, ``batch_size``, ``optimizer``, ``learning_rate``,
             ``schedule``, ``encoding``, ``data_format``, ``train_size``, ``val_size``,
             ``seed``, ``augment``, ``deterministic``, ``lr_backoff``, ``precision``,
-            ``jit_compile`` (defaults in ``kerazoo.training.DEFAULTS``).
+            ``jit_compile`` (defaults in ``kerazoo.training.run.DEFAULTS``).
 
     Returns:
         A :class:`Run` with the model, history and paths.
@@ -260,7 +260,7 @@ class _Trainer:
 
     # -- pieces ------------------------------------------------------------------------
     def build(self, learning_rate: float | None) -> Any:
-        from kerazoo.builder import build
+        from kerazoo.models.build import build
 
         steps = math.ceil(self.cfg["train_size"] / self.cfg["batch_size"])
         return build(
@@ -322,13 +322,13 @@ class _Trainer:
         write_text_atomic(self.dir / "run.json", json.dumps(doc, indent=2) + "\n")
 
     def save(self, name: str, epochs_done: int) -> Path:
-        from kerazoo.saving import save_model
+        from kerazoo.saving.model_file import save_model
 
         return Path(save_model(self.model, self.dir / name, self.metadata(epochs_done)))
 
     def restore(self) -> int:
         """Load checkpoint.keras; return the number of completed epochs."""
-        from kerazoo.saving import load_model
+        from kerazoo.saving.model_file import load_model
 
         path = self.dir / "checkpoint.keras"
         if not path.is_file():
@@ -343,14 +343,14 @@ class _Trainer:
     def run(self, resume: bool) -> Run:
         import keras
 
-        from kerazoo.batches import make_batches
+        from kerazoo.data.batches import make_batches
 
         cfg = self.cfg
         t0 = time.perf_counter()
         self.splits = self.dataset.split(cfg["train_size"], cfg["val_size"], seed=cfg["seed"])
         done = self.restore() if resume else 0
         if done == 0:
-            from kerazoo.builder import info
+            from kerazoo.models.build import info
 
             self.model = self.build(self.learning_rate)
             self.info = info(self.model)
@@ -406,7 +406,7 @@ class _Trainer:
         """Redraw curves.png, unless it was drawn less than ``every`` seconds ago."""
         if not self.history or time.monotonic() - self.plotted < every:
             return
-        from kerazoo.plots import plot_curves
+        from kerazoo.training.curves import plot_curves
 
         plot_curves(self.history, self.dir / "curves.png")
         self.plotted = time.monotonic()
@@ -452,7 +452,7 @@ class _Trainer:
             f"Loss became {logs.get('loss', float('nan'))} in epoch {epoch + 1} at learning "
             f"rate {lr:g}: retrying from the last good checkpoint with {lr / 2:g}."
         )
-        from kerazoo.saving import load_model
+        from kerazoo.saving.model_file import load_model
 
         fresh = self.build(self.learning_rate)
         path = self.dir / "checkpoint.keras"

@@ -2,21 +2,21 @@
 
 :func:`make_batches` turns canonical samples (``uint8 [N, H, W, C]`` images and labels) into
 a ``tf.data.Dataset`` that matches a model made by :func:`kerazoo.build`, as described by
-its :func:`kerazoo.builder.info`:
+its :func:`kerazoo.models.build.info`:
 
 * pixels stay raw ``uint8`` (the model rescales and normalises them itself), transposed to
   ``[N, C, H, W]`` for a ``channels_first`` model;
-* labels become the targets of the model's encoding (:func:`kerazoo.encoding.encode_labels`);
+* labels become the targets of the model's encoding (:func:`kerazoo.data.encoding.encode_labels`);
   for reconstruction the target is the (augmented) input divided by 255, ``float32``, in
   the model's layout;
 * without augmentation the whole array is handed to TensorFlow once and batches are
   gathered by shuffled index inside ``tf.data`` (no Python per sample or per batch); with
-  augmentation each batch is augmented in numpy (:func:`kerazoo.augment.augment`) in a
+  augmentation each batch is augmented in numpy (:func:`kerazoo.data.augment.augment`) in a
   background thread, differently every epoch.
 
 Example:
     >>> import kerazoo
-    >>> from kerazoo.batches import make_batches
+    >>> from kerazoo.data.batches import make_batches
     >>> model = kerazoo.build("lenet", "shapes")                          # doctest: +SKIP
     >>> train = kerazoo.get_dataset("shapes").generate(1000, seed=1)      # doctest: +SKIP
     >>> model.fit(make_batches(train, model, 64), epochs=2)              # doctest: +SKIP
@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from kerazoo.encoding import encode_labels
+from kerazoo.data.encoding import encode_labels
 from kerazoo.errors import DataError, InvalidOptionError
 from kerazoo.task import InputSpec, Task
 
@@ -39,7 +39,7 @@ __all__ = ["encode_inputs", "make_batches"]
 def _info(info: Any) -> Mapping[str, Any]:
     if isinstance(info, Mapping):
         return info
-    from kerazoo.builder import info as model_info
+    from kerazoo.models.build import info as model_info
 
     return model_info(info)
 
@@ -49,7 +49,7 @@ def encode_inputs(images: Any, info: Any) -> np.ndarray:
 
     Args:
         images: raw pixels, ``uint8 [N, H, W, C]``.
-        info: the model's metadata (:func:`kerazoo.builder.info`, or ``kerazoo.json``'s
+        info: the model's metadata (:func:`kerazoo.models.build.info`, or ``kerazoo.json``'s
             content), or the model itself.
 
     Returns:
@@ -96,10 +96,10 @@ def make_batches(
     Args:
         samples: :class:`kerazoo.Samples`, or a tuple ``(images, labels[, masks])`` with
             ``uint8 [N, H, W, C]`` images (labels may be ``None`` for reconstruction).
-        info: the model's metadata (:func:`kerazoo.builder.info`) or the model itself.
+        info: the model's metadata (:func:`kerazoo.models.build.info`) or the model itself.
         batch_size: samples per batch (the last batch may be smaller).
         shuffle: a new order every epoch (each iteration of the dataset).
-        augment: transform names from ``kerazoo.augment.TRANSFORMS`` (usually the
+        augment: transform names from ``kerazoo.data.augment.TRANSFORMS`` (usually the
             dataset's ``augmentations``); applied per batch, fresh every epoch.
         seed: seeds the order and the augmentation draws.
 
@@ -111,7 +111,7 @@ def make_batches(
         InvalidOptionError: a bad batch size or augmentation name.
 
     Example:
-        >>> batches = make_batches(data, kerazoo.builder.info(model), 32)   # doctest: +SKIP
+        >>> batches = make_batches(data, kerazoo.models.build.info(model), 32)   # doctest: +SKIP
         >>> model.fit(batches, epochs=3)                                    # doctest: +SKIP
     """
     import tensorflow as tf
@@ -153,7 +153,7 @@ def make_batches(
 
         return order.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
-    from kerazoo.augment import augment as augment_images
+    from kerazoo.data.augment import augment as augment_images
 
     rng = np.random.default_rng(seed)
     channels_first = meta["input"]["data_format"] == "channels_first"
@@ -197,7 +197,7 @@ def _check_augment(augment: Iterable[str], images: np.ndarray) -> tuple[str, ...
     transforms = (augment,) if isinstance(augment, str) else tuple(augment or ())
     if not transforms:
         return ()
-    from kerazoo.augment import augment as augment_images
+    from kerazoo.data.augment import augment as augment_images
 
     augment_images(np.asarray(images)[:1], np.random.default_rng(0), transforms)
     return transforms

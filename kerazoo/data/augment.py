@@ -6,7 +6,7 @@ the batching code calls :func:`augment` with that list.
 
 Example:
     >>> import numpy as np
-    >>> from kerazoo.augment import augment
+    >>> from kerazoo.data.augment import augment
     >>> images = np.zeros((8, 16, 16, 1), np.uint8)
     >>> augment(images, np.random.default_rng(0), ("hflip", "shift")).shape
     (8, 16, 16, 1)
@@ -141,7 +141,7 @@ def augment(
     if "rot90" in names and h != w:
         raise InvalidOptionError(
             f"The augmentation 'rot90' needs square images, got {h}x{w}. "
-            "Leave 'rot90' out for non-square images (see kerazoo.augment.applicable)."
+            "Leave 'rot90' out for non-square images (see kerazoo.data.augment.applicable)."
         )
     out = images.copy()
     mout = None if masks is None else masks.copy()

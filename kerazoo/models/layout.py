@@ -1,6 +1,6 @@
 """Model layouts: rewrite a channels_first model as its exact channels_last twin.
 
-(Input images in any form are converted to a model's contract by :mod:`kerazoo.images`.)
+(Input images in any form are converted to a model's contract by :mod:`kerazoo.data.images`.)
 
 TensorFlow on a CPU runs convolutions and pooling only in channels_last (NHWC). A model
 trained in channels_first (NCHW) on a GPU must still predict there, so

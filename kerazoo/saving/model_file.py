@@ -3,8 +3,8 @@
 A ``.keras`` file is the ordinary Keras zip with one extra member, ``kerazoo.json`` (the
 task, input contract, dataset and architecture); a legacy ``.h5`` file carries the same JSON
 in its ``kerazoo`` HDF5 attribute; a TensorFlow SavedModel folder exported by
-:func:`kerazoo.export.export_model` has ``kerazoo.json`` beside ``saved_model.pb`` (it is
-read here; it is written and loaded by :mod:`kerazoo.export`).
+:func:`kerazoo.saving.savedmodel.export_model` has ``kerazoo.json`` beside ``saved_model.pb`` (it is
+read here; it is written and loaded by :mod:`kerazoo.saving.savedmodel`).
 
 Loading never runs code from a file: the model config is checked for Lambda layers and other
 code-carrying objects *before* Keras sees it, and Keras' own ``safe_mode`` stays on.
@@ -247,7 +247,7 @@ def load_model(path: str | os.PathLike[str], compile: bool = True) -> tuple[Any,
     """Load a model saved by kerazoo or Keras, safely, with its kerazoo metadata.
 
     Keras ``safe_mode`` is always on, and a config with a Lambda layer is refused before
-    Keras reads it. A SavedModel folder from :func:`~kerazoo.export.export_model` loads as an
+    Keras reads it. A SavedModel folder from :func:`~kerazoo.saving.savedmodel.export_model` loads as an
     inference-only ``keras.Model`` around ``keras.layers.TFSMLayer``.
 
     Args:
@@ -270,7 +270,7 @@ def load_model(path: str | os.PathLike[str], compile: bool = True) -> tuple[Any,
     kind = model_kind(p)
     meta = read_metadata(p)
     if kind == "savedmodel":
-        from kerazoo.export import load_saved_model
+        from kerazoo.saving.savedmodel import load_saved_model
 
         return load_saved_model(p, meta), meta
     check_safe(read_config(p), p)
@@ -293,7 +293,7 @@ def load_model(path: str | os.PathLike[str], compile: bool = True) -> tuple[Any,
         ) from None
     if meta is not None:
         with contextlib.suppress(ImportError):
-            from kerazoo.builder import set_info
+            from kerazoo.models.build import set_info
 
             set_info(model, meta)
     return model, meta
@@ -314,7 +314,7 @@ def save_model(
         model: a ``keras.Model``.
         path: where to write; must end in ``.keras``, ``.h5`` or ``.hdf5``.
         metadata: the kerazoo metadata (``task`` and ``input`` at least); default:
-            ``kerazoo.builder.info(model)`` for a model made by ``kerazoo.build``.
+            ``kerazoo.models.build.info(model)`` for a model made by ``kerazoo.build``.
             ``format``, ``kerazoo``, ``keras`` and ``backend`` are filled in here.
 
     Returns:
@@ -363,7 +363,7 @@ def _complete_metadata(model: Any, metadata: dict[str, Any] | None) -> dict[str,
     from kerazoo.task import InputSpec, Task
 
     if metadata is None:
-        from kerazoo.builder import info
+        from kerazoo.models.build import info
 
         try:
             metadata = info(model)

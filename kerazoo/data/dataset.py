@@ -76,7 +76,7 @@ class Dataset:
     #: The options this dataset accepts, with defaults: config as data.
     options: ClassVar[dict[str, Param]] = {}
     #: Transforms that keep every label of this dataset true, from
-    #: ``kerazoo.augment.TRANSFORMS`` (a flip can change a label, so each dataset says).
+    #: ``kerazoo.data.augment.TRANSFORMS`` (a flip can change a label, so each dataset says).
     #: An instance may narrow it from its options (no ``rot90`` for non-square sizes).
     augmentations: tuple[str, ...] = ()
 
@@ -166,7 +166,7 @@ class Dataset:
         bad = None
         h, w, c = self.image_shape
         if not isinstance(s, Samples):
-            bad = f"make() returned {type(s).__name__}, not kerazoo.dataset.Samples"
+            bad = f"make() returned {type(s).__name__}, not kerazoo.data.dataset.Samples"
         elif not isinstance(s.images, np.ndarray) or s.images.dtype != np.uint8:
             bad = f"images must be a uint8 numpy array, got {getattr(s.images, 'dtype', s.images)}"
         elif s.images.ndim != 4 or s.images.shape[1:] != (h, w, c):
