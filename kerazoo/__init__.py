@@ -29,6 +29,7 @@ from kerazoo.errors import (
     UnsafeModelError,
 )
 from kerazoo.models.architecture import Architecture
+from kerazoo.naming import natural_key
 from kerazoo.params import Param
 from kerazoo.registry import (
     get_architecture,
@@ -75,6 +76,7 @@ __all__ = [
     "get_dataset",
     "list_architectures",
     "list_datasets",
+    "natural_key",
     *sorted(_LAZY),
 ]
 

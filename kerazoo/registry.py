@@ -25,6 +25,7 @@ from typing import Any
 from kerazoo.data.dataset import Dataset
 from kerazoo.errors import PluginConflictError, PluginError, UnknownNameError, did_you_mean
 from kerazoo.models.architecture import Architecture
+from kerazoo.naming import natural_key
 from kerazoo.params import Param
 from kerazoo.task import TASK_KINDS
 
@@ -100,16 +101,6 @@ def _entries(kind: str) -> list[Entry]:
             found.append(Entry(kind, ep.name, ep.value, dname, dver))
         _cache[kind] = found
     return _cache[kind]
-
-
-def natural_key(text: str) -> list[tuple[int, Any]]:
-    """Sort key that puts ``"net2"`` before ``"net10"``, ignoring case.
-
-    Example:
-        >>> sorted(["net10", "Net2"], key=natural_key)
-        ['Net2', 'net10']
-    """
-    return [(0, int(t)) if t.isdigit() else (1, t.lower()) for t in re.split(r"(\d+)", text) if t]
 
 
 def _validate(entry: Entry, obj: Any) -> None:

@@ -3,40 +3,15 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kerazoo import registry
-
-FIXTURES = Path(__file__).parent / "fixtures"
-ROOT = Path(__file__).parent.parent
+from tests.fixtures.processes import pip_install_target
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-
-def pip_install_target(target: Path, *packages: str) -> Path:
-    """``pip install`` fixture packages from tests/fixtures into ``target`` (a real install)."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--disable-pip-version-check",
-            "--target",
-            str(target),
-            *(str(FIXTURES / p) for p in packages),
-        ],
-        check=True,
-    )
-    return target
 
 
 @pytest.fixture(scope="session")
@@ -63,35 +38,3 @@ def on_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     registry.refresh()
     yield add
     registry.refresh()
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None, pythonpath: Path | None = None):
-    """Run the installed ``kerazoo`` command in a subprocess; return the CompletedProcess."""
-    full = {**os.environ, **(env or {})}
-    if pythonpath is not None:
-        full["PYTHONPATH"] = os.pathsep.join([str(pythonpath), full.get("PYTHONPATH", "")])
-    return subprocess.run(
-        [sys.executable, "-m", "kerazoo", *args],
-        capture_output=True,
-        text=True,
-        env=full,
-        timeout=300,
-        cwd=ROOT,
-    )
-
-
-def write_distribution(
-    folder: Path, dist: str, entry_points: dict[str, dict[str, str]], modules: dict[str, str]
-) -> Path:
-    """Write a minimal installed distribution (dist-info + modules) into ``folder``."""
-    info = folder / f"{dist.replace('-', '_')}-0.1.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n")
-    lines = []
-    for group, eps in entry_points.items():
-        lines.append(f"[{group}]")
-        lines += [f"{k} = {v}" for k, v in eps.items()]
-    (info / "entry_points.txt").write_text("\n".join(lines) + "\n")
-    for name, source in modules.items():
-        (folder / f"{name}.py").write_text(source)
-    return folder

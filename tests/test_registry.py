@@ -10,7 +10,7 @@ import pytest
 
 import kerazoo
 from kerazoo import registry
-from tests.conftest import write_distribution
+from tests.fixtures.processes import write_distribution
 
 GOOD = textwrap.dedent(
     """

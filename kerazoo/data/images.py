@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from kerazoo.errors import DataError
-from kerazoo.registry import natural_key
+from kerazoo.naming import natural_key
 from kerazoo.task import InputSpec
 
 __all__ = ["IMAGE_SUFFIXES", "image_batch", "image_files"]

@@ -19,115 +19,20 @@ import numpy as np
 
 from kerazoo.data.dataset import Dataset
 from kerazoo.data.encoding import check_encoding, effective_task
-from kerazoo.errors import (
-    DataError,
-    IncompatibleError,
-    InvalidOptionError,
-    PluginError,
-    UnknownNameError,
-    check_choice,
-    did_you_mean,
-)
+from kerazoo.errors import IncompatibleError, InvalidOptionError, check_choice
 from kerazoo.models.architecture import Architecture
+from kerazoo.models.devices import resolve_data_format, resolve_jit
+from kerazoo.models.heads import add_head, loss_and_metric, loss_name
+from kerazoo.models.inputs import NORMALIZATIONS, normalization_stats, pixel_input
 from kerazoo.models.optimizers import make_optimizer
 from kerazoo.task import InputSpec, Task
 
-__all__ = ["NORMALIZATIONS", "PRECISIONS", "build"]
-__all__ += ["has_accelerator", "info", "resolve_data_format", "set_info"]
+__all__ = ["NORMALIZATIONS", "PRECISIONS", "build", "info", "set_info"]
 
-NORMALIZATIONS = ("channel", "image", "none")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
-#: encoding -> (loss, keras loss class, keras accuracy class)
-_CLASSIFY = {
-    "sparse": ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy",
-               "SparseCategoricalAccuracy"),
-    "onehot": ("categorical_crossentropy", "CategoricalCrossentropy", "CategoricalAccuracy"),
-    "binary": ("binary_crossentropy", "BinaryCrossentropy", "BinaryAccuracy"),
-}  # fmt: skip
-_VALUE_LOSSES = {"mse": "MeanSquaredError", "mae": "MeanAbsoluteError"}
-_VAR_FLOOR = {"channel": 1e-4, "image": 1e-2}  # std >= 0.01 per channel, 0.1 per pixel
 ADAPT_SAMPLES = 512
 
 _INFO: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
-
-
-# -- devices and channel order -------------------------------------------------------------
-def has_accelerator(backend: str | None = None) -> bool:
-    """Whether the Keras backend sees a GPU (or TPU).
-
-    Example:
-        >>> has_accelerator()   # doctest: +SKIP
-        False
-    """
-    import keras
-
-    backend = backend or keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        return bool(tf.config.list_physical_devices("GPU"))
-    if backend == "jax":
-        import jax
-
-        return any(d.platform != "cpu" for d in jax.devices())
-    if backend == "torch":
-        import torch
-
-        return bool(torch.cuda.is_available())
-    return False
-
-
-def resolve_data_format(
-    data_format: str = "auto",
-    *,
-    backend: str | None = None,
-    gpu: bool | None = None,
-    allow_unrunnable: bool = False,
-) -> str:
-    """Turn ``"auto"`` into the channel order that runs fast here; refuse one that can't run.
-
-    ``auto``: ``channels_last`` on TensorFlow (the only order its CPU kernels accept, and the
-    fast one for cuDNN) and JAX, ``channels_first`` on torch (its native layout).
-
-    Args:
-        data_format: ``"auto"``, ``"channels_last"`` or ``"channels_first"``.
-        backend: the Keras backend (default: the current one).
-        gpu: whether an accelerator is present (default: detected).
-        allow_unrunnable: accept an order this machine cannot run (to build, not run).
-
-    Returns:
-        ``"channels_last"`` or ``"channels_first"``.
-
-    Raises:
-        InvalidOptionError: an unknown value.
-        IncompatibleError: ``channels_first`` on TensorFlow without a GPU.
-
-    Example:
-        >>> resolve_data_format("auto", backend="tensorflow", gpu=False)
-        'channels_last'
-    """
-    valid = ("auto", "channels_last", "channels_first")
-    if data_format not in valid:
-        raise InvalidOptionError(
-            f"Unknown data_format {data_format!r}.{did_you_mean(str(data_format), valid)} "
-            f"Valid: {', '.join(valid)}."
-        )
-    if backend is None:
-        import keras
-
-        backend = keras.backend.backend()
-    if data_format == "auto":
-        return "channels_first" if backend == "torch" else "channels_last"
-    if data_format == "channels_first" and backend == "tensorflow" and not allow_unrunnable:
-        if gpu is None:
-            gpu = has_accelerator(backend)
-        if not gpu:
-            raise IncompatibleError(
-                "data_format='channels_first' cannot run on TensorFlow without a GPU: "
-                "TensorFlow's CPU convolutions only accept channels_last. Use "
-                "data_format='auto' or 'channels_last'."
-            )
-    return data_format
 
 
 # -- metadata ------------------------------------------------------------------------------
@@ -236,54 +141,34 @@ def build(
     encoding = check_encoding(ds.task, encoding)
     task = effective_task(ds.task, encoding)
     _check_task(arch, task, ds.task)
-    loss_name = _loss_name(task, encoding, loss)
+    loss = loss_name(task, encoding, loss)
     if softmax and task.kind != "classification":
         raise IncompatibleError(
             f"softmax=True adds a softmax to class logits, but this is a {task.kind} task "
             "with no classes. Leave softmax out."
         )
     fmt = resolve_data_format(data_format, allow_unrunnable=_allow_unrunnable)
-    h, w, c = ds.image_shape
-    spec = InputSpec(h, w, c, fmt)
+    spec = InputSpec(*ds.image_shape, fmt)
     arch.check_input(spec)
     check_choice(normalization, NORMALIZATIONS, "normalization")
     check_choice(precision, PRECISIONS, "precision")
-    jit = _jit(jit_compile)
+    jit = resolve_jit(jit_compile)
     opt, opt_info = make_optimizer(optimizer, learning_rate, schedule, steps_per_epoch, epochs)
-    seed_used = seed
     stats = None
     if normalization != "none":
         if adapt is None:
-            seed_used = 0 if seed is None else seed
-            adapt = ds.generate(ADAPT_SAMPLES, seed=seed_used).images
-        stats = _stats(adapt, spec, normalization)
-
+            seed = 0 if seed is None else seed
+            adapt = ds.generate(ADAPT_SAMPLES, seed=seed).images
+        stats = normalization_stats(adapt, spec, normalization)
+    model, output_kind = _assemble(
+        arch, spec, normalization, stats, precision, (task, encoding, softmax),
+        name or f"{_name(arch)}_{_name(ds)}",
+    )  # fmt: skip
     import keras
-    from keras import layers
 
-    inputs = keras.Input(shape=spec.shape, dtype="uint8", name="pixels")
-    x = layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
-    if stats is not None:
-        axis = (-1 if fmt == "channels_last" else 1) if normalization == "channel" else (1, 2, 3)
-        norm = layers.Normalization(axis=axis, name="normalize")
-        x = norm(x)
-        norm.adapt_mean.assign(stats[0])
-        norm.adapt_variance.assign(stats[1])
-        norm.count.assign(stats[2])
-        norm.finalize_state()
-    previous = keras.config.dtype_policy()
-    try:  # the body's layers take the mixed policy; the global one is restored
-        if precision != "float32":
-            keras.config.set_dtype_policy(precision)
-        features = arch.build_body(x, spec, fmt)
-    finally:
-        keras.config.set_dtype_policy(previous)
-    outputs, output_kind = _head(features, arch, task, encoding, spec, softmax, precision)
-    model_name = name or f"{_name(arch)}_{_name(ds)}"
-    model = keras.Model(inputs, outputs, name=model_name)
     if precision == "mixed_float16" and not isinstance(opt, keras.optimizers.LossScaleOptimizer):
         opt = keras.optimizers.LossScaleOptimizer(opt)
-    loss_obj, metric = _loss_and_metric(loss_name, encoding, output_kind)
+    loss_obj, metric = loss_and_metric(loss, encoding, output_kind)
     model.compile(optimizer=opt, loss=loss_obj, metrics=[metric], jit_compile=jit)
     _INFO[model] = {
         "task": {**task.to_dict(), "encoding": encoding, "output": output_kind},
@@ -291,7 +176,7 @@ def build(
         "dataset": {
             "name": _name(ds),
             "options": ds.options_json(),
-            "seed": seed_used,
+            "seed": seed,
             "plugin": type(ds).plugin,
         },
         "architecture": {
@@ -301,13 +186,38 @@ def build(
         },
         "compile": {
             **opt_info,
-            "loss": loss_name,
+            "loss": loss,
             "precision": precision,
             "jit_compile": jit,
             "normalization": normalization,
         },
     }
     return model
+
+
+def _assemble(
+    arch: Architecture,
+    spec: InputSpec,
+    normalization: str,
+    stats: Any,
+    precision: str,
+    head: tuple[Task, str, bool],
+    name: str,
+) -> tuple[Any, str]:
+    """The uncompiled model: pixel input, the architecture's body, the task's head."""
+    import keras
+
+    inputs, x = pixel_input(spec, normalization, stats)
+    previous = keras.config.dtype_policy()
+    try:  # the body's layers take the mixed policy; the global one is restored
+        if precision != "float32":
+            keras.config.set_dtype_policy(precision)
+        features = arch.build_body(x, spec, spec.data_format)
+    finally:
+        keras.config.set_dtype_policy(previous)
+    task, encoding, softmax = head
+    outputs, output_kind = add_head(features, arch, task, encoding, spec, softmax, precision)
+    return keras.Model(inputs, outputs, name=name), output_kind
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -344,110 +254,3 @@ def _check_task(arch: Architecture, task: Task, data_task: Task) -> None:
         elif data_task.kind != task.kind:
             hint = " encoding='reconstruction' asks for a reconstruction task."
         raise IncompatibleError(f"{exc}{hint}") from None
-
-
-def _loss_name(task: Task, encoding: str, loss: str | None) -> str:
-    if task.kind == "classification":
-        want = _CLASSIFY[encoding][0]
-        if loss not in (None, want):
-            raise IncompatibleError(
-                f"loss={loss!r} does not fit classification with encoding={encoding!r}: the "
-                f"encoding decides the loss ({want}). Leave loss out, or pick another "
-                "encoding ('sparse', 'onehot', 'binary')."
-            )
-        return want
-    if loss is None:
-        return "mse"
-    if loss not in _VALUE_LOSSES:
-        raise UnknownNameError(
-            f"Unknown loss {loss!r} for {task.kind}.{did_you_mean(str(loss), _VALUE_LOSSES)} "
-            f"Valid: mse, mae."
-        )
-    return loss
-
-
-def _loss_and_metric(loss: str, encoding: str, output: str) -> tuple[Any, Any]:
-    import keras
-
-    if encoding not in _CLASSIFY:
-        loss_obj = getattr(keras.losses, _VALUE_LOSSES[loss])()
-        return loss_obj, keras.metrics.MeanAbsoluteError(name="mae")
-    _, loss_cls, metric_cls = _CLASSIFY[encoding]
-    logits = output == "logits"
-    extra = {"threshold": 0.0 if logits else 0.5} if encoding == "binary" else {}
-    metric = getattr(keras.metrics, metric_cls)(name="accuracy", **extra)
-    return getattr(keras.losses, loss_cls)(from_logits=logits), metric
-
-
-def _jit(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if value != "auto":
-        raise InvalidOptionError(f"jit_compile must be True, False or 'auto', got {value!r}.")
-    import keras
-
-    backend = keras.backend.backend()
-    return backend == "jax" or (backend == "tensorflow" and has_accelerator(backend))
-
-
-def _stats(images: Any, spec: InputSpec, mode: str) -> tuple[np.ndarray, np.ndarray, int]:
-    """Mean, variance (floored) and count of ``images / 255`` for a Normalization layer."""
-    images = np.asarray(images)
-    want = (spec.height, spec.width, spec.channels)
-    if images.dtype != np.uint8 or images.ndim != 4 or images.shape[1:] != want or not len(images):
-        raise DataError(
-            "adapt= takes the raw training images as uint8 [N, H, W, C] with "
-            f"(H, W, C) = {want}, got {images.dtype} {images.shape}."
-        )
-    x = images.astype(np.float32) * np.float32(1.0 / 255.0)
-    axes = (0, 1, 2) if mode == "channel" else (0,)
-    mean = x.mean(axis=axes, dtype=np.float64)
-    var = np.maximum(x.var(axis=axes, dtype=np.float64), _VAR_FLOOR[mode])
-    if mode == "image" and spec.data_format == "channels_first":
-        mean, var = mean.transpose(2, 0, 1), var.transpose(2, 0, 1)
-    return mean.astype(np.float32), var.astype(np.float32), len(images)
-
-
-def _head(
-    features: Any,
-    arch: Architecture,
-    task: Task,
-    encoding: str,
-    spec: InputSpec,
-    softmax: bool,
-    precision: str,
-) -> tuple[Any, str]:
-    import keras
-    from keras import layers
-
-    if not isinstance(features, keras.KerasTensor):
-        raise PluginError(
-            f"{arch._owner()} build_body returned {type(features).__name__}, not a keras "
-            "tensor. build_body must return the output of its last layer."
-        )
-    if task.kind == "reconstruction":
-        if tuple(features.shape[1:]) != spec.shape:
-            raise PluginError(
-                f"{arch._owner()} returned shape {tuple(features.shape[1:])} for "
-                f"reconstruction; it must equal the input shape {spec.shape} "
-                f"({spec.data_format})."
-            )
-        if precision != "float32":
-            features = layers.Activation("linear", dtype="float32", name="output_float32")(features)
-        return features, "image"
-    x = features
-    if len(x.shape) > 2:
-        x = layers.Flatten(data_format=spec.data_format, name="head_flatten")(x)
-    head = {"kernel_initializer": "glorot_uniform", "dtype": "float32"}
-    if task.kind == "regression":
-        x = layers.Dense(1, name="value", **head)(x)
-        lo, hi = task.value_range or (0.0, 0.0)
-        if hi > lo:  # start predictions around the middle of the range, spread over it
-            x = layers.Rescaling((hi - lo) / 2, offset=(hi + lo) / 2, name="value_range")(x)
-        return x, "values"
-    units = 1 if encoding == "binary" else task.num_classes
-    x = layers.Dense(units, name="logits", **head)(x)
-    if not softmax:
-        return x, "logits"
-    kind = "sigmoid" if encoding == "binary" else "softmax"
-    return layers.Activation(kind, dtype="float32", name=kind)(x), "probabilities"

@@ -15,96 +15,28 @@ Example:
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import warnings
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from kerazoo.data.images import image_batch, image_files
-from kerazoo.errors import DataError, IncompatibleError, InvalidOptionError, ModelFileError
+from kerazoo.data.images import image_batch
+from kerazoo.errors import IncompatibleError, InvalidOptionError, ModelFileError
+from kerazoo.predict.inputs import count, gather, stderr_is_terminal
+from kerazoo.predict.plain import infer_contract, runs_channels_first
+from kerazoo.predict.results import (
+    ClassPrediction,
+    ImagePrediction,
+    Prediction,
+    ValuePrediction,
+)
 from kerazoo.saving.model_file import FORMAT
 from kerazoo.task import InputSpec, Task
 
 __all__ = ["ClassPrediction", "ImagePrediction", "Prediction", "Predictor", "ValuePrediction"]
-
-
-# -- results -------------------------------------------------------------------------------
-@dataclass(frozen=True, kw_only=True)
-class Prediction:
-    """One input's result: where it came from and what was done to fit the model."""
-
-    source: str
-    notes: tuple[str, ...] = ()
-
-    def _text(self) -> str:
-        raise NotImplementedError
-
-    def __str__(self) -> str:
-        tail = f"  [{'; '.join(self.notes)}]" if self.notes else ""
-        return f"{self.source}: {self._text()}{tail}"
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict of every field."""
-        out = asdict(self)
-        out["notes"] = list(self.notes)
-        return out
-
-    def to_json(self) -> str:
-        """One line of JSON (what ``kerazoo predict --json`` prints)."""
-        return json.dumps(self.to_dict())
-
-
-@dataclass(frozen=True, kw_only=True)
-class ClassPrediction(Prediction):
-    """A class label with its probability, and the ``top_k`` (label, probability) pairs."""
-
-    label: str
-    score: float
-    index: int
-    top_k: tuple[tuple[str, float], ...] = field(default=())
-
-    def _text(self) -> str:
-        return ", ".join(f"{name} ({p:.3f})" for name, p in self.top_k)
-
-    def to_dict(self) -> dict[str, Any]:
-        out = super().to_dict()
-        out["top_k"] = [{"label": n, "score": p} for n, p in self.top_k]
-        return out
-
-
-@dataclass(frozen=True, kw_only=True)
-class ValuePrediction(Prediction):
-    """A regression value; for integer tasks rounded and clipped, ``raw_value`` as output."""
-
-    value: float
-    raw_value: float
-
-    def _text(self) -> str:
-        if isinstance(self.value, int):
-            return f"{self.value} (raw {self.raw_value:.3f})"
-        return f"{self.value:.4g}"
-
-
-@dataclass(frozen=True, kw_only=True)
-class ImagePrediction(Prediction):
-    """A reconstructed image, ``uint8 [H, W, C]``."""
-
-    image: np.ndarray = field(repr=False)
-
-    def _text(self) -> str:
-        return "reconstructed image " + "x".join(str(d) for d in self.image.shape)
-
-    def to_dict(self) -> dict[str, Any]:
-        out = super().to_dict()
-        out["image"] = self.image.tolist()
-        out["shape"] = list(self.image.shape)
-        return out
 
 
 # -- the predictor -------------------------------------------------------------------------
@@ -142,7 +74,7 @@ class Predictor:
                 f"this one has {len(model.inputs)} inputs and {len(model.outputs)} outputs."
             )
         if metadata is None:
-            self.input_spec, self.task, self.encoding, self.output = _infer(model, source)
+            self.input_spec, self.task, self.encoding, self.output = infer_contract(model, source)
         else:
             try:
                 self.input_spec = InputSpec.from_dict(metadata["input"])
@@ -165,7 +97,7 @@ class Predictor:
         self._check(model)
         run_format = self.input_spec.data_format
         if run_format == "channels_first" and (
-            channels_last if channels_last is not None else not _runs_channels_first()
+            channels_last if channels_last is not None else not runs_channels_first()
         ):
             from kerazoo.models.layout import to_channels_last
 
@@ -248,9 +180,9 @@ class Predictor:
         for name, value in (("top_k", top_k), ("batch_size", batch_size)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise InvalidOptionError(f"{name} must be an integer >= 1, got {value!r}.")
-        groups = list(_gather(inputs))
-        total = sum(_count(item) for _, item in groups)
-        show = progress if progress is not None else total > 4 * batch_size and _tty()
+        groups = list(gather(inputs))
+        total = sum(count(item) for _, item in groups)
+        show = progress if progress is not None else total > 4 * batch_size and stderr_is_terminal()
         results: list[Prediction] = []
         pending: list[tuple[list[str], np.ndarray, tuple[str, ...]]] = []
         waiting = 0
@@ -379,113 +311,3 @@ class Predictor:
                 )
             )
         return res
-
-
-# -- collecting inputs ---------------------------------------------------------------------
-def _gather(inputs: Any) -> Iterator[tuple[str, Any]]:
-    """(label, item) pairs: item is a Path, a PIL image or an array."""
-    if isinstance(inputs, str | os.PathLike):
-        yield from _paths(Path(inputs))
-    elif isinstance(inputs, np.ndarray) or _is_pil(inputs):
-        yield ("" if isinstance(inputs, np.ndarray) else _label(inputs, 0)), inputs
-    elif isinstance(inputs, list | tuple):
-        if not inputs:
-            raise DataError("No inputs given: the list is empty.")
-        for i, item in enumerate(inputs):
-            if isinstance(item, str | os.PathLike):
-                yield from _paths(Path(item))
-            elif isinstance(item, np.ndarray) or _is_pil(item):
-                yield _label(item, i), item
-            else:
-                raise DataError(_what(item, f"input #{i}"))
-    elif hasattr(inputs, "numpy"):  # a backend tensor
-        yield "#0", np.asarray(inputs.numpy())
-    else:
-        raise DataError(_what(inputs, "the input"))
-
-
-def _what(item: Any, name: str) -> str:
-    return (
-        f"Cannot interpret {name} of type {type(item).__name__}: expected a file path, a "
-        "folder, a PIL image or a numpy array (or a list of these)."
-    )
-
-
-def _label(item: Any, i: int) -> str:
-    name = getattr(item, "filename", "") if _is_pil(item) else ""
-    return str(name) if name else f"#{i}"
-
-
-def _paths(p: Path) -> Iterator[tuple[str, Path]]:
-    if p.is_dir():
-        yield from ((str(f), f) for f in image_files(p))
-    elif p.exists():
-        yield str(p), p
-    else:
-        raise DataError(f"Input '{p}' does not exist.")
-
-
-def _count(item: Any) -> int:
-    return item.shape[0] if isinstance(item, np.ndarray) and item.ndim == 4 else 1
-
-
-def _is_pil(item: Any) -> bool:
-    return type(item).__module__.startswith("PIL.")
-
-
-def _tty() -> bool:
-    return hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
-
-
-# -- models without metadata ---------------------------------------------------------------
-def _runs_channels_first() -> bool:
-    try:
-        from kerazoo.models.build import has_accelerator
-    except ImportError:  # pragma: no cover - builder is part of core
-        return True
-    import keras
-
-    return keras.backend.backend() != "tensorflow" or has_accelerator("tensorflow")
-
-
-def _infer(model: Any, source: str) -> tuple[InputSpec, Task, str, str]:
-    """Input spec and task of a plain Keras model, read from its shapes and last layer."""
-    shape = tuple(model.inputs[0].shape[1:])
-    if len(shape) != 3 or None in shape:
-        raise IncompatibleError(
-            f"{source} has no kerazoo.json and its input shape {shape} is not one fixed-size "
-            "image (H, W, C); the Predictor cannot tell how to feed it."
-        )
-    try:
-        from kerazoo.models.layout import is_channels_first
-
-        cf = is_channels_first(model)
-    except Exception:  # a model whose config cannot be read (SavedModel wrapper)
-        cf = False
-    dims = (shape[1], shape[2], shape[0]) if cf else shape
-    spec = InputSpec(*dims, "channels_first" if cf else "channels_last", str(model.inputs[0].dtype))
-    out = tuple(model.outputs[0].shape[1:])
-    act = getattr(model.layers[-1], "activation", None)
-    act_name = getattr(act, "__name__", "") or type(model.layers[-1]).__name__.lower()
-    if len(out) == 3:
-        task, enc, kind, what = Task.reconstruction(), "reconstruction", "image", "images"
-    elif len(out) == 1 and out[0] and out[0] > 1:
-        names = [str(i) for i in range(out[0])]
-        task, enc = Task.classification(names), "sparse"
-        kind = "probabilities" if "softmax" in act_name else "logits"
-        what = f"class indices 0..{out[0] - 1} ({kind})"
-    elif len(out) == 1 and "sigmoid" in act_name:
-        task, enc, kind, what = Task.classification(["0", "1"]), "binary", "probabilities", "0/1"
-    elif len(out) == 1:
-        task, enc, kind, what = Task("regression"), "regression", "values", "values"
-    else:
-        raise IncompatibleError(f"{source} has no kerazoo.json and an output of shape {out}.")
-    pixels = "uint8" if spec.dtype == "uint8" else f"{spec.dtype} 0..255"
-    warnings.warn(
-        f"{source} has no kerazoo.json (a plain Keras file), so its labels are {what} and "
-        f"its input is taken as {pixels} pixels of shape {spec.shape} ({spec.data_format}). "
-        "Save it with kerazoo.save_model(model, path, metadata) to record class names.",
-        UserWarning,
-        stacklevel=3,
-    )
-    return spec, task, enc, kind

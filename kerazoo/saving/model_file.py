@@ -247,7 +247,8 @@ def load_model(path: str | os.PathLike[str], compile: bool = True) -> tuple[Any,
     """Load a model saved by kerazoo or Keras, safely, with its kerazoo metadata.
 
     Keras ``safe_mode`` is always on, and a config with a Lambda layer is refused before
-    Keras reads it. A SavedModel folder from :func:`~kerazoo.saving.savedmodel.export_model` loads as an
+    Keras reads it. A SavedModel folder from :func:`~kerazoo.saving.savedmodel.export_model`
+    loads as an
     inference-only ``keras.Model`` around ``keras.layers.TFSMLayer``.
 
     Args:

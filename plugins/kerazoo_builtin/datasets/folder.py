@@ -8,10 +8,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from kerazoo import DataError, Dataset, Param, Samples, Task
+from kerazoo import DataError, Dataset, Param, Samples, Task, natural_key
 from kerazoo.data.augment import TRANSFORMS, applicable, check_transforms
 from kerazoo.errors import InvalidOptionError
-from kerazoo.registry import natural_key
 
 #: File name endings read as images (case does not matter).
 EXTENSIONS = (".png", ".jpg", ".jpeg")

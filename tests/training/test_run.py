@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import kerazoo
-from tests.conftest import ROOT, run_cli
+from tests.fixtures.processes import ROOT, run_cli
 
 keras = pytest.importorskip("keras")
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from tests.conftest import ROOT
+from tests.fixtures.processes import ROOT
 
 
 def test_contract_checks_pass_for_a_pip_installed_plugin(plugin_site, tmp_path) -> None:
@@ -32,7 +32,7 @@ def test_contract_check_names_what_is_wrong(tmp_path, on_path) -> None:
 
     import kerazoo
     from kerazoo.testing import ContractError, check_architecture
-    from tests.conftest import write_distribution
+    from tests.fixtures.processes import write_distribution
 
     source = textwrap.dedent(
         """

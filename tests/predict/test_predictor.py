@@ -21,7 +21,7 @@ from kerazoo import (
     save_model,
 )
 from kerazoo.predict.predictor import ClassPrediction, ImagePrediction, ValuePrediction
-from tests.test_saving import NAMES, classifier, meta_for
+from tests.fixtures.tiny_models import NAMES, classifier, meta_for
 
 RNG = np.random.default_rng(3)
 

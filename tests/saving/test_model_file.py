@@ -1,7 +1,4 @@
-"""save_model / load_model / read_metadata: round trips, hostile and corrupt files, atomicity.
-
-The tiny model factories here are shared with the predictor tests.
-"""
+"""save_model / load_model / read_metadata: round trips, hostile and corrupt files, atomicity."""
 
 from __future__ import annotations
 
@@ -27,43 +24,7 @@ from kerazoo import (
     save_model,
 )
 from kerazoo.saving import model_file as saving
-
-NAMES = ["circle", "square", "triangle"]
-
-
-def meta_for(
-    kind: str = "classification",
-    names: list[str] | None = None,
-    output: str = "logits",
-    size: tuple[int, int, int] = (8, 8, 1),
-    data_format: str = "channels_last",
-    **task: Any,
-) -> dict[str, Any]:
-    """Hand-written kerazoo metadata, as the builder would write it."""
-    t: dict[str, Any] = {"kind": kind, "output": output, **task}
-    if kind == "classification":
-        t["class_names"] = names or NAMES
-        t.setdefault("encoding", "binary" if len(t["class_names"]) == 2 else "sparse")
-    h, w, c = size
-    return {
-        "task": t,
-        "input": {"height": h, "width": w, "channels": c, "data_format": data_format},
-        "dataset": {"name": "handmade", "options": {"size": h}, "seed": 0},
-        "architecture": {"name": "tiny", "hyperparameters": {"filters": 2}},
-    }
-
-
-def classifier(
-    k: int = 3, size: tuple[int, int, int] = (8, 8, 1), softmax: bool = False, seed: int = 0
-) -> keras.Model:
-    """uint8 input -> Rescaling -> Conv2D -> Flatten -> Dense(k): a LeNet in miniature."""
-    keras.utils.set_random_seed(seed)
-    inp = keras.Input(size, dtype="uint8", name="pixels")
-    x = layers.Rescaling(1 / 255)(inp)
-    x = layers.Conv2D(2, 3, activation="relu")(x)
-    x = layers.Flatten()(x)
-    out = layers.Dense(k, activation="softmax" if softmax else None)(x)
-    return keras.Model(inp, out)
+from tests.fixtures.tiny_models import NAMES, classifier, meta_for
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import kerazoo
 from kerazoo import Predictor, load_model, read_metadata, save_model
 from kerazoo.cli import main
 from kerazoo.saving.savedmodel import export_model
-from tests.test_saving import NAMES, classifier, meta_for
+from tests.fixtures.tiny_models import NAMES, classifier, meta_for
 
 
 @pytest.fixture(scope="module")

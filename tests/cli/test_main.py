@@ -10,7 +10,7 @@ import pytest
 
 import kerazoo
 from kerazoo.cli import build_parser, main
-from tests.conftest import run_cli
+from tests.fixtures.processes import run_cli
 
 
 def test_version() -> None:

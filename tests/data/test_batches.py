@@ -10,7 +10,7 @@ import pytest
 
 import kerazoo
 from kerazoo import DataError, InvalidOptionError, Samples
-from tests.test_builder_data import Bars, Blobs, Brightness
+from tests.fixtures.tiny_data import Bars, Blobs, Brightness
 
 keras = pytest.importorskip("keras")
 from kerazoo.data.batches import encode_inputs, make_batches  # noqa: E402

@@ -16,10 +16,11 @@ from kerazoo import (
     PluginError,
     UnknownNameError,
 )
-from tests.test_builder_data import Bars, Blobs, Brightness
+from tests.fixtures.tiny_data import Bars, Blobs, Brightness
 
 keras = pytest.importorskip("keras")
-from kerazoo.models.build import build, info, resolve_data_format, set_info  # noqa: E402
+from kerazoo.models.build import build, info, set_info  # noqa: E402
+from kerazoo.models.devices import has_accelerator, resolve_data_format  # noqa: E402
 
 CONV_POOL = ("Conv2D", "MaxPooling2D", "AveragePooling2D", "UpSampling2D", "ZeroPadding2D")
 
@@ -189,7 +190,7 @@ def test_initialisation_fits_the_activation() -> None:
 
 # -- channel order -------------------------------------------------------------------------
 def test_channels_first_is_refused_on_tensorflow_cpu() -> None:
-    if kerazoo.models.build.has_accelerator():
+    if has_accelerator():
         pytest.skip("a GPU can run channels_first")
     with pytest.raises(
         IncompatibleError,
@@ -318,7 +319,7 @@ def test_mixed_precision_is_per_layer_and_leaves_the_global_policy() -> None:
 
 
 def test_jit_compile_is_off_on_cpu_unless_asked() -> None:
-    if kerazoo.models.build.has_accelerator():
+    if has_accelerator():
         pytest.skip("on a GPU auto turns XLA on")
     assert info(build("lenet", Bars()))["compile"]["jit_compile"] is False
     model = build("lenet", Bars(), jit_compile=True)

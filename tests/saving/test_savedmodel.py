@@ -20,7 +20,7 @@ from kerazoo import (
     save_model,
 )
 from kerazoo.saving.savedmodel import export_model
-from tests.test_saving import NAMES, classifier, meta_for
+from tests.fixtures.tiny_models import NAMES, classifier, meta_for
 
 RNG = np.random.default_rng(5)
 X = RNG.integers(0, 256, (6, 8, 8, 1), dtype=np.uint8)

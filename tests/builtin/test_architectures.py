@@ -10,7 +10,7 @@ import pytest
 
 import kerazoo
 from kerazoo import IncompatibleError
-from tests.test_builder_data import LOCAL, Bars, Blobs, tiny_dataset, write_image_folder
+from tests.fixtures.tiny_data import LOCAL, Bars, Blobs, tiny_dataset, write_image_folder
 
 keras = pytest.importorskip("keras")
 from kerazoo.data.batches import encode_inputs, make_batches  # noqa: E402

@@ -1,0 +1,75 @@
+"""Collect what a user passes to predict into (label, item) pairs, in a stable order.
+
+Paths (files, folders and their sub-folders), PIL images, numpy arrays and backend tensors,
+alone or in a list; each pair's item is a ``Path``, a PIL image or an array.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kerazoo.data.images import image_files
+from kerazoo.errors import DataError
+
+__all__ = ["count", "gather", "stderr_is_terminal"]
+
+
+def gather(inputs: Any) -> Iterator[tuple[str, Any]]:
+    """(label, item) pairs: item is a Path, a PIL image or an array."""
+    if isinstance(inputs, str | os.PathLike):
+        yield from _paths(Path(inputs))
+    elif isinstance(inputs, np.ndarray) or _is_pil(inputs):
+        yield ("" if isinstance(inputs, np.ndarray) else _label(inputs, 0)), inputs
+    elif isinstance(inputs, list | tuple):
+        if not inputs:
+            raise DataError("No inputs given: the list is empty.")
+        for i, item in enumerate(inputs):
+            if isinstance(item, str | os.PathLike):
+                yield from _paths(Path(item))
+            elif isinstance(item, np.ndarray) or _is_pil(item):
+                yield _label(item, i), item
+            else:
+                raise DataError(_what(item, f"input #{i}"))
+    elif hasattr(inputs, "numpy"):  # a backend tensor
+        yield "#0", np.asarray(inputs.numpy())
+    else:
+        raise DataError(_what(inputs, "the input"))
+
+
+def _what(item: Any, name: str) -> str:
+    return (
+        f"Cannot interpret {name} of type {type(item).__name__}: expected a file path, a "
+        "folder, a PIL image or a numpy array (or a list of these)."
+    )
+
+
+def _label(item: Any, i: int) -> str:
+    name = getattr(item, "filename", "") if _is_pil(item) else ""
+    return str(name) if name else f"#{i}"
+
+
+def _paths(p: Path) -> Iterator[tuple[str, Path]]:
+    if p.is_dir():
+        yield from ((str(f), f) for f in image_files(p))
+    elif p.exists():
+        yield str(p), p
+    else:
+        raise DataError(f"Input '{p}' does not exist.")
+
+
+def count(item: Any) -> int:
+    return item.shape[0] if isinstance(item, np.ndarray) and item.ndim == 4 else 1
+
+
+def _is_pil(item: Any) -> bool:
+    return type(item).__module__.startswith("PIL.")
+
+
+def stderr_is_terminal() -> bool:
+    return hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
