@@ -2,7 +2,9 @@
 
 :func:`image_batch` turns a file, PIL image or array (HxW, HWC or CHW; uint8 or float in
 ``[0, 1]``; gray, RGB or RGBA) into ``uint8 [N, H, W, C]`` of the model's size and channel
-count, and reports every conversion that changed pixels (the Predictor's ``notes``).
+count, and reports every conversion that changed pixels (the Predictor's ``notes``). Files
+and PIL images are decoded by :mod:`kerazoo.data.decode`, exactly as the ``folder`` dataset
+decodes them; then all inputs share its channel conversion and resize.
 :func:`image_files` lists the images in a folder tree, in natural order.
 """
 
@@ -14,15 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from kerazoo.data.decode import IMAGE_SUFFIXES, conform, decode_image, read_image
 from kerazoo.errors import DataError
 from kerazoo.naming import natural_key
 from kerazoo.task import InputSpec
 
 __all__ = ["IMAGE_SUFFIXES", "image_batch", "image_files"]
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm")
-_LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601-2, as PIL's "L"
-_NAMES = {1: "grayscale", 2: "2-channel", 3: "RGB", 4: "RGBA"}
 
 
 def image_batch(label: str, item: Any, spec: InputSpec) -> tuple[np.ndarray, bool, list[str]]:
@@ -36,10 +35,11 @@ def image_batch(label: str, item: Any, spec: InputSpec) -> tuple[np.ndarray, boo
 
     Returns:
         ``(batch, single, notes)``: the channels_last batch, whether the input was one
-        image, and the conversions that changed pixels (resizing, channel conversion).
+        image, and the conversions that changed pixels (decoding, channels, resizing).
 
     Raises:
-        DataError: an unreadable file, a wrong rank, float pixels outside ``[0, 1]``, a
+        DataError: an unreadable file or PIL image, one above ``PIL.Image.MAX_IMAGE_PIXELS``
+            (refused unread), a wrong rank, float pixels outside ``[0, 1]``, a
             channel count with no standard conversion.
 
     Example:
@@ -48,12 +48,13 @@ def image_batch(label: str, item: Any, spec: InputSpec) -> tuple[np.ndarray, boo
         ['RGB -> grayscale', 'resized 32x32 -> 64x64']
     """
     notes: list[str] = []
-    if isinstance(item, Path):
-        item = _read_image(item)
-    if _is_pil(item):
-        item = _from_pil(item, notes)
-    batch, single = _as_nhwc(item, label, spec)
-    return _fit(_to_uint8(batch, label), spec, notes), single, notes
+    if isinstance(item, Path) or _is_pil(item):
+        pixels, notes = read_image(item) if isinstance(item, Path) else decode_image(item, label)
+        batch, single = pixels[None], True
+    else:
+        batch, single = _as_nhwc(item, label, spec)
+        batch = _to_uint8(batch, label)
+    return conform(batch, spec.height, spec.width, spec.channels, notes), single, notes
 
 
 def image_files(folder: Path) -> list[Path]:
@@ -95,41 +96,6 @@ def image_files(folder: Path) -> list[Path]:
 
 def _is_pil(item: Any) -> bool:
     return type(item).__module__.startswith("PIL.")
-
-
-def _read_image(p: Path) -> Any:
-    from PIL import Image, ImageOps
-
-    try:
-        with Image.open(p) as img:
-            img.load()
-            return ImageOps.exif_transpose(img)
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise DataError(f"Cannot read image '{p}': {exc}") from None
-
-
-def _from_pil(img: Any, notes: list[str]) -> np.ndarray:
-    mode = img.mode
-    if mode in ("L", "RGB", "RGBA"):
-        return np.asarray(img)
-    if mode.startswith("I;16") or mode == "I":
-        a = np.asarray(img).astype(np.float64)
-        if a.max(initial=0) > 255:
-            notes.append("16-bit -> 8-bit")
-            return np.round(a / 257.0).clip(0, 255).astype(np.uint8)
-        return a.astype(np.uint8)
-    if mode == "F":
-        return np.asarray(img, dtype=np.float32)
-    if mode in ("1", "LA"):
-        if mode == "LA":
-            notes.append("grayscale+alpha -> grayscale (alpha dropped)")
-        return np.asarray(img.convert("L"))
-    if mode in ("P", "PA"):
-        return np.asarray(
-            img.convert("RGBA" if "transparency" in img.info or mode == "PA" else "RGB")
-        )
-    notes.append(f"{mode} -> RGB")
-    return np.asarray(img.convert("RGB"))
 
 
 def _as_nhwc(a: Any, label: str, spec: InputSpec) -> tuple[np.ndarray, bool]:
@@ -184,56 +150,3 @@ def _to_uint8(a: np.ndarray, label: str) -> np.ndarray:
             )
         return np.round(a * 255.0).astype(np.uint8)
     raise DataError(f"Input {label} has dtype {a.dtype}; expected uint8 or float pixels.")
-
-
-def _fit(a: np.ndarray, spec: InputSpec, notes: list[str]) -> np.ndarray:
-    """Convert uint8 NHWC to the spec's channel count and size, noting what changed."""
-    c, want = a.shape[3], spec.channels
-    if c != want:
-        a = _channels(a, want, notes)
-    h, w = a.shape[1:3]
-    if (h, w) != (spec.height, spec.width):
-        a = np.stack([_resize(img, spec.width, spec.height) for img in a])
-        note = f"resized {h}x{w} -> {spec.height}x{spec.width}"  # HxW, as size= is written
-        if abs(w / h - spec.width / spec.height) > 0.01:
-            note += " (aspect ratio changed)"
-        notes.append(note)
-    return a
-
-
-def _channels(a: np.ndarray, want: int, notes: list[str]) -> np.ndarray:
-    c = a.shape[3]
-    src, dst = _NAMES.get(c, f"{c}-channel"), _NAMES.get(want, f"{want}-channel")
-    note = f"{src} -> {dst}"
-    if c == 4 and want in (1, 3):
-        a, c, note = a[..., :3], 3, note + " (alpha dropped)"
-    if c == 3 and want == 1:
-        out = np.round(a.astype(np.float32) @ _LUMA)[..., None].clip(0, 255).astype(np.uint8)
-    elif c == 1 and want in (3, 4):
-        out = np.repeat(a, 3, axis=3)
-    elif c == 3 and want in (3, 4):
-        out = a
-    else:
-        raise DataError(
-            f"The input has {c} channels ({src}) and the model takes {want} ({dst}); "
-            "there is no standard conversion. Pass grayscale, RGB or RGBA images."
-        )
-    if want == 4:
-        out = np.concatenate([out, np.full_like(out[..., :1], 255)], axis=3)
-    notes.append(note)
-    return out
-
-
-def _resize(img: np.ndarray, width: int, height: int) -> np.ndarray:
-    from PIL import Image
-
-    bilinear = Image.Resampling.BILINEAR
-    if img.shape[2] in (1, 3, 4):
-        mode = {1: "L", 3: "RGB", 4: "RGBA"}[img.shape[2]]
-        src = img[..., 0] if mode == "L" else img
-        out = np.asarray(Image.fromarray(src, mode).resize((width, height), bilinear))
-        return out.reshape(height, width, img.shape[2])
-    planes = [
-        Image.fromarray(img[..., k]).resize((width, height), bilinear) for k in range(img.shape[2])
-    ]
-    return np.stack([np.asarray(p) for p in planes], axis=2)

@@ -1,19 +1,26 @@
-"""``folder``: your own images, one sub-folder per class (PNG or JPEG, any size)."""
+"""``folder``: your own images, one sub-folder per class (PNG, JPEG, ..., any size)."""
 
 from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
 from kerazoo import DataError, Dataset, Param, Samples, Task, natural_key
 from kerazoo.data.augment import TRANSFORMS, applicable, check_transforms
+from kerazoo.data.decode import (
+    IMAGE_SUFFIXES,
+    ImageFileError,
+    conform,
+    convert_channels,
+    read_image,
+)
 from kerazoo.errors import InvalidOptionError
 
-#: File name endings read as images (case does not matter).
-EXTENSIONS = (".png", ".jpg", ".jpeg")
+#: File name endings read as images (case does not matter): the decoder's one list.
+EXTENSIONS = IMAGE_SUFFIXES
 _SKIP_HINT = "Remove or replace it, or pass on_error=skip to skip bad files with a warning."
 
 
@@ -34,17 +41,19 @@ class Folder(Dataset):
 
     Class names are the sub-folder names in natural order ("2" before "10"); files are
     looked for in each class folder and its sub-folders, sorted by path, so the dataset is
-    the same on every machine. Every image is converted to the chosen ``channels`` (alpha is
-    composited onto black, 16-bit greys scaled to 8 bits, EXIF rotation applied) and
-    resized to ``size`` (``fit``: stretch, centre-crop or pad to the aspect ratio; bilinear).
+    the same on every machine. Every image is decoded by :mod:`kerazoo.data.decode`, as the
+    Predictor decodes it (EXIF rotation applied, first frame, alpha composited onto black,
+    16-bit greys scaled to 8 bits), converted to the chosen ``channels`` and brought to
+    ``size`` (``fit``: stretch, centre-crop or pad to the aspect ratio; bilinear).
+    ``fit=stretch`` gives exactly the pixels the Predictor gives a model of that size.
 
     ``generate(n, seed)`` returns up to ``n`` images drawn without replacement by a seeded
     permutation of the file list, decoded on demand. Only the class folders are scanned
     when the dataset is made (to know its classes); files lying directly in ``PATH`` (such
-    as ``labels.csv``) and names starting with "." are ignored. A file that is not a
-    readable PNG or JPEG, or that is larger than Pillow's decompression-bomb limit
-    (``PIL.Image.MAX_IMAGE_PIXELS``), is an error naming the file, or is skipped with a
-    warning with ``on_error=skip``. Masks are None.
+    as ``labels.csv``) and names starting with "." are ignored. A file whose name does not
+    end in one of ``IMAGE_SUFFIXES``, one Pillow cannot decode, or one that is larger than
+    Pillow's decompression-bomb limit (``PIL.Image.MAX_IMAGE_PIXELS``) is an error naming
+    the file, or is skipped with a warning with ``on_error=skip``. Masks are None.
 
     Example:
         >>> import kerazoo
@@ -53,7 +62,7 @@ class Folder(Dataset):
         ('cat', 'dog')
     """
 
-    description = "your images: one sub-folder per class, PNG/JPEG of any size"
+    description = "your images: one sub-folder per class, PNG/JPEG/... of any size"
     options: ClassVar[dict[str, Param]] = {
         "path": Param(None, str, required=True, help="folder with one sub-folder per class"),
         "size": Param(64, "size", help="size every image is resized to: N or HxW"),
@@ -157,52 +166,43 @@ class Folder(Dataset):
         """Read one image file as ``uint8 [H, W, C]`` in this dataset's size and channels.
 
         Raises:
-            BadImageError: (a DataError) naming the file, when it is not a PNG/JPEG that
-                Pillow can decode, or is above the decompression-bomb limit (then it is
-                not decoded at all).
+            BadImageError: (a DataError) naming the file, when its name does not end in one
+                of ``IMAGE_SUFFIXES``, Pillow cannot decode it, or it is above the
+                decompression-bomb limit (then it is not decoded at all).
         """
-        from PIL import Image, ImageOps, UnidentifiedImageError
-
         path = Path(path)
-        if path.suffix.lower() not in EXTENSIONS:
+        if path.suffix.lower() not in IMAGE_SUFFIXES:
             raise BadImageError(
-                f"{str(path)!r} is not a PNG or JPEG file (by its name: {', '.join(EXTENSIONS)})."
+                f"{str(path)!r} is not an image file by its name (expected one of "
+                f"{', '.join(IMAGE_SUFFIXES)})."
             )
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                with Image.open(path) as img:
-                    img.load()
-                    img = ImageOps.exif_transpose(img)
-                    return self._convert(img)
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            pixels, _ = read_image(path)
+        except ImageFileError as exc:
+            if exc.too_large:
+                raise BadImageError(
+                    f"{str(path)!r} is refused unread, above the decompression-bomb limit: "
+                    f"{exc.reason}",
+                    "Shrink the image, raise PIL.Image.MAX_IMAGE_PIXELS if you trust it, or "
+                    "pass on_error=skip.",
+                ) from None
             raise BadImageError(
-                f"{str(path)!r} is refused unread, above the decompression-bomb limit: {exc}",
-                "Shrink the image, raise PIL.Image.MAX_IMAGE_PIXELS if you trust it, or pass "
-                "on_error=skip.",
+                f"{str(path)!r} cannot be read as an image ({exc.reason})."
             ) from None
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-            raise BadImageError(
-                f"{str(path)!r} cannot be read as an image ({type(exc).__name__}: {exc})."
-            ) from None
+        return self._fit(pixels)
 
-    def _convert(self, img: Any) -> np.ndarray:
+    def _fit(self, pixels: np.ndarray) -> np.ndarray:
+        """Decoded ``uint8 [h, w, 1 or 3]`` -> this dataset's channels and size, per ``fit``."""
         from PIL import Image, ImageOps
 
         h, w, ch = self.image_shape
-        if img.mode in ("I;16", "I;16B", "I;16L", "I"):
-            raw = np.asarray(img, dtype=np.int64)
-            img = Image.fromarray((np.clip(raw, 0, 65535) >> 8).astype(np.uint8), "L")
-        if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-            rgba = img.convert("RGBA")
-            img = Image.alpha_composite(Image.new("RGBA", rgba.size, (0, 0, 0, 255)), rgba)
-        img = img.convert("L" if ch == 1 else "RGB")
+        if self.config["fit"] == "stretch":  # exactly what the Predictor does
+            return conform(pixels[None], h, w, ch, [])[0]
+        pixels = convert_channels(pixels[None], ch, [])[0]
+        img = Image.fromarray(pixels[..., 0] if ch == 1 else pixels)
         method = Image.Resampling.BILINEAR
         if self.config["fit"] == "crop":
             img = ImageOps.fit(img, (w, h), method=method)
-        elif self.config["fit"] == "pad":
+        else:
             img = ImageOps.pad(img, (w, h), method=method, color=0)
-        elif img.size != (w, h):
-            img = img.resize((w, h), method)
-        out = np.asarray(img, dtype=np.uint8)
-        return out.reshape(h, w, ch)
+        return np.asarray(img, dtype=np.uint8).reshape(h, w, ch)
