@@ -193,17 +193,13 @@ def check_architecture(
     """
     import keras_tuner
 
-    from kerazoo.data.batches import make_batches
+    from kerazoo.data.batches import encode_inputs, make_batches
     from kerazoo.errors import IncompatibleError
     from kerazoo.models.build import build
-    from kerazoo.predict.predictor import (
-        ClassPrediction,
-        ImagePrediction,
-        Predictor,
-        ValuePrediction,
-    )
     from kerazoo.registry import get_architecture
-    from kerazoo.saving.model_file import load_model, save_model
+    from kerazoo.saving.info import ModelInfo
+    from kerazoo.saving.keras_file import save_model
+    from kerazoo.saving.load import load_model
 
     arch = get_architecture(architecture, **(hyperparameters or {}))
     cls, name = type(arch), architecture
@@ -227,28 +223,40 @@ def check_architecture(
             return None
         encoding = "reconstruction"
     model = build(arch, ds, encoding=encoding, adapt=data.images)
-    history = model.fit(make_batches(data, model, 8, seed=0), epochs=1, verbose=0,
+    history = model.fit(make_batches(data, ModelInfo.of(model), 8, seed=0), epochs=1, verbose=0,
                         shuffle=False)  # fmt: skip
     loss = history.history["loss"][-1]
     _require(bool(np.isfinite(loss)), name, f"training gave a loss of {loss}", "architecture")
     path = save_model(model, Path(workdir) / f"{name}-{type(ds).name or 'data'}.keras")
-    loaded, meta = load_model(path)
+    loaded, _ = load_model(path)
     raw = data.images[:3]
-    from kerazoo.data.batches import encode_inputs
-
-    x = encode_inputs(raw, model)
+    x = encode_inputs(raw, ModelInfo.of(model))
     same = np.allclose(np.asarray(loaded(x)), np.asarray(model(x)), atol=1e-5)
     _require(same, name, "the reloaded model gives other outputs", "architecture")
+    _check_predictions(name, Path(path), raw, ModelInfo.of(loaded), ds.image_shape)
+    return Path(path)
+
+
+def _check_predictions(
+    name: str, path: Path, raw: np.ndarray, info: Any, image_shape: tuple[int, ...]
+) -> None:
+    """The Predictor decodes the saved model's outputs as its task says."""
+    from kerazoo.predict.predictor import (
+        ClassPrediction,
+        ImagePrediction,
+        Predictor,
+        ValuePrediction,
+    )
+
     results = Predictor.load(path).predict(raw)
-    _require(len(results) == 3, name, f"3 images gave {len(results)} predictions",
-             "architecture")  # fmt: skip
-    task = meta["task"]
+    _require(len(results) == len(raw), name,
+             f"{len(raw)} images gave {len(results)} predictions", "architecture")  # fmt: skip
+    kind = info.task.kind
     for r in results:
-        if task["kind"] == "classification":
-            ok = isinstance(r, ClassPrediction) and r.label in task["class_names"]
-        elif task["kind"] == "regression":
+        if kind == "classification":
+            ok = isinstance(r, ClassPrediction) and r.label in info.task.class_names
+        elif kind == "regression":
             ok = isinstance(r, ValuePrediction) and bool(np.isfinite(r.raw_value))
         else:
-            ok = isinstance(r, ImagePrediction) and r.image.shape == ds.image_shape
-        _require(ok, name, f"decoded {r!r} for a {task['kind']} task", "architecture")
-    return Path(path)
+            ok = isinstance(r, ImagePrediction) and r.image.shape == image_shape
+        _require(ok, name, f"decoded {r!r} for a {kind} task", "architecture")

@@ -6,7 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from kerazoo.saving import model_file as saving
+from kerazoo.saving import archive
+from kerazoo.saving.info import ModelInfo
 
 
 def register(sub: Any) -> None:
@@ -22,13 +23,13 @@ def register(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    meta = saving.read_metadata(args.model)
-    kind = saving.model_kind(args.model)
+    info = archive.read_info(args.model)  # a wrongly typed field is a ModelFileError
+    kind = archive.model_kind(args.model)
     if args.json:
-        print(json.dumps(meta, indent=2))
+        print(json.dumps(None if info is None else info.to_dict(), indent=2))
         return 0
     print(f"{args.model}  ({_KINDS[kind]})")
-    if meta is None:
+    if info is None:
         print(
             "  no kerazoo.json: a plain Keras model. It still predicts, with class indices "
             "as labels."
@@ -36,7 +37,7 @@ def _run(args: argparse.Namespace) -> int:
         if kind != "savedmodel":
             _plain(args.model)
         return 0
-    for line in describe(meta):
+    for line in describe(info):
         print("  " + line)
     return 0
 
@@ -44,50 +45,57 @@ def _run(args: argparse.Namespace) -> int:
 _KINDS = {"keras": "Keras zip", "h5": "legacy HDF5", "savedmodel": "TensorFlow SavedModel"}
 
 
-def describe(meta: dict[str, Any]) -> list[str]:
-    """Readable lines for a kerazoo.json dict.
+def describe(info: ModelInfo) -> list[str]:
+    """Readable lines for a model's metadata.
+
+    Args:
+        info: the model's :class:`kerazoo.ModelInfo`.
+
+    Returns:
+        One line per part (task, output, input, dataset, architecture, training, versions).
 
     Example:
-        >>> describe({"task": {"kind": "regression", "value_range": [1, 5]}})[0]
+        >>> from kerazoo.task import InputSpec, Task
+        >>> describe(ModelInfo(Task.regression(1, 5), InputSpec(8, 8, 1)))[0]
         'task:         regression, values in [1, 5]'
     """
-    task, spec = meta.get("task", {}), meta.get("input", {})
-    kind = task.get("kind", "?")
+    task, spec = info.task, info.input
     extra = ""
-    if kind == "classification":
-        names = task.get("class_names", [])
-        extra = f", {len(names)} classes: {', '.join(map(str, names))}"
-    elif kind == "regression" and task.get("value_range"):
-        lo, hi = task["value_range"]
-        extra = f", {'integers' if task.get('integer') else 'values'} in [{lo:g}, {hi:g}]"
-    lines = [f"{'task:':<14}{kind}{extra}"]
-    if task.get("encoding") or task.get("output"):
-        lines.append(f"{'output:':<14}{task.get('output', '?')} ({task.get('encoding', '?')})")
-    if spec:
-        lines.append(
-            f"{'input:':<14}{spec.get('height')}x{spec.get('width')}x{spec.get('channels')} "
-            f"{spec.get('dtype', 'uint8')}, {spec.get('data_format', 'channels_last')}"
-        )
-    for key in ("dataset", "architecture"):
-        part = meta.get(key)
-        if part:
-            opts = part.get("options", part.get("hyperparameters")) or {}
+    if task.kind == "classification":
+        extra = f", {task.num_classes} classes: {', '.join(task.class_names)}"
+    elif task.kind == "regression" and task.value_range:
+        lo, hi = task.value_range
+        extra = f", {'integers' if task.integer else 'values'} in [{lo:g}, {hi:g}]"
+    lines = [f"{'task:':<14}{task.kind}{extra}"]
+    if info.encoding or info.output:
+        lines.append(f"{'output:':<14}{info.output or '?'} ({info.encoding or '?'})")
+    lines.append(
+        f"{'input:':<14}{spec.height}x{spec.width}x{spec.channels} {spec.dtype}, {spec.data_format}"
+    )
+    parts = {"dataset": info.dataset, "architecture": info.architecture}
+    for key, part in parts.items():
+        if part is not None:
+            opts = getattr(part, "options", None) or getattr(part, "hyperparameters", {})
             args = ", ".join(f"{k}={v!r}" for k, v in opts.items())
-            seed = f" seed={part['seed']}" if "seed" in part else ""
-            lines.append(f"{key + ':':<14}{part.get('name', '?')}({args}){seed}")
-    training = meta.get("training") or {}
+            seed = getattr(part, "seed", None)
+            seed_text = "" if seed is None else f" seed={seed}"
+            lines.append(f"{key + ':':<14}{part.name}({args}){seed_text}")
+    training = info.training or {}
     if training:
-        metrics = training.get("metrics") or {}
+        metrics = training.get("metrics")
+        metrics = metrics if isinstance(metrics, dict) else {}
         shown = ", ".join(f"{k}={v:.4g}" for k, v in metrics.items() if isinstance(v, float))
         lines.append(f"{'training:':<14}{training.get('epochs', '?')} epochs; {shown}")
-    versions = ", ".join(f"{k} {meta[k]}" for k in ("kerazoo", "keras", "backend") if k in meta)
+    versions = ", ".join(
+        f"{k} {getattr(info, k)}" for k in ("kerazoo", "keras", "backend") if getattr(info, k)
+    )
     if versions:
-        lines.append(f"{'saved with:':<14}{versions} (format {meta.get('format', '?')})")
+        lines.append(f"{'saved with:':<14}{versions} (format {info.format or '?'})")
     return lines
 
 
 def _plain(path: str) -> None:
-    config = saving.read_config(path)
+    config = archive.read_config(path)
     inner = config.get("config", config)
     layers = inner.get("layers") or []
     shapes = [

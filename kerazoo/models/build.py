@@ -11,20 +11,19 @@ safe_mode=True)`` and no kerazoo code. :func:`info` gives the metadata a saved f
 
 from __future__ import annotations
 
-import copy
-import weakref
 from typing import Any
 
 import numpy as np
 
 from kerazoo.data.dataset import Dataset
 from kerazoo.data.encoding import check_encoding, effective_task
-from kerazoo.errors import IncompatibleError, InvalidOptionError, check_choice
+from kerazoo.errors import IncompatibleError, InvalidOptionError, check_choice, option
 from kerazoo.models.architecture import Architecture
 from kerazoo.models.devices import resolve_data_format, resolve_jit
 from kerazoo.models.heads import add_head, loss_and_metric, loss_name
 from kerazoo.models.inputs import NORMALIZATIONS, normalization_stats, pixel_input
 from kerazoo.models.optimizers import make_optimizer
+from kerazoo.saving.info import ArchitectureInfo, DatasetInfo, ModelInfo
 from kerazoo.task import InputSpec, Task
 
 __all__ = ["NORMALIZATIONS", "PRECISIONS", "build", "info", "set_info"]
@@ -32,12 +31,12 @@ __all__ = ["NORMALIZATIONS", "PRECISIONS", "build", "info", "set_info"]
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 ADAPT_SAMPLES = 512
 
-_INFO: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
-
 
 # -- metadata ------------------------------------------------------------------------------
 def info(model: Any) -> dict[str, Any]:
     """The kerazoo metadata of a model made by :func:`build`, as saved in ``kerazoo.json``.
+
+    A dict view of :meth:`kerazoo.ModelInfo.of` ``(model)``.
 
     Returns:
         A fresh JSON-ready dict: ``task`` (with ``encoding`` and ``output``), ``input``,
@@ -52,24 +51,26 @@ def info(model: Any) -> dict[str, Any]:
         >>> info(model)["task"]["output"]                   # doctest: +SKIP
         'logits'
     """
-    try:
-        data = _INFO[model]
-    except (KeyError, TypeError):
-        raise IncompatibleError(
-            f"{type(model).__name__} {getattr(model, 'name', '')!r} carries no kerazoo "
-            "metadata: it was not made by kerazoo.build (or was loaded without its "
-            "kerazoo.json). Build it with kerazoo.build or load it with kerazoo.load_model."
-        ) from None
-    return copy.deepcopy(data)
+    return ModelInfo.of(model).to_dict()
 
 
-def set_info(model: Any, data: dict[str, Any]) -> None:
+def set_info(model: Any, data: dict[str, Any] | ModelInfo) -> None:
     """Attach kerazoo metadata to a model (what a loader does after reading a file).
+
+    Args:
+        model: a ``keras.Model``.
+        data: a ``kerazoo.json`` dict (checked by :meth:`kerazoo.ModelInfo.from_dict`) or a
+            :class:`kerazoo.ModelInfo`.
+
+    Raises:
+        ModelFileError: a dict with a missing or wrongly typed field.
 
     Example:
         >>> set_info(loaded, metadata)   # doctest: +SKIP
     """
-    _INFO[model] = copy.deepcopy(dict(data))
+    if not isinstance(data, ModelInfo):
+        data = ModelInfo.from_dict(data, source="metadata")
+    data.attach(model)
 
 
 # -- the builder ---------------------------------------------------------------------------
@@ -154,44 +155,15 @@ def build(
     check_choice(precision, PRECISIONS, "precision")
     jit = resolve_jit(jit_compile)
     opt, opt_info = make_optimizer(optimizer, learning_rate, schedule, steps_per_epoch, epochs)
-    stats = None
-    if normalization != "none":
-        if adapt is None:
-            seed = 0 if seed is None else seed
-            adapt = ds.generate(ADAPT_SAMPLES, seed=seed).images
-        stats = normalization_stats(adapt, spec, normalization)
+    stats, seed = _adapt(ds, spec, normalization, adapt, seed)
     model, output_kind = _assemble(
         arch, spec, normalization, stats, precision, (task, encoding, softmax),
         name or f"{_name(arch)}_{_name(ds)}",
     )  # fmt: skip
-    import keras
-
-    if precision == "mixed_float16" and not isinstance(opt, keras.optimizers.LossScaleOptimizer):
-        opt = keras.optimizers.LossScaleOptimizer(opt)
-    loss_obj, metric = loss_and_metric(loss, encoding, output_kind)
-    model.compile(optimizer=opt, loss=loss_obj, metrics=[metric], jit_compile=jit)
-    _INFO[model] = {
-        "task": {**task.to_dict(), "encoding": encoding, "output": output_kind},
-        "input": spec.to_dict(),
-        "dataset": {
-            "name": _name(ds),
-            "options": ds.options_json(),
-            "seed": seed,
-            "plugin": type(ds).plugin,
-        },
-        "architecture": {
-            "name": _name(arch),
-            "hyperparameters": arch.hyperparameters_json(),
-            "plugin": type(arch).plugin,
-        },
-        "compile": {
-            **opt_info,
-            "loss": loss,
-            "precision": precision,
-            "jit_compile": jit,
-            "normalization": normalization,
-        },
-    }
+    _compile(model, opt, precision, loss_and_metric(loss, encoding, output_kind), jit)
+    compiled = {"loss": loss, "precision": precision, "jit_compile": jit}
+    compiled = {**opt_info, **compiled, "normalization": normalization}
+    _describe(arch, ds, spec, (task, encoding, output_kind), seed, compiled).attach(model)
     return model
 
 
@@ -220,6 +192,47 @@ def _assemble(
     return keras.Model(inputs, outputs, name=name), output_kind
 
 
+def _adapt(
+    ds: Dataset, spec: InputSpec, normalization: str, adapt: Any, seed: int | None
+) -> tuple[Any, int | None]:
+    """The normalisation statistics, and the seed of the images they were adapted on."""
+    if normalization == "none":
+        return None, seed
+    if adapt is None:
+        seed = 0 if seed is None else seed
+        adapt = ds.generate(ADAPT_SAMPLES, seed=seed).images
+    return normalization_stats(adapt, spec, normalization), seed
+
+
+def _compile(model: Any, opt: Any, precision: str, loss: tuple[Any, Any], jit: bool) -> None:
+    import keras
+
+    if precision == "mixed_float16" and not isinstance(opt, keras.optimizers.LossScaleOptimizer):
+        opt = keras.optimizers.LossScaleOptimizer(opt)
+    model.compile(optimizer=opt, loss=loss[0], metrics=[loss[1]], jit_compile=jit)
+
+
+def _describe(
+    arch: Architecture,
+    ds: Dataset,
+    spec: InputSpec,
+    head: tuple[Task, str, str],
+    seed: int | None,
+    compiled: dict[str, Any],
+) -> ModelInfo:
+    """The metadata of a built model."""
+    task, encoding, output_kind = head
+    return ModelInfo(
+        task=task,
+        input=spec,
+        encoding=encoding,
+        output=output_kind,
+        dataset=DatasetInfo(_name(ds), ds.options_json(), seed, type(ds).plugin),
+        architecture=ArchitectureInfo(_name(arch), arch.hyperparameters_json(), type(arch).plugin),
+        compile=compiled,
+    )
+
+
 # -- helpers -------------------------------------------------------------------------------
 def _name(obj: Any) -> str:
     return type(obj).name or type(obj).__name__.lower()
@@ -235,10 +248,12 @@ def _plugin(value: Any, base: type, kind: str) -> Any:
         return value
     if isinstance(value, type) and issubclass(value, base):
         return value()
-    raise InvalidOptionError(
+    error = InvalidOptionError(
         f"The {kind} must be a registered name or a kerazoo.{base.__name__}, got "
         f"{type(value).__name__} {value!r}. Example: kerazoo.build('lenet', 'shapes')."
     )
+    error.name, error.value = kind, value
+    raise error
 
 
 def _check_task(arch: Architecture, task: Task, data_task: Task) -> None:
@@ -249,8 +264,8 @@ def _check_task(arch: Architecture, task: Task, data_task: Task) -> None:
         if "reconstruction" in type(arch).tasks and task.kind != "reconstruction":
             hint = (
                 f" To reconstruct the images of this {task.kind} dataset, pass "
-                "encoding='reconstruction'."
+                f"{option('encoding', 'reconstruction')}."
             )
         elif data_task.kind != task.kind:
-            hint = " encoding='reconstruction' asks for a reconstruction task."
+            hint = f" {option('encoding', 'reconstruction')} asks for a reconstruction task."
         raise IncompatibleError(f"{exc}{hint}") from None

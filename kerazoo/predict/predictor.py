@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from kerazoo.data.images import image_batch
-from kerazoo.errors import IncompatibleError, InvalidOptionError, ModelFileError
+from kerazoo.errors import IncompatibleError, InvalidOptionError
 from kerazoo.predict.inputs import count, gather, stderr_is_terminal
 from kerazoo.predict.plain import infer_contract, runs_channels_first
 from kerazoo.predict.results import (
@@ -33,8 +33,7 @@ from kerazoo.predict.results import (
     Prediction,
     ValuePrediction,
 )
-from kerazoo.saving.model_file import FORMAT
-from kerazoo.task import InputSpec, Task
+from kerazoo.saving.info import FORMAT, ModelInfo
 
 __all__ = ["ClassPrediction", "ImagePrediction", "Prediction", "Predictor", "ValuePrediction"]
 
@@ -45,9 +44,10 @@ class Predictor:
 
     Args:
         model: a ``keras.Model``.
-        metadata: its kerazoo metadata; ``None`` for a plain Keras model (labels are then
-            class indices, the input contract is read from the model, and a ``UserWarning``
-            says so).
+        metadata: its :class:`kerazoo.ModelInfo` (or ``kerazoo.json`` dict, checked);
+            ``None`` for a plain Keras model (labels are then class indices, the input
+            contract is read from the model, and a ``UserWarning`` says so). The
+            Predictor keeps it as ``.info`` and, as a dict, ``.metadata``.
         source: a name for messages (the file path).
         channels_last: run a channels_first model as its channels_last twin
             (:func:`kerazoo.models.layout.to_channels_last`); default: when TensorFlow has no GPU.
@@ -61,35 +61,30 @@ class Predictor:
     def __init__(
         self,
         model: Any,
-        metadata: dict[str, Any] | None = None,
+        metadata: ModelInfo | dict[str, Any] | None = None,
         *,
         source: str = "model",
         channels_last: bool | None = None,
     ) -> None:
         self.source = source
-        self.metadata = metadata
         if len(model.inputs) != 1 or len(model.outputs) != 1:
             raise IncompatibleError(
                 f"{source}: the Predictor runs models with one image input and one output; "
                 f"this one has {len(model.inputs)} inputs and {len(model.outputs)} outputs."
             )
+        if metadata is not None and not isinstance(metadata, ModelInfo):
+            metadata = ModelInfo.from_dict(metadata, source=source)
+        self.info: ModelInfo | None = metadata
+        self.metadata: dict[str, Any] | None = None if metadata is None else metadata.to_dict()
         if metadata is None:
             self.input_spec, self.task, self.encoding, self.output = infer_contract(model, source)
         else:
-            try:
-                self.input_spec = InputSpec.from_dict(metadata["input"])
-                self.task = Task.from_dict(metadata["task"])
-                self.encoding = metadata["task"].get("encoding")
-                self.output = metadata["task"].get("output")
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise ModelFileError(
-                    f"{source}: its kerazoo.json is incomplete or invalid ({type(exc).__name__}"
-                    f": {exc}); 'kerazoo inspect --json' shows what it holds."
-                ) from None
-            if isinstance(metadata.get("format"), int) and metadata["format"] > FORMAT:
+            self.input_spec, self.task = metadata.input, metadata.task
+            self.encoding, self.output = metadata.encoding, metadata.output
+            if metadata.format is not None and metadata.format > FORMAT:
                 warnings.warn(
                     f"{source} was saved by a newer kerazoo (file format "
-                    f"{metadata['format']}, this one reads {FORMAT}); results may be wrong. "
+                    f"{metadata.format}, this one reads {FORMAT}); results may be wrong. "
                     "Upgrade kerazoo.",
                     UserWarning,
                     stacklevel=2,
@@ -131,10 +126,11 @@ class Predictor:
             >>> Predictor.load("runs/shapes-lenet/model.keras")        # doctest: +SKIP
             Predictor(classification: circle, square, triangle; input 64x64x1 ...)
         """
-        from kerazoo.saving.model_file import load_model
+        from kerazoo.saving.load import load_model
 
         model, meta = load_model(path, compile=False)
-        return cls(model, meta, source=str(path), channels_last=channels_last)
+        info = None if meta is None else ModelInfo.of(model)
+        return cls(model, info, source=str(path), channels_last=channels_last)
 
     @property
     def class_names(self) -> tuple[str, ...]:

@@ -4,33 +4,33 @@
 ``serve`` endpoint takes the raw ``uint8`` pixels) and puts ``kerazoo.json`` beside
 ``saved_model.pb``; an earlier export is replaced atomically. :func:`load_saved_model` wraps
 the ``serve`` endpoint in ``keras.layers.TFSMLayer`` after checking the graph for ops that
-call Python or touch files; :func:`kerazoo.saving.model_file.load_model` calls it for a folder.
+call Python or touch files; :func:`kerazoo.load_model` calls it for a folder.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
+import dataclasses
 import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from kerazoo.errors import IncompatibleError, ModelFileError, UnsafeModelError
+from kerazoo.errors import IncompatibleError, ModelFileError
 from kerazoo.files import fsync_dir
-from kerazoo.saving.model_file import METADATA_NAME, _complete_metadata, load_model
+from kerazoo.saving.archive import model_kind, read_info
+from kerazoo.saving.info import METADATA_NAME, ModelInfo
+from kerazoo.saving.keras_file import complete_info, load_keras_file, metadata_json
+from kerazoo.saving.safety import check_graph
 
 __all__ = ["export_model", "load_saved_model"]
-
-# Graph ops that call back into Python or touch files; refused in a SavedModel.
-_UNSAFE_OPS = {"PyFunc", "PyFuncStateless", "EagerPyFunc", "WriteFile", "DeleteFile"}
 
 
 def export_model(
     model: Any,
     directory: str | os.PathLike[str],
-    metadata: dict[str, Any] | None = None,
+    metadata: ModelInfo | dict[str, Any] | None = None,
     *,
     channels_last: bool = False,
 ) -> Path:
@@ -40,7 +40,8 @@ def export_model(
         model: a ``keras.Model``, or the path of a saved model file.
         directory: the folder to create; an earlier export there is replaced atomically,
             any other non-empty folder is refused.
-        metadata: kerazoo metadata (default: the file's, or ``builder.info(model)``).
+        metadata: a :class:`kerazoo.ModelInfo` or ``kerazoo.json`` dict (default: the
+            file's, or the metadata attached to the model).
         channels_last: convert a channels_first model to channels_last first, so the
             export runs where only channels_last can (TensorFlow on CPU).
 
@@ -54,23 +55,15 @@ def export_model(
         >>> export_model("run/model.keras", "exported/")                # doctest: +SKIP
         >>> kerazoo.Predictor.load("exported/").predict("cat.png")      # doctest: +SKIP
     """
-    if isinstance(model, str | os.PathLike):
-        model, file_meta = load_model(model, compile=False)
-        metadata = metadata or file_meta
-    if metadata is None:
-        from kerazoo.models.build import info
-
-        with contextlib.suppress(IncompatibleError):
-            metadata = info(model)
-    if metadata is not None:
-        metadata = _complete_metadata(model, metadata)
+    model, info = _model_and_info(model, metadata)
     if channels_last:
         from kerazoo.models.layout import is_channels_first, to_channels_last
 
         if is_channels_first(model):
             model = to_channels_last(model)
-            if metadata is not None:
-                metadata["input"]["data_format"] = "channels_last"
+            if info is not None:
+                info = dataclasses.replace(info, input=info.input.with_format("channels_last"))
+    text = None if info is None else metadata_json(info)
     target = Path(directory)
     if target.exists() and (
         not target.is_dir() or (any(target.iterdir()) and not (target / "saved_model.pb").exists())
@@ -84,8 +77,8 @@ def export_model(
     old = target.with_name(f".{target.name}.old")
     try:
         model.export(str(tmp), format="tf_saved_model", verbose=False)
-        if metadata is not None:
-            (tmp / METADATA_NAME).write_text(json.dumps(metadata, indent=2))
+        if text is not None:
+            (tmp / METADATA_NAME).write_text(text)
         if target.exists():
             shutil.rmtree(old, ignore_errors=True)
             os.replace(target, old)
@@ -100,7 +93,7 @@ def export_model(
     return target
 
 
-def load_saved_model(p: Path, meta: dict[str, Any] | None) -> Any:
+def load_saved_model(p: Path, info: ModelInfo | None) -> Any:
     """An inference-only ``keras.Model`` around an exported SavedModel's ``serve`` endpoint.
 
     The graph is checked first: ops that call Python or touch files are refused. Use
@@ -108,7 +101,7 @@ def load_saved_model(p: Path, meta: dict[str, Any] | None) -> Any:
 
     Args:
         p: the export folder (with ``saved_model.pb``).
-        meta: its ``kerazoo.json``, or ``None`` (the input is read from the signature).
+        info: its metadata, or ``None`` (the input is then read from the signature).
 
     Returns:
         A ``keras.Model`` taking the pixels and giving the ``serve`` output.
@@ -122,7 +115,7 @@ def load_saved_model(p: Path, meta: dict[str, Any] | None) -> Any:
     """
     import keras
 
-    _check_graph(p)
+    check_graph(p)
     try:
         layer = keras.layers.TFSMLayer(str(p), call_endpoint="serve", name="saved_model")
     except (KeyboardInterrupt, MemoryError):
@@ -131,39 +124,28 @@ def load_saved_model(p: Path, meta: dict[str, Any] | None) -> Any:
         raise ModelFileError(
             f"'{p}' could not be loaded as a SavedModel with a 'serve' endpoint: {exc}"
         ) from None
-    if meta is not None:
-        from kerazoo.task import InputSpec
-
-        want = InputSpec.from_dict(meta["input"])
-        spec = (want.shape, want.dtype)
-    else:
-        spec = _serve_spec(layer)
+    spec = _serve_spec(layer) if info is None else (info.input.shape, info.input.dtype)
     inputs = keras.Input(shape=spec[0], dtype=spec[1], name="pixels")
     return keras.Model(inputs, layer(inputs), name=p.name or "saved_model")
+
+
+def _model_and_info(model: Any, metadata: Any) -> tuple[Any, ModelInfo | None]:
+    """The model (loaded when given as a path) and its completed metadata, if any."""
+    if isinstance(model, str | os.PathLike):
+        p = Path(model)
+        file_info = read_info(p)
+        if model_kind(p) == "savedmodel":
+            model = load_saved_model(p, file_info)
+        else:
+            model = load_keras_file(p, compile=False)
+        metadata = metadata or file_info
+    if metadata is None:
+        with contextlib.suppress(IncompatibleError):
+            metadata = ModelInfo.of(model)
+    return model, None if metadata is None else complete_info(model, metadata)
 
 
 def _serve_spec(layer: Any) -> tuple[tuple[int, ...], str]:
     args, kwargs = layer.call_endpoint_fn.concrete_functions[0].structured_input_signature
     spec = args[0] if args else next(iter(kwargs.values()))
     return tuple(spec.shape[1:]), spec.dtype.name
-
-
-def _check_graph(p: Path) -> None:
-    from tensorflow.core.protobuf import saved_model_pb2
-
-    sm = saved_model_pb2.SavedModel()
-    try:
-        sm.ParseFromString((p / "saved_model.pb").read_bytes())
-    except Exception as exc:
-        raise ModelFileError(f"'{p}' has a damaged saved_model.pb: {exc}") from None
-    ops: set[str] = set()
-    for graph in sm.meta_graphs:
-        ops.update(n.op for n in graph.graph_def.node)
-        for fn in graph.graph_def.library.function:
-            ops.update(n.op for n in fn.node_def)
-    bad = sorted(ops & _UNSAFE_OPS)
-    if bad:
-        raise UnsafeModelError(
-            f"Refused to load '{p}': its graph uses {', '.join(bad)}, which call Python or "
-            "touch files. kerazoo only runs SavedModels made by 'kerazoo export'."
-        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,14 @@ import kerazoo
 from kerazoo import Predictor, load_model, read_metadata, save_model
 from kerazoo.cli import main
 from kerazoo.saving.savedmodel import export_model
-from tests.fixtures.tiny_models import NAMES, classifier, meta_for
+from tests.fixtures.tiny_models import (
+    BAD_FIELDS,
+    NAMES,
+    changed,
+    classifier,
+    meta_for,
+    rewrite_metadata,
+)
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +80,31 @@ def test_inspect_plain_file_and_errors(tmp_path: Path, capsys) -> None:
     assert "no kerazoo.json: a plain Keras model" in out and "(None, 8, 8, 1)" in out
     assert main(["inspect", str(tmp_path / "missing.keras")]) == 2
     assert "kerazoo inspect: error: Model file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("change", "message"), BAD_FIELDS)
+def test_inspect_names_a_wrongly_typed_field(
+    saved: Path, tmp_path: Path, capsys, change: dict, message: str
+) -> None:
+    bad = rewrite_metadata(saved, changed(read_metadata(saved), change), tmp_path / "bad.keras")
+    for extra in ([], ["--json"]):
+        assert main(["inspect", str(bad), *extra]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert "Traceback" not in captured.err
+        assert re.search(
+            rf"kerazoo inspect: error: '.*bad.keras': its kerazoo.json is invalid: {message}",
+            captured.err,
+        ), captured.err
+
+
+def test_predict_command_names_a_wrongly_typed_field(saved: Path, tmp_path: Path, capsys) -> None:
+    meta = changed(read_metadata(saved), {"task.class_names": 3})
+    bad = rewrite_metadata(saved, meta, tmp_path / "bad.keras")
+    assert main(["predict", str(bad), str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "task.class_names must be a list of strings, got int 3" in err
+    assert "Traceback" not in err
 
 
 # -- predict -------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from kerazoo import (
     DataError,
     IncompatibleError,
     InvalidOptionError,
+    ModelFileError,
     PluginError,
     UnknownNameError,
 )
@@ -386,15 +387,22 @@ def test_info_survives_fit_and_attribute_tracking_and_is_released() -> None:
     data = Bars().generate(8)
     model.fit(data.images, data.labels, epochs=1, verbose=0)
     assert info(model)["task"]["encoding"] == "sparse"
-    n = len(kerazoo.models.build._INFO)
+    n = len(kerazoo.saving.info._TABLE)
     del model
     gc.collect()
-    assert len(kerazoo.models.build._INFO) < n
+    assert len(kerazoo.saving.info._TABLE) < n
 
 
 def test_info_of_a_plain_keras_model_is_a_clear_error() -> None:
     plain = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)], name="plain")
     with pytest.raises(IncompatibleError, match=r"Sequential 'plain' carries no kerazoo metad"):
         info(plain)
-    set_info(plain, {"task": {"kind": "regression"}})
-    assert info(plain) == {"task": {"kind": "regression"}}
+    meta = {
+        "task": {"kind": "regression", "value_range": [0.0, 1.0], "integer": False},
+        "input": {"height": 2, "width": 1, "channels": 1, "data_format": "channels_last",
+                  "dtype": "uint8"},
+    }  # fmt: skip
+    set_info(plain, meta)
+    assert info(plain) == meta
+    with pytest.raises(ModelFileError, match=r"invalid: task.kind must be a string, got int 3"):
+        set_info(plain, {**meta, "task": {"kind": 3}})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+import zipfile
 from pathlib import Path
 
 import keras
@@ -21,7 +22,14 @@ from kerazoo import (
     save_model,
 )
 from kerazoo.predict.predictor import ClassPrediction, ImagePrediction, ValuePrediction
-from tests.fixtures.tiny_models import NAMES, classifier, meta_for
+from tests.fixtures.tiny_models import (
+    BAD_FIELDS,
+    NAMES,
+    changed,
+    classifier,
+    meta_for,
+    rewrite_metadata,
+)
 
 RNG = np.random.default_rng(3)
 
@@ -348,6 +356,36 @@ def test_incomplete_or_newer_metadata(model: keras.Model, gray) -> None:
     newer = {**meta_for(), "format": 2}
     with pytest.warns(UserWarning, match=r"saved by a newer kerazoo \(file format 2"):
         Predictor(model, newer).predict(gray)
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory: pytest.TempPathFactory, model: keras.Model) -> Path:
+    return save_model(model, tmp_path_factory.mktemp("saved") / "m.keras", meta_for())
+
+
+@pytest.mark.parametrize(("change", "message"), BAD_FIELDS)
+def test_load_names_a_wrongly_typed_field(
+    saved: Path, tmp_path: Path, change: dict, message: str
+) -> None:
+    meta = json.loads(zipfile.ZipFile(saved).read("kerazoo.json"))
+    bad = rewrite_metadata(saved, changed(meta, change), tmp_path / "bad.keras")
+    with pytest.raises(
+        ModelFileError, match=rf"bad.keras': its kerazoo.json is invalid: {message}"
+    ):
+        Predictor.load(bad)
+
+
+def test_predictor_keeps_info_and_metadata(model: keras.Model, saved: Path) -> None:
+    from kerazoo import ModelInfo
+
+    loaded = Predictor.load(saved)
+    assert isinstance(loaded.info, ModelInfo) and loaded.info.task.class_names == tuple(NAMES)
+    assert loaded.metadata == loaded.info.to_dict() and loaded.metadata["format"] == 1
+    direct = Predictor(model, ModelInfo.from_dict(meta_for()))
+    assert direct.metadata == ModelInfo.from_dict(meta_for()).to_dict()
+    assert direct.class_names == tuple(NAMES)
+    with pytest.raises(ModelFileError, match=r"m.keras: its kerazoo.json is invalid: task\.k"):
+        Predictor(model, changed(meta_for(), {"task.kind": 1}), source="m.keras")
 
 
 def test_progress_counts_chunks_of_one_big_batch(predictor: Predictor, capsys) -> None:

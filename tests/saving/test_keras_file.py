@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -18,13 +19,14 @@ from kerazoo import (
     IncompatibleError,
     InvalidOptionError,
     ModelFileError,
+    ModelInfo,
     UnsafeModelError,
     load_model,
     read_metadata,
     save_model,
 )
-from kerazoo.saving import model_file as saving
-from tests.fixtures.tiny_models import NAMES, classifier, meta_for
+from kerazoo.saving import archive, keras_file, safety
+from tests.fixtures.tiny_models import NAMES, changed, classifier, meta_for, rewrite_metadata
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +59,29 @@ def test_metadata_round_trip(tmp_path: Path, model: keras.Model, images, suffix:
     np.testing.assert_allclose(loaded(images).numpy(), model(images).numpy(), atol=1e-6)
 
 
+def test_model_info_is_saved_read_and_attached(tmp_path: Path, model: keras.Model) -> None:
+    info = ModelInfo.from_dict(meta_for()).with_training({"epochs": 2})
+    path = save_model(model, tmp_path / "m.keras", info)
+    read = archive.read_info(path)
+    assert isinstance(read, ModelInfo) and read.format == 1 and read.keras == keras.__version__
+    assert dataclasses.replace(read, format=None, kerazoo=None, keras=None, backend=None) == info
+    assert read.to_dict() == read_metadata(path)
+    loaded, meta = load_model(path)
+    assert ModelInfo.of(loaded) == read and meta == read.to_dict()
+    plain = tmp_path / "plain.keras"
+    model.save(plain)
+    assert archive.read_info(plain) is None and load_model(plain)[1] is None
+
+
+def test_read_metadata_names_a_wrongly_typed_field(tmp_path: Path, model: keras.Model) -> None:
+    path = save_model(model, tmp_path / "m.keras", meta_for())
+    bad = rewrite_metadata(path, changed(meta_for(), {"input.height": "8"}), tmp_path / "b.keras")
+    message = r"'.*b.keras': its kerazoo.json is invalid: input\.height must be an integer"
+    for read in (read_metadata, archive.read_info, load_model):
+        with pytest.raises(ModelFileError, match=message):
+            read(bad)
+
+
 def test_keras_file_is_an_ordinary_keras_zip(tmp_path: Path, model: keras.Model, images) -> None:
     path = save_model(model, tmp_path / "m.keras", meta_for())
     with zipfile.ZipFile(path) as zf:
@@ -74,7 +99,7 @@ def test_plain_keras_file_has_no_metadata(tmp_path: Path, model: keras.Model) ->
 def test_read_metadata_does_not_import_keras(tmp_path: Path, model: keras.Model) -> None:
     path = save_model(model, tmp_path / "m.keras", meta_for())
     code = (
-        "import sys; from kerazoo.saving.model_file import read_metadata; "
+        "import sys; from kerazoo.saving.archive import read_metadata; "
         f"m = read_metadata({str(path)!r}); "
         "print(m['task']['kind'], 'keras' in sys.modules, 'tensorflow' in sys.modules)"
     )
@@ -184,7 +209,7 @@ def test_keras_safe_mode_error_becomes_unsafe_model_error(
     path = tmp_path / "evil.keras"
     _lambda_model(marker).save(path)
     marker.unlink()
-    monkeypatch.setattr(saving, "check_safe", lambda config, source: None)
+    monkeypatch.setattr(keras_file, "check_safe", lambda config, source: None)
     with pytest.raises(UnsafeModelError, match="Keras' safe mode found code"):
         load_model(path)
     assert not marker.exists()
@@ -285,7 +310,7 @@ def test_damaged_zip_members_and_oversized_json(
     data[at + 1 : at + 6] = b"XXXXX"  # same length, so only the CRC check notices
     with pytest.raises(ModelFileError, match=r"crc\.keras' is damaged: cannot read config.json"):
         load_model(_write(tmp_path / "crc.keras", bytes(data)))
-    monkeypatch.setattr(saving, "_MAX_JSON", 10)
+    monkeypatch.setattr(archive, "_MAX_JSON", 10)
     with pytest.raises(ModelFileError, match=r"has a kerazoo.json of \d+ bytes: not a model"):
         load_model(good_files[".keras"])
 
@@ -293,8 +318,8 @@ def test_damaged_zip_members_and_oversized_json(
 def test_check_safe_finds_legacy_lambda_functions() -> None:
     config = {"class_name": "Dense", "config": {"activation": {"function_type": "lambda"}}}
     with pytest.raises(UnsafeModelError, match="a serialised Python lambda"):
-        saving.check_safe(config, "legacy.h5")
-    saving.check_safe({"class_name": "Dense", "config": {"activation": "relu"}}, "ok.keras")
+        safety.check_safe(config, "legacy.h5")
+    safety.check_safe({"class_name": "Dense", "config": {"activation": "relu"}}, "ok.keras")
 
 
 def test_saved_model_folders_that_are_not_exports(tmp_path: Path) -> None:
@@ -309,7 +334,7 @@ def test_saved_model_folders_that_are_not_exports(tmp_path: Path) -> None:
     with pytest.raises(ModelFileError, match="could not be loaded as a SavedModel with a 'serve'"):
         load_model(tmp_path / "noserve")
     with pytest.raises(ModelFileError, match="is a SavedModel folder; it has no Keras config"):
-        saving.read_config(tmp_path / "noserve")
+        archive.read_config(tmp_path / "noserve")
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "saved_model.pb").write_bytes(b"\xff\xfe not a protobuf")
     with pytest.raises(ModelFileError, match="has a damaged saved_model.pb"):

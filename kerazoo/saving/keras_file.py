@@ -1,0 +1,190 @@
+"""Save and load ``.keras`` and legacy ``.h5`` files with their kerazoo metadata.
+
+A ``.keras`` file is the ordinary Keras zip with one more member, ``kerazoo.json``; an
+``.h5`` file carries the same JSON in its ``kerazoo`` HDF5 attribute. Saving is atomic: the
+new file is written beside the target, synced, then renamed over it, so an interrupted save
+leaves the previous file intact. Loading checks the config for code first and keeps Keras'
+``safe_mode`` on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from kerazoo.errors import IncompatibleError, InvalidOptionError, ModelFileError, UnsafeModelError
+from kerazoo.files import atomic_file
+from kerazoo.saving.archive import H5_ATTRIBUTE, SUFFIXES, read_config
+from kerazoo.saving.info import FORMAT, METADATA_NAME, ModelInfo
+from kerazoo.saving.safety import check_safe
+
+__all__ = ["complete_info", "load_keras_file", "metadata_json", "save_model"]
+
+
+def save_model(
+    model: Any,
+    path: str | os.PathLike[str],
+    metadata: ModelInfo | dict[str, Any] | None = None,
+) -> Path:
+    """Save ``model`` with its kerazoo metadata, atomically.
+
+    ``.keras`` is the ordinary Keras zip plus a ``kerazoo.json`` member; ``.h5`` is the
+    legacy HDF5 format with the same JSON in its ``kerazoo`` attribute. The file is
+    written beside the target, synced, and renamed over it: an interrupted save leaves the
+    previous file as it was.
+
+    Args:
+        model: a ``keras.Model``.
+        path: where to write; must end in ``.keras``, ``.h5`` or ``.hdf5``.
+        metadata: a :class:`kerazoo.ModelInfo` or a ``kerazoo.json`` dict (``task`` and
+            ``input`` at least); default: the metadata ``kerazoo.build`` or
+            ``kerazoo.load_model`` attached to the model. ``format``, ``kerazoo``,
+            ``keras`` and ``backend`` are filled in here.
+
+    Returns:
+        The path written.
+
+    Raises:
+        InvalidOptionError: wrong extension, or metadata without task/input.
+        ModelFileError: a metadata field of the wrong type (the message names it).
+        IncompatibleError: no metadata given and none known for the model, or metadata
+            whose input shape differs from the model's.
+
+    Example:
+        >>> model = kerazoo.build("lenet", "shapes")                   # doctest: +SKIP
+        >>> save_model(model, "lenet.keras")                           # doctest: +SKIP
+        PosixPath('lenet.keras')
+    """
+    p = Path(path)
+    kind = SUFFIXES.get(p.suffix.lower())
+    if kind is None:
+        raise InvalidOptionError(
+            f"Cannot save to '{p}': the name must end in .keras (recommended), .h5 or "
+            f".hdf5, got {p.suffix or 'no extension'!r}."
+        )
+    text = metadata_json(complete_info(model, metadata))
+    import keras
+
+    def write(tmp: Path) -> None:
+        keras.saving.save_model(model, tmp, overwrite=True)
+        if kind == "keras":
+            with zipfile.ZipFile(tmp, "a", compression=zipfile.ZIP_DEFLATED) as zf:
+                zf.writestr(METADATA_NAME, text)
+        else:
+            import h5py
+
+            with h5py.File(tmp, "a") as h5:
+                h5.attrs[H5_ATTRIBUTE] = text
+
+    atomic_file(p, write)
+    return p
+
+
+def complete_info(model: Any, metadata: ModelInfo | dict[str, Any] | None) -> ModelInfo:
+    """The metadata to save with ``model``: checked, matched to its input, header filled in.
+
+    Args:
+        model: a ``keras.Model``.
+        metadata: a ModelInfo, a ``kerazoo.json`` dict, or ``None`` (the model's own).
+
+    Returns:
+        The ModelInfo with ``format``, ``kerazoo``, ``keras`` and ``backend`` set.
+
+    Raises:
+        IncompatibleError, InvalidOptionError, ModelFileError: see :func:`save_model`.
+
+    Example:
+        >>> complete_info(model, None).format                          # doctest: +SKIP
+        1
+    """
+    import keras
+
+    from kerazoo import __version__
+
+    if metadata is None:
+        try:
+            metadata = ModelInfo.of(model)
+        except IncompatibleError as exc:
+            raise IncompatibleError(
+                f"save_model needs metadata for this model: {exc} Or pass "
+                "metadata={'task': {...}, 'input': {...}} (see docs/inference.md)."
+            ) from None
+    if not isinstance(metadata, ModelInfo):
+        if not isinstance(metadata, dict) or "task" not in metadata or "input" not in metadata:
+            raise InvalidOptionError(
+                "metadata must be a kerazoo.ModelInfo or a dict with at least 'task' and "
+                "'input', got "
+                f"{sorted(metadata) if isinstance(metadata, dict) else type(metadata).__name__}."
+            )
+        metadata = ModelInfo.from_dict(metadata, source="metadata")
+    spec = metadata.input
+    inputs = getattr(model, "inputs", None) or []
+    if len(inputs) == 1 and tuple(inputs[0].shape[1:]) != spec.shape:
+        raise IncompatibleError(
+            f"metadata input {spec.shape} ({spec.data_format}) does not match the model's "
+            f"input shape {tuple(inputs[0].shape[1:])}."
+        )
+    return dataclasses.replace(
+        metadata,
+        format=FORMAT,
+        kerazoo=__version__,
+        keras=keras.__version__,
+        backend=keras.backend.backend(),
+    )
+
+
+def metadata_json(info: ModelInfo) -> str:
+    """``info`` as the text of ``kerazoo.json``.
+
+    Raises:
+        InvalidOptionError: a value (in options, compile or training) JSON cannot hold.
+
+    Example:
+        >>> json.loads(metadata_json(info))["format"]                  # doctest: +SKIP
+        1
+    """
+    try:
+        return json.dumps(info.to_dict(), indent=2, allow_nan=True)
+    except (TypeError, ValueError) as exc:
+        raise InvalidOptionError(f"metadata must be JSON-serialisable: {exc}") from None
+
+
+def load_keras_file(p: Path, compile: bool = True) -> Any:
+    """Load a ``.keras``/``.h5`` file safely (no metadata: see :func:`kerazoo.load_model`).
+
+    Args:
+        p: the file.
+        compile: restore the optimizer, loss and metrics.
+
+    Returns:
+        The ``keras.Model``.
+
+    Raises:
+        ModelFileError: damaged or not a model.
+        UnsafeModelError: the config carries code, or Keras' safe mode refused it.
+
+    Example:
+        >>> model = load_keras_file(Path("run/model.keras"))           # doctest: +SKIP
+    """
+    check_safe(read_config(p), p)
+    import keras
+
+    try:
+        return keras.saving.load_model(p, compile=compile, safe_mode=True)
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception as exc:
+        text = str(exc)
+        if "safe_mode" in text or "unsafe" in text.lower():
+            raise UnsafeModelError(
+                f"Refused to load '{p}': Keras' safe mode found code in it "
+                f"({text.splitlines()[0]}). kerazoo never loads code from model files."
+            ) from None
+        raise ModelFileError(
+            f"Keras could not load '{p}' (damaged or not a model): {type(exc).__name__}: "
+            f"{text.splitlines()[0] if text else ''}"
+        ) from None
