@@ -19,9 +19,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kerazoo.errors import InvalidOptionError, UnknownNameError, did_you_mean
+from kerazoo.errors import InvalidOptionError, UnknownNameError, option, suggest, unknown_choice
 
 __all__ = ["Param", "parse_size", "resolve"]
+
+#: Plugin tables are given on the command line as ``--data``/``--hp KEY=VALUE``, so their
+#: names are never spelled as flags, even where a command has a flag of the same name.
+_PLUGIN_WORDS = ("option", "hyperparameter")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -171,12 +175,10 @@ def resolve(
         >>> resolve({"n": Param(3, int, low=1)}, {"n": "5"}, "dataset 'x'")
         {'n': 5}
     """
-    valid = ", ".join(table) or "(none)"
     for name in given:
         if name not in table:
-            raise UnknownNameError(
-                f"Unknown {word} {name!r} for {owner}.{did_you_mean(name, table)} "
-                f"Valid {word}s: {valid}."
+            raise unknown_choice(
+                word, name, table, owner=owner, listed=f"Valid {word}s", error=UnknownNameError
             )
     out: dict[str, Any] = {}
     for name, param in table.items():
@@ -192,9 +194,14 @@ def resolve(
         try:
             out[name] = param.parse(raw)
         except (ValueError, TypeError) as exc:
-            raise InvalidOptionError(
-                f"Invalid value {raw!r} for {word} {name!r} of {owner}: {exc}. "
-                f"Expected {param.describe()}"
-                f"{' (' + param.help + ')' if param.help else ''}."
-            ) from None
+            flags = word not in _PLUGIN_WORDS
+            what = option(name) if flags else name
+            what = f"{word} {name!r} of {owner}" if what == name else what
+            hint = suggest(name, raw, param.choices, flags) if param.choices else ""
+            error = InvalidOptionError(
+                f"Invalid value {raw!r} for {what}: {exc}. Expected {param.describe()}"
+                f"{' (' + param.help + ')' if param.help else ''}.{hint}"
+            )
+            error.name, error.value, error.choices = name, raw, tuple(param.choices or ())
+            raise error from None
     return out

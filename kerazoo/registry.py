@@ -13,17 +13,22 @@ registered by two packages is an error naming both, unless the user says which w
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import importlib.machinery
+import importlib.util
 import os
 import re
+import sys
 import traceback
 import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
 from kerazoo.data.dataset import Dataset
-from kerazoo.errors import PluginConflictError, PluginError, UnknownNameError, did_you_mean
+from kerazoo.errors import PluginConflictError, PluginError, UnknownNameError, unknown_choice
 from kerazoo.models.architecture import Architecture
 from kerazoo.naming import natural_key
 from kerazoo.params import Param
@@ -32,6 +37,9 @@ from kerazoo.task import TASK_KINDS
 __all__ = [
     "GROUPS",
     "PluginWarning",
+    "Registry",
+    "architecture_class",
+    "dataset_class",
     "get_architecture",
     "get_dataset",
     "list_architectures",
@@ -39,6 +47,7 @@ __all__ = [
     "natural_key",
     "plugin_report",
     "refresh",
+    "using",
 ]
 
 GROUPS = {"dataset": "kerazoo.datasets", "architecture": "kerazoo.architectures"}
@@ -74,33 +83,8 @@ class Entry:
         return f"{self.dist} {self.version}".strip()
 
 
-_cache: dict[str, list[Entry]] = {}
-
-
-def refresh() -> None:
-    """Forget what was discovered, so newly installed plugins are seen."""
-    _cache.clear()
-
-
 def _strict() -> bool:
     return os.environ.get("KERAZOO_STRICT_PLUGINS", "").lower() in {"1", "true", "yes", "on"}
-
-
-def _entries(kind: str) -> list[Entry]:
-    if kind not in _cache:
-        seen: set[tuple[str, str, str]] = set()
-        found: list[Entry] = []
-        for ep in metadata.entry_points(group=GROUPS[kind]):
-            dist = getattr(ep, "dist", None)
-            dname = dist.metadata["Name"] if dist is not None else "unknown"
-            dver = dist.version if dist is not None else ""
-            key = (ep.name, ep.value, dname)
-            if key in seen:  # one distribution seen twice on sys.path
-                continue
-            seen.add(key)
-            found.append(Entry(kind, ep.name, ep.value, dname, dver))
-        _cache[kind] = found
-    return _cache[kind]
 
 
 def _validate(entry: Entry, obj: Any) -> None:
@@ -132,33 +116,6 @@ def _validate(entry: Entry, obj: Any) -> None:
             )
 
 
-def _load(entry: Entry) -> Any:
-    if entry.status == "loaded":
-        return entry.obj
-    if entry.status != "failed":
-        try:
-            obj = metadata.EntryPoint(entry.name, entry.value, GROUPS[entry.kind]).load()
-            _validate(entry, obj)
-        except Exception as exc:  # a plugin may fail in any way; report, don't crash
-            entry.status = "failed"
-            entry.error = f"{type(exc).__name__}: {exc}"
-            entry.trace = traceback.format_exc()
-        else:
-            obj.name = entry.name
-            obj.plugin = entry.source
-            entry.obj, entry.status = obj, "loaded"
-            return obj
-    message = (
-        f"The {entry.kind} plugin {entry.name!r} from {entry.source} failed to load: "
-        f"{entry.error}. Reinstall or fix that package, or uninstall it; "
-        "`kerazoo plugins --verbose` shows the traceback."
-    )
-    if _strict():
-        raise PluginError(message + " (KERAZOO_STRICT_PLUGINS is set, so this is fatal.)")
-    warnings.warn(message, PluginWarning, stacklevel=4)
-    return None
-
-
 def _preferences() -> tuple[dict[str, str], list[str]]:
     """Parse ``KERAZOO_PREFER="name=dist,dist2"`` into per-name and global preferences."""
     per_name: dict[str, str] = {}
@@ -177,55 +134,200 @@ def _norm(dist: str) -> str:
     return re.sub(r"[-_.]+", "-", dist).lower()
 
 
-def _pick(kind: str, name: str, source: str | None) -> Entry:
-    entries = _entries(kind)
-    matches = [e for e in entries if e.name == name]
-    if not matches:
-        names = sorted({e.name for e in entries}, key=natural_key)
-        raise UnknownNameError(
-            f"Unknown {kind} {name!r}.{did_you_mean(name, names)} "
-            f"Available: {', '.join(names) or '(none installed)'}."
-        )
-    per_name, overall = _preferences()
-    wanted = [source] if source else ([per_name[name]] if name in per_name else overall)
-    if wanted:
-        chosen = [e for w in wanted for e in matches if _norm(e.dist) == _norm(w)]
-        if chosen:
-            return chosen[0]
-        if source or name in per_name:
-            raise UnknownNameError(
-                f"The {kind} {name!r} is not registered by package {wanted[0]!r}; it is "
-                f"registered by {', '.join(e.dist for e in matches)}."
-            )
-    if len(matches) > 1:
-        packages = " and ".join(f"{e.source} ({e.value})" for e in matches)
-        raise PluginConflictError(
-            f"The {kind} name {name!r} is registered by {packages}. Say which one to use: "
-            f"pass source='{matches[0].dist}' in Python, or set "
-            f"KERAZOO_PREFER={name}={matches[0].dist} (or uninstall one of them)."
-        )
-    return matches[0]
+def _import_from(path: Sequence[str], module: str) -> None:
+    """Import ``module``'s top-level package from ``path`` when it is not importable already."""
+    top = module.partition(".")[0]
+    if top in sys.modules:
+        return
+    spec = importlib.machinery.PathFinder.find_spec(top, list(path))
+    if spec is None or spec.loader is None:
+        return  # let the ordinary import find it, or say it is missing
+    loaded = importlib.util.module_from_spec(spec)
+    sys.modules[top] = loaded
+    try:
+        spec.loader.exec_module(loaded)
+    except BaseException:
+        del sys.modules[top]
+        raise
 
 
-def _get_class(kind: str, name: str, source: str | None) -> Any:
-    entry = _pick(kind, name, source)
-    obj = _load(entry)
-    if obj is None:
-        raise PluginError(
-            f"The {kind} {name!r} from {entry.source} cannot be used: {entry.error}. "
+class Registry:
+    """The plugins one program sees: discovered entry points, loaded lazily, checked once.
+
+    kerazoo keeps one default instance, which the module functions (:func:`list_datasets`,
+    :func:`get_dataset`, ...) use. Make another to look at other folders, and make it the
+    default for a while with :func:`using`.
+
+    Args:
+        path: folders to discover installed distributions in (and to import their plugin
+            modules from), as for ``sys.path``; ``None`` (the default) means ``sys.path``
+            itself, read at discovery time.
+
+    Example:
+        >>> reg = Registry(path=["site-packages-elsewhere"])    # doctest: +SKIP
+        >>> reg.list_datasets()                                  # doctest: +SKIP
+        ['stripes']
+    """
+
+    def __init__(self, path: Sequence[str | os.PathLike[str]] | None = None) -> None:
+        self.path = None if path is None else [os.fspath(p) for p in path]
+        self._entries: dict[str, list[Entry]] = {}
+
+    def refresh(self) -> None:
+        """Forget what was discovered, so newly installed plugins are seen."""
+        self._entries.clear()
+
+    def entries(self, kind: str) -> list[Entry]:
+        """Every entry point of ``kind`` (``"dataset"`` or ``"architecture"``), unloaded."""
+        if kind not in self._entries:
+            seen: set[str] = set()
+            found: list[Entry] = []
+            for dist in metadata.distributions(
+                **({} if self.path is None else {"path": self.path})
+            ):
+                name = dist.metadata["Name"] or "unknown"
+                if _norm(name) in seen:  # as importlib: the first copy on the path wins
+                    continue
+                seen.add(_norm(name))
+                for ep in dist.entry_points.select(group=GROUPS[kind]):
+                    found.append(Entry(kind, ep.name, ep.value, name, dist.version))
+            self._entries[kind] = found
+        return self._entries[kind]
+
+    def _import(self, entry: Entry) -> Any:
+        ep = metadata.EntryPoint(entry.name, entry.value, GROUPS[entry.kind])
+        if self.path is not None:
+            _import_from(self.path, ep.module)
+        return ep.load()
+
+    def load(self, entry: Entry) -> Any:
+        """The class behind ``entry``, or ``None`` (with a :class:`PluginWarning`) if it fails."""
+        if entry.status == "loaded":
+            return entry.obj
+        if entry.status != "failed":
+            try:
+                obj = self._import(entry)
+                _validate(entry, obj)
+            except Exception as exc:  # a plugin may fail in any way; report, don't crash
+                entry.status = "failed"
+                entry.error = f"{type(exc).__name__}: {exc}"
+                entry.trace = traceback.format_exc()
+            else:
+                obj.name = entry.name
+                obj.plugin = entry.source
+                entry.obj, entry.status = obj, "loaded"
+                return obj
+        message = (
+            f"The {entry.kind} plugin {entry.name!r} from {entry.source} failed to load: "
+            f"{entry.error}. Reinstall or fix that package, or uninstall it; "
             "`kerazoo plugins --verbose` shows the traceback."
         )
-    return obj
+        if _strict():
+            raise PluginError(message + " (KERAZOO_STRICT_PLUGINS is set, so this is fatal.)")
+        warnings.warn(message, PluginWarning, stacklevel=4)
+        return None
+
+    def pick(self, kind: str, name: str, source: str | None = None) -> Entry:
+        """The one entry registered as ``name``, honouring ``source`` and KERAZOO_PREFER."""
+        entries = self.entries(kind)
+        matches = [e for e in entries if e.name == name]
+        if not matches:
+            names = sorted({e.name for e in entries}, key=natural_key)
+            raise unknown_choice(
+                kind, name, names, listed="Available", empty="(none installed)",
+                error=UnknownNameError,
+            )  # fmt: skip
+        per_name, overall = _preferences()
+        wanted = [source] if source else ([per_name[name]] if name in per_name else overall)
+        if wanted:
+            chosen = [e for w in wanted for e in matches if _norm(e.dist) == _norm(w)]
+            if chosen:
+                return chosen[0]
+            if source or name in per_name:
+                raise UnknownNameError(
+                    f"The {kind} {name!r} is not registered by package {wanted[0]!r}; it is "
+                    f"registered by {', '.join(e.dist for e in matches)}."
+                )
+        if len(matches) > 1:
+            packages = " and ".join(f"{e.source} ({e.value})" for e in matches)
+            raise PluginConflictError(
+                f"The {kind} name {name!r} is registered by {packages}. Say which one to use: "
+                f"pass source='{matches[0].dist}' in Python, or set "
+                f"KERAZOO_PREFER={name}={matches[0].dist} (or uninstall one of them)."
+            )
+        return matches[0]
+
+    def get_class(self, kind: str, name: str, source: str | None = None) -> Any:
+        """The loaded class registered as ``name``; an error says why it cannot be used."""
+        entry = self.pick(kind, name, source)
+        obj = self.load(entry)
+        if obj is None:
+            raise PluginError(
+                f"The {kind} {name!r} from {entry.source} cannot be used: {entry.error}. "
+                "`kerazoo plugins --verbose` shows the traceback."
+            )
+        return obj
+
+    def names(self, kind: str, pattern: str | None = None) -> list[str]:
+        """Loadable names of ``kind`` matching the wildcard ``pattern``, naturally sorted."""
+        found: set[str] = set()
+        for e in self.entries(kind):
+            if pattern is not None and not fnmatch.fnmatchcase(e.name, pattern):
+                continue
+            if self.load(e) is not None:
+                found.add(e.name)
+        return sorted(found, key=natural_key)
+
+    def list_datasets(self, pattern: str | None = None) -> list[str]:
+        """As :func:`kerazoo.list_datasets`, for this registry."""
+        return self.names("dataset", pattern)
+
+    def list_architectures(self, pattern: str | None = None) -> list[str]:
+        """As :func:`kerazoo.list_architectures`, for this registry."""
+        return self.names("architecture", pattern)
+
+    def get_dataset(self, name: str, source: str | None = None, **options: Any) -> Dataset:
+        """As :func:`kerazoo.get_dataset`, for this registry."""
+        return self.get_class("dataset", name, source)(**options)
+
+    def get_architecture(
+        self, name: str, source: str | None = None, **hyperparameters: Any
+    ) -> Architecture:
+        """As :func:`kerazoo.get_architecture`, for this registry."""
+        return self.get_class("architecture", name, source)(**hyperparameters)
+
+    def plugin_report(self) -> list[Entry]:
+        """As :func:`plugin_report`, for this registry."""
+        entries = [e for kind in GROUPS for e in self.entries(kind)]
+        for e in entries:
+            with warnings.catch_warnings(), contextlib.suppress(PluginError):
+                warnings.simplefilter("ignore", PluginWarning)
+                self.load(e)  # strict mode raises PluginError: the report still shows it
+        return entries
 
 
-def _list(kind: str, pattern: str | None) -> list[str]:
-    names: set[str] = set()
-    for e in _entries(kind):
-        if pattern is not None and not fnmatch.fnmatchcase(e.name, pattern):
-            continue
-        if _load(e) is not None:
-            names.add(e.name)
-    return sorted(names, key=natural_key)
+_default = Registry()
+
+
+@contextlib.contextmanager
+def using(registry: Registry) -> Iterator[Registry]:
+    """Make ``registry`` the default inside the block (tests, tools that look elsewhere).
+
+    Example:
+        >>> with using(Registry(path=["plugins-site", *sys.path])):   # doctest: +SKIP
+        ...     get_dataset("stripes")
+    """
+    global _default
+    previous, _default = _default, registry
+    try:
+        yield registry
+    finally:
+        _default = previous
+
+
+def refresh() -> None:
+    """Forget what was discovered, so newly installed plugins are seen."""
+    _default.refresh()
 
 
 def list_datasets(pattern: str | None = None) -> list[str]:
@@ -238,7 +340,7 @@ def list_datasets(pattern: str | None = None) -> list[str]:
         >>> kerazoo.list_datasets("c*")   # doctest: +SKIP
         ['circles']
     """
-    return _list("dataset", pattern)
+    return _default.names("dataset", pattern)
 
 
 def list_architectures(pattern: str | None = None) -> list[str]:
@@ -249,17 +351,17 @@ def list_architectures(pattern: str | None = None) -> list[str]:
         >>> kerazoo.list_architectures("*vgg*")   # doctest: +SKIP
         ['chopped_vgg']
     """
-    return _list("architecture", pattern)
+    return _default.names("architecture", pattern)
 
 
 def dataset_class(name: str, source: str | None = None) -> type[Dataset]:
     """The class registered as dataset ``name`` (for its options table and description)."""
-    return _get_class("dataset", name, source)
+    return _default.get_class("dataset", name, source)
 
 
 def architecture_class(name: str, source: str | None = None) -> type[Architecture]:
     """The class registered as architecture ``name``."""
-    return _get_class("architecture", name, source)
+    return _default.get_class("architecture", name, source)
 
 
 def get_dataset(name: str, source: str | None = None, **options: Any) -> Dataset:
@@ -293,14 +395,4 @@ def plugin_report() -> list[Entry]:
     Used by ``kerazoo plugins``: each entry has its distribution, version, status
     (``loaded`` or ``failed``), error and traceback. Never raises for a broken plugin.
     """
-    out: list[Entry] = []
-    for kind in GROUPS:
-        for e in _entries(kind):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", PluginWarning)
-                try:
-                    _load(e)
-                except PluginError:  # strict mode: the report still shows it
-                    pass
-            out.append(e)
-    return out
+    return _default.plugin_report()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -27,14 +29,16 @@ def conflict_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def on_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    """Put folders on sys.path for this test; the registry rediscovers plugins around it."""
+def on_path() -> Iterator[Callable[..., None]]:
+    """Discover plugins from extra folders (and the installed ones) for this test.
 
-    def add(*folders: Path) -> None:
-        for folder in folders:
-            monkeypatch.syspath_prepend(str(folder))
-        registry.refresh()
+    Each call makes a fresh :class:`kerazoo.registry.Registry` over those folders plus
+    ``sys.path`` and makes it the default until the test ends; ``sys.path`` is not touched.
+    """
+    with contextlib.ExitStack() as stack:
 
-    registry.refresh()
-    yield add
-    registry.refresh()
+        def add(*folders: Path) -> None:
+            reg = registry.Registry(path=[*map(str, folders), *sys.path])
+            stack.enter_context(registry.using(reg))
+
+        yield add

@@ -97,3 +97,21 @@ def test_task_and_input_spec_validate_and_round_trip() -> None:
     assert kerazoo.InputSpec.from_dict(spec.to_dict()) == spec
     with pytest.raises(kerazoo.InvalidOptionError, match=r"Unknown data_format 'nhwc'"):
         kerazoo.InputSpec(1, 1, 1, "nhwc")
+
+
+def test_a_value_outside_the_choices_suggests_and_carries_attributes() -> None:
+    from kerazoo.errors import option_flags
+
+    table = {"mode": Param("fast", str, choices=("fast", "exact"))}
+    with pytest.raises(
+        kerazoo.InvalidOptionError,
+        match=r"Invalid value 'exakt' for option 'mode' of dataset 'd'.*Did you mean 'exact'\?",
+    ) as caught:
+        resolve(table, {"mode": "exakt"}, "dataset 'd'")
+    assert (caught.value.name, caught.value.value) == ("mode", "exakt")
+    assert caught.value.choices == ("fast", "exact")
+    with option_flags({"mode": "--mode"}):  # a plugin option is never spelled as a flag
+        with pytest.raises(kerazoo.InvalidOptionError, match=r"for option 'mode'.*'exact'\?"):
+            resolve(table, {"mode": "exakt"}, "dataset 'd'")
+        with pytest.raises(kerazoo.InvalidOptionError, match=r"for --mode: .*--mode exact\?"):
+            resolve(table, {"mode": "exakt"}, "kerazoo.train", "training setting")

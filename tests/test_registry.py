@@ -148,7 +148,7 @@ def test_broken_plugin_warns_and_the_rest_keeps_working(plugin_site, on_path, mo
     assert "missing_dependency" in report["brokenset"].trace
     assert report["stripes"].status == "loaded"
 
-    registry.refresh()
+    on_path(plugin_site)  # a fresh registry: nothing loaded yet
     monkeypatch.setenv("KERAZOO_STRICT_PLUGINS", "1")
     with pytest.raises(
         kerazoo.PluginError,
@@ -187,3 +187,17 @@ def test_name_collision_names_both_packages_until_one_is_chosen(
     assert type(kerazoo.get_dataset("stripes")).__name__ == "OtherStripes"
     monkeypatch.setenv("KERAZOO_PREFER", "kz-stripes")
     assert type(kerazoo.get_dataset("stripes")).__name__ == "Stripes"
+
+
+def test_a_registry_instance_sees_only_its_own_folders(tmp_path) -> None:
+    site = write_distribution(
+        tmp_path, "kz-nets", {"kerazoo.architectures": {"onlyhere": "kznet:Net"}}, {"kznet": GOOD}
+    )
+    own = registry.Registry(path=[site])
+    assert own.list_architectures() == ["onlyhere"]  # no built-ins: not in its folders
+    assert own.list_datasets() == []
+    assert own.get_architecture("onlyhere", width=4).config == {"width": 4}
+    assert "onlyhere" not in kerazoo.list_architectures()  # the default is untouched
+    with registry.using(own):
+        assert kerazoo.list_architectures() == ["onlyhere"]
+    assert "lenet" in kerazoo.list_architectures()

@@ -3,6 +3,12 @@
 Each command group lives in its own module of this package and has ``register(subparsers)``,
 which adds its parser and sets ``func`` (taking the parsed args, returning an exit code).
 Command modules import keras only inside ``func``, so ``kerazoo list`` stays fast.
+
+Error messages name settings through :func:`kerazoo.errors.option`; ``main`` runs each
+command inside :func:`kerazoo.errors.option_flags` with the flags its parser declares, so a
+message that says ``encoding='reconstruction'`` from Python says ``--encoding
+reconstruction`` here. Nothing is listed by hand: a setting is spelled as a flag exactly when
+the command has an option whose ``dest`` is that setting's name.
 """
 
 from __future__ import annotations
@@ -10,14 +16,14 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import import_module
 from typing import Any
 
 from kerazoo import __version__
-from kerazoo.errors import InvalidOptionError, KerazooError
+from kerazoo.errors import InvalidOptionError, KerazooError, option_flags
 
-__all__ = ["main", "parse_pairs"]
+__all__ = ["command_flags", "main", "parse_pairs"]
 
 # One module per command group, in the order `kerazoo --help` shows them.
 COMMANDS = ("listing", "plugins", "data", "train", "inspect", "predict", "export")
@@ -60,6 +66,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command_flags(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:
+    """Setting name -> flag for the command that ``args`` chose: ``{"learning_rate": "--lr"}``.
+
+    Read from the parser's own options (the top level's and the chosen command's), so a
+    command's flags are written once, where the command declares them.
+
+    Example:
+        >>> p = build_parser()
+        >>> command_flags(p, p.parse_args(["train", "--lr", "0.1"]))["learning_rate"]
+        '--lr'
+    """
+    flags: dict[str, str] = {}
+    # argparse has no public listing of a parser's options; ``_actions`` is that list.
+    for action in parser._actions:
+        choices = action.choices
+        if not action.option_strings and isinstance(choices, Mapping):  # sub-commands
+            chosen = choices.get(getattr(args, action.dest, None) or "")
+            if isinstance(chosen, argparse.ArgumentParser):
+                flags.update(command_flags(chosen, args))
+            continue
+        long = [o for o in action.option_strings if o.startswith("--")]
+        if long and action.dest not in flags:
+            flags[action.dest] = long[0]
+    return flags
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 failure, 2 usage or input error)."""
     parser = build_parser()
@@ -69,7 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     warnings.showwarning = _show_warning
     try:
-        return int(args.func(args) or 0)
+        with option_flags(command_flags(parser, args)):
+            return int(args.func(args) or 0)
     except KerazooError as exc:
         print(f"kerazoo {args.command}: error: {exc}", file=sys.stderr)
         return 2

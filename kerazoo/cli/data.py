@@ -2,32 +2,25 @@
 
 ``kerazoo data preview NAME --out grid.png`` draws samples in a grid, each tile titled with
 its label; ``kerazoo data export NAME DIR --n N`` writes PNG files (one folder per class for
-classification, readable again by the ``folder`` dataset) and ``labels.csv``.
+classification, readable again by the ``folder`` dataset) and ``labels.csv``. The work is
+done by :mod:`kerazoo.data.preview` and :mod:`kerazoo.data.export`; this module parses and
+prints.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import math
 import sys
-from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from kerazoo import registry
 from kerazoo.cli import parse_pairs
 from kerazoo.data.dataset import Dataset, Samples
-from kerazoo.errors import DataError, InvalidOptionError
-from kerazoo.task import Task
+from kerazoo.data.export import export_samples
+from kerazoo.data.preview import preview_grid
+from kerazoo.errors import InvalidOptionError
 
-__all__ = ["export_samples", "label_text", "preview_grid", "register"]
-
-#: Largest tile side in inches, and the resolution of the preview.
-TILE_INCHES, DPI = 1.4, 100
-#: Exports at least this long report progress on stderr, about every 10%.
-PROGRESS_FROM = 500
+__all__ = ["register"]
 
 
 def register(sub: Any) -> None:
@@ -111,156 +104,3 @@ def _export(args: argparse.Namespace) -> int:
         f"Wrote {len(data)} '{args.name}' images{folders} and {csv_path.name} to {csv_path.parent}"
     )
     return 0
-
-
-def label_text(task: Task, label: Any) -> str:
-    """How a label reads: the class name, the value (an integer for counts), or ``""``.
-
-    Example:
-        >>> label_text(Task.classification(["cat", "dog"]), 1)
-        'dog'
-        >>> label_text(Task.regression(1, 5, integer=True), np.float32(3.0))
-        '3'
-    """
-    if task.kind == "classification":
-        return task.class_names[int(label)]
-    if task.kind == "regression":
-        value = float(label)
-        return str(int(round(value))) if task.integer else f"{value:.4g}"
-    return ""
-
-
-def preview_grid(
-    samples: Samples,
-    task: Task,
-    path: str | Path,
-    cols: int | None = None,
-    show_masks: bool = False,
-) -> Path:
-    """Draw samples in a grid, each tile titled with its label, and save it as a PNG.
-
-    Args:
-        samples: what ``dataset.generate`` returned.
-        task: the dataset's task (for the titles; reconstruction tiles have none).
-        path: the PNG file to write (parent folders are created).
-        cols: tiles per row; default about the square root of the count.
-        show_masks: tint the object masks in red, when the samples have masks.
-
-    Returns:
-        The path written.
-
-    Example:
-        >>> ds = kerazoo.get_dataset("shapes", size=32)                  # doctest: +SKIP
-        >>> preview_grid(ds.generate(9), ds.task, "grid.png")            # doctest: +SKIP
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    k = len(samples)
-    if k == 0:
-        raise DataError("There are no samples to preview: ask for --n 1 or more.")
-    if cols is not None and cols < 1:
-        raise InvalidOptionError(f"--cols must be >= 1, got {cols}.")
-    cols = min(k, cols or math.ceil(math.sqrt(k)))
-    rows = math.ceil(k / cols)
-    h, w, c = samples.images.shape[1:]
-    scale = TILE_INCHES / max(h, w)
-    title = 0.0 if task.kind == "reconstruction" else 0.25
-    fig = Figure(figsize=(cols * (w * scale + 0.1), rows * (h * scale + 0.1 + title)), dpi=DPI)
-    FigureCanvasAgg(fig)
-    for i in range(k):
-        ax = fig.add_subplot(rows, cols, i + 1)
-        img = samples.images[i]
-        if c == 1:
-            ax.imshow(img[..., 0], cmap="gray", vmin=0, vmax=255, interpolation="nearest")
-        else:
-            ax.imshow(img[..., :3], interpolation="nearest")
-        if show_masks and samples.masks is not None:
-            tint = np.zeros((h, w, 4), dtype=np.float32)
-            tint[samples.masks[i]] = (1.0, 0.0, 0.0, 0.4)
-            ax.imshow(tint, interpolation="nearest")
-        if samples.labels is not None:
-            ax.set_title(label_text(task, samples.labels[i]), fontsize=8)
-        ax.set_axis_off()
-    fig.tight_layout(pad=0.3)
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, format="png")
-    return out
-
-
-def _safe_folder_name(name: str) -> str:
-    bad = (
-        not name
-        or name in (".", "..")
-        or name.startswith(".")
-        or any(ch in name for ch in '/\\:*?"<>|\0')
-    )
-    if bad:
-        raise DataError(
-            f"The class name {name!r} cannot be a folder name; export needs class names "
-            "without path separators or a leading dot."
-        )
-    return name
-
-
-def export_samples(
-    samples: Samples, task: Task, directory: str | Path, progress: Any = None
-) -> Path:
-    """Write samples as PNG files and ``labels.csv`` (columns ``file,label``) under a folder.
-
-    Classification samples go to one sub-folder per class (``DIR/<class>/00000.png``, the
-    layout the ``folder`` dataset reads back); regression and reconstruction samples go
-    straight into ``DIR``. Files are numbered in sample order; ``file`` in the CSV is
-    relative to ``DIR``; ``label`` is the class name, the value, or empty.
-
-    Args:
-        samples: what ``dataset.generate`` returned.
-        task: the dataset's task.
-        directory: a folder that does not exist yet or is empty.
-        progress: a text stream for a progress line every ~10% (long exports only).
-
-    Returns:
-        The path of ``labels.csv``.
-
-    Raises:
-        DataError: the folder is not empty, or a class name cannot be a folder name.
-
-    Example:
-        >>> ds = kerazoo.get_dataset("shapes", size=32)                       # doctest: +SKIP
-        >>> export_samples(ds.generate(100), ds.task, "shapes_png")           # doctest: +SKIP
-        PosixPath('shapes_png/labels.csv')
-    """
-    from PIL import Image
-
-    root = Path(directory)
-    if root.exists() and (not root.is_dir() or any(root.iterdir())):
-        raise DataError(
-            f"{str(root)!r} exists and is not an empty folder. Export into a new or empty "
-            "folder, so old files do not mix with the new ones."
-        )
-    k = len(samples)
-    width = max(5, len(str(max(k - 1, 0))))
-    classes = task.kind == "classification" and samples.labels is not None
-    if classes:
-        for name in task.class_names:
-            _safe_folder_name(name)
-    root.mkdir(parents=True, exist_ok=True)
-    rows: list[tuple[str, str]] = []
-    step = max(1, k // 10)
-    for i in range(k):
-        img = samples.images[i]
-        label = "" if samples.labels is None else label_text(task, samples.labels[i])
-        rel = f"{label}/{i:0{width}d}.png" if classes else f"{i:0{width}d}.png"
-        target = root / rel
-        target.parent.mkdir(exist_ok=True)
-        Image.fromarray(img[..., 0] if img.shape[2] == 1 else img).save(target)
-        rows.append((rel, label))
-        if progress is not None and k >= PROGRESS_FROM and ((i + 1) % step == 0 or i + 1 == k):
-            print(f"  exported {i + 1}/{k} images", file=progress, flush=True)
-    csv_path = root / "labels.csv"
-    with open(csv_path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(("file", "label"))
-        writer.writerows(rows)
-    return csv_path

@@ -81,7 +81,7 @@ class Dataset:
     augmentations: tuple[str, ...] = ()
 
     def __init__(self, **options: Any) -> None:
-        self.config: dict[str, Any] = resolve(type(self).options, options, self._owner())
+        self.config: dict[str, Any] = resolve(type(self).options, options, self.display_name)
         self.check_options()
 
     # -- what a plugin implements -------------------------------------------------------
@@ -103,12 +103,20 @@ class Dataset:
         raise NotImplementedError
 
     # -- what every dataset gets ---------------------------------------------------------
-    def _owner(self) -> str:
+    @property
+    def display_name(self) -> str:
+        """How messages name this dataset: its kind and registered name, e.g. ``"dataset 'x'"``.
+
+        Use it in a plugin's own error messages, so they read like kerazoo's.
+
+        Example:
+            >>> message = f"{self.display_name} needs 3 channels"  # doctest: +SKIP
+        """
         return f"dataset {type(self).name or type(self).__name__!r}"
 
     def invalid(self, message: str) -> InvalidOptionError:
         """An ``InvalidOptionError`` prefixed with this dataset's name, for ``check_options``."""
-        return InvalidOptionError(f"Invalid options for {self._owner()}: {message}")
+        return InvalidOptionError(f"Invalid options for {self.display_name}: {message}")
 
     def generate(self, n: int, seed: int = 0) -> Samples:
         """Make ``n`` samples from ``seed``: the same options and seed give the same bits.
@@ -143,7 +151,7 @@ class Dataset:
         data = self.generate(total, seed=seed)
         if len(data) < total:
             raise DataError(
-                f"{self._owner()} has {len(data)} samples but the split asks for "
+                f"{self.display_name} has {len(data)} samples but the split asks for "
                 f"{train} train + {val} validation + {test} test = {total}. "
                 "Ask for fewer samples."
             )
@@ -178,4 +186,4 @@ class Dataset:
         elif s.masks is not None and s.masks.shape != s.images.shape[:3]:
             bad = f"masks have shape {s.masks.shape}, expected {s.images.shape[:3]}"
         if bad:
-            raise PluginError(f"{self._owner()} broke the Dataset contract: {bad}.")
+            raise PluginError(f"{self.display_name} broke the Dataset contract: {bad}.")

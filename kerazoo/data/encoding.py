@@ -24,11 +24,12 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from kerazoo.errors import DataError, IncompatibleError, UnknownNameError, did_you_mean
+from kerazoo.errors import DataError, IncompatibleError, UnknownNameError, option, unknown_choice
 from kerazoo.task import Task
 
 __all__ = [
@@ -68,6 +69,13 @@ def default_encoding(task: Task) -> str:
     return _DEFAULTS[task.kind]
 
 
+def _either(encodings: Sequence[str]) -> str:
+    """``encoding='a' or 'b'`` from Python, ``--encoding a or b`` on the command line."""
+    first = option("encoding", encodings[0])
+    flag = option("encoding") != "encoding"
+    return " or ".join([first, *(e if flag else repr(e) for e in encodings[1:])])
+
+
 def check_encoding(task: Task, encoding: str | None) -> str:
     """Check that ``encoding`` fits ``task`` and return it (the default when ``None``).
 
@@ -90,23 +98,21 @@ def check_encoding(task: Task, encoding: str | None) -> str:
     if encoding is None:
         return default_encoding(task)
     if not isinstance(encoding, str) or encoding not in ENCODINGS:
-        raise UnknownNameError(
-            f"Unknown encoding {encoding!r}.{did_you_mean(str(encoding), ENCODINGS)} "
-            f"Valid encodings: {', '.join(ENCODINGS)}."
+        raise unknown_choice(
+            "encoding", encoding, ENCODINGS, listed="Valid encodings", error=UnknownNameError
         )
     fits = [e for e in ENCODINGS if task.kind in ENCODINGS[e]]
     if task.kind not in ENCODINGS[encoding]:
         raise IncompatibleError(
-            f"encoding={encoding!r} is for {' or '.join(ENCODINGS[encoding])} tasks, but "
-            f"this dataset's task is {task.kind}. For {task.kind} use encoding="
-            f"{' or '.join(repr(e) for e in fits)} (or leave it out for "
-            f"{default_encoding(task)!r})."
+            f"{option('encoding', encoding)} is for {' or '.join(ENCODINGS[encoding])} tasks, "
+            f"but this dataset's task is {task.kind}. For {task.kind} use "
+            f"{_either(fits)} (or leave it out for {default_encoding(task)!r})."
         )
     if encoding == "binary" and task.num_classes != 2:
         raise IncompatibleError(
-            f"encoding='binary' needs exactly 2 classes (one sigmoid logit), but this task "
-            f"has {task.num_classes}: {', '.join(task.class_names)}. Use encoding='sparse' "
-            "or 'onehot' for more than 2 classes."
+            f"{option('encoding', 'binary')} needs exactly 2 classes (one sigmoid logit), but "
+            f"this task has {task.num_classes}: {', '.join(task.class_names)}. Use "
+            f"{_either(('sparse', 'onehot'))} for more than 2 classes."
         )
     return encoding
 

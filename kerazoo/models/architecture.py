@@ -46,7 +46,7 @@ class Architecture:
 
     def __init__(self, **hyperparameters: Any) -> None:
         self.config: dict[str, Any] = resolve(
-            type(self).hyperparameters, hyperparameters, self._owner(), "hyperparameter"
+            type(self).hyperparameters, hyperparameters, self.display_name, "hyperparameter"
         )
         self.check_hyperparameters()
 
@@ -68,7 +68,15 @@ class Architecture:
         raise NotImplementedError
 
     # -- what every architecture gets ----------------------------------------------------
-    def _owner(self) -> str:
+    @property
+    def display_name(self) -> str:
+        """How messages name this architecture, e.g. ``"architecture 'lenet'"``.
+
+        Use it in a plugin's own error messages, so they read like kerazoo's.
+
+        Example:
+            >>> message = f"{self.display_name} needs 3 channels"  # doctest: +SKIP
+        """
         return f"architecture {type(self).name or type(self).__name__!r}"
 
     def check_input(self, spec: InputSpec) -> None:
@@ -76,7 +84,7 @@ class Architecture:
         mh, mw = self.min_input_size()
         if spec.height < mh or spec.width < mw:
             raise IncompatibleError(
-                f"Input {spec.height}x{spec.width} is too small for {self._owner()} with "
+                f"Input {spec.height}x{spec.width} is too small for {self.display_name} with "
                 f"{self.config}: it needs at least {mh}x{mw}. Use larger images or a "
                 "shallower configuration."
             )
@@ -85,7 +93,7 @@ class Architecture:
         """Refuse a task kind this architecture does not support."""
         if kind not in type(self).tasks:
             raise IncompatibleError(
-                f"{self._owner()} does not support {kind} tasks; it supports "
+                f"{self.display_name} does not support {kind} tasks; it supports "
                 f"{', '.join(type(self).tasks)}. Pick an architecture that supports {kind} "
                 "(kerazoo list architectures --verbose shows each one's tasks)."
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kerazoo.errors import IncompatibleError, InvalidOptionError, did_you_mean
+from kerazoo.errors import IncompatibleError, InvalidOptionError, unknown_choice
 
 __all__ = ["has_accelerator", "resolve_data_format", "resolve_jit"]
 
@@ -70,10 +70,7 @@ def resolve_data_format(
     """
     valid = ("auto", "channels_last", "channels_first")
     if data_format not in valid:
-        raise InvalidOptionError(
-            f"Unknown data_format {data_format!r}.{did_you_mean(str(data_format), valid)} "
-            f"Valid: {', '.join(valid)}."
-        )
+        raise unknown_choice("data_format", data_format, valid)
     if backend is None:
         import keras
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kerazoo.errors import IncompatibleError, PluginError, UnknownNameError, did_you_mean
+from kerazoo.errors import IncompatibleError, PluginError, UnknownNameError, option, unknown_choice
 from kerazoo.models.architecture import Architecture
 from kerazoo.task import InputSpec, Task
 
@@ -30,18 +30,15 @@ def loss_name(task: Task, encoding: str, loss: str | None) -> str:
         want = _CLASSIFY[encoding][0]
         if loss not in (None, want):
             raise IncompatibleError(
-                f"loss={loss!r} does not fit classification with encoding={encoding!r}: the "
-                f"encoding decides the loss ({want}). Leave loss out, or pick another "
-                "encoding ('sparse', 'onehot', 'binary')."
+                f"{option('loss', loss)} does not fit classification with "
+                f"{option('encoding', encoding)}: the encoding decides the loss ({want}). Leave "
+                "loss out, or pick another encoding ('sparse', 'onehot', 'binary')."
             )
         return want
     if loss is None:
         return "mse"
     if loss not in _VALUE_LOSSES:
-        raise UnknownNameError(
-            f"Unknown loss {loss!r} for {task.kind}.{did_you_mean(str(loss), _VALUE_LOSSES)} "
-            f"Valid: mse, mae."
-        )
+        raise unknown_choice("loss", loss, _VALUE_LOSSES, owner=task.kind, error=UnknownNameError)
     return loss
 
 
@@ -72,13 +69,13 @@ def add_head(
 
     if not isinstance(features, keras.KerasTensor):
         raise PluginError(
-            f"{arch._owner()} build_body returned {type(features).__name__}, not a keras "
+            f"{arch.display_name} build_body returned {type(features).__name__}, not a keras "
             "tensor. build_body must return the output of its last layer."
         )
     if task.kind == "reconstruction":
         if tuple(features.shape[1:]) != spec.shape:
             raise PluginError(
-                f"{arch._owner()} returned shape {tuple(features.shape[1:])} for "
+                f"{arch.display_name} returned shape {tuple(features.shape[1:])} for "
                 f"reconstruction; it must equal the input shape {spec.shape} "
                 f"({spec.data_format})."
             )

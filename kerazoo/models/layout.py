@@ -114,69 +114,97 @@ def to_channels_last(model: Any) -> Any:
         )
     sequential = isinstance(model, keras.Sequential)
     names = [_name(e) for e in entries]
-    consumers, producers = _graph(entries, names, sequential)
+    graph = (*_graph(entries, names, sequential), entries, names)
     # layer name -> ("rows" | "cols", (C, H, W)) permutation of its Dense kernel
     perms: dict[str, tuple[str, tuple[int, int, int]]] = {}
-
     for entry, name in zip(entries, names, strict=True):
-        cls, cfg = entry["class_name"], entry["config"]
         entry.pop("build_config", None)
-        if cls in _NESTED:
-            raise IncompatibleError(
-                f"Cannot convert layer {name!r}: it is a nested model ({cls}). "
-                "Flatten it into one functional model first."
-            )
-        if cls == "InputLayer":
-            key = "batch_shape" if "batch_shape" in cfg else "batch_input_shape"
-            shape = cfg.get(key)
-            if shape and len(shape) == 4:
-                cfg[key] = [shape[0], shape[2], shape[3], shape[1]]
-            continue
-        in_shape = _input_shape(model.get_layer(name))
-        rank = len(in_shape)
-        if cls == "Flatten":
-            if rank == 4 and cfg.get("data_format") != "channels_first" and in_shape[1] != 1:
-                for dense in _follow(name, consumers, entries, names, forward=True):
-                    perms[dense] = ("rows", tuple(in_shape[1:]))
-            cfg["data_format"] = "channels_last"
-        elif "data_format" in cfg:
-            if cfg["data_format"] != "channels_first" and rank == 4:
-                raise IncompatibleError(
-                    f"Cannot convert layer {name!r} ({cls}): it is channels_last inside a "
-                    "channels_first model, so its meaning would change."
-                )
-            cfg["data_format"] = "channels_last"
-        elif cls == "Reshape" and len(cfg.get("target_shape", ())) == 3:
-            c, h, w = cfg["target_shape"]
-            cfg["target_shape"] = [h, w, c]
-            if c != 1:  # with one channel, C, H, W and H, W, C orders are the same
-                for dense in _follow(name, producers, entries, names, forward=False):
-                    perms[dense] = ("cols", (c, h, w))
-        elif cls in _AXIS_LAYERS and rank == 4:
-            axis = cfg.get("axis", -1)
-            if _is_all_axes(axis):  # per-pixel weights (C, H, W) -> (H, W, C)
-                perms[name] = ("image", (0, 0, 0))
-                for key in ("mean", "variance"):
-                    arr, wrap = _array(cfg.get(key))
-                    if arr is not None and arr.ndim == 3:
-                        cfg[key] = wrap(arr.transpose(1, 2, 0))
-            else:
-                cfg["axis"] = _map_axis(axis, name, cls)
-        elif cls == "Rescaling":
-            for key in ("scale", "offset"):
-                cfg[key] = _channel_param(cfg.get(key), name)
-        elif rank == 4 and cls in {"Dense", "Permute", "Reshape", "EinsumDense"}:
-            raise IncompatibleError(
-                f"Cannot convert layer {name!r} ({cls}) on a 4-D channels_first tensor "
-                "exactly; rebuild the model in channels_last instead."
-            )
-
+        _rewrite_layer(entry["class_name"], entry["config"], name, model, graph, perms)
     twin = (keras.Sequential if sequential else keras.Model).from_config(config)
+    _copy_weights(model, twin, entries, names, perms)
+    return twin
+
+
+def _rewrite_layer(
+    cls: str,
+    cfg: dict[str, Any],
+    name: str,
+    model: Any,
+    graph: tuple[Any, Any, list[dict[str, Any]], list[str]],
+    perms: dict[str, tuple[str, tuple[int, int, int]]],
+) -> None:
+    """Rewrite one layer's config to channels_last; note the weights that must move."""
+    consumers, producers, entries, names = graph
+    if cls in _NESTED:
+        raise IncompatibleError(
+            f"Cannot convert layer {name!r}: it is a nested model ({cls}). "
+            "Flatten it into one functional model first."
+        )
+    if cls == "InputLayer":
+        key = "batch_shape" if "batch_shape" in cfg else "batch_input_shape"
+        shape = cfg.get(key)
+        if shape and len(shape) == 4:
+            cfg[key] = [shape[0], shape[2], shape[3], shape[1]]
+        return
+    in_shape = _input_shape(model.get_layer(name))
+    rank = len(in_shape)
+    if cls == "Flatten":
+        if rank == 4 and cfg.get("data_format") != "channels_first" and in_shape[1] != 1:
+            for dense in _follow(name, consumers, entries, names, forward=True):
+                perms[dense] = ("rows", tuple(in_shape[1:]))
+        cfg["data_format"] = "channels_last"
+    elif "data_format" in cfg:
+        if cfg["data_format"] != "channels_first" and rank == 4:
+            raise IncompatibleError(
+                f"Cannot convert layer {name!r} ({cls}): it is channels_last inside a "
+                "channels_first model, so its meaning would change."
+            )
+        cfg["data_format"] = "channels_last"
+    elif cls == "Reshape" and len(cfg.get("target_shape", ())) == 3:
+        c, h, w = cfg["target_shape"]
+        cfg["target_shape"] = [h, w, c]
+        if c != 1:  # with one channel, C, H, W and H, W, C orders are the same
+            for dense in _follow(name, producers, entries, names, forward=False):
+                perms[dense] = ("cols", (c, h, w))
+    elif cls in _AXIS_LAYERS and rank == 4:
+        _rewrite_axis(cfg, name, cls, perms)
+    elif cls == "Rescaling":
+        for key in ("scale", "offset"):
+            cfg[key] = _channel_param(cfg.get(key), name)
+    elif rank == 4 and cls in {"Dense", "Permute", "Reshape", "EinsumDense"}:
+        raise IncompatibleError(
+            f"Cannot convert layer {name!r} ({cls}) on a 4-D channels_first tensor "
+            "exactly; rebuild the model in channels_last instead."
+        )
+
+
+def _rewrite_axis(
+    cfg: dict[str, Any], name: str, cls: str, perms: dict[str, tuple[str, tuple[int, int, int]]]
+) -> None:
+    """A layer with an ``axis`` (normalisation): move the axis, or its per-pixel weights."""
+    axis = cfg.get("axis", -1)
+    if _is_all_axes(axis):  # per-pixel weights (C, H, W) -> (H, W, C)
+        perms[name] = ("image", (0, 0, 0))
+        for key in ("mean", "variance"):
+            arr, wrap = _array(cfg.get(key))
+            if arr is not None and arr.ndim == 3:
+                cfg[key] = wrap(arr.transpose(1, 2, 0))
+    else:
+        cfg["axis"] = _map_axis(axis, name, cls)
+
+
+def _copy_weights(
+    model: Any,
+    twin: Any,
+    entries: list[dict[str, Any]],
+    names: list[str],
+    perms: dict[str, tuple[str, tuple[int, int, int]]],
+) -> None:
+    """Copy every layer's weights from ``model`` to ``twin``, permuted where noted."""
     for entry, name in zip(entries, names, strict=True):
         if entry["class_name"] == "InputLayer":
             continue
-        old = model.get_layer(name)
-        weights = old.get_weights()
+        weights = model.get_layer(name).get_weights()
         if name in perms and perms[name][0] == "image":
             weights = [w.transpose(1, 2, 0) if w.ndim == 3 else w for w in weights]
         elif name in perms and weights:
@@ -188,7 +216,6 @@ def to_channels_last(model: Any) -> Any:
             # once, on build; Keras' own file loading calls this after setting them too.
             if hasattr(layer, "finalize_state"):
                 layer.finalize_state()
-    return twin
 
 
 def _name(entry: dict[str, Any]) -> str:

@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from kerazoo.errors import InvalidOptionError, UnknownNameError, check_choice, did_you_mean
+from kerazoo import _compat
+from kerazoo.errors import InvalidOptionError, UnknownNameError, option, unknown_choice
 
 __all__ = ["OPTIMIZERS", "SCHEDULES", "make_optimizer"]
 
@@ -44,11 +45,11 @@ def make_optimizer(
     if isinstance(optimizer, keras.optimizers.Optimizer):
         if learning_rate is not None or schedule not in (None, "none"):
             raise InvalidOptionError(
-                "learning_rate and schedule apply to an optimizer given by name; this one "
-                f"is a {type(optimizer).__name__} object. Set them on the object, or pass "
-                "optimizer by name."
+                f"{option('learning_rate')} and {option('schedule')} apply to an optimizer "
+                f"given by name; this one is a {type(optimizer).__name__} object. Set them on "
+                "the object, or pass optimizer by name."
             )
-        lr = optimizer._learning_rate
+        lr = _compat.optimizer_learning_rate(optimizer)
         is_sched = isinstance(lr, keras.optimizers.schedules.LearningRateSchedule)
         return optimizer, {
             "optimizer": type(optimizer).__name__.lower(),
@@ -57,16 +58,17 @@ def make_optimizer(
         }
     key = optimizer.lower() if isinstance(optimizer, str) else str(optimizer)
     if key not in OPTIMIZERS:
-        raise UnknownNameError(
-            f"Unknown optimizer {optimizer!r}.{did_you_mean(str(key), OPTIMIZERS)} Valid: "
-            f"{', '.join(OPTIMIZERS)}, or a keras.optimizers.Optimizer object."
-        )
+        raise unknown_choice(
+            "optimizer", optimizer, OPTIMIZERS, error=UnknownNameError,
+            extra=", or a keras.optimizers.Optimizer object",
+        )  # fmt: skip
     cls_name, extra, default_lr = OPTIMIZERS[key]
     lr = default_lr if learning_rate is None else learning_rate
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < float("inf"):
         raise InvalidOptionError(f"learning_rate must be a positive number, got {lr!r}.")
     sched = _SCHEDULE_ALIASES.get(schedule or "none", schedule or "none")
-    check_choice(sched, SCHEDULES + tuple(_SCHEDULE_ALIASES), "schedule")
+    if sched not in SCHEDULES + tuple(_SCHEDULE_ALIASES):
+        raise unknown_choice("schedule", schedule, SCHEDULES + tuple(_SCHEDULE_ALIASES))
     rate: Any = float(lr)
     if sched != "none":
         total = _total_steps(sched, steps_per_epoch, epochs)
@@ -96,7 +98,8 @@ def _total_steps(schedule: str, steps_per_epoch: Any, epochs: Any) -> int:
     for label, v in (("steps_per_epoch", steps_per_epoch), ("epochs", epochs)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
             raise InvalidOptionError(
-                f"schedule={schedule!r} needs the length of training: pass "
-                f"steps_per_epoch=... and epochs=... (positive integers); got {label}={v!r}."
+                f"{option('schedule', schedule)} needs the length of training: pass "
+                f"{option('steps_per_epoch')}=... and {option('epochs')}=... (positive "
+                f"integers); got {label}={v!r}."
             )
     return int(steps_per_epoch) * int(epochs)

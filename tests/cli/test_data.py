@@ -7,12 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
 
 import kerazoo
-from kerazoo.cli import data as data_cli
 from kerazoo.cli import main
 
 BUILTIN = ["circles", "folder", "polkadots", "shapes", "traffic_lights"]
@@ -70,14 +68,6 @@ def test_preview_writes_a_png(tmp_path: Path, capsys, argv: list[str], size) -> 
     with Image.open(out) as img:
         assert img.format == "PNG"
         assert 100 <= img.width <= 2000 and 100 <= img.height <= 2000
-
-
-def test_preview_titles_are_the_labels() -> None:
-    circles = kerazoo.get_dataset("circles", target="count")
-    assert data_cli.label_text(circles.task, np.float32(4.0)) == "4"
-    shapes = kerazoo.get_dataset("shapes")
-    assert data_cli.label_text(shapes.task, np.int64(2)) == "triangle"
-    assert data_cli.label_text(kerazoo.Task.reconstruction(), None) == ""
 
 
 def test_preview_and_export_errors(tmp_path: Path, capsys) -> None:
@@ -157,11 +147,3 @@ def test_export_without_classes_is_flat(tmp_path: Path, name, options, labelled)
         assert all(1 <= int(r["label"]) <= 5 for r in rows)
     else:
         assert all(r["label"] == "" for r in rows)
-
-
-def test_long_export_shows_progress(tmp_path: Path, capsys, monkeypatch) -> None:
-    monkeypatch.setattr(data_cli, "PROGRESS_FROM", 10)
-    assert main(["data", "export", "shapes", str(tmp_path / "p"), "--n", "20",
-                 "--data", "size=8", "--data", "min_scale=0.7"]) == 0  # fmt: skip
-    err = capsys.readouterr().err
-    assert "exported 2/20 images" in err and "exported 20/20 images" in err

@@ -74,3 +74,29 @@ def test_pip_installed_plugin_appears_and_broken_one_is_reported(plugin_site) ->
     assert out.returncode == 2
     assert "kerazoo list: error: The dataset plugin 'brokenset'" in out.stderr
     assert "KERAZOO_STRICT_PLUGINS is set" in out.stderr
+
+
+def test_errors_speak_in_flags_on_the_command_line() -> None:
+    out = run_cli("train", "shapes", "autoencoder", "--epochs", "1", "--train-size", "8",
+                  "--val-size", "8")  # fmt: skip
+    assert out.returncode == 2
+    assert "pass --encoding reconstruction." in out.stderr
+    assert "encoding='reconstruction'" not in out.stderr
+    out = run_cli("train", "shapes", "lenet", "--epochs", "1", "--encoding", "onehto")
+    assert out.returncode == 2
+    assert "Invalid value 'onehto' for --encoding: expected one of 'sparse', 'onehot'" in (
+        out.stderr
+    )
+    assert "Did you mean --encoding onehot?" in out.stderr
+    out = run_cli("train", "shapes", "lenet", "--epochs", "1", "--schedule", "cosin")
+    assert out.returncode == 2
+    assert "Did you mean --schedule cosine?" in out.stderr
+
+
+def test_command_flags_come_from_the_parser() -> None:
+    from kerazoo.cli import command_flags
+
+    parser = build_parser()
+    flags = command_flags(parser, parser.parse_args(["train", "shapes", "lenet"]))
+    assert flags["learning_rate"] == "--lr" and flags["encoding"] == "--encoding"
+    assert flags["data_format"] == "--data-format"

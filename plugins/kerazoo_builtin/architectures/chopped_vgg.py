@@ -85,7 +85,7 @@ class ChoppedVGG(Architecture):
             else "no depth fits: even one block needs 2x2"
         )
         raise IncompatibleError(
-            f"Input {spec.height}x{spec.width} is too small for {self._owner()} with "
+            f"Input {spec.height}x{spec.width} is too small for {self.display_name} with "
             f"blocks={blocks}: each block halves the image, so {blocks} blocks need at "
             f"least {need}x{need}; {advice}. Use fewer blocks or larger images."
         )

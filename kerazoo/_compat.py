@@ -1,0 +1,73 @@
+"""The only place kerazoo touches private Keras or TensorFlow APIs.
+
+Each use is one small function with the reason no public API does the job, and each is
+called for real by ``tests/test_compat.py``, so a Keras or TensorFlow upgrade that removes
+one fails that test by name instead of breaking training somewhere deep. Keras and
+TensorFlow are imported inside the functions: importing this module stays light.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "get_keras_seed_state",
+    "op_determinism_enabled",
+    "optimizer_learning_rate",
+    "set_keras_seed_state",
+    "set_op_determinism",
+]
+
+# Keras' global seed lives in two global attributes: the seed given to
+# keras.utils.set_random_seed and the SeedGenerator made from it on first use.
+_SEED_KEYS = ("global_random_seed", "global_seed_generator")
+
+
+def get_keras_seed_state() -> dict[str, Any]:
+    """Keras' global random-seed state, to put back later with :func:`set_keras_seed_state`.
+
+    Why private: ``keras.utils.set_random_seed`` sets the global seed but Keras has no public
+    getter, so a run that seeds Keras could not otherwise leave the caller's state as it
+    found it.
+    """
+    from keras.src.backend.common import global_state
+
+    return {k: global_state.get_global_attribute(k) for k in _SEED_KEYS}
+
+
+def set_keras_seed_state(state: dict[str, Any]) -> None:
+    """Put back a state returned by :func:`get_keras_seed_state` (see there for why)."""
+    from keras.src.backend.common import global_state
+
+    for key, value in state.items():
+        global_state.set_global_attribute(key, value)
+
+
+def op_determinism_enabled() -> bool:
+    """Whether TensorFlow's op determinism is on.
+
+    Why private: TensorFlow exports only ``tf.config.experimental.enable_op_determinism``;
+    asking whether it is on, and turning it off again, are not exported.
+    """
+    from tensorflow.python.framework import config
+
+    return bool(config.is_op_determinism_enabled())
+
+
+def set_op_determinism(enabled: bool) -> None:
+    """Turn TensorFlow's op determinism on or off (off has no public API; see above)."""
+    from tensorflow.python.framework import config
+
+    if enabled:
+        config.enable_op_determinism()
+    else:
+        config.disable_op_determinism()
+
+
+def optimizer_learning_rate(optimizer: Any) -> Any:
+    """What a Keras optimizer was given as its learning rate: a number or a schedule object.
+
+    Why private: the public ``optimizer.learning_rate`` evaluates a schedule at the current
+    step and returns a number, so it cannot tell which schedule the optimizer follows.
+    """
+    return optimizer._learning_rate

@@ -1,0 +1,45 @@
+"""Every private Keras/TensorFlow API kerazoo uses, called for real.
+
+A failure here means a Keras or TensorFlow upgrade removed or changed one of them: fix
+``kerazoo/_compat.py`` (the only module that uses them), nothing else.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kerazoo import _compat
+
+
+def test_keras_seed_state_reads_and_restores() -> None:
+    import keras
+
+    before = _compat.get_keras_seed_state()
+    assert set(before) == {"global_random_seed", "global_seed_generator"}
+    keras.utils.set_random_seed(1234)
+    assert _compat.get_keras_seed_state()["global_random_seed"] == 1234
+    _compat.set_keras_seed_state(before)
+    assert _compat.get_keras_seed_state() == before
+
+
+def test_op_determinism_turns_on_and_off() -> None:
+    was = _compat.op_determinism_enabled()
+    try:
+        _compat.set_op_determinism(True)
+        assert _compat.op_determinism_enabled() is True
+        _compat.set_op_determinism(False)
+        assert _compat.op_determinism_enabled() is False
+    finally:
+        _compat.set_op_determinism(was)
+
+
+@pytest.mark.parametrize("scheduled", [False, True])
+def test_optimizer_learning_rate_gives_the_schedule_object(scheduled) -> None:
+    import keras
+
+    rate = keras.optimizers.schedules.CosineDecay(0.1, decay_steps=10) if scheduled else 0.01
+    got = _compat.optimizer_learning_rate(keras.optimizers.Adam(learning_rate=rate))
+    if scheduled:
+        assert got is rate
+    else:
+        assert float(keras.ops.convert_to_numpy(got)) == pytest.approx(0.01)
