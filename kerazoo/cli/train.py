@@ -19,38 +19,9 @@ def register(sub: Any) -> None:
     )
     p.add_argument("dataset", nargs="?", help="dataset name (see 'kerazoo list datasets')")
     p.add_argument("arch", nargs="?", help="architecture name (see 'kerazoo list architectures')")
-    p.add_argument("--epochs", type=int, help="epochs to train (default 5)")
-    p.add_argument("--batch-size", type=int, help="batch size (default 64)")
-    p.add_argument("--optimizer", help="sgd, momentum, nesterov, adam, ... (default adam)")
-    p.add_argument("--lr", type=float, dest="learning_rate", help="learning rate")
-    p.add_argument("--schedule", help="learning-rate schedule: exponential, cosine, onecycle")
-    p.add_argument("--encoding", help="label encoding: sparse, onehot, binary, regression")
-    p.add_argument("--data-format", help="auto, channels_last or channels_first (default auto)")
     p.add_argument("--data", action="append", metavar="KEY=VALUE", help="dataset option")
     p.add_argument("--hp", action="append", metavar="KEY=VALUE", help="hyperparameter")
-    p.add_argument("--train-size", type=int, help="training images (default 4000)")
-    p.add_argument("--val-size", type=int, help="validation images (default 1000)")
-    p.add_argument("--seed", type=int, help="seed for data, weights and shuffling (default 0)")
-    p.add_argument(
-        "--augment",
-        action="store_true",
-        default=None,
-        help="apply the dataset's label-preserving augmentations",
-    )
-    p.add_argument(
-        "--deterministic",
-        action="store_true",
-        default=None,
-        help="bit-identical weights for the same seed on the same machine",
-    )
-    p.add_argument(
-        "--lr-backoff",
-        action="store_true",
-        default=None,
-        help="on a NaN loss, retry from the last good checkpoint at half the rate",
-    )
-    p.add_argument("--precision", help="mixed_float16 or mixed_bfloat16 (GPU)")
-    p.add_argument("--jit-compile", action="store_true", default=None, help="XLA (GPU)")
+    _add_setting_flags(p)
     p.add_argument("--out", help="run directory (default runs/DATASET-ARCH-TIME)")
     p.add_argument(
         "--resume",
@@ -61,23 +32,23 @@ def register(sub: Any) -> None:
     p.set_defaults(func=_run)
 
 
-SETTINGS = (
-    "epochs",
-    "batch_size",
-    "optimizer",
-    "learning_rate",
-    "schedule",
-    "encoding",
-    "data_format",
-    "train_size",
-    "val_size",
-    "seed",
-    "augment",
-    "deterministic",
-    "lr_backoff",
-    "precision",
-    "jit_compile",
-)
+def _add_setting_flags(p: argparse.ArgumentParser) -> None:
+    """One flag per training setting, with its help, default and choices from the table."""
+    from kerazoo.training.settings import FLAGS, SETTINGS
+
+    for name, param in SETTINGS.items():
+        flag = FLAGS.get(name, "--" + name.replace("_", "-"))
+        if param.kind is bool:
+            p.add_argument(flag, dest=name, action="store_true", default=None, help=param.help)
+            continue
+        allowed = f"{param.describe()}; " if param.choices or param.low is not None else ""
+        shown = "auto" if param.default is None else param.default
+        kind = param.kind if param.kind in (int, float) else str
+        switch = {} if kind is not str or param.kind is str else {"nargs": "?", "const": "true"}
+        p.add_argument(
+            flag, dest=name, type=kind, metavar=name.upper(), **switch,
+            help=f"{param.help} ({allowed}default {shown})",
+        )  # fmt: skip
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -90,6 +61,8 @@ def _run(args: argparse.Namespace) -> int:
             "kerazoo train needs DATASET and ARCH, e.g. 'kerazoo train shapes lenet' "
             "(see 'kerazoo list')."
         )
+    from kerazoo.training.settings import SETTINGS
+
     settings = {k: getattr(args, k) for k in SETTINGS if getattr(args, k) is not None}
     run = train(
         args.dataset,

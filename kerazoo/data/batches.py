@@ -9,8 +9,10 @@ its :func:`kerazoo.models.build.info`:
 * labels become the targets of the model's encoding (:func:`kerazoo.data.encoding.encode_labels`);
   for reconstruction the target is the (augmented) input divided by 255, ``float32``, in
   the model's layout;
+* each pass over the dataset is one epoch, whose order and augmentation depend only on the
+  seed and the epoch number (so a resumed run repeats them exactly);
 * without augmentation the whole array is handed to TensorFlow once and batches are
-  gathered by shuffled index inside ``tf.data`` (no Python per sample or per batch); with
+  gathered by index inside ``tf.data`` (one Python call per epoch, none per batch); with
   augmentation each batch is augmented in numpy (:func:`kerazoo.data.augment.augment`) in a
   background thread, differently every epoch.
 
@@ -37,11 +39,14 @@ __all__ = ["encode_inputs", "make_batches"]
 
 
 def _info(info: Any) -> Mapping[str, Any]:
+    """The ``kerazoo.json`` dict of a :class:`kerazoo.ModelInfo`, a dict or a built model."""
+    from kerazoo.saving.info import ModelInfo
+
     if isinstance(info, Mapping):
         return info
-    from kerazoo.models.build import info as model_info
-
-    return model_info(info)
+    if not isinstance(info, ModelInfo):
+        info = ModelInfo.of(info)
+    return info.to_dict()
 
 
 def encode_inputs(images: Any, info: Any) -> np.ndarray:
@@ -90,28 +95,37 @@ def make_batches(
     shuffle: bool = True,
     augment: Iterable[str] = (),
     seed: int = 0,
+    epoch: int = 0,
 ) -> Any:
     """Batches of ``(pixels, targets)`` for ``model.fit`` / ``evaluate``.
+
+    Each iteration over the result is one epoch: the first is epoch ``epoch``, the next
+    ``epoch + 1``, and so on. Epoch ``e``'s order and augmentation come only from
+    ``numpy.random.default_rng(seed * 100_003 + e)``, so a run resumed at epoch ``e`` (a
+    new ``make_batches(..., epoch=e)`` passed to ``fit(..., initial_epoch=e)``) sees
+    exactly the batches an unbroken run would.
 
     Args:
         samples: :class:`kerazoo.Samples`, or a tuple ``(images, labels[, masks])`` with
             ``uint8 [N, H, W, C]`` images (labels may be ``None`` for reconstruction).
-        info: the model's metadata (:func:`kerazoo.models.build.info`) or the model itself.
+        info: the model's metadata (:class:`kerazoo.ModelInfo` or its dict) or the model.
         batch_size: samples per batch (the last batch may be smaller).
-        shuffle: a new order every epoch (each iteration of the dataset).
+        shuffle: a new order every epoch.
         augment: transform names from ``kerazoo.data.augment.TRANSFORMS`` (usually the
             dataset's ``augmentations``); applied per batch, fresh every epoch.
         seed: seeds the order and the augmentation draws.
+        epoch: the number of the first epoch (for a resumed run).
 
     Returns:
-        A ``tf.data.Dataset`` yielding ``(uint8 pixels, targets)`` batches, prefetched.
+        A ``tf.data.Dataset`` yielding ``(uint8 pixels, targets)`` batches, prefetched,
+        whose cardinality is the number of batches in one epoch.
 
     Raises:
         DataError: images or labels that do not fit the model.
         InvalidOptionError: a bad batch size or augmentation name.
 
     Example:
-        >>> batches = make_batches(data, kerazoo.models.build.info(model), 32)   # doctest: +SKIP
+        >>> batches = make_batches(data, model, 32)                         # doctest: +SKIP
         >>> model.fit(batches, epochs=3)                                    # doctest: +SKIP
     """
     import tensorflow as tf
@@ -128,38 +142,81 @@ def make_batches(
     if n == 0:
         raise DataError("make_batches got no samples; give at least one image.")
     task = Task.from_dict(meta["task"])
-    encoding = meta["task"]["encoding"]
-    recon = encoding == "reconstruction"
-    y = None if recon else encode_labels(labels, task, encoding)
-    if y is not None and len(y) != n:
-        raise DataError(f"Got {n} images but {len(y)} labels; give one label per image.")
+    y = None
+    if meta["task"]["encoding"] != "reconstruction":
+        y = encode_labels(labels, task, meta["task"]["encoding"])
+        if len(y) != n:
+            raise DataError(f"Got {n} images but {len(y)} labels; give one label per image.")
     transforms = _check_augment(augment, images)
-    bs = int(batch_size)
+    epochs = _Epochs(n, shuffle, seed, epoch)
+    if transforms:
+        channels_first = meta["input"]["data_format"] == "channels_first"
+        ds = _augmented(images, y, int(batch_size), transforms, epochs, channels_first)
+    else:
+        ds = _gathered(x, y, int(batch_size), epochs)
+    return ds.prefetch(tf.data.AUTOTUNE)
 
-    def target(xb: Any) -> Any:
-        return tf.cast(xb, tf.float32) * (1.0 / 255.0)
 
-    if not transforms:
-        xt = tf.constant(x)
-        yt = None if y is None else tf.constant(y)
-        order = tf.data.Dataset.range(n)
-        if shuffle:
-            order = order.shuffle(n, seed=seed, reshuffle_each_iteration=True)
-        order = order.batch(bs)
+class _Epochs:
+    """Hands out epoch numbers, one per pass over the data, with that epoch's generator."""
 
-        def gather(idx: Any) -> Any:
-            xb = tf.gather(xt, idx)
-            return xb, target(xb) if yt is None else tf.gather(yt, idx)
+    def __init__(self, n: int, shuffle: bool, seed: int, first: int) -> None:
+        self.n, self.shuffle, self.seed, self.next = n, shuffle, int(seed), int(first)
 
-        return order.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    def start(self) -> tuple[np.ndarray, np.random.Generator]:
+        """The next epoch's sample order and its random generator."""
+        rng = np.random.default_rng(self.seed * 100_003 + self.next)
+        self.next += 1
+        order = rng.permutation(self.n) if self.shuffle else np.arange(self.n)
+        return order, rng
+
+
+def _as_float(xb: Any) -> Any:
+    import tensorflow as tf
+
+    return tf.cast(xb, tf.float32) * (1.0 / 255.0)
+
+
+def _gathered(x: np.ndarray, y: np.ndarray | None, bs: int, epochs: _Epochs) -> Any:
+    """Whole arrays handed to TensorFlow once; batches gathered by index inside tf.data."""
+    import tensorflow as tf
+
+    xt = tf.constant(x)
+    yt = None if y is None else tf.constant(y)
+
+    def orders() -> Iterator[np.ndarray]:
+        yield epochs.start()[0]  # one Python call per epoch, none per batch
+
+    order = tf.data.Dataset.from_generator(
+        orders, output_signature=tf.TensorSpec((x.shape[0],), tf.int64)
+    )
+    order = order.flat_map(lambda idx: tf.data.Dataset.from_tensor_slices(idx).batch(bs))
+
+    def gather(idx: Any) -> Any:
+        xb = tf.gather(xt, idx)
+        return xb, _as_float(xb) if yt is None else tf.gather(yt, idx)
+
+    ds = order.map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return ds.apply(tf.data.experimental.assert_cardinality(-(-x.shape[0] // bs)))
+
+
+def _augmented(
+    images: np.ndarray,
+    y: np.ndarray | None,
+    bs: int,
+    transforms: tuple[str, ...],
+    epochs: _Epochs,
+    channels_first: bool,
+) -> Any:
+    """Batches augmented in numpy (in tf.data's background thread), fresh every epoch."""
+    import tensorflow as tf
 
     from kerazoo.data.augment import augment as augment_images
 
-    rng = np.random.default_rng(seed)
-    channels_first = meta["input"]["data_format"] == "channels_first"
+    n = len(images)
 
     def generate() -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        order = rng.permutation(n) if shuffle else np.arange(n)
+        order, rng = epochs.start()
         for start in range(0, n, bs):
             idx = order[start : start + bs]
             xb = augment_images(images[idx], rng, transforms)
@@ -167,18 +224,15 @@ def make_batches(
                 xb = np.ascontiguousarray(xb.transpose(0, 3, 1, 2))
             yield xb, (xb if y is None else y[idx])
 
-    y_spec = (
-        tf.TensorSpec((None, *x.shape[1:]), tf.uint8)
-        if y is None
-        else tf.TensorSpec((None, *y.shape[1:]), tf.as_dtype(y.dtype))
-    )
-    ds = tf.data.Dataset.from_generator(
-        generate, output_signature=(tf.TensorSpec((None, *x.shape[1:]), tf.uint8), y_spec)
-    )
+    shape = images.shape[1:]
+    x_shape = (shape[2], shape[0], shape[1]) if channels_first else shape
+    x_spec = tf.TensorSpec((None, *x_shape), tf.uint8)
+    y_spec = x_spec if y is None else tf.TensorSpec((None, *y.shape[1:]), tf.as_dtype(y.dtype))
+    ds = tf.data.Dataset.from_generator(generate, output_signature=(x_spec, y_spec))
     ds = ds.apply(tf.data.experimental.assert_cardinality(-(-n // bs)))  # fit knows the length
-    if recon:
-        ds = ds.map(lambda xb, yb: (xb, target(yb)))
-    return ds.prefetch(tf.data.AUTOTUNE)
+    if y is None:
+        ds = ds.map(lambda xb, yb: (xb, _as_float(yb)))
+    return ds
 
 
 def _unpack(samples: Any) -> tuple[np.ndarray, Any]:

@@ -75,7 +75,7 @@ def test_shuffling_is_seeded_and_new_every_epoch() -> None:
 
 def test_augmentation_is_fresh_every_epoch_and_keeps_labels() -> None:
     data = Bars().generate(32, seed=2)
-    ds = make_batches(data, meta(), 8, augment=("vflip",), seed=1)
+    ds = make_batches(data, meta(), 8, shuffle=False, augment=("vflip",), seed=1)
     assert ds.cardinality().numpy() == 4
     one, two = batches_of(ds), batches_of(ds)
     x1, y1 = (np.concatenate(a) for a in zip(*one, strict=True))
@@ -139,3 +139,15 @@ def test_samples_tuple_and_model_as_info() -> None:
     data = Bars().generate(8)
     ds = make_batches(Samples(data.images, data.labels, None), model, 4)
     assert model.evaluate(ds, verbose=0, return_dict=True)["accuracy"] >= 0
+
+
+@pytest.mark.parametrize("augment", [(), ("vflip",)])
+def test_epoch_e_depends_only_on_the_seed_and_e(augment) -> None:
+    data = Bars().generate(24, seed=3)
+    whole = make_batches(data, meta(), 8, augment=augment, seed=7)
+    epochs = [batches_of(whole) for _ in range(3)]
+    resumed = make_batches(data, meta(), 8, augment=augment, seed=7, epoch=2)
+    for (xa, ya), (xb, yb) in zip(epochs[2], batches_of(resumed), strict=True):
+        assert np.array_equal(xa, xb) and np.array_equal(ya, yb)
+    first = np.concatenate([y for _, y in epochs[0]])
+    assert not np.array_equal(first, np.concatenate([y for _, y in epochs[1]]))

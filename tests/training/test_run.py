@@ -284,3 +284,46 @@ def test_augmented_run_on_non_square_images(tmp_path) -> None:
     run = kerazoo.train("shapes", "lenet", epochs=1, out=tmp_path / "r", augment=True, **settings)
     assert run.metadata["input"]["height"] == 32 and run.metadata["input"]["width"] == 24
     assert json.loads((tmp_path / "r" / "run.json").read_text())["settings"]["augment"] is True
+
+
+def test_training_traces_the_train_function_once(tmp_path) -> None:
+    done = run_cli("train", "shapes", "lenet", "--epochs", "7", "--train-size", "32",
+                   "--val-size", "16", "--batch-size", "16", "--data", "size=32",
+                   "--out", str(tmp_path / "r"))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "retracing" not in done.stdout + done.stderr
+    assert "Epoch 7/7" in done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("augment", [False, True])
+def test_a_resumed_run_repeats_the_unbroken_run_exactly(tmp_path, augment) -> None:
+    same = {**TINY, "seed": 4, "deterministic": True, "augment": augment}
+    whole = kerazoo.train("shapes", "lenet", epochs=3, out=tmp_path / "whole", **same)
+    first = kerazoo.train("shapes", "lenet", epochs=1, out=tmp_path / "cut", **same)
+    assert len(first.history["loss"]) == 1
+    resumed = kerazoo.train(None, None, epochs=3, out=tmp_path / "cut", resume=True, verbose=0)
+    assert resumed.history == whole.history
+    for a, b in zip(whole.model.get_weights(), resumed.model.get_weights(), strict=True):
+        assert np.array_equal(a, b)
+    assert history_rows(tmp_path / "cut") == history_rows(tmp_path / "whole")
+
+
+def test_a_user_callback_sees_one_training_session(tmp_path) -> None:
+    class Count(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.calls: list[str] = []
+
+        def on_train_begin(self, logs=None):
+            self.calls.append("begin")
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.calls.append(f"epoch {epoch}")
+
+        def on_train_end(self, logs=None):
+            self.calls.append("end")
+
+    count = Count()
+    kerazoo.train("shapes", "lenet", epochs=3, out=tmp_path / "r", callbacks=[count], **TINY)
+    assert count.calls == ["begin", "epoch 0", "epoch 1", "epoch 2", "end"]

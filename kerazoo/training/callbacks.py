@@ -1,0 +1,214 @@
+"""The files of a run directory, written by ordinary Keras callbacks.
+
+* :class:`Checkpoint` saves ``checkpoint.keras`` after every epoch (optimizer state and
+  progress included) and copies it to ``best.keras`` when the monitored value improves;
+* :class:`HistoryCSV` writes ``history.csv``;
+* :class:`Curves` draws ``curves.png`` (at most every minute, and at the end).
+
+Each one is added to ``fit`` like any Keras callback, and each writes atomically (a
+temporary file renamed over the target), so a kill at any moment leaves the previous good
+file. An epoch whose logs hold a NaN or infinite value is not written. They share one
+monitor rule, :func:`pick_monitor`. This module imports Keras: import it where training
+happens, not from ``kerazoo``'s light modules.
+
+Example:
+    >>> from kerazoo.training.callbacks import Checkpoint, Curves, HistoryCSV
+    >>> model.fit(batches, epochs=5, callbacks=[HistoryCSV("run/history.csv"),
+    ...           Checkpoint("run"), Curves("run/curves.png")])          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import keras
+
+from kerazoo.files import copy_atomic, write_text_atomic
+
+__all__ = ["Checkpoint", "Curves", "HistoryCSV", "best_value", "pick_monitor"]
+
+_MONITORS = ("val_accuracy", "val_mae", "val_loss")
+
+
+def pick_monitor(keys: Iterable[str]) -> tuple[str, str]:
+    """The value that says which epoch is best, and whether higher (``max``) is better.
+
+    ``val_accuracy`` (max), else ``val_mae`` (min), else ``val_loss`` (min), else ``loss``.
+
+    Example:
+        >>> pick_monitor(["loss", "val_loss", "val_accuracy"])
+        ('val_accuracy', 'max')
+    """
+    keys = set(keys)
+    for key in _MONITORS:
+        if key in keys:
+            return key, "max" if key.endswith("accuracy") else "min"
+    return "loss", "min"
+
+
+def best_value(history: Mapping[str, list[float]]) -> tuple[str, float | None]:
+    """The monitor of ``history`` and its best value so far (``None`` before any epoch).
+
+    Example:
+        >>> best_value({"loss": [0.9, 0.4], "val_loss": [1.0, 1.2]})
+        ('val_loss', 1.0)
+    """
+    monitor, mode = pick_monitor(history)
+    values = history.get(monitor) or []
+    return monitor, ((max if mode == "max" else min)(values) if values else None)
+
+
+def finite(logs: Mapping[str, Any]) -> bool:
+    """Whether every value in ``logs`` is a finite number."""
+    return all(math.isfinite(float(v)) for v in logs.values())
+
+
+class _RunLog(keras.callbacks.Callback):
+    """Keeps the run's per-epoch history, epochs before a resume included."""
+
+    def __init__(self, history: Mapping[str, list[float]] | None = None) -> None:
+        super().__init__()
+        self.history = {k: list(v) for k, v in (history or {}).items()}
+
+    def record(self, epoch: int, logs: Mapping[str, Any] | None) -> bool:
+        """Add epoch ``epoch``'s logs (replacing any later epochs); False if not finite."""
+        logs = dict(logs or {})
+        if not logs or not finite(logs):
+            return False
+        for values in self.history.values():
+            del values[epoch:]
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(float(value))
+        return True
+
+
+class HistoryCSV(_RunLog):
+    """Write ``history.csv`` (one row per epoch, from 1) after every finite epoch.
+
+    Args:
+        path: the CSV file.
+        history: the epochs already done, when a run is resumed.
+
+    Example:
+        >>> model.fit(batches, epochs=3, callbacks=[HistoryCSV("history.csv")])  # doctest: +SKIP
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], history: Mapping[str, list[float]] | None = None
+    ) -> None:
+        super().__init__(history)
+        self.path = Path(path)
+
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
+        if self.record(epoch, logs):
+            write_text_atomic(self.path, history_csv(self.history))
+
+
+def history_csv(history: Mapping[str, list[float]]) -> str:
+    """The text of ``history.csv``: ``epoch`` then one column per metric."""
+    buf = io.StringIO()
+    keys = list(history)
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["epoch", *keys])
+    for i in range(len(next(iter(history.values()), []))):
+        writer.writerow([i + 1, *(f"{history[k][i]:.6g}" for k in keys)])
+    return buf.getvalue()
+
+
+class Curves(_RunLog):
+    """Draw loss and metric curves to a PNG, at most every ``every`` seconds and at the end.
+
+    Args:
+        path: the PNG file.
+        history: the epochs already done, when a run is resumed.
+        every: the least number of seconds between two drawings during training.
+
+    Example:
+        >>> model.fit(batches, epochs=3, callbacks=[Curves("curves.png")])  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        history: Mapping[str, list[float]] | None = None,
+        every: float = 60.0,
+    ) -> None:
+        super().__init__(history)
+        self.path, self.every, self.drawn = Path(path), every, -math.inf
+
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
+        if self.record(epoch, logs) and time.monotonic() - self.drawn >= self.every:
+            self.draw()
+
+    def on_train_end(self, logs: Mapping[str, Any] | None = None) -> None:
+        self.draw()
+
+    def draw(self) -> None:
+        """Redraw the PNG now (nothing before the first epoch)."""
+        if not self.history:
+            return
+        from kerazoo.training.curves import plot_curves
+
+        plot_curves(self.history, self.path)
+        self.drawn = time.monotonic()
+
+
+class Checkpoint(keras.callbacks.Callback):
+    """Save ``checkpoint.keras`` after every finite epoch, and ``best.keras`` when it improves.
+
+    The checkpoint keeps the optimizer state, so training continues from it exactly;
+    ``best.keras`` is a copy of the same bytes, made when the monitored value (see
+    :func:`pick_monitor`) is the best so far.
+
+    Args:
+        directory: where the two files go.
+        metadata: ``epochs_done -> kerazoo.json content`` for the saved file (default:
+            the model's own metadata from the builder).
+        monitor: a log name, or ``"auto"`` for :func:`pick_monitor`.
+        mode: ``"max"`` or ``"min"`` (ignored with ``monitor="auto"``).
+        best: the best value so far, when a run is resumed.
+
+    Example:
+        >>> model.fit(batches, validation_data=val, epochs=3,
+        ...           callbacks=[Checkpoint("run")])                      # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        metadata: Callable[[int], Any] | None = None,
+        monitor: str = "auto",
+        mode: str = "max",
+        best: float | None = None,
+    ) -> None:
+        super().__init__()
+        self.dir, self.metadata = Path(directory), metadata
+        self.monitor, self.mode, self.best = monitor, mode, best
+
+    @property
+    def path(self) -> Path:
+        """The resume checkpoint, ``checkpoint.keras``."""
+        return self.dir / "checkpoint.keras"
+
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
+        logs = dict(logs or {})
+        if not logs or not finite(logs):
+            return
+        from kerazoo.saving.keras_file import save_model
+
+        meta = self.metadata(epoch + 1) if self.metadata is not None else None
+        save_model(self.model, self.path, meta)
+        monitor, mode = pick_monitor(logs) if self.monitor == "auto" else (self.monitor, self.mode)
+        value = float(logs.get(monitor, math.nan))
+        if self.best is None or (value > self.best if mode == "max" else value < self.best):
+            self.best = value
+            copy_atomic(self.path, self.dir / "best.keras")  # the same bytes: no second save
+        elif not (self.dir / "best.keras").exists():
+            copy_atomic(self.path, self.dir / "best.keras")

@@ -1,0 +1,208 @@
+"""One run's ``fit``: the model, its data, the run-file callbacks, and the learning-rate
+back-off, the only part Keras has no callback for (``TerminateOnNaN`` stops ``fit``; the
+run rebuilds the model at half the rate from the last checkpoint and fits again).
+
+Private; use :func:`kerazoo.train`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kerazoo.errors import DivergedError
+from kerazoo.training import rundir
+from kerazoo.training.callbacks import Checkpoint, Curves, HistoryCSV, best_value, finite
+
+__all__ = ["Trainer", "diverged_error"]
+
+MAX_BACKOFFS = 6
+
+
+def diverged_error(run_dir: Path, epoch: int, loss: float, lr: float) -> DivergedError:
+    """The error for a NaN/infinite loss in epoch ``epoch + 1``, with the usual advice."""
+    kept = run_dir / "checkpoint.keras"
+    where = (
+        f"The last good checkpoint (epoch {epoch}) is kept in {kept}."
+        if kept.exists()
+        else "No epoch had finished, so there is no checkpoint."
+    )
+    return DivergedError(
+        f"Training diverged in epoch {epoch + 1}: the loss became {loss} with learning "
+        f"rate {lr:g}. {where} Use a smaller learning rate (halving it until the loss "
+        f"stays finite is the usual rule: try --lr {lr / 2:g}), or pass --lr-backoff to "
+        "retry automatically from the last good checkpoint with half the rate."
+    )
+
+
+class Trainer:
+    """Data, model and the one ``fit`` of a run."""
+
+    def __init__(
+        self,
+        dataset: Any,
+        arch: Any,
+        cfg: dict[str, Any],
+        run_dir: Path,
+        verbose: int,
+        callbacks: list[Any] | None,
+    ) -> None:
+        self.dataset, self.arch, self.cfg, self.dir = dataset, arch, cfg, run_dir
+        self.verbose, self.user_callbacks = verbose, list(callbacks or [])
+        self.learning_rate = cfg["learning_rate"]
+        self.history: dict[str, list[float]] = {}
+
+    def say(self, text: str) -> None:
+        if self.verbose:
+            print(text, flush=True)
+
+    def build(self, learning_rate: float | None) -> Any:
+        from kerazoo.models.build import build
+
+        cfg = self.cfg
+        return build(
+            self.arch,
+            self.dataset,
+            encoding=cfg["encoding"],
+            data_format=cfg["data_format"],
+            optimizer=cfg["optimizer"],
+            learning_rate=learning_rate,
+            schedule=cfg["schedule"],
+            steps_per_epoch=math.ceil(cfg["train_size"] / cfg["batch_size"]),
+            epochs=cfg["epochs"],
+            precision=cfg["precision"],
+            jit_compile=cfg["jit_compile"],
+            adapt=self.splits.train.images,
+            seed=cfg["seed"],
+        )
+
+    def metadata(self, epochs_done: int) -> dict[str, Any]:
+        """``kerazoo.json`` for the model after ``epochs_done`` epochs of this run."""
+        monitor, best = best_value(self.history)
+        info = self.info.to_dict()
+        info["dataset"]["seed"] = self.cfg["seed"]
+        info["training"] = {
+            "epochs": epochs_done,
+            "epochs_planned": self.cfg["epochs"],
+            "batch_size": self.cfg["batch_size"],
+            "learning_rate": self.learning_rate,
+            "metrics": {k: v[-1] for k, v in self.history.items() if v},
+            "best": {"monitor": monitor, "value": best},
+            "history": {k: list(v) for k, v in self.history.items()},
+        }
+        return info
+
+    def restore(self) -> int:
+        """Load checkpoint.keras if there is one; return the number of completed epochs."""
+        from kerazoo.saving.info import ModelInfo
+        from kerazoo.saving.load import load_model
+
+        path = self.dir / "checkpoint.keras"
+        if not path.is_file():
+            return 0
+        self.model, meta = load_model(path)
+        self.info = ModelInfo.from_dict({k: v for k, v in meta.items() if k != "training"})
+        self.history = {k: list(v) for k, v in meta["training"]["history"].items()}
+        self.learning_rate = meta["training"].get("learning_rate", self.learning_rate)
+        return int(meta["training"]["epochs"])
+
+    def fresh(self, learning_rate: float | None) -> None:
+        from kerazoo.saving.info import ModelInfo
+
+        self.model = self.build(learning_rate)
+        self.info = ModelInfo.of(self.model)
+
+    def run(self, resume: bool) -> tuple[Any, dict[str, list[float]], dict[str, Any]]:
+        """Train to ``epochs`` (from the checkpoint when resuming); save ``model.keras``."""
+        cfg, t0 = self.cfg, time.perf_counter()
+        self.splits = self.dataset.split(cfg["train_size"], cfg["val_size"], seed=cfg["seed"])
+        done = self.restore() if resume else 0
+        if done == 0:
+            self.fresh(self.learning_rate)
+        if done == 0 or not (self.dir / "run.json").exists():
+            rundir.write_run_json(self.dir, self.dataset, self.arch, cfg, self.info.to_dict())
+        if done >= cfg["epochs"]:
+            self.say(f"The run in {self.dir} already completed {done} epochs; nothing to do.")
+        backoffs = 0
+        while done < cfg["epochs"]:
+            done, nan_logs = self.fit(done)
+            if nan_logs is None:
+                break
+            if not cfg["lr_backoff"] or backoffs >= MAX_BACKOFFS:
+                raise diverged_error(self.dir, done, nan_logs.get("loss", math.nan), self.lr())
+            backoffs += 1
+            done = self.back_off(done, nan_logs)
+        return self.finish(done, time.perf_counter() - t0)
+
+    def fit(self, done: int) -> tuple[int, dict[str, float] | None]:
+        """One ``fit`` from epoch ``done``; return epochs done and the logs of a NaN epoch."""
+        import keras
+
+        from kerazoo.data.batches import make_batches
+
+        cfg = self.cfg
+        augment = tuple(self.dataset.augmentations) if cfg["augment"] else ()
+        batches = make_batches(self.splits.train, self.info, cfg["batch_size"],
+                               augment=augment, seed=cfg["seed"], epoch=done)  # fmt: skip
+        val = make_batches(self.splits.val, self.info, cfg["batch_size"], shuffle=False)
+        self.csv = HistoryCSV(self.dir / "history.csv", self.history)
+        self.curves = Curves(self.dir / "curves.png", self.history)
+        _, best = best_value(self.history)
+        checkpoint = Checkpoint(self.dir, metadata=self.metadata, best=best)
+        callbacks = [keras.callbacks.TerminateOnNaN(), *self.user_callbacks, self.csv,
+                     checkpoint, self.curves]  # fmt: skip
+        self.history = self.csv.history  # the metadata reads the history as it grows
+        fit = self.model.fit(batches, validation_data=val, initial_epoch=done,
+                             epochs=cfg["epochs"], shuffle=False, verbose=self.verbose,
+                             callbacks=callbacks)  # fmt: skip
+        logs = {k: float(v[-1]) for k, v in fit.history.items() if v}
+        epochs_run = len(next(iter(fit.history.values()), []))
+        if logs and not finite(logs):
+            return done + epochs_run - 1, logs
+        if self.model.stop_training and done + epochs_run < cfg["epochs"]:
+            self.say(f"Stopped early after epoch {done + epochs_run} at a callback's request.")
+        return done + epochs_run, None
+
+    def lr(self) -> float:
+        if self.learning_rate is not None:
+            return float(self.learning_rate)
+        try:
+            return float(np.asarray(self.model.optimizer.learning_rate))
+        except (TypeError, ValueError):
+            return 0.0
+
+    def back_off(self, epoch: int, logs: dict[str, float]) -> int:
+        """Rebuild with half the learning rate, from the last good checkpoint; return epoch."""
+        from kerazoo.saving.load import load_model
+
+        lr = self.lr()
+        self.learning_rate = lr / 2
+        self.say(
+            f"Loss became {logs.get('loss', math.nan)} in epoch {epoch + 1} at learning "
+            f"rate {lr:g}: retrying from the last good checkpoint with {lr / 2:g}."
+        )
+        self.fresh(self.learning_rate)
+        path = self.dir / "checkpoint.keras"
+        if not path.is_file():
+            self.history = {}
+            return 0
+        good, meta = load_model(path)
+        self.model.set_weights(good.get_weights())
+        self.history = {k: list(v) for k, v in meta["training"]["history"].items()}
+        return int(meta["training"]["epochs"])
+
+    def finish(self, done: int, seconds: float) -> tuple[Any, dict[str, list[float]], Any]:
+        from kerazoo.saving.keras_file import save_model
+
+        metadata = self.metadata(done)
+        path = save_model(self.model, self.dir / "model.keras", metadata)
+        shown = ", ".join(f"{k} {v[-1]:.4g}" for k, v in self.history.items())
+        self.say(
+            f"Trained {type(self.arch).name} on {type(self.dataset).name} for {done} "
+            f"epochs in {seconds:.1f}s: {shown}. Model saved to {path}"
+        )
+        return self.model, self.history, metadata

@@ -1,0 +1,149 @@
+"""Training settings as one table: defaults, types, ranges, choices and help, written once.
+
+:data:`SETTINGS` feeds the ``kerazoo train`` flags and their help text, the checks of
+:func:`kerazoo.train`, the comparison made when a run is resumed (only ``epochs`` may
+change), and the tuner's search space (entries with ``tune=True``).
+
+Example:
+    >>> check_settings({"epochs": "3"})["epochs"]
+    3
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kerazoo.data.encoding import ENCODINGS
+from kerazoo.errors import InvalidOptionError, UnknownNameError, did_you_mean
+from kerazoo.models.build import PRECISIONS
+from kerazoo.models.optimizers import OPTIMIZERS, SCHEDULES
+from kerazoo.params import Param, resolve
+
+__all__ = ["FLAGS", "SETTINGS", "check_settings", "changed_settings", "defaults"]
+
+
+def _jit(value: Any) -> bool | str:
+    """``"auto"``, or a boolean (``true``/``false`` from the command line)."""
+    if isinstance(value, bool) or value == "auto":
+        return value
+    text = str(value).lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected 'auto', true or false")
+
+
+#: Every training setting of :func:`kerazoo.train`, in the order the help lists them.
+SETTINGS: dict[str, Param] = {
+    "epochs": Param(5, int, low=1, help="epochs to train", tune=False),
+    "batch_size": Param(64, int, low=1, high=4096, log=True, help="images per batch"),
+    "optimizer": Param("adam", str, choices=tuple(OPTIMIZERS), help="optimizer"),
+    "learning_rate": Param(
+        None,
+        float,
+        low=1e-7,
+        high=10.0,
+        log=True,
+        help="learning rate (auto: the optimizer's own)",
+    ),  # fmt: skip
+    "schedule": Param(None, str, choices=SCHEDULES, help="learning-rate schedule"),
+    "encoding": Param(
+        None,
+        str,
+        choices=tuple(ENCODINGS),
+        tune=False,
+        help="label encoding (auto: the task's own)",
+    ),  # fmt: skip
+    "data_format": Param(
+        "auto",
+        str,
+        choices=("auto", "channels_last", "channels_first"),
+        tune=False,
+        help="channel order of the model's input",
+    ),  # fmt: skip
+    "train_size": Param(4000, int, low=1, help="training images", tune=False),
+    "val_size": Param(1000, int, low=1, help="validation images", tune=False),
+    "seed": Param(0, int, help="seed for data, weights, order and augmentation", tune=False),
+    "augment": Param(False, bool, help="apply the dataset's label-preserving augmentations"),
+    "deterministic": Param(
+        False, bool, tune=False, help="bit-identical weights for the same seed on one machine"
+    ),
+    "lr_backoff": Param(
+        False,
+        bool,
+        tune=False,
+        help="on a NaN loss, retry from the last good checkpoint at half the rate",
+    ),  # fmt: skip
+    "precision": Param("float32", str, choices=PRECISIONS, tune=False, help="mixed_* for GPUs"),
+    "jit_compile": Param("auto", _jit, tune=False, help="XLA compilation: auto, true, false"),
+}
+
+#: Command-line flags whose name is not the setting's own (``--batch-size`` is derived).
+FLAGS: dict[str, str] = {"learning_rate": "--lr"}
+
+
+def defaults() -> dict[str, Any]:
+    """Every setting's default value.
+
+    Example:
+        >>> defaults()["batch_size"]
+        64
+    """
+    return {name: param.default for name, param in SETTINGS.items()}
+
+
+def check_settings(given: Mapping[str, Any]) -> dict[str, Any]:
+    """Check training settings and return all of them, defaults filled in.
+
+    Args:
+        given: setting name -> value (Python values or command-line strings).
+
+    Returns:
+        Every setting of :data:`SETTINGS`, parsed.
+
+    Raises:
+        UnknownNameError: a name that is not a training setting (with suggestions).
+        InvalidOptionError: a value of the wrong type, out of range or not a valid choice.
+
+    Example:
+        >>> check_settings({"optimizer": "sgd"})["optimizer"]
+        'sgd'
+    """
+    for name in given:
+        if name not in SETTINGS:
+            raise UnknownNameError(
+                f"Unknown training setting {name!r}.{did_you_mean(name, SETTINGS)} "
+                f"Valid settings: {', '.join(SETTINGS)}."
+            )
+    for name, value in given.items():
+        param = SETTINGS[name]
+        if param.kind is int and param.low == 1 and not _positive_int(value):
+            raise InvalidOptionError(f"{name} must be a positive integer, got {value!r}.")
+    return resolve(SETTINGS, given, "kerazoo.train", word="training setting")
+
+
+def _positive_int(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().isdigit() and int(value) >= 1
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def changed_settings(saved: Mapping[str, Any], given: Mapping[str, Any]) -> list[str]:
+    """The settings in ``given`` that differ from ``saved``, ``epochs`` aside (it may change).
+
+    A value equal to the setting's default counts as not given.
+
+    Example:
+        >>> changed_settings({"seed": 1, "epochs": 2}, {"seed": 3, "epochs": 9})
+        ['seed']
+    """
+    return sorted(
+        name
+        for name, value in given.items()
+        if name != "epochs"
+        and value is not None
+        and value != SETTINGS[name].default
+        and value != saved.get(name, SETTINGS[name].default)
+    )
