@@ -13,7 +13,7 @@ Example:
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kerazoo.data.dataset import Dataset, Samples, Splits
 from kerazoo.errors import (
@@ -39,6 +39,19 @@ from kerazoo.registry import (
 )
 from kerazoo.task import InputSpec, Task
 
+if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and IDEs
+    from kerazoo.data import augment
+    from kerazoo.data.batches import encode_inputs, make_batches
+    from kerazoo.models.build import build
+    from kerazoo.models.layout import to_channels_last
+    from kerazoo.predict.predictor import Predictor
+    from kerazoo.saving.archive import read_metadata
+    from kerazoo.saving.info import ModelInfo
+    from kerazoo.saving.keras_file import save_model
+    from kerazoo.saving.load import load_model
+    from kerazoo.saving.savedmodel import export_model
+    from kerazoo.training.run import Run, train
+
 __version__ = "0.1.0"
 
 # Public names whose modules import keras: resolved on first use, not at import time.
@@ -47,11 +60,17 @@ _LAZY = {
     "train": "kerazoo.training.run",
     "Run": "kerazoo.training.run",
     "Predictor": "kerazoo.predict.predictor",
+    "ModelInfo": "kerazoo.saving.info",
     "export_model": "kerazoo.saving.savedmodel",
-    "load_model": "kerazoo.saving.model_file",
-    "save_model": "kerazoo.saving.model_file",
-    "read_metadata": "kerazoo.saving.model_file",
+    "load_model": "kerazoo.saving.load",
+    "save_model": "kerazoo.saving.keras_file",
+    "read_metadata": "kerazoo.saving.archive",
+    "make_batches": "kerazoo.data.batches",
+    "encode_inputs": "kerazoo.data.batches",
+    "to_channels_last": "kerazoo.models.layout",
 }
+# Public modules reached as attributes: ``kerazoo.augment.TRANSFORMS``.
+_LAZY_MODULES = {"augment": "kerazoo.data.augment"}
 
 __all__ = [
     "Architecture",
@@ -63,21 +82,33 @@ __all__ = [
     "InvalidOptionError",
     "KerazooError",
     "ModelFileError",
+    "ModelInfo",
     "Param",
     "PluginConflictError",
     "PluginError",
+    "Predictor",
+    "Run",
     "Samples",
     "Splits",
     "Task",
     "UnknownNameError",
     "UnsafeModelError",
     "__version__",
+    "augment",
+    "build",
+    "encode_inputs",
+    "export_model",
     "get_architecture",
     "get_dataset",
     "list_architectures",
     "list_datasets",
+    "load_model",
+    "make_batches",
     "natural_key",
-    *sorted(_LAZY),
+    "read_metadata",
+    "save_model",
+    "to_channels_last",
+    "train",
 ]
 
 
@@ -86,6 +117,10 @@ def __getattr__(name: str) -> Any:
         value = getattr(import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
+    if name in _LAZY_MODULES:
+        module = import_module(_LAZY_MODULES[name])
+        globals()[name] = module
+        return module
     raise AttributeError(f"module 'kerazoo' has no attribute {name!r}")
 
 
