@@ -27,7 +27,6 @@ __all__ = [
     "UnknownNameError",
     "UnsafeModelError",
     "check_choice",
-    "did_you_mean",
     "option",
     "option_flags",
     "suggest",
@@ -132,14 +131,6 @@ def option(name: str, value: Any = _UNSET) -> str:
     if value is _UNSET or value is True:
         return flag
     return f"{flag} {shlex.quote(str(value))}"
-
-
-def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """Return ``" Did you mean 'x'?"`` for the closest choices, or an empty string."""
-    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
-    if not close:
-        return ""
-    return " Did you mean " + " or ".join(repr(c) for c in close) + "?"
 
 
 def suggest(name: str, value: Any, choices: Iterable[Any], flags: bool = True) -> str:

@@ -6,9 +6,12 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from tests.fixtures.processes import ROOT
 
 
+@pytest.mark.slow
 def test_contract_checks_pass_for_a_pip_installed_plugin(plugin_site, tmp_path) -> None:
     code = textwrap.dedent(
         f"""

@@ -80,12 +80,11 @@ def describe(info: ModelInfo) -> list[str]:
             seed = getattr(part, "seed", None)
             seed_text = "" if seed is None else f" seed={seed}"
             lines.append(f"{key + ':':<14}{part.name}({args}){seed_text}")
-    training = info.training or {}
-    if training:
-        metrics = training.get("metrics")
-        metrics = metrics if isinstance(metrics, dict) else {}
-        shown = ", ".join(f"{k}={v:.4g}" for k, v in metrics.items() if isinstance(v, float))
-        lines.append(f"{'training:':<14}{training.get('epochs', '?')} epochs; {shown}")
+    training = info.training
+    if training is not None:
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in training.metrics.items())
+        epochs = "?" if training.epochs is None else training.epochs
+        lines.append(f"{'training:':<14}{epochs} epochs; {shown}")
     versions = ", ".join(
         f"{k} {getattr(info, k)}" for k in ("kerazoo", "keras", "backend") if getattr(info, k)
     )

@@ -2,7 +2,7 @@
 
 :func:`make_batches` turns canonical samples (``uint8 [N, H, W, C]`` images and labels) into
 a ``tf.data.Dataset`` that matches a model made by :func:`kerazoo.build`, as described by
-its :func:`kerazoo.models.build.info`:
+its :class:`kerazoo.ModelInfo`:
 
 * pixels stay raw ``uint8`` (the model rescales and normalises them itself), transposed to
   ``[N, C, H, W]`` for a ``channels_first`` model;
@@ -33,20 +33,21 @@ import numpy as np
 
 from kerazoo.data.encoding import encode_labels
 from kerazoo.errors import DataError, InvalidOptionError
+from kerazoo.saving.info import ModelInfo
 from kerazoo.task import InputSpec, Task
 
 __all__ = ["encode_inputs", "make_batches"]
 
 
-def _info(info: Any) -> Mapping[str, Any]:
-    """The ``kerazoo.json`` dict of a :class:`kerazoo.ModelInfo`, a dict or a built model."""
-    from kerazoo.saving.info import ModelInfo
-
-    if isinstance(info, Mapping):
+def _model_info(info: Any) -> ModelInfo:
+    """The :class:`kerazoo.ModelInfo` of a ModelInfo, a ``kerazoo.json`` dict or a model."""
+    if isinstance(info, ModelInfo):
         return info
-    if not isinstance(info, ModelInfo):
-        info = ModelInfo.of(info)
-    return info.to_dict()
+    if isinstance(info, InputSpec):  # enough to lay out inputs
+        return ModelInfo(Task.reconstruction(), info)
+    if isinstance(info, Mapping):
+        return ModelInfo.from_dict(info, source="the metadata given")
+    return ModelInfo.of(info)
 
 
 def encode_inputs(images: Any, info: Any) -> np.ndarray:
@@ -54,8 +55,8 @@ def encode_inputs(images: Any, info: Any) -> np.ndarray:
 
     Args:
         images: raw pixels, ``uint8 [N, H, W, C]``.
-        info: the model's metadata (:func:`kerazoo.models.build.info`, or ``kerazoo.json``'s
-            content), or the model itself.
+        info: the model's :class:`kerazoo.ModelInfo` (or its ``kerazoo.json`` dict), the
+            model itself, or just its :class:`kerazoo.InputSpec`.
 
     Returns:
         A contiguous ``uint8`` array, ``[N, H, W, C]`` or ``[N, C, H, W]``.
@@ -64,12 +65,11 @@ def encode_inputs(images: Any, info: Any) -> np.ndarray:
         DataError: not ``uint8``, not 4-D, or another height, width or channel count.
 
     Example:
-        >>> meta = {"input": {"height": 2, "width": 3, "channels": 1,
-        ...                   "data_format": "channels_first"}}
-        >>> encode_inputs(np.zeros((5, 2, 3, 1), np.uint8), meta).shape
+        >>> spec = InputSpec(2, 3, 1, "channels_first")
+        >>> encode_inputs(np.zeros((5, 2, 3, 1), np.uint8), spec).shape
         (5, 1, 2, 3)
     """
-    spec = InputSpec.from_dict(_info(info)["input"])
+    spec = _model_info(info).input
     arr = np.asarray(images)
     want = (spec.height, spec.width, spec.channels)
     if arr.dtype != np.uint8:
@@ -130,7 +130,7 @@ def make_batches(
     """
     import tensorflow as tf
 
-    meta = _info(info)
+    meta = _model_info(info)
     images, labels = _unpack(samples)
     images = np.asarray(images)
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
@@ -141,16 +141,15 @@ def make_batches(
     n = len(x)
     if n == 0:
         raise DataError("make_batches got no samples; give at least one image.")
-    task = Task.from_dict(meta["task"])
     y = None
-    if meta["task"]["encoding"] != "reconstruction":
-        y = encode_labels(labels, task, meta["task"]["encoding"])
+    if meta.encoding != "reconstruction":
+        y = encode_labels(labels, meta.task, meta.encoding)
         if len(y) != n:
             raise DataError(f"Got {n} images but {len(y)} labels; give one label per image.")
     transforms = _check_augment(augment, images)
     epochs = _Epochs(n, shuffle, seed, epoch)
     if transforms:
-        channels_first = meta["input"]["data_format"] == "channels_first"
+        channels_first = meta.input.data_format == "channels_first"
         ds = _augmented(images, y, int(batch_size), transforms, epochs, channels_first)
     else:
         ds = _gathered(x, y, int(batch_size), epochs)

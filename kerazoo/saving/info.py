@@ -28,10 +28,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kerazoo.errors import IncompatibleError, KerazooError, ModelFileError
-from kerazoo.task import DATA_FORMATS, TASK_KINDS, InputSpec, Task
+from kerazoo.errors import IncompatibleError
+from kerazoo.saving.fields import FieldReader
+from kerazoo.saving.records import ArchitectureInfo, DatasetInfo, TrainingInfo
+from kerazoo.task import InputSpec, Task
 
-__all__ = ["FORMAT", "METADATA_NAME", "ArchitectureInfo", "DatasetInfo", "ModelInfo"]
+__all__ = [
+    "FORMAT",
+    "METADATA_NAME",
+    "ArchitectureInfo",
+    "DatasetInfo",
+    "ModelInfo",
+    "TrainingInfo",
+]
 
 FORMAT = 1
 METADATA_NAME = "kerazoo.json"
@@ -40,55 +49,6 @@ _KNOWN = (*_HEADER, "task", "input", "dataset", "architecture", "compile", "trai
 
 # model -> ModelInfo; weak, so a model's metadata goes when the model goes.
 _TABLE: weakref.WeakKeyDictionary[Any, ModelInfo] = weakref.WeakKeyDictionary()
-
-
-@dataclass(frozen=True)
-class DatasetInfo:
-    """Where the training data came from: enough to make the same data again.
-
-    Args:
-        name: the registered dataset name.
-        options: the dataset's options (JSON-ready).
-        seed: the seed the data was made from (``None`` when unknown).
-        plugin: the package that provided the dataset, e.g. ``"kerazoo 0.1.0"``.
-    """
-
-    name: str
-    options: dict[str, Any] = field(default_factory=dict)
-    seed: int | None = None
-    plugin: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form, as written into ``kerazoo.json``."""
-        return {
-            "name": self.name,
-            "options": copy.deepcopy(self.options),
-            "seed": self.seed,
-            "plugin": self.plugin,
-        }
-
-
-@dataclass(frozen=True)
-class ArchitectureInfo:
-    """The architecture a model's body came from.
-
-    Args:
-        name: the registered architecture name.
-        hyperparameters: its hyperparameters (JSON-ready).
-        plugin: the package that provided it, e.g. ``"kerazoo 0.1.0"``.
-    """
-
-    name: str
-    hyperparameters: dict[str, Any] = field(default_factory=dict)
-    plugin: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form, as written into ``kerazoo.json``."""
-        return {
-            "name": self.name,
-            "hyperparameters": copy.deepcopy(self.hyperparameters),
-            "plugin": self.plugin,
-        }
 
 
 @dataclass(frozen=True)
@@ -105,13 +65,13 @@ class ModelInfo:
         dataset: the data it was trained on, or ``None``.
         architecture: the architecture of its body, or ``None``.
         compile: the compile choices (optimizer, loss, precision, ...), or ``None``.
-        training: what training recorded (epochs, metrics, history), or ``None``.
+        training: what training recorded (:class:`TrainingInfo`), or ``None``.
         format, kerazoo, keras, backend: the header written when the file is saved.
         extra: other top-level keys found in the file, kept as they are.
 
     Example:
         >>> info = ModelInfo.of(model)                                   # doctest: +SKIP
-        >>> dataclasses.replace(info, training={"epochs": 3}).attach(model)  # doctest: +SKIP
+        >>> info.with_training({"epochs": 3}).attach(model)              # doctest: +SKIP
     """
 
     task: Task
@@ -121,7 +81,7 @@ class ModelInfo:
     dataset: DatasetInfo | None = None
     architecture: ArchitectureInfo | None = None
     compile: dict[str, Any] | None = None
-    training: dict[str, Any] | None = None
+    training: TrainingInfo | None = None
     format: int | None = None
     kerazoo: str | None = None
     keras: str | None = None
@@ -149,7 +109,7 @@ class ModelInfo:
             ...                      "input": {"height": 4, "width": 4, "channels": 3}}).task
             Task(kind='regression', class_names=(), value_range=(0.0, 1.0), integer=False)
         """
-        r = _Reader(source)
+        r = FieldReader(source)
         data = r.mapping(data, "")
         task_d = r.mapping(r.required(data, "task"), "task")
         input_d = r.mapping(r.required(data, "input"), "input")
@@ -162,7 +122,7 @@ class ModelInfo:
             dataset=r.dataset(data.get("dataset")),
             architecture=r.architecture(data.get("architecture")),
             compile=r.optional_mapping(data.get("compile"), "compile"),
-            training=r.optional_mapping(data.get("training"), "training"),
+            training=r.training(data.get("training")),
             format=fmt,
             kerazoo=r.text(data.get("kerazoo"), "kerazoo", optional=True),
             keras=r.text(data.get("keras"), "keras", optional=True),
@@ -190,20 +150,23 @@ class ModelInfo:
             out["dataset"] = self.dataset.to_dict()
         if self.architecture is not None:
             out["architecture"] = self.architecture.to_dict()
-        for key in ("compile", "training"):
-            if getattr(self, key) is not None:
-                out[key] = copy.deepcopy(getattr(self, key))
+        if self.compile is not None:
+            out["compile"] = copy.deepcopy(self.compile)
+        if self.training is not None:
+            out["training"] = self.training.to_dict()
         out.update(copy.deepcopy(self.extra))
         return out
 
-    def with_training(self, record: dict[str, Any]) -> ModelInfo:
-        """A copy with ``training`` set to ``record``.
+    def with_training(self, record: TrainingInfo | Mapping[str, Any]) -> ModelInfo:
+        """A copy with ``training`` set to ``record`` (a TrainingInfo, or its dict form).
 
         Example:
-            >>> info.with_training({"epochs": 5}).training                 # doctest: +SKIP
-            {'epochs': 5}
+            >>> info.with_training({"epochs": 5}).training.epochs          # doctest: +SKIP
+            5
         """
-        return dataclasses.replace(self, training=copy.deepcopy(dict(record)))
+        if not isinstance(record, TrainingInfo):
+            record = FieldReader("training record").training(record)
+        return dataclasses.replace(self, training=record)
 
     # -- the model -> info table -----------------------------------------------------------
     @classmethod
@@ -237,122 +200,3 @@ class ModelInfo:
         """
         _TABLE[model] = self
         return self
-
-
-class _Reader:
-    """Type checks that name the field and the file."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, where: str, rule: str, value: Any) -> ModelFileError:
-        got = f"{type(value).__name__} {value!r}"
-        if len(got) > 80:
-            got = got[:77] + "..."
-        return ModelFileError(
-            f"{self.source}: its kerazoo.json is invalid: {where or 'the whole file'} must be "
-            f"{rule}, got {got}. {_FIX}"
-        )
-
-    def required(self, data: Mapping[str, Any], key: str) -> Any:
-        if key not in data:
-            raise ModelFileError(
-                f"{self.source}: its kerazoo.json is incomplete or invalid: it has no "
-                f"{key!r} field (it has {', '.join(map(repr, data)) or 'none'}). {_FIX}"
-            )
-        return data[key]
-
-    def field(self, data: Mapping[str, Any], key: str, where: str) -> Any:
-        if key not in data:
-            raise ModelFileError(
-                f"{self.source}: its kerazoo.json is incomplete or invalid: {where} has no {key!r} "
-                f"field. {_FIX}"
-            )
-        return data[key]
-
-    def mapping(self, value: Any, where: str) -> dict[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(where, "an object", value)
-        return dict(value)
-
-    def optional_mapping(self, value: Any, where: str) -> dict[str, Any] | None:
-        return None if value is None else copy.deepcopy(self.mapping(value, where))
-
-    def text(self, value: Any, where: str, optional: bool = False) -> Any:
-        if value is None and optional:
-            return None
-        if not isinstance(value, str):
-            raise self.fail(where, "a string", value)
-        return value
-
-    def integer(
-        self, value: Any, where: str, optional: bool = False, low: int | None = None
-    ) -> Any:
-        if value is None and optional:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(where, "an integer", value)
-        if low is not None and value < low:
-            raise self.fail(where, f"an integer >= {low}", value)
-        return value
-
-    def task(self, d: dict[str, Any]) -> Task:
-        kind = self.text(self.field(d, "kind", "task"), "task.kind")
-        if kind not in TASK_KINDS:
-            raise self.fail("task.kind", f"one of {', '.join(TASK_KINDS)}", kind)
-        names = d.get("class_names") or []
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise self.fail("task.class_names", "a list of strings", d.get("class_names"))
-        vr = d.get("value_range")
-        if vr is not None and (
-            not isinstance(vr, list)
-            or len(vr) != 2
-            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in vr)
-        ):
-            raise self.fail("task.value_range", "a list of two numbers [low, high]", vr)
-        integer = d.get("integer", False)
-        if not isinstance(integer, bool):
-            raise self.fail("task.integer", "true or false", integer)
-        try:
-            return Task(kind, tuple(names), tuple(vr) if vr else None, integer)
-        except KerazooError as exc:
-            raise ModelFileError(f"{self.source}: its kerazoo.json is invalid: {exc}") from None
-
-    def input(self, d: dict[str, Any]) -> InputSpec:
-        sides = [
-            self.integer(self.field(d, k, "input"), f"input.{k}", low=1)
-            for k in ("height", "width", "channels")
-        ]
-        fmt = self.text(d.get("data_format", "channels_last"), "input.data_format")
-        if fmt not in DATA_FORMATS:
-            raise self.fail("input.data_format", f"one of {', '.join(DATA_FORMATS)}", fmt)
-        dtype = self.text(d.get("dtype", "uint8"), "input.dtype")
-        return InputSpec(*sides, fmt, dtype)
-
-    def dataset(self, value: Any) -> DatasetInfo | None:
-        if value is None:
-            return None
-        d = self.mapping(value, "dataset")
-        return DatasetInfo(
-            name=self.text(self.field(d, "name", "dataset"), "dataset.name"),
-            options=self.optional_mapping(d.get("options", {}), "dataset.options") or {},
-            seed=self.integer(d.get("seed"), "dataset.seed", optional=True),
-            plugin=self.text(d.get("plugin"), "dataset.plugin", optional=True),
-        )
-
-    def architecture(self, value: Any) -> ArchitectureInfo | None:
-        if value is None:
-            return None
-        d = self.mapping(value, "architecture")
-        hp = d.get("hyperparameters", {})
-        return ArchitectureInfo(
-            name=self.text(self.field(d, "name", "architecture"), "architecture.name"),
-            hyperparameters=self.optional_mapping(hp, "architecture.hyperparameters") or {},
-            plugin=self.text(d.get("plugin"), "architecture.plugin", optional=True),
-        )
-
-
-_FIX = (
-    "The file was damaged or edited by hand: fix that field, or save the model again with "
-    "kerazoo.save_model ('kerazoo inspect --json' shows what the file holds)."
-)

@@ -169,7 +169,7 @@ class Checkpoint(keras.callbacks.Callback):
 
     Args:
         directory: where the two files go.
-        metadata: ``epochs_done -> kerazoo.json content`` for the saved file (default:
+        metadata: ``epochs_done -> ModelInfo`` (or its dict) for the saved file (default:
             the model's own metadata from the builder).
         monitor: a log name, or ``"auto"`` for :func:`pick_monitor`.
         mode: ``"max"`` or ``"min"`` (ignored with ``monitor="auto"``).

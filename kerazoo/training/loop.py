@@ -7,6 +7,7 @@ Private; use :func:`kerazoo.train`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from pathlib import Path
@@ -15,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from kerazoo.errors import DivergedError
+from kerazoo.saving.info import ModelInfo
+from kerazoo.saving.records import TrainingInfo
 from kerazoo.training import rundir
 from kerazoo.training.callbacks import Checkpoint, Curves, HistoryCSV, best_value, finite
 
@@ -80,39 +83,43 @@ class Trainer:
             seed=cfg["seed"],
         )
 
-    def metadata(self, epochs_done: int) -> dict[str, Any]:
-        """``kerazoo.json`` for the model after ``epochs_done`` epochs of this run."""
+    def metadata(self, epochs_done: int) -> ModelInfo:
+        """The model's metadata after ``epochs_done`` epochs of this run."""
         monitor, best = best_value(self.history)
-        info = self.info.to_dict()
-        info["dataset"]["seed"] = self.cfg["seed"]
-        info["training"] = {
-            "epochs": epochs_done,
-            "epochs_planned": self.cfg["epochs"],
-            "batch_size": self.cfg["batch_size"],
-            "learning_rate": self.learning_rate,
-            "metrics": {k: v[-1] for k, v in self.history.items() if v},
-            "best": {"monitor": monitor, "value": best},
-            "history": {k: list(v) for k, v in self.history.items()},
-        }
-        return info
+        record = TrainingInfo(
+            epochs=epochs_done,
+            epochs_planned=self.cfg["epochs"],
+            batch_size=self.cfg["batch_size"],
+            learning_rate=self.learning_rate,
+            metrics={k: v[-1] for k, v in self.history.items() if v},
+            best={"monitor": monitor, "value": best},
+            history={k: list(v) for k, v in self.history.items()},
+        )
+        dataset = self.info.dataset
+        if dataset is not None:
+            dataset = dataclasses.replace(dataset, seed=self.cfg["seed"])
+        return dataclasses.replace(self.info, dataset=dataset, training=record)
 
     def restore(self) -> int:
         """Load checkpoint.keras if there is one; return the number of completed epochs."""
-        from kerazoo.saving.info import ModelInfo
         from kerazoo.saving.load import load_model
 
         path = self.dir / "checkpoint.keras"
         if not path.is_file():
             return 0
-        self.model, meta = load_model(path)
-        self.info = ModelInfo.from_dict({k: v for k, v in meta.items() if k != "training"})
-        self.history = {k: list(v) for k, v in meta["training"]["history"].items()}
-        self.learning_rate = meta["training"].get("learning_rate", self.learning_rate)
-        return int(meta["training"]["epochs"])
+        self.model, _ = load_model(path)
+        return self.take_progress(ModelInfo.of(self.model))
+
+    def take_progress(self, saved: ModelInfo) -> int:
+        """Continue from a checkpoint's metadata: its history and rate; return its epochs."""
+        record = saved.training or TrainingInfo()
+        self.info = dataclasses.replace(saved, training=None)
+        self.history = {k: list(v) for k, v in record.history.items()}
+        if record.learning_rate is not None:
+            self.learning_rate = record.learning_rate
+        return int(record.epochs or 0)
 
     def fresh(self, learning_rate: float | None) -> None:
-        from kerazoo.saving.info import ModelInfo
-
         self.model = self.build(learning_rate)
         self.info = ModelInfo.of(self.model)
 
@@ -190,12 +197,15 @@ class Trainer:
         if not path.is_file():
             self.history = {}
             return 0
-        good, meta = load_model(path)
+        good, _ = load_model(path)
         self.model.set_weights(good.get_weights())
-        self.history = {k: list(v) for k, v in meta["training"]["history"].items()}
-        return int(meta["training"]["epochs"])
+        record = ModelInfo.of(good).training or TrainingInfo()
+        self.history = {k: list(v) for k, v in record.history.items()}
+        return int(record.epochs or 0)
 
-    def finish(self, done: int, seconds: float) -> tuple[Any, dict[str, list[float]], Any]:
+    def finish(
+        self, done: int, seconds: float
+    ) -> tuple[Any, dict[str, list[float]], dict[str, Any]]:
         from kerazoo.saving.keras_file import save_model
 
         metadata = self.metadata(done)
@@ -205,4 +215,4 @@ class Trainer:
             f"Trained {type(self.arch).name} on {type(self.dataset).name} for {done} "
             f"epochs in {seconds:.1f}s: {shown}. Model saved to {path}"
         )
-        return self.model, self.history, metadata
+        return self.model, self.history, metadata.to_dict()

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kerazoo.data.encoding import ENCODINGS
-from kerazoo.errors import InvalidOptionError, UnknownNameError, did_you_mean
+from kerazoo.errors import InvalidOptionError, UnknownNameError, unknown_choice
 from kerazoo.models.build import PRECISIONS
 from kerazoo.models.optimizers import OPTIMIZERS, SCHEDULES
 from kerazoo.params import Param, resolve
@@ -113,9 +113,8 @@ def check_settings(given: Mapping[str, Any]) -> dict[str, Any]:
     """
     for name in given:
         if name not in SETTINGS:
-            raise UnknownNameError(
-                f"Unknown training setting {name!r}.{did_you_mean(name, SETTINGS)} "
-                f"Valid settings: {', '.join(SETTINGS)}."
+            raise unknown_choice(
+                "training setting", name, SETTINGS, listed="Valid settings", error=UnknownNameError
             )
     for name, value in given.items():
         param = SETTINGS[name]

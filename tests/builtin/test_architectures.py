@@ -18,6 +18,10 @@ from kerazoo.models.build import build, info  # noqa: E402
 from kerazoo.testing import check_architecture  # noqa: E402
 
 ARCHITECTURES = kerazoo.list_architectures()
+# The contract with every dataset: LeNet's runs in the fast set, the larger bodies' are slow.
+CONTRACT_ARCHITECTURES = [
+    pytest.param(name, marks=() if name == "lenet" else pytest.mark.slow) for name in ARCHITECTURES
+]
 DATASETS = kerazoo.list_datasets() + sorted(LOCAL)
 
 
@@ -36,7 +40,7 @@ def fit_and_predict(model, data) -> np.ndarray:
 
 
 @pytest.mark.parametrize("dataset", DATASETS)
-@pytest.mark.parametrize("arch", ARCHITECTURES)
+@pytest.mark.parametrize("arch", CONTRACT_ARCHITECTURES)
 def test_contract_every_architecture_with_every_dataset(
     arch: str, dataset: str, image_folder, tmp_path
 ) -> None:

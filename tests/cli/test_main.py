@@ -76,6 +76,7 @@ def test_pip_installed_plugin_appears_and_broken_one_is_reported(plugin_site) ->
     assert "KERAZOO_STRICT_PLUGINS is set" in out.stderr
 
 
+@pytest.mark.slow
 def test_errors_speak_in_flags_on_the_command_line() -> None:
     out = run_cli("train", "shapes", "autoencoder", "--epochs", "1", "--train-size", "8",
                   "--val-size", "8")  # fmt: skip

@@ -11,6 +11,7 @@ import pytest
 
 from kerazoo import IncompatibleError, InputSpec, ModelFileError, ModelInfo, Task
 from kerazoo.saving.info import FORMAT, METADATA_NAME, ArchitectureInfo, DatasetInfo
+from kerazoo.saving.records import TrainingInfo
 from tests.fixtures.tiny_models import BAD_FIELDS, changed, meta_for
 
 
@@ -86,8 +87,9 @@ def test_missing_fields_and_bad_values() -> None:
 
 def test_replace_and_with_training_give_new_infos() -> None:
     info = ModelInfo.from_dict(meta_for())
-    trained = dataclasses.replace(info, training={"epochs": 3})
-    assert trained.training == {"epochs": 3} and info.training is None
+    trained = dataclasses.replace(info, training=TrainingInfo(epochs=3))
+    assert trained.training == TrainingInfo(epochs=3) and info.training is None
+    assert trained.to_dict()["training"] == {"epochs": 3}
     record = {"epochs": 4, "metrics": {"loss": 0.5}}
     again = info.with_training(record)
     record["epochs"] = 99  # a copy was taken

@@ -35,6 +35,7 @@ def history_rows(run_dir: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+@pytest.mark.slow
 def test_cli_run_writes_every_file_and_a_summary(tmp_path) -> None:
     out = tmp_path / "run"
     done = run_cli(
@@ -105,6 +106,7 @@ def test_library_use_leaves_no_global_state_changed(tmp_path) -> None:
     assert not config.is_op_determinism_enabled()
 
 
+@pytest.mark.slow
 def test_deterministic_runs_give_identical_weights(tmp_path) -> None:
     runs = [
         kerazoo.train(
@@ -171,6 +173,7 @@ def test_lr_backoff_retries_from_the_checkpoint_with_half_the_rate(tmp_path) -> 
     assert run.metadata["training"]["learning_rate"] == pytest.approx(0.005)
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill_finishes_the_requested_epochs(tmp_path) -> None:
     out = tmp_path / "run"
     args = [
@@ -271,6 +274,7 @@ def test_an_existing_run_directory_is_not_overwritten(tmp_path) -> None:
     assert done.returncode == 2 and "kerazoo train needs DATASET and ARCH" in done.stderr
 
 
+@pytest.mark.slow
 def test_a_callback_can_stop_the_run_early(tmp_path) -> None:
     stop = keras.callbacks.EarlyStopping(monitor="loss", patience=1, min_delta=1e9)
     run = kerazoo.train("shapes", "lenet", epochs=5, out=tmp_path / "r", callbacks=[stop], **TINY)
@@ -286,7 +290,8 @@ def test_augmented_run_on_non_square_images(tmp_path) -> None:
     assert json.loads((tmp_path / "r" / "run.json").read_text())["settings"]["augment"] is True
 
 
-def test_training_traces_the_train_function_once(tmp_path) -> None:
+@pytest.mark.slow
+def test_a_run_prints_no_retracing_warning(tmp_path) -> None:
     done = run_cli("train", "shapes", "lenet", "--epochs", "7", "--train-size", "32",
                    "--val-size", "16", "--batch-size", "16", "--data", "size=32",
                    "--out", str(tmp_path / "r"))  # fmt: skip
@@ -309,6 +314,7 @@ def test_a_resumed_run_repeats_the_unbroken_run_exactly(tmp_path, augment) -> No
     assert history_rows(tmp_path / "cut") == history_rows(tmp_path / "whole")
 
 
+@pytest.mark.slow
 def test_a_user_callback_sees_one_training_session(tmp_path) -> None:
     class Count(keras.callbacks.Callback):
         def __init__(self) -> None:
