@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from kerazoo.cli import parse_pairs
@@ -61,9 +62,14 @@ def _run(args: argparse.Namespace) -> int:
             "kerazoo train needs DATASET and ARCH, e.g. 'kerazoo train shapes lenet' "
             "(see 'kerazoo list')."
         )
-    from kerazoo.training.settings import SETTINGS
+    from kerazoo.training.settings import SETTINGS, check_settings
 
     settings = {k: getattr(args, k) for k in SETTINGS if getattr(args, k) is not None}
+    if args.resume:  # every flag here was given: a value equal to its default counts too
+        from kerazoo.training.rundir import read_run_json
+
+        given = {k: v for k, v in check_settings(settings).items() if k in settings}
+        read_run_json(Path(args.out), given, explicit=True)
     run = train(
         args.dataset,
         args.arch,

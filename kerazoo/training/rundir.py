@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import kerazoo
-from kerazoo.errors import InvalidOptionError
+from kerazoo.errors import InvalidOptionError, option
 from kerazoo.files import write_text_atomic
 from kerazoo.training.settings import SETTINGS, changed_settings
 
@@ -79,13 +79,16 @@ def write_run_json(
     return write_text_atomic(run_dir / "run.json", json.dumps(doc, indent=2) + "\n")
 
 
-def read_run_json(run_dir: Path, given: Mapping[str, Any]) -> dict[str, Any]:
+def read_run_json(
+    run_dir: Path, given: Mapping[str, Any], explicit: bool = False
+) -> dict[str, Any]:
     """Read a run's ``run.json`` to resume it; ``given`` settings may only raise ``epochs``.
 
     Args:
         run_dir: the run directory.
-        given: settings passed with the resume request (values equal to their defaults
-            count as not given).
+        given: settings passed with the resume request.
+        explicit: every value in ``given`` was set by the user (command-line flags); else
+            values equal to their defaults count as not given.
 
     Returns:
         ``{"settings": {...}, "dataset": {...}, "architecture": {...}}`` with every setting.
@@ -102,9 +105,9 @@ def read_run_json(run_dir: Path, given: Mapping[str, Any]) -> dict[str, Any]:
     saved = json.loads(path.read_text())
     settings = {name: param.default for name, param in SETTINGS.items()}
     settings.update(saved["settings"])
-    changed = changed_settings(settings, given)
+    changed = changed_settings(settings, given, explicit)
     if changed:
-        was = ", ".join(f"{k}={settings.get(k)!r}" for k in changed)
+        was = ", ".join(option(k, settings.get(k)) for k in changed)
         raise InvalidOptionError(
             f"A resumed run keeps its settings; only epochs may change. {run_dir} was "
             f"started with {was}. Leave those out, or start a new run with another --out."

@@ -129,13 +129,22 @@ def _positive_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
-def changed_settings(saved: Mapping[str, Any], given: Mapping[str, Any]) -> list[str]:
+def changed_settings(
+    saved: Mapping[str, Any], given: Mapping[str, Any], explicit: bool = False
+) -> list[str]:
     """The settings in ``given`` that differ from ``saved``, ``epochs`` aside (it may change).
 
-    A value equal to the setting's default counts as not given.
+    Args:
+        saved: the run's own settings.
+        given: the settings of the resume request.
+        explicit: every value in ``given`` was set by the user (command-line flags). Else a
+            value equal to the setting's default counts as not given (``kerazoo.train``'s
+            keyword arguments cannot tell a default from a value passed).
 
     Example:
         >>> changed_settings({"seed": 1, "epochs": 2}, {"seed": 3, "epochs": 9})
+        ['seed']
+        >>> changed_settings({"seed": 1}, {"seed": 0}, explicit=True)
         ['seed']
     """
     return sorted(
@@ -143,6 +152,6 @@ def changed_settings(saved: Mapping[str, Any], given: Mapping[str, Any]) -> list
         for name, value in given.items()
         if name != "epochs"
         and value is not None
-        and value != SETTINGS[name].default
+        and (explicit or value != SETTINGS[name].default)
         and value != saved.get(name, SETTINGS[name].default)
     )

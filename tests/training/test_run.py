@@ -248,6 +248,16 @@ def test_resume_refuses_changed_settings(tmp_path) -> None:
         kerazoo.train(None, None, out=tmp_path, resume=True, learning_rate=0.1, epochs=5)
 
 
+def test_resume_on_the_command_line_refuses_a_flag_set_to_its_default(tmp_path) -> None:
+    """A flag given with the default value still differs from the run's own value."""
+    doc = {"settings": {"batch_size": 32, "epochs": 2}, "dataset": {}, "architecture": {}}
+    (tmp_path / "run.json").write_text(json.dumps(doc))
+    done = run_cli("train", "--resume", "--out", str(tmp_path), "--batch-size", "64")
+    assert done.returncode == 2
+    assert "A resumed run keeps its settings" in done.stderr
+    assert "was started with --batch-size 32" in done.stderr
+
+
 def test_resume_and_objects_need_what_they_need(tmp_path) -> None:
     with pytest.raises(kerazoo.InvalidOptionError, match=r"resume needs the run directory: "
                        r"pass out=RUNDIR\."):  # fmt: skip
