@@ -50,7 +50,7 @@ class Predictor:
             Predictor keeps it as ``.info`` and, as a dict, ``.metadata``.
         source: a name for messages (the file path).
         channels_last: run a channels_first model as its channels_last twin
-            (:func:`kerazoo.models.layout.to_channels_last`); default: when TensorFlow has no GPU.
+            (:func:`kerazoo.to_channels_last`); default: when TensorFlow has no GPU.
 
     Example:
         >>> p = Predictor.load("model.keras")                          # doctest: +SKIP

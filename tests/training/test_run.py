@@ -306,7 +306,7 @@ def test_a_run_prints_no_retracing_warning(tmp_path) -> None:
                    "--val-size", "16", "--batch-size", "16", "--data", "size=32",
                    "--out", str(tmp_path / "r"))  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "retracing" not in done.stdout + done.stderr
+    assert "triggered tf.function retracing" not in done.stdout + done.stderr
     assert "Epoch 7/7" in done.stdout
 
 
