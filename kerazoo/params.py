@@ -198,8 +198,11 @@ def resolve(
             what = option(name) if flags else name
             what = f"{word} {name!r} of {owner}" if what == name else what
             hint = suggest(name, raw, param.choices, flags) if param.choices else ""
+            reason = str(exc)
+            if reason != f"expected {param.describe()}":  # else the reason already says it
+                reason += f". Expected {param.describe()}"
             error = InvalidOptionError(
-                f"Invalid value {raw!r} for {what}: {exc}. Expected {param.describe()}"
+                f"Invalid value {raw!r} for {what}: {reason}"
                 f"{' (' + param.help + ')' if param.help else ''}.{hint}"
             )
             error.name, error.value, error.choices = name, raw, tuple(param.choices or ())

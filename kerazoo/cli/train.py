@@ -43,7 +43,9 @@ def _add_setting_flags(p: argparse.ArgumentParser) -> None:
             p.add_argument(flag, dest=name, action="store_true", default=None, help=param.help)
             continue
         allowed = f"{param.describe()}; " if param.choices or param.low is not None else ""
-        shown = "auto" if param.default is None else param.default
+        shown = param.default
+        if shown is None:  # no value: the choice "none" where there is one, else automatic
+            shown = "none" if "none" in (param.choices or ()) else "auto"
         kind = param.kind if param.kind in (int, float) else str
         switch = {} if kind is not str or param.kind is str else {"nargs": "?", "const": "true"}
         p.add_argument(

@@ -3,7 +3,7 @@
 * :class:`Checkpoint` saves ``checkpoint.keras`` after every epoch (optimizer state and
   progress included) and copies it to ``best.keras`` when the monitored value improves;
 * :class:`HistoryCSV` writes ``history.csv``;
-* :class:`Curves` draws ``curves.png`` (at most every minute, and at the end).
+* :class:`Curves` draws ``curves.png`` (every minute of training, and at the end).
 
 Each one is added to ``fit`` like any Keras callback, and each writes atomically (a
 temporary file renamed over the target), so a kill at any moment leaves the previous good
@@ -123,7 +123,10 @@ def history_csv(history: Mapping[str, list[float]]) -> str:
 
 
 class Curves(_RunLog):
-    """Draw loss and metric curves to a PNG, at most every ``every`` seconds and at the end.
+    """Draw loss and metric curves to a PNG, every ``every`` seconds of training and at the end.
+
+    A run shorter than ``every`` seconds is drawn once, at its end: drawing costs about as
+    much as a few hundred training steps of a small network.
 
     Args:
         path: the PNG file.
@@ -142,6 +145,9 @@ class Curves(_RunLog):
     ) -> None:
         super().__init__(history)
         self.path, self.every, self.drawn = Path(path), every, -math.inf
+
+    def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
+        self.drawn = time.monotonic()
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
         if self.record(epoch, logs) and time.monotonic() - self.drawn >= self.every:

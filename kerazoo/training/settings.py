@@ -46,7 +46,7 @@ SETTINGS: dict[str, Param] = {
         low=1e-7,
         high=10.0,
         log=True,
-        help="learning rate (auto: the optimizer's own)",
+        help="learning rate; auto is the optimizer's own",
     ),  # fmt: skip
     "schedule": Param(None, str, choices=SCHEDULES, help="learning-rate schedule"),
     "encoding": Param(
@@ -54,7 +54,7 @@ SETTINGS: dict[str, Param] = {
         str,
         choices=tuple(ENCODINGS),
         tune=False,
-        help="label encoding (auto: the task's own)",
+        help="label encoding; auto is the task's own",
     ),  # fmt: skip
     "data_format": Param(
         "auto",
