@@ -2,6 +2,7 @@
 
 - no import cycle between kerazoo's modules;
 - the core never imports the built-in plugins (``kerazoo_builtin``);
+- ``kerazoo.data``, ``models`` and ``saving`` import neither ``training`` nor ``predict``;
 - ``kerazoo.predict`` imports neither the registry nor ``kerazoo.training``, directly or
   through what it imports at module level (a saved model predicts without them);
 - the contracts (``task``, ``params``, ``errors``) import no keras or TensorFlow;
@@ -139,6 +140,20 @@ def test_predict_needs_neither_the_registry_nor_training() -> None:
     loaded = _loaded_at_import(direct | set(predict))
     bad = sorted(m for m in loaded if m == "kerazoo.registry" or m.startswith("kerazoo.training"))
     assert not bad, f"kerazoo.predict reaches {bad}"
+
+
+@pytest.mark.parametrize("upstream", ["kerazoo.data", "kerazoo.models", "kerazoo.saving"])
+def test_upstream_packages_know_nothing_of_training_or_prediction(upstream: str) -> None:
+    """The data path flows one way: batches, models and files never reach a run or a Predictor."""
+    mods = [m for m in MODULES if m == upstream or m.startswith(upstream + ".")]
+    assert mods
+    bad = sorted(
+        f"{m} -> {n}"
+        for m in mods
+        for n in _kerazoo_edges(imports(m)[1], m)
+        if n.startswith(("kerazoo.training", "kerazoo.predict"))
+    )
+    assert not bad, f"{upstream} reaches downstream: {bad}"
 
 
 @pytest.mark.parametrize("contract", ["kerazoo.task", "kerazoo.params", "kerazoo.errors"])
