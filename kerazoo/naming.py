@@ -1,7 +1,7 @@
-"""How names are ordered for people: natural sort, the same on every machine.
+"""How names are shown to people: natural sort, and text from files made safe to print.
 
-Plain Python: used by the registry (plugin names), the folder dataset (class folders) and the
-predictor (files in a folder).
+Plain Python: used by the registry (plugin names), the folder dataset (class folders), the
+predictor (files in a folder) and every command that prints names read from a file.
 """
 
 from __future__ import annotations
@@ -9,7 +9,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["natural_key"]
+__all__ = ["natural_key", "printable"]
+
+# C0 controls, DEL, C1 controls, and the characters that reorder or break lines on a
+# terminal (line/paragraph separators, bidirectional overrides and isolates).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def natural_key(text: str) -> list[tuple[int, Any]]:
@@ -20,3 +24,24 @@ def natural_key(text: str) -> list[tuple[int, Any]]:
         ['Net2', 'net10']
     """
     return [(0, int(t)) if t.isdigit() else (1, t.lower()) for t in re.split(r"(\d+)", text) if t]
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped as in ``repr`` (``\\n``, ``\\x1b``).
+
+    Text read from a file (class names, paths, option values) is data: printed raw, an
+    ANSI escape or a newline in it would rewrite the terminal. JSON output stays exact;
+    this is for lines meant to be read.
+
+    Args:
+        text: any string.
+
+    Returns:
+        The same string where every C0/C1 control character, DEL, line separator and
+        bidirectional override is replaced by its escape; other text is unchanged.
+
+    Example:
+        >>> printable("cat\\x1b[2K\\ndog")
+        'cat\\\\x1b[2K\\\\ndog'
+    """
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)

@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from kerazoo.naming import printable
 from kerazoo.saving import archive
 from kerazoo.saving.info import ModelInfo
 
@@ -28,7 +29,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(None if info is None else info.to_dict(), indent=2))
         return 0
-    print(f"{args.model}  ({_KINDS[kind]})")
+    print(printable(f"{args.model}  ({_KINDS[kind]})"))
     if info is None:
         print(
             "  no kerazoo.json: a plain Keras model. It still predicts, with class indices "
@@ -38,7 +39,7 @@ def _run(args: argparse.Namespace) -> int:
             _plain(args.model)
         return 0
     for line in describe(info):
-        print("  " + line)
+        print("  " + printable(line))  # names from the file are data: controls escaped
     return 0
 
 
@@ -102,6 +103,6 @@ def _plain(path: str) -> None:
         for e in layers
         if e.get("class_name") == "InputLayer"
     ]
-    print(f"  {'model:':<14}{config.get('class_name', '?')} with {len(layers)} layers")
+    print(printable(f"  {'model:':<14}{config.get('class_name', '?')} with {len(layers)} layers"))
     for shape in shapes:
-        print(f"  {'input:':<14}{tuple(shape)}")
+        print(printable(f"  {'input:':<14}{tuple(shape)}"))

@@ -1,6 +1,8 @@
 """What a prediction gives back: a class, a value or an image, with where it came from.
 
 Every result prints as one readable line and turns into JSON (``kerazoo predict --json``).
+Text read from files (class names, paths) is data: the line escapes control characters,
+the JSON keeps them exact.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+
+from kerazoo.naming import printable
 
 __all__ = ["ClassPrediction", "ImagePrediction", "Prediction", "ValuePrediction"]
 
@@ -25,8 +29,9 @@ class Prediction:
         raise NotImplementedError
 
     def __str__(self) -> str:
+        """One readable line; control characters (from class names, paths) escaped."""
         tail = f"  [{'; '.join(self.notes)}]" if self.notes else ""
-        return f"{self.source}: {self._text()}{tail}"
+        return printable(f"{self.source}: {self._text()}{tail}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict of every field."""

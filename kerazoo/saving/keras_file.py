@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import zipfile
 from pathlib import Path
@@ -18,11 +19,17 @@ from typing import Any
 
 from kerazoo.errors import IncompatibleError, InvalidOptionError, ModelFileError, UnsafeModelError
 from kerazoo.files import atomic_file
-from kerazoo.saving.archive import H5_ATTRIBUTE, SUFFIXES, read_config
+from kerazoo.saving.archive import H5_ATTRIBUTE, SUFFIXES, check_reads, read_config
 from kerazoo.saving.info import FORMAT, METADATA_NAME, ModelInfo
 from kerazoo.saving.safety import check_safe
 
 __all__ = ["complete_info", "load_keras_file", "metadata_json", "save_model"]
+
+# The most bytes one parameter can take in a weights file: float64 (8 bytes) for the weight
+# and up to three optimizer slots (Adam with amsgrad); plus HDF5's own structures.
+BYTES_PER_PARAMETER = 32
+_H5_MARGIN = 4 * 2**20
+_H5_PER_VARIABLE = 16 * 2**10
 
 
 def save_model(
@@ -164,14 +171,20 @@ def load_keras_file(p: Path, compile: bool = True) -> Any:
         The ``keras.Model``.
 
     Raises:
-        ModelFileError: damaged or not a model.
+        ModelFileError: damaged or not a model, a member too large to read (a
+            decompression bomb, JSON nested too deep), or weights larger than the
+            parameters of its config can need.
         UnsafeModelError: the config carries code, or Keras' safe mode refused it.
 
     Example:
         >>> model = load_keras_file(Path("run/model.keras"))           # doctest: +SKIP
     """
-    check_safe(read_config(p), p)
+    config = read_config(p)
+    check_safe(config, p)
+    weights = check_reads(p)
     import keras
+
+    _check_weights_size(keras, config, weights, p)
 
     try:
         return keras.saving.load_model(p, compile=compile, safe_mode=True)
@@ -188,3 +201,30 @@ def load_keras_file(p: Path, compile: bool = True) -> Any:
             f"Keras could not load '{p}' (damaged or not a model): {type(exc).__name__}: "
             f"{text.splitlines()[0] if text else ''}"
         ) from None
+
+
+def _check_weights_size(keras: Any, config: dict[str, Any], size: int, p: Path) -> None:
+    """Refuse weights larger than the model built from ``config`` (no weights) can need."""
+    # An .h5 file's config names no module: its model classes are found by name.
+    classes = {"Functional": keras.Model, "Model": keras.Model, "Sequential": keras.Sequential}
+    try:
+        legacy = classes.get(config.get("class_name")) if "module" not in config else None
+        if legacy is not None:
+            model = legacy.from_config(config["config"])
+        else:
+            model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+        variables = list(model.weights)
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception:
+        return  # Keras' own load below names what is wrong with the config
+    params = sum(math.prod(v.shape) for v in variables)
+    bound = BYTES_PER_PARAMETER * params + _H5_MARGIN + _H5_PER_VARIABLE * len(variables)
+    if size > bound:
+        name = "model.weights.h5" if p.suffix.lower() == ".keras" else "weights"
+        raise ModelFileError(
+            f"Refused '{p}': its {name} of {size} bytes is larger than its config's "
+            f"{params} parameters can need (at most {bound} bytes: {BYTES_PER_PARAMETER} "
+            "per parameter and the HDF5 overhead). The file is damaged or hostile: save "
+            "the model again."
+        )

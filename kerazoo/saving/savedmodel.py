@@ -3,8 +3,8 @@
 :func:`export_model` writes Keras' ``model.export(DIR, format="tf_saved_model")`` (its
 ``serve`` endpoint takes the raw ``uint8`` pixels) and puts ``kerazoo.json`` beside
 ``saved_model.pb``; an earlier export is replaced atomically. :func:`load_saved_model` wraps
-the ``serve`` endpoint in ``keras.layers.TFSMLayer`` after checking the graph for ops that
-call Python or touch files; :func:`kerazoo.load_model` calls it for a folder.
+the ``serve`` endpoint in ``keras.layers.TFSMLayer`` after checking that every op its
+functions can run is a pure tensor op; :func:`kerazoo.load_model` calls it for a folder.
 """
 
 from __future__ import annotations
@@ -96,7 +96,8 @@ def export_model(
 def load_saved_model(p: Path, info: ModelInfo | None) -> Any:
     """An inference-only ``keras.Model`` around an exported SavedModel's ``serve`` endpoint.
 
-    The graph is checked first: ops that call Python or touch files are refused. Use
+    The graph is checked first: an op that is not a pure tensor op (files, processes,
+    network, Python) is refused, before any function is loaded or run. Use
     :func:`kerazoo.load_model`, which also reads the metadata, rather than this.
 
     Args:
@@ -108,7 +109,7 @@ def load_saved_model(p: Path, info: ModelInfo | None) -> Any:
 
     Raises:
         ModelFileError: a damaged ``saved_model.pb`` or no ``serve`` endpoint.
-        UnsafeModelError: the graph has an op that calls Python or touches files.
+        UnsafeModelError: the graph has an op outside the allowlist (named).
 
     Example:
         >>> model = load_saved_model(Path("exported"), None)           # doctest: +SKIP

@@ -212,3 +212,30 @@ def test_built_count_regression_and_autoencoder(tmp_path: Path) -> None:
     results = Predictor.load(save_model(auto, tmp_path / "auto.keras")).predict(imgs)
     want = np.clip(np.round(auto(imgs, training=False).numpy() * 255), 0, 255).astype(np.uint8)
     np.testing.assert_array_equal(np.stack([r.image for r in results]), want)
+
+
+# -- text from files is data ---------------------------------------------------------------
+HOSTILE_NAMES = ["\x1b[2K\rcircle", "squ\nare", "tri\x9bangle\x7f"]
+
+
+def test_control_characters_in_class_names_are_escaped(photos: Path, tmp_path: Path) -> None:
+    from tests.fixtures.processes import run_cli
+
+    model = save_model(classifier(), tmp_path / "m.keras", meta_for(names=HOSTILE_NAMES))
+    image = photos / "0.png"
+    out = run_cli("predict", str(model), str(image), "--top-k", "3")
+    assert out.returncode == 0, out.stderr
+    assert len(out.stdout.splitlines()) == 1  # no newline from a class name
+    for raw in ("\x1b", "\r", "\x9b", "\x7f"):
+        assert raw not in out.stdout
+    for shown in (r"\x1b[2K\rcircle", r"squ\nare", r"tri\x9bangle\x7f"):
+        assert shown in out.stdout
+    out = run_cli("predict", str(model), str(image), "--top-k", "3", "--json")
+    row = json.loads(out.stdout)
+    assert sorted(t["label"] for t in row["top_k"]) == sorted(HOSTILE_NAMES)  # exact
+    out = run_cli("inspect", str(model))
+    assert out.returncode == 0 and "\x1b" not in out.stdout, out.stderr
+    task = next(line for line in out.stdout.splitlines() if "task:" in line)
+    assert task.endswith(r"3 classes: \x1b[2K\rcircle, squ\nare, tri\x9bangle\x7f")
+    out = run_cli("inspect", str(model), "--json")
+    assert json.loads(out.stdout)["task"]["class_names"] == HOSTILE_NAMES

@@ -310,7 +310,7 @@ def test_damaged_zip_members_and_oversized_json(
     data[at + 1 : at + 6] = b"XXXXX"  # same length, so only the CRC check notices
     with pytest.raises(ModelFileError, match=r"crc\.keras' is damaged: cannot read config.json"):
         load_model(_write(tmp_path / "crc.keras", bytes(data)))
-    monkeypatch.setattr(archive, "_MAX_JSON", 10)
+    monkeypatch.setattr(archive, "MAX_JSON_BYTES", 10)
     with pytest.raises(ModelFileError, match=r"has a kerazoo.json of \d+ bytes: not a model"):
         load_model(good_files[".keras"])
 
