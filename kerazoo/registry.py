@@ -7,8 +7,9 @@ kerazoo's own ``pyproject.toml``; nothing here knows any plugin by name.
 Plugins load lazily: nothing is imported until a name is looked up or listed. A plugin that
 fails to import is reported (with its traceback in ``kerazoo plugins --verbose``) and the
 rest keeps working; ``KERAZOO_STRICT_PLUGINS=1`` makes such a failure fatal. A name
-registered by two packages is an error naming both, unless the user says which wins, with
-``source=`` or ``KERAZOO_PREFER``.
+registered by two packages is listed twice, and is an error naming every package (see
+:mod:`kerazoo.conflicts`) when it is used, unless the user says which wins, with ``source=``
+or ``KERAZOO_PREFER``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import fnmatch
 import importlib.machinery
 import importlib.util
 import os
-import re
 import sys
 import traceback
 import warnings
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
+from kerazoo.conflicts import BUILTIN_DIST, conflict_message, find_conflicts, norm, preferences
 from kerazoo.data.dataset import Dataset
 from kerazoo.errors import PluginConflictError, PluginError, UnknownNameError, unknown_choice
 from kerazoo.models.architecture import Architecture
@@ -39,6 +40,7 @@ __all__ = [
     "PluginWarning",
     "Registry",
     "architecture_class",
+    "current",
     "dataset_class",
     "get_architecture",
     "get_dataset",
@@ -116,24 +118,6 @@ def _validate(entry: Entry, obj: Any) -> None:
             )
 
 
-def _preferences() -> tuple[dict[str, str], list[str]]:
-    """Parse ``KERAZOO_PREFER="name=dist,dist2"`` into per-name and global preferences."""
-    per_name: dict[str, str] = {}
-    overall: list[str] = []
-    for item in os.environ.get("KERAZOO_PREFER", "").split(","):
-        item = item.strip()
-        if "=" in item:
-            k, v = item.split("=", 1)
-            per_name[k.strip()] = v.strip()
-        elif item:
-            overall.append(item)
-    return per_name, overall
-
-
-def _norm(dist: str) -> str:
-    return re.sub(r"[-_.]+", "-", dist).lower()
-
-
 def _import_from(path: Sequence[str], module: str) -> None:
     """Import ``module``'s top-level package from ``path`` when it is not importable already."""
     top = module.partition(".")[0]
@@ -186,9 +170,9 @@ class Registry:
                 **({} if self.path is None else {"path": self.path})
             ):
                 name = dist.metadata["Name"] or "unknown"
-                if _norm(name) in seen:  # as importlib: the first copy on the path wins
+                if norm(name) in seen:  # as importlib: the first copy on the path wins
                     continue
-                seen.add(_norm(name))
+                seen.add(norm(name))
                 for ep in dist.entry_points.select(group=GROUPS[kind]):
                     found.append(Entry(kind, ep.name, ep.value, name, dist.version))
             self._entries[kind] = found
@@ -208,9 +192,13 @@ class Registry:
             try:
                 obj = self._import(entry)
                 _validate(entry, obj)
-            except Exception as exc:  # a plugin may fail in any way; report, don't crash
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # a plugin may fail in any way, sys.exit() included
                 entry.status = "failed"
                 entry.error = f"{type(exc).__name__}: {exc}"
+                if isinstance(exc, SystemExit):
+                    entry.error = f"SystemExit: the plugin called sys.exit({exc.code!r}) on import"
                 entry.trace = traceback.format_exc()
             else:
                 obj.name = entry.name
@@ -237,10 +225,10 @@ class Registry:
                 kind, name, names, listed="Available", empty="(none installed)",
                 error=UnknownNameError,
             )  # fmt: skip
-        per_name, overall = _preferences()
+        per_name, overall = preferences()
         wanted = [source] if source else ([per_name[name]] if name in per_name else overall)
         if wanted:
-            chosen = [e for w in wanted for e in matches if _norm(e.dist) == _norm(w)]
+            chosen = [e for w in wanted for e in matches if norm(e.dist) == norm(w)]
             if chosen:
                 return chosen[0]
             if source or name in per_name:
@@ -249,13 +237,15 @@ class Registry:
                     f"registered by {', '.join(e.dist for e in matches)}."
                 )
         if len(matches) > 1:
-            packages = " and ".join(f"{e.source} ({e.value})" for e in matches)
-            raise PluginConflictError(
-                f"The {kind} name {name!r} is registered by {packages}. Say which one to use: "
-                f"pass source='{matches[0].dist}' in Python, or set "
-                f"KERAZOO_PREFER={name}={matches[0].dist} (or uninstall one of them)."
-            )
+            raise PluginConflictError(conflict_message(kind, name, matches, self.conflicts(True)))
         return matches[0]
+
+    def conflicts(self, unsettled: bool = False) -> dict[tuple[str, str], list[Entry]]:
+        """Every ``(kind, name)`` registered by more than one package, with its entries.
+
+        With ``unsettled=True``, only those ``KERAZOO_PREFER`` does not settle.
+        """
+        return find_conflicts((e for k in GROUPS for e in self.entries(k)), unsettled)
 
     def get_class(self, kind: str, name: str, source: str | None = None) -> Any:
         """The loaded class registered as ``name``; an error says why it cannot be used."""
@@ -268,15 +258,22 @@ class Registry:
             )
         return obj
 
+    def loadable(self, kind: str, pattern: str | None = None) -> list[Entry]:
+        """Entries of ``kind`` matching the wildcard ``pattern`` that load, naturally sorted.
+
+        A name registered by two packages gives two entries (``kerazoo list`` shows both).
+        """
+        found = [
+            e
+            for e in self.entries(kind)
+            if (pattern is None or fnmatch.fnmatchcase(e.name, pattern))
+            and self.load(e) is not None
+        ]
+        return sorted(found, key=lambda e: (natural_key(e.name), e.dist != BUILTIN_DIST))
+
     def names(self, kind: str, pattern: str | None = None) -> list[str]:
         """Loadable names of ``kind`` matching the wildcard ``pattern``, naturally sorted."""
-        found: set[str] = set()
-        for e in self.entries(kind):
-            if pattern is not None and not fnmatch.fnmatchcase(e.name, pattern):
-                continue
-            if self.load(e) is not None:
-                found.add(e.name)
-        return sorted(found, key=natural_key)
+        return list(dict.fromkeys(e.name for e in self.loadable(kind, pattern)))
 
     def list_datasets(self, pattern: str | None = None) -> list[str]:
         """As :func:`kerazoo.list_datasets`, for this registry."""
@@ -323,6 +320,11 @@ def using(registry: Registry) -> Iterator[Registry]:
         yield registry
     finally:
         _default = previous
+
+
+def current() -> Registry:
+    """The default registry: the one the module functions and the CLI use."""
+    return _default
 
 
 def refresh() -> None:

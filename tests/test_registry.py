@@ -201,3 +201,40 @@ def test_a_registry_instance_sees_only_its_own_folders(tmp_path) -> None:
     with registry.using(own):
         assert kerazoo.list_architectures() == ["onlyhere"]
     assert "lenet" in kerazoo.list_architectures()
+
+
+def test_a_plugin_calling_sys_exit_is_a_failing_plugin(tmp_path, on_path) -> None:
+    on_path(
+        write_distribution(
+            tmp_path, "kz-quits", {"kerazoo.datasets": {"quits": "kzquits:Quits"}},
+            {"kzquits": "import sys\nsys.exit(3)\n"},
+        )
+    )  # fmt: skip
+    with pytest.warns(
+        registry.PluginWarning,
+        match=r"'quits' from kz-quits 0\.1 failed to load: SystemExit: the plugin called "
+        r"sys\.exit\(3\)",
+    ):
+        names = kerazoo.list_datasets()
+    assert "shapes" in names and "quits" not in names
+    with (
+        pytest.raises(kerazoo.PluginError, match=r"'quits' from kz-quits 0\.1 cannot be used"),
+        pytest.warns(registry.PluginWarning),
+    ):
+        kerazoo.get_dataset("quits")
+
+
+def test_isolated_check_of_a_registry(tmp_path) -> None:
+    from kerazoo.plugin_check import check_plugins
+
+    site = write_distribution(
+        tmp_path, "kz-nets", {"kerazoo.architectures": {"net": "kznet:Net", "gone": "kznet:No"}},
+        {"kznet": GOOD},
+    )  # fmt: skip
+    found = {e.name: e for e in check_plugins(timeout=30, registry=registry.Registry([site]))}
+    assert found["net"].status == "loaded" and found["gone"].status == "failed"
+    assert "AttributeError" in found["gone"].error
+    with pytest.raises(
+        kerazoo.InvalidOptionError, match=r"timeout must be a positive number of seconds, got 0"
+    ):
+        check_plugins(timeout=0)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import warnings
 from typing import Any
 
 from kerazoo import registry
+from kerazoo.conflicts import summary
 
 
 def register(sub: Any) -> None:
@@ -30,13 +32,14 @@ def register(sub: Any) -> None:
     p.set_defaults(func=_run)
 
 
-def _describe(kind: str, name: str) -> dict[str, Any]:
-    cls = registry.dataset_class(name) if kind == "dataset" else registry.architecture_class(name)
+def _describe(entry: registry.Entry, contested: set[tuple[str, str]]) -> dict[str, Any]:
+    cls, kind = entry.obj, entry.kind
     table = cls.options if kind == "dataset" else cls.hyperparameters
     out: dict[str, Any] = {
-        "name": name,
+        "name": entry.name,
         "description": cls.description,
         "plugin": cls.plugin,
+        "conflict": (kind, entry.name) in contested,
         "options" if kind == "dataset" else "hyperparameters": {
             k: {"default": p.dump(p.default), "allowed": p.describe(), "help": p.help}
             for k, p in table.items()
@@ -51,10 +54,15 @@ def _run(args: argparse.Namespace) -> int:
     kinds = {"datasets": ["dataset"], "architectures": ["architecture"]}.get(
         args.what, ["dataset", "architecture"]
     )
+    reg = registry.current()
     result: dict[str, list[dict[str, Any]]] = {}
     for kind in kinds:
-        lister = registry.list_datasets if kind == "dataset" else registry.list_architectures
-        result[kind + "s"] = [_describe(kind, n) for n in lister(args.pattern)]
+        entries = reg.loadable(kind, args.pattern)
+        contested = {k for k in reg.conflicts() if k[0] == kind}
+        result[kind + "s"] = [_describe(e, contested) for e in entries]
+    unsettled = reg.conflicts(unsettled=True)
+    if unsettled:  # all of them at once, whatever is listed
+        warnings.warn(summary(unsettled), registry.PluginWarning, stacklevel=2)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -65,6 +73,8 @@ def _run(args: argparse.Namespace) -> int:
         width = max((len(i["name"]) for i in items), default=0)
         for item in items:
             extra = f"  [{', '.join(item['tasks'])}]" if "tasks" in item else ""
+            if item["conflict"]:
+                extra += f"  ({item['plugin']})  CONFLICT: name registered by more than one package"
             print(f"  {item['name']:<{width}}  {item['description']}{extra}")
             if args.verbose:
                 table = item.get("options", item.get("hyperparameters", {}))

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from kerazoo import registry
+from kerazoo.conflicts import find_conflicts, summary
 
 
 def register(sub: Any) -> None:
@@ -14,15 +15,35 @@ def register(sub: Any) -> None:
         "plugins",
         help="health report of installed plugins",
         description="Load every registered plugin and report its package, version and "
-        "status. Exit code 1 when any plugin failed.",
+        "status. Exit code 1 when any plugin failed. With --check each plugin loads in "
+        "a child process with a time limit.",
     )
     p.add_argument("--verbose", "-v", action="store_true", help="show tracebacks of failures")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="load each plugin in a child process of its own, so one that hangs, calls "
+        "os._exit() or crashes the interpreter is reported by name instead of stopping "
+        "this command",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=20.0,
+        metavar="S",
+        help="with --check: seconds each plugin may take to load (default: 20)",
+    )
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    entries = registry.plugin_report()
+    if args.check:
+        from kerazoo.plugin_check import check_plugins
+
+        entries = check_plugins(timeout=args.timeout)
+    else:
+        entries = registry.plugin_report()
     counts: dict[tuple[str, str], int] = {}
     for e in entries:
         counts[(e.kind, e.name)] = counts.get((e.kind, e.name), 0) + 1
@@ -56,4 +77,6 @@ def _run(args: argparse.Namespace) -> int:
                     print("        " + e.trace.rstrip().replace("\n", "\n        "))
         failed = sum(e.status == "failed" for e in entries)
         print(f"{len(entries)} plugins, {len(entries) - failed} loaded, {failed} failed")
+        if any(n > 1 for n in counts.values()):
+            print(summary(find_conflicts(entries)))
     return 1 if any(e.status == "failed" for e in entries) else 0

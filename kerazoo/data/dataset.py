@@ -12,7 +12,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from kerazoo.errors import DataError, InvalidOptionError, PluginError
+from kerazoo.errors import DataError, InvalidOptionError, KerazooError, PluginError
 from kerazoo.params import Param, resolve
 from kerazoo.task import Task
 
@@ -135,7 +135,17 @@ class Dataset:
             raise InvalidOptionError(f"n must be a non-negative integer, got {n!r}.")
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise InvalidOptionError(f"seed must be a non-negative integer, got {seed!r}.")
-        samples = self.make(int(n), np.random.default_rng(int(seed)))
+        try:
+            samples = self.make(int(n), np.random.default_rng(int(seed)))
+        except KerazooError:
+            raise  # a deliberate, already-worded error (an unreadable image, a bad option)
+        except Exception as exc:
+            source = type(self).plugin or type(self).__module__
+            raise PluginError(
+                f"{self.display_name} from {source} failed in make(): {type(exc).__name__}: "
+                f"{exc}. This is a bug in that plugin: report it to its package, with the "
+                "traceback above."
+            ) from exc
         self._check_samples(samples, int(n))
         return samples
 
@@ -185,5 +195,22 @@ class Dataset:
             bad = "labels are missing or not one per image"
         elif s.masks is not None and s.masks.shape != s.images.shape[:3]:
             bad = f"masks have shape {s.masks.shape}, expected {s.images.shape[:3]}"
+        elif self.task.kind == "classification":
+            bad = _class_label_problem(s.labels, self.task.class_names)
         if bad:
             raise PluginError(f"{self.display_name} broke the Dataset contract: {bad}.")
+
+
+def _class_label_problem(labels: Any, class_names: tuple[str, ...]) -> str | None:
+    """Why ``labels`` are not class indices into ``class_names``, or ``None``."""
+    labels = np.asarray(labels)
+    if not np.issubdtype(labels.dtype, np.integer):
+        return f"class labels must be integers (indices into the class names), got {labels.dtype}"
+    top = len(class_names) - 1
+    out = labels[(labels < 0) | (labels > top)]
+    if out.size:
+        return (
+            f"class labels must be in 0..{top} ({len(class_names)} classes: "
+            f"{', '.join(class_names)}), got {out.flat[0]}"
+        )
+    return None

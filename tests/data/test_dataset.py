@@ -31,6 +31,12 @@ class Tiny(kerazoo.Dataset):
             images = images[:, :2]
         if self.config["bad"] == "labels":
             labels = labels[:1]
+        if self.config["bad"] == "float-labels":
+            labels = labels.astype(np.float32)
+        if self.config["bad"] == "label-range":
+            labels = labels + 1
+        if self.config["bad"] == "raises":
+            raise ZeroDivisionError("division by zero in the plugin")
         return kerazoo.Samples(images, labels, None)
 
 
@@ -54,6 +60,8 @@ def test_generate_refuses_bad_counts_and_seeds(kwargs, message) -> None:
         ("dtype", r"images must be a uint8 numpy array, got float32"),
         ("shape", r"images have shape \(3, 2, 4, 1\), expected \(N, 4, 4, 1\)"),
         ("labels", r"labels are missing or not one per image"),
+        ("float-labels", r"class labels must be integers \(indices into .*\), got float32"),
+        ("label-range", r"class labels must be in 0\.\.1 \(2 classes: dark, light\), got 2"),
     ],
 )
 def test_a_plugin_that_breaks_the_contract_is_named(bad, message) -> None:
@@ -75,3 +83,17 @@ def test_split_is_one_seeded_draw_cut_in_three() -> None:
 def test_input_spec_sides_must_be_positive() -> None:
     with pytest.raises(kerazoo.InvalidOptionError, match=r"InputSpec\.width must be >= 1\."):
         kerazoo.InputSpec(4, 0, 1)
+
+
+def test_an_exception_inside_make_names_the_plugin_and_keeps_the_cause() -> None:
+    Tiny.plugin = "kz-tiny 1.0"
+    try:
+        with pytest.raises(
+            kerazoo.PluginError,
+            match=r"dataset 'Tiny' from kz-tiny 1\.0 failed in make\(\): ZeroDivisionError: "
+            r"division by zero in the plugin",
+        ) as caught:
+            Tiny(bad="raises").generate(3)
+    finally:
+        Tiny.plugin = ""
+    assert isinstance(caught.value.__cause__, ZeroDivisionError)
