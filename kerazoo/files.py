@@ -12,7 +12,10 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["atomic_file", "copy_atomic", "fsync_dir", "write_text_atomic"]
+__all__ = ["atomic_file", "copy_atomic", "fsync_dir", "remove_stale_temps", "write_text_atomic"]
+
+#: The names :func:`atomic_file` gives its temporary files: ``.NAME.RANDOM.tmpSUFFIX``.
+TEMP_PATTERN = ".*.*.tmp*"
 
 
 def atomic_file(target: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
@@ -62,3 +65,24 @@ def fsync_dir(folder: str | os.PathLike[str]) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def remove_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temporary files that a killed :func:`atomic_file` left in ``folder``.
+
+    Only call this while no other process writes there (a run holds its folder's lock).
+
+    Returns:
+        The files removed.
+
+    Example:
+        >>> remove_stale_temps("runs/a")                      # doctest: +SKIP
+        [PosixPath('runs/a/.checkpoint.keras.k2j4_x.tmp.keras')]
+    """
+    removed = []
+    for path in sorted(Path(folder).glob(TEMP_PATTERN)):
+        if path.is_file():
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path)
+    return removed

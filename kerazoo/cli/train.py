@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -72,16 +74,23 @@ def _run(args: argparse.Namespace) -> int:
 
         given = {k: v for k, v in check_settings(settings).items() if k in settings}
         read_run_json(Path(args.out), given, explicit=True)
-    run = train(
-        args.dataset,
-        args.arch,
-        data=parse_pairs(args.data, "--data"),
-        hp=parse_pairs(args.hp, "--hp"),
-        out=args.out,
-        resume=args.resume,
-        verbose=0 if args.quiet else "auto",
-        **settings,
-    )
+    try:
+        run = train(
+            args.dataset,
+            args.arch,
+            data=parse_pairs(args.data, "--data"),
+            hp=parse_pairs(args.hp, "--hp"),
+            out=args.out,
+            resume=args.resume,
+            verbose=0 if args.quiet else "auto",
+            **settings,
+        )
+    except KeyboardInterrupt as exc:
+        kept = getattr(exc, "run_dir", None)
+        resume = f" Continue it with: kerazoo train --resume --out {shlex.quote(str(kept))}"
+        where = f" The run so far is kept in {kept}.{resume}" if kept else ""
+        print(f"\nkerazoo train: interrupted.{where}", file=sys.stderr)
+        return 130
     if args.quiet:
         shown = ", ".join(f"{k} {v:.4g}" for k, v in run.metrics.items())
         print(f"{shown}. Model saved to {run.model_path}")

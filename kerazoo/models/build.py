@@ -19,6 +19,7 @@ from kerazoo.data.dataset import Dataset
 from kerazoo.data.encoding import check_encoding, effective_task
 from kerazoo.errors import IncompatibleError, InvalidOptionError, check_choice, option
 from kerazoo.models.architecture import Architecture
+from kerazoo.models.body_rules import call_build_body, check_body
 from kerazoo.models.devices import resolve_data_format, resolve_jit
 from kerazoo.models.heads import add_head, loss_and_metric, loss_name
 from kerazoo.models.inputs import NORMALIZATIONS, normalization_stats, pixel_input
@@ -26,7 +27,7 @@ from kerazoo.models.optimizers import make_optimizer
 from kerazoo.saving.info import ArchitectureInfo, DatasetInfo, ModelInfo
 from kerazoo.task import InputSpec, Task
 
-__all__ = ["NORMALIZATIONS", "PRECISIONS", "build", "info", "set_info"]
+__all__ = ["NORMALIZATIONS", "PRECISIONS", "build", "check_compatible", "info", "set_info"]
 
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 ADAPT_SAMPLES = 512
@@ -137,11 +138,7 @@ def build(
         >>> model = kerazoo.build("lenet", "shapes", optimizer="momentum")   # doctest: +SKIP
         >>> model.fit(x_uint8, y, epochs=1)                                  # doctest: +SKIP
     """
-    arch = _plugin(architecture, Architecture, "architecture")
-    ds = _plugin(dataset, Dataset, "dataset")
-    encoding = check_encoding(ds.task, encoding)
-    task = effective_task(ds.task, encoding)
-    _check_task(arch, task, ds.task)
+    arch, ds, encoding, task = check_compatible(architecture, dataset, encoding)
     loss = loss_name(task, encoding, loss)
     if softmax and task.kind != "classification":
         raise IncompatibleError(
@@ -150,7 +147,6 @@ def build(
         )
     fmt = resolve_data_format(data_format, allow_unrunnable=_allow_unrunnable)
     spec = InputSpec(*ds.image_shape, fmt)
-    arch.check_input(spec)
     check_choice(normalization, NORMALIZATIONS, "normalization")
     check_choice(precision, PRECISIONS, "precision")
     jit = resolve_jit(jit_compile)
@@ -165,6 +161,40 @@ def build(
     compiled = {**opt_info, **compiled, "normalization": normalization}
     _describe(arch, ds, spec, (task, encoding, output_kind), seed, compiled).attach(model)
     return model
+
+
+def check_compatible(
+    architecture: str | Architecture, dataset: str | Dataset, encoding: str | None = None
+) -> tuple[Architecture, Dataset, str, Task]:
+    """Check, without keras, that ``architecture`` can serve ``dataset`` with ``encoding``.
+
+    What :func:`build` checks first (the task, the encoding, the smallest input), so a run
+    can refuse a combination before TensorFlow starts.
+
+    Args:
+        architecture: a registered name or an Architecture.
+        dataset: a registered name or a Dataset.
+        encoding: the label encoding, or ``None`` for the task's own.
+
+    Returns:
+        ``(architecture, dataset, encoding, task)``: the plugins, the encoding chosen and
+        the task the model serves.
+
+    Raises:
+        IncompatibleError: the task or the input size does not suit the architecture.
+        UnknownNameError, InvalidOptionError: an unknown name or encoding.
+
+    Example:
+        >>> check_compatible("lenet", "shapes")[2:]                     # doctest: +SKIP
+        ('sparse', Task(kind='classification', ...))
+    """
+    arch = _plugin(architecture, Architecture, "architecture")
+    ds = _plugin(dataset, Dataset, "dataset")
+    encoding = check_encoding(ds.task, encoding)
+    task = effective_task(ds.task, encoding)
+    _check_task(arch, task, ds.task)
+    arch.check_input(InputSpec(*ds.image_shape))  # the size; the layout is chosen later
+    return arch, ds, encoding, task
 
 
 def _assemble(
@@ -184,9 +214,11 @@ def _assemble(
     try:  # the body's layers take the mixed policy; the global one is restored
         if precision != "float32":
             keras.config.set_dtype_policy(precision)
-        features = arch.build_body(x, spec, spec.data_format)
+        features = call_build_body(arch, x, spec)
     finally:
         keras.config.set_dtype_policy(previous)
+    if isinstance(features, keras.KerasTensor):  # add_head names anything else
+        check_body(arch, keras.Model(inputs, features), keras.Model(inputs, x).layers)
     task, encoding, softmax = head
     outputs, output_kind = add_head(features, arch, task, encoding, spec, softmax, precision)
     return keras.Model(inputs, outputs, name=name), output_kind

@@ -3,7 +3,11 @@
 * :class:`Checkpoint` saves ``checkpoint.keras`` after every epoch (optimizer state and
   progress included) and copies it to ``best.keras`` when the monitored value improves;
 * :class:`HistoryCSV` writes ``history.csv``;
-* :class:`Curves` draws ``curves.png`` (every minute of training, and at the end).
+* :class:`Curves` draws ``curves.png`` (every minute of training, and at the end);
+* :class:`EpochSeeds` reseeds the model's random layers (dropout and the like) at the start
+  of every epoch from the run's seed and the epoch number, so a resumed run draws the same
+  random numbers as one never interrupted (Keras does not save a ``SeedGenerator``'s state
+  in a ``.keras`` file, and draws a new seed for it when the file is loaded).
 
 Each one is added to ``fit`` like any Keras callback, and each writes atomically (a
 temporary file renamed over the target), so a kill at any moment leaves the previous good
@@ -29,10 +33,11 @@ from pathlib import Path
 from typing import Any
 
 import keras
+import numpy as np
 
 from kerazoo.files import copy_atomic, write_text_atomic
 
-__all__ = ["Checkpoint", "Curves", "HistoryCSV", "best_value", "pick_monitor"]
+__all__ = ["Checkpoint", "Curves", "EpochSeeds", "HistoryCSV", "best_value", "pick_monitor"]
 
 _MONITORS = ("val_accuracy", "val_mae", "val_loss")
 
@@ -218,3 +223,40 @@ class Checkpoint(keras.callbacks.Callback):
             copy_atomic(self.path, self.dir / "best.keras")  # the same bytes: no second save
         elif not (self.dir / "best.keras").exists():
             copy_atomic(self.path, self.dir / "best.keras")
+
+
+class EpochSeeds(keras.callbacks.Callback):
+    """Reseed every random generator of the model at the start of each epoch.
+
+    Each ``keras.random.SeedGenerator`` of the model (one per ``Dropout`` layer, for
+    example) is set from ``(seed, its position in the model, epoch)`` alone, so the random
+    numbers of epoch ``e`` do not depend on the epochs before it: a run resumed at epoch
+    ``e`` from a checkpoint draws exactly what the unbroken run drew. (A ``.keras`` file
+    does not keep a generator's state, and loading one seeds it afresh.)
+
+    Args:
+        seed: the run's seed.
+
+    Example:
+        >>> model.fit(batches, epochs=3, callbacks=[EpochSeeds(seed=0)])  # doctest: +SKIP
+    """
+
+    def __init__(self, seed: int) -> None:
+        super().__init__()
+        self.seed = int(seed)
+
+    def on_epoch_begin(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
+        for i, state in enumerate(seed_states(self.model)):
+            entropy = [self.seed & 0xFFFFFFFFFFFFFFFF, i, int(epoch)]
+            first = int(np.random.SeedSequence(entropy).generate_state(1)[0]) & 0x7FFFFFFF
+            state.assign(np.array([first, 0], dtype=state.dtype))
+
+
+def seed_states(model: Any) -> list[Any]:
+    """The state variables of ``model``'s ``SeedGenerator``s, in the model's layer order.
+
+    ``model.variables`` is every piece of state, seeds included; ``model.weights`` leaves
+    the seeds out, so the difference is the seeds.
+    """
+    weights = {id(v) for v in model.weights}
+    return [v for v in model.variables if id(v) not in weights and v.name == "seed_generator_state"]

@@ -19,7 +19,14 @@ from kerazoo.errors import DivergedError
 from kerazoo.saving.info import ModelInfo
 from kerazoo.saving.records import TrainingInfo
 from kerazoo.training import rundir
-from kerazoo.training.callbacks import Checkpoint, Curves, HistoryCSV, best_value, finite
+from kerazoo.training.callbacks import (
+    Checkpoint,
+    Curves,
+    EpochSeeds,
+    HistoryCSV,
+    best_value,
+    finite,
+)
 
 __all__ = ["Trainer", "diverged_error"]
 
@@ -160,8 +167,8 @@ class Trainer:
         self.curves = Curves(self.dir / "curves.png", self.history)
         _, best = best_value(self.history)
         checkpoint = Checkpoint(self.dir, metadata=self.metadata, best=best)
-        callbacks = [keras.callbacks.TerminateOnNaN(), *self.user_callbacks, self.csv,
-                     checkpoint, self.curves]  # fmt: skip
+        callbacks = [keras.callbacks.TerminateOnNaN(), EpochSeeds(cfg["seed"]),
+                     *self.user_callbacks, self.csv, checkpoint, self.curves]  # fmt: skip
         self.history = self.csv.history  # the metadata reads the history as it grows
         fit = self.model.fit(batches, validation_data=val, initial_epoch=done,
                              epochs=cfg["epochs"], shuffle=False, verbose=self.verbose,

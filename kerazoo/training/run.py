@@ -7,6 +7,9 @@ run files are written by Keras callbacks (:mod:`kerazoo.training.callbacks`) dur
 ``model.fit`` for the whole run; every file is written to a temporary name and renamed over
 the target, so a kill at any moment leaves the previous good file loadable, and
 ``resume=True`` continues a killed run from its last completed epoch, exactly.
+One process at a time runs in a directory: it is locked for the whole run (POSIX
+``flock``, see :func:`kerazoo.training.rundir.lock_run_dir`), and a second run there is
+refused with the first one's pid.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 from kerazoo.data.dataset import Dataset
 from kerazoo.errors import InvalidOptionError
 from kerazoo.models.architecture import Architecture
+from kerazoo.models.build import check_compatible
 from kerazoo.registry import get_architecture, get_dataset
 from kerazoo.training import rundir
 from kerazoo.training.session import seeded
@@ -152,13 +156,13 @@ def train(
         )
     else:
         dataset, architecture = _resolve(dataset, architecture, data or {}, hp or {})
+        check_compatible(architecture, dataset, cfg["encoding"])  # before TensorFlow starts
         if run_dir is None:
             run_dir = rundir.default_run_dir(type(dataset).name, type(architecture).name)
         rundir.check_new_run_dir(run_dir)
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
-    run_dir.mkdir(parents=True, exist_ok=True)
-    with seeded(int(cfg["seed"]), bool(cfg["deterministic"])):
+    with rundir.hold_run_dir(run_dir, resume), seeded(int(cfg["seed"]), cfg["deterministic"]):
         from kerazoo.training.loop import Trainer
 
         trainer = Trainer(dataset, architecture, cfg, run_dir, int(verbose), callbacks)

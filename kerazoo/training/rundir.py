@@ -7,20 +7,34 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
+import os
 import platform
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import kerazoo
-from kerazoo.errors import InvalidOptionError, option
-from kerazoo.files import write_text_atomic
+from kerazoo.errors import InvalidOptionError, KerazooError, option
+from kerazoo.files import remove_stale_temps, write_text_atomic
 from kerazoo.training.settings import SETTINGS, changed_settings
 
-__all__ = ["check_new_run_dir", "default_run_dir", "read_run_json", "write_run_json"]
+__all__ = [
+    "LOCK_NAME",
+    "check_new_run_dir",
+    "default_run_dir",
+    "hold_run_dir",
+    "lock_run_dir",
+    "read_run_json",
+    "write_run_json",
+]
+
+#: The lock file of a run directory; it holds the pid of the process running there.
+LOCK_NAME = ".kerazoo.lock"
 
 
 def default_run_dir(dataset: str, architecture: str) -> Path:
@@ -31,11 +45,147 @@ def default_run_dir(dataset: str, architecture: str) -> Path:
 
 def check_new_run_dir(run_dir: Path) -> None:
     """Refuse a directory that already holds files (a run is never overwritten)."""
-    if run_dir.exists() and any(run_dir.iterdir()):
+    if run_dir.exists() and any(p.name != LOCK_NAME for p in run_dir.iterdir()):
         raise InvalidOptionError(
             f"The run directory {run_dir} already exists and is not empty. Pass "
             "--resume to continue that run, or choose another --out."
         )
+
+
+@contextlib.contextmanager
+def hold_run_dir(run_dir: Path, resume: bool) -> Iterator[None]:
+    """Make, lock and clean the run directory for the run inside the ``with`` block.
+
+    * the directory is made if needed and locked (:func:`lock_run_dir`); a new run checks
+      again, under the lock, that no other run has written there meanwhile;
+    * a resumed run first removes the temporary files a kill left behind;
+    * a file that cannot be written (full disk, read-only folder) is a
+      :class:`~kerazoo.errors.KerazooError` saying so, with ``history.csv`` cut back to the
+      epochs of ``checkpoint.keras``, so that the two agree and ``resume`` continues;
+    * a run that fails or is interrupted before writing anything leaves no directory;
+    * an interrupted run's ``KeyboardInterrupt`` carries ``run_dir`` (to say how to resume).
+
+    Example:
+        >>> with hold_run_dir(Path("runs/a"), resume=False):        # doctest: +SKIP
+        ...     pass  # train here
+    """
+    created = not run_dir.exists()
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        with lock_run_dir(run_dir):
+            try:
+                if resume:
+                    remove_stale_temps(run_dir)
+                else:
+                    check_new_run_dir(run_dir)
+                yield
+            except BaseException:
+                if created and not any(p.name != LOCK_NAME for p in run_dir.iterdir()):
+                    (run_dir / LOCK_NAME).unlink(missing_ok=True)
+                    run_dir.rmdir()  # nothing was written: leave no empty run behind
+                raise
+    except KeyboardInterrupt as exc:
+        kept = (run_dir / "run.json").is_file()
+        exc.run_dir = run_dir if kept else None  # type: ignore[attr-defined]
+        raise
+    except OSError as exc:
+        if not _is_write_error(run_dir, exc):
+            raise
+        raise write_error(run_dir, exc) from None
+
+
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
+
+
+def _is_write_error(run_dir: Path, exc: OSError) -> bool:
+    """Whether ``exc`` is about writing the run's own files (not, say, reading a dataset)."""
+    if exc.errno in _NO_ROOM:
+        return True
+    names = [n for n in (exc.filename, exc.filename2) if n]
+    top = Path(os.path.abspath(run_dir))
+    return any(top == (p := Path(os.path.abspath(n))) or top in p.parents for n in names)
+
+
+def write_error(run_dir: Path, exc: OSError) -> KerazooError:
+    """The error for a run file that could not be written; first align history and checkpoint.
+
+    ``history.csv`` is written before ``checkpoint.keras`` each epoch, so a checkpoint that
+    failed leaves the history one epoch ahead: it is cut back in place (no new space needed).
+    """
+    epochs = _checkpoint_epochs(run_dir)
+    with contextlib.suppress(OSError):
+        _truncate_history(run_dir / "history.csv", epochs)
+    where = f"{exc.filename}: " if exc.filename else ""
+    kept = (
+        f"checkpoint.keras and history.csv keep epoch {epochs}; once there is room, continue "
+        f"with --resume --out {run_dir}."
+        if epochs
+        else "No epoch was saved."
+    )
+    return KerazooError(
+        f"Cannot write the run files in {run_dir}: {where}{exc.strerror or exc}. A run "
+        f"needs a writable --out with free space (free some, or choose another --out). {kept}"
+    )
+
+
+def _checkpoint_epochs(run_dir: Path) -> int:
+    from kerazoo.saving.archive import read_metadata
+
+    try:
+        meta = read_metadata(run_dir / "checkpoint.keras") or {}
+    except (KerazooError, OSError):
+        return 0
+    return int((meta.get("training") or {}).get("epochs") or 0)
+
+
+def _truncate_history(path: Path, epochs: int) -> None:
+    """Keep the header and the first ``epochs`` rows of ``history.csv``, in place."""
+    with open(path, "rb+") as fh:
+        lines = fh.read().splitlines(keepends=True)
+        if len(lines) > epochs + 1:
+            fh.truncate(sum(len(line) for line in lines[: epochs + 1]))
+
+
+@contextlib.contextmanager
+def lock_run_dir(run_dir: Path) -> Iterator[None]:
+    """Hold the run directory for one process: a second one is refused at once.
+
+    The lock is an ``fcntl.flock`` on :data:`LOCK_NAME` in the directory, so the operating
+    system releases it when the process exits, however it ends (a kill included); the file
+    stays, holding the pid of the last process that ran there. ``flock`` is POSIX (Linux,
+    macOS); where Python has no ``fcntl`` (Windows) the directory is not locked.
+
+    Args:
+        run_dir: an existing run directory.
+
+    Raises:
+        InvalidOptionError: another process holds the directory (its pid is named).
+
+    Example:
+        >>> with lock_run_dir(Path("runs/a")):                      # doctest: +SKIP
+        ...     pass  # train here
+    """
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    fd = os.open(run_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            raise InvalidOptionError(
+                f"The run directory {run_dir} is in use by another kerazoo process (pid "
+                f"{holder}): one run per directory. Wait for it to end (or stop it), then "
+                "pass --resume to continue that run, or choose another --out."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the file releases the lock
 
 
 def write_run_json(

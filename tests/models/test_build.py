@@ -406,3 +406,47 @@ def test_info_of_a_plain_keras_model_is_a_clear_error() -> None:
     assert info(plain) == meta
     with pytest.raises(ModelFileError, match=r"invalid: task.kind must be a string, got int 3"):
         set_info(plain, {**meta, "task": {"kind": 3}})
+
+
+class _Body(kerazoo.Architecture):
+    """A one-layer body chosen by ``kind``, to test what build() refuses."""
+
+    description = "test body"
+    hyperparameters = {"kind": kerazoo.Param("lambda", str)}
+    plugin = "kz-bodies 0.2"
+
+    def build_body(self, inputs, spec, data_format):
+        import keras
+
+        kind = self.config["kind"]
+        if kind == "lambda":
+            return keras.layers.Lambda(lambda t: t * 2, name="double")(inputs)
+        if kind == "custom":
+
+            class Twice(keras.layers.Layer):  # not registered: safe_mode cannot load it
+                def call(self, t):
+                    return t * 2
+
+            return Twice(name="twice")(inputs)
+        if kind == "reserved":
+            return keras.layers.Conv2D(4, 3, name="logits")(inputs)
+        raise RuntimeError("the body broke")
+
+
+@pytest.mark.parametrize(
+    ("kind", "error", "message"),
+    [
+        ("lambda", kerazoo.PluginError, r"layer 'double' \(Lambda\)"),
+        ("custom", kerazoo.PluginError, r"layer 'twice' \(Twice\): its class is not a registered"),
+        ("reserved", kerazoo.PluginError, r"layer 'logits'.* reserved"),
+        ("raises", kerazoo.PluginError,
+         r"architecture '_Body' from kz-bodies 0\.2 failed in build_body\(\): RuntimeError: "
+         r"the body broke"),
+    ],
+)  # fmt: skip
+def test_build_refuses_bodies_a_saved_model_could_not_keep(kind, error, message) -> None:
+    with pytest.raises(error, match=message) as caught:
+        build(_Body(kind=kind), Brightness(size=8))
+    assert "_Body" in str(caught.value)
+    if kind == "raises":
+        assert isinstance(caught.value.__cause__, RuntimeError)

@@ -343,3 +343,66 @@ def test_a_user_callback_sees_one_training_session(tmp_path) -> None:
     count = Count()
     kerazoo.train("shapes", "lenet", epochs=3, out=tmp_path / "r", callbacks=[count], **TINY)
     assert count.calls == ["begin", "epoch 0", "epoch 1", "epoch 2", "end"]
+
+
+DROPOUT = {
+    **TINY,
+    "data": {"size": 16},
+    "seed": 2,
+    "deterministic": True,
+    "verbose": 0,
+}
+DROPOUT_HP = {"blocks": 1, "filters": 4, "dense_units": 16, "dropout": 0.5}
+
+
+@pytest.mark.slow
+def test_a_resumed_run_with_dropout_repeats_the_unbroken_run_exactly(tmp_path) -> None:
+    """Dropout's random state is part of the run: resuming draws the same masks."""
+    whole = kerazoo.train("shapes", "chopped_vgg", hp=DROPOUT_HP, epochs=3,
+                          out=tmp_path / "whole", **DROPOUT)  # fmt: skip
+    kerazoo.train("shapes", "chopped_vgg", hp=DROPOUT_HP, epochs=1, out=tmp_path / "cut",
+                  **DROPOUT)  # fmt: skip
+    resumed = kerazoo.train(None, None, epochs=3, out=tmp_path / "cut", resume=True, verbose=0)
+    assert resumed.history == whole.history
+    for a, b in zip(whole.model.get_weights(), resumed.model.get_weights(), strict=True):
+        assert np.array_equal(a, b)
+
+
+def start_cli(*args: str) -> subprocess.Popen:
+    """Start the real ``kerazoo`` command without waiting for it."""
+    return subprocess.Popen([sys.executable, "-m", "kerazoo", *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def wait_for_epoch(proc: subprocess.Popen, run_dir: Path, epoch: int = 1) -> None:
+    """Wait until ``run_dir``'s checkpoint holds ``epoch`` epochs (the process still running)."""
+    ckpt, deadline = run_dir / "checkpoint.keras", time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None:
+        if ckpt.exists() and kerazoo.read_metadata(ckpt)["training"]["epochs"] >= epoch:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"no checkpoint of epoch {epoch} while the run was going")
+
+
+@pytest.mark.slow
+def test_a_run_with_dropout_killed_and_resumed_repeats_the_unbroken_run(tmp_path) -> None:
+    sizes = ["--train-size", "1536", "--val-size", "16", "--batch-size", "8", "--data",
+             "size=16", "--seed", "2", "--deterministic", "--quiet"]  # fmt: skip
+    hps = [f"--hp={k}={v}" for k, v in DROPOUT_HP.items()]
+    out = tmp_path / "killed"
+    proc = start_cli("train", "shapes", "chopped_vgg", "--epochs", "3", *hps, *sizes,
+                     "--out", str(out))  # fmt: skip
+    wait_for_epoch(proc, out)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert kerazoo.read_metadata(out / "checkpoint.keras")["training"]["epochs"] < 3
+    done = run_cli("train", "--resume", "--out", str(out), "--quiet")
+    assert done.returncode == 0, done.stderr
+    whole = run_cli("train", "shapes", "chopped_vgg", "--epochs", "3", *hps, *sizes,
+                    "--out", str(tmp_path / "whole"))  # fmt: skip
+    assert whole.returncode == 0, whole.stderr
+    a, _ = kerazoo.load_model(out / "model.keras")
+    b, _ = kerazoo.load_model(tmp_path / "whole" / "model.keras")
+    for x, y in zip(a.get_weights(), b.get_weights(), strict=True):
+        assert np.array_equal(x, y)
+    assert history_rows(out) == history_rows(tmp_path / "whole")
