@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import kerazoo
-from tests.fixtures.processes import ROOT, run_cli
+from tests.fixtures.processes import ROOT, run_cli, start_cli, wait_for_epoch
 
 keras = pytest.importorskip("keras")
 
@@ -366,22 +366,6 @@ def test_a_resumed_run_with_dropout_repeats_the_unbroken_run_exactly(tmp_path) -
     assert resumed.history == whole.history
     for a, b in zip(whole.model.get_weights(), resumed.model.get_weights(), strict=True):
         assert np.array_equal(a, b)
-
-
-def start_cli(*args: str) -> subprocess.Popen:
-    """Start the real ``kerazoo`` command without waiting for it."""
-    return subprocess.Popen([sys.executable, "-m", "kerazoo", *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-
-
-def wait_for_epoch(proc: subprocess.Popen, run_dir: Path, epoch: int = 1) -> None:
-    """Wait until ``run_dir``'s checkpoint holds ``epoch`` epochs (the process still running)."""
-    ckpt, deadline = run_dir / "checkpoint.keras", time.monotonic() + 240
-    while time.monotonic() < deadline and proc.poll() is None:
-        if ckpt.exists() and kerazoo.read_metadata(ckpt)["training"]["epochs"] >= epoch:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"no checkpoint of epoch {epoch} while the run was going")
 
 
 @pytest.mark.slow

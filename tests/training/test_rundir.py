@@ -8,33 +8,16 @@ import resource
 import signal
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
 import pytest
 
 import kerazoo
-from tests.fixtures.processes import ROOT, run_cli
+from tests.fixtures.processes import ROOT, run_cli, start_cli, wait_for_epoch
 
 TINY = ["--train-size", "48", "--val-size", "16", "--batch-size", "16", "--data", "size=32"]
 LONG = ["--train-size", "2048", "--val-size", "16", "--batch-size", "8", "--data", "size=32"]
-
-
-def start_cli(*args: str, **popen) -> subprocess.Popen:
-    """Start the real ``kerazoo`` command without waiting for it."""
-    return subprocess.Popen([sys.executable, "-m", "kerazoo", *args], cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)  # fmt: skip
-
-
-def wait_for_epoch(proc: subprocess.Popen, run_dir: Path, epoch: int = 1) -> None:
-    """Wait until ``run_dir``'s checkpoint holds ``epoch`` epochs, the process still running."""
-    ckpt, deadline = run_dir / "checkpoint.keras", time.monotonic() + 240
-    while time.monotonic() < deadline and proc.poll() is None:
-        if ckpt.exists() and kerazoo.read_metadata(ckpt)["training"]["epochs"] >= epoch:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"no checkpoint of epoch {epoch} while the run was going")
 
 
 def history_epochs(run_dir: Path) -> list[str]:
