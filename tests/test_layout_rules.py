@@ -3,6 +3,8 @@
 - no import cycle between kerazoo's modules;
 - the core never imports the built-in plugins (``kerazoo_builtin``);
 - ``kerazoo.data``, ``models`` and ``saving`` import neither ``training`` nor ``predict``;
+- ``kerazoo.training`` never imports ``kerazoo.interpret`` (which plugs into it as
+  callbacks), and ``interpret`` imports neither ``training``, ``predict`` nor the CLI;
 - ``kerazoo.predict`` imports neither the registry nor ``kerazoo.training``, directly or
   through what it imports at module level (a saved model predicts without them);
 - the contracts (``task``, ``params``, ``errors``) import no keras or TensorFlow;
@@ -154,6 +156,27 @@ def test_upstream_packages_know_nothing_of_training_or_prediction(upstream: str)
         if n.startswith(("kerazoo.training", "kerazoo.predict"))
     )
     assert not bad, f"{upstream} reaches downstream: {bad}"
+
+
+# package -> the packages it must never import: interpret sits beside training and plugs into
+# it as callbacks (training never reaches it), and neither reaches the command line.
+BESIDE = {
+    "kerazoo.training": ("kerazoo.interpret", "kerazoo.cli"),
+    "kerazoo.interpret": ("kerazoo.training", "kerazoo.predict", "kerazoo.cli"),
+}
+
+
+@pytest.mark.parametrize("package", sorted(BESIDE))
+def test_side_by_side_packages_do_not_reach_each_other(package: str) -> None:
+    mods = [m for m in MODULES if m == package or m.startswith(package + ".")]
+    assert mods
+    bad = sorted(
+        f"{m} -> {n}"
+        for m in mods
+        for n in _kerazoo_edges(imports(m)[1], m)
+        if n.startswith(BESIDE[package])
+    )
+    assert not bad, f"{package} reaches {bad}"
 
 
 @pytest.mark.parametrize("contract", ["kerazoo.task", "kerazoo.params", "kerazoo.errors"])

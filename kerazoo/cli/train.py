@@ -32,7 +32,51 @@ def register(sub: Any) -> None:
         help="continue the run in --out from its last completed epoch",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="print only the summary line")
+    _add_looking_flags(p)
     p.set_defaults(func=_run)
+
+
+def _add_looking_flags(p: argparse.ArgumentParser) -> None:
+    """Views recorded while training (kerazoo.interpret callbacks), written to the run."""
+    g = p.add_argument_group("looking inside while training")
+    g.add_argument(
+        "--snapshot",
+        metavar="LAYER[,LAYER...]",
+        help="record these layers' feature maps ('output': a reconstruction) on a fixed "
+        "validation image while training; writes snapshots/LAYER.gif and LAYER.png",
+    )
+    g.add_argument(
+        "--snapshot-every",
+        type=int,
+        metavar="N",
+        help="batches between snapshots (default: about 40 frames over the run)",
+    )
+    g.add_argument(
+        "--stats",
+        action="store_true",
+        help="record activation statistics of every layer; writes activation_stats.png and "
+        "warns when a layer's activations die or explode",
+    )
+    g.add_argument(
+        "--stats-every",
+        type=int,
+        metavar="N",
+        help="batches between statistics (default: about 40 points over the run)",
+    )
+
+
+def _looking_callbacks(args: argparse.Namespace) -> list[Any]:
+    callbacks: list[Any] = []
+    if args.snapshot:
+        from kerazoo.interpret.snapshots import Snapshots
+
+        layers = [name.strip() for name in args.snapshot.split(",") if name.strip()]
+        callbacks.append(Snapshots(layers, every=args.snapshot_every))
+    if args.stats:
+        from kerazoo.interpret.stats import ActivationStats
+
+        callbacks.append(ActivationStats(every=args.stats_every))
+    return callbacks
 
 
 def _add_setting_flags(p: argparse.ArgumentParser) -> None:
@@ -83,6 +127,7 @@ def _run(args: argparse.Namespace) -> int:
             out=args.out,
             resume=args.resume,
             verbose=0 if args.quiet else "auto",
+            callbacks=_looking_callbacks(args),
             **settings,
         )
     except KeyboardInterrupt as exc:

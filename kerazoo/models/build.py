@@ -11,6 +11,7 @@ safe_mode=True)`` and no kerazoo code. :func:`info` gives the metadata a saved f
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,15 @@ from kerazoo.models.optimizers import make_optimizer
 from kerazoo.saving.info import ArchitectureInfo, DatasetInfo, ModelInfo
 from kerazoo.task import InputSpec, Task
 
-__all__ = ["NORMALIZATIONS", "PRECISIONS", "build", "check_compatible", "info", "set_info"]
+__all__ = [
+    "NORMALIZATIONS",
+    "PRECISIONS",
+    "build",
+    "check_compatible",
+    "info",
+    "layer_roles",
+    "set_info",
+]
 
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 ADAPT_SAMPLES = 512
@@ -159,7 +168,8 @@ def build(
     _compile(model, opt, precision, loss_and_metric(loss, encoding, output_kind), jit)
     compiled = {"loss": loss, "precision": precision, "jit_compile": jit}
     compiled = {**opt_info, **compiled, "normalization": normalization}
-    _describe(arch, ds, spec, (task, encoding, output_kind), seed, compiled).attach(model)
+    described = _describe(arch, ds, spec, (task, encoding, output_kind), seed, compiled)
+    dataclasses.replace(described, layers=layer_roles(model)).attach(model)
     return model
 
 
@@ -266,6 +276,27 @@ def _describe(
 
 
 # -- helpers -------------------------------------------------------------------------------
+def layer_roles(model: Any) -> dict[str, str]:
+    """The layers that looking inside starts from: ``last_conv`` and ``logits``.
+
+    ``last_conv`` is the last layer with a 4-D output whose class is a convolution
+    (Grad-CAM's default); ``logits`` is the head's score before any softmax (``value`` for
+    regression). A role the model lacks is left out.
+
+    Example:
+        >>> layer_roles(kerazoo.build("lenet", "shapes"))       # doctest: +SKIP
+        {'last_conv': 'conv2', 'logits': 'logits'}
+    """
+    roles: dict[str, str] = {}
+    for layer in model.layers:
+        shape = getattr(layer.output, "shape", ())
+        if len(shape) == 4 and "Conv" in type(layer).__name__:
+            roles["last_conv"] = layer.name
+        if layer.name in ("logits", "value"):
+            roles["logits"] = layer.name
+    return roles
+
+
 def _name(obj: Any) -> str:
     return type(obj).name or type(obj).__name__.lower()
 

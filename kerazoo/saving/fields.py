@@ -163,6 +163,13 @@ class FieldReader:
             history={k: [float(v) for v in vs] for k, vs in history.items()},
         )
 
+    def layer_roles(self, value: Any) -> dict[str, str] | None:
+        """``layers``: role -> layer name, every name a string."""
+        if value is None:
+            return None
+        d = self.mapping(value, "layers")
+        return {str(k): self.text(v, f"layers.{k}") for k, v in d.items()}
+
 
 _FIX = (
     "The file was damaged or edited by hand: fix that field, or save the model again with "

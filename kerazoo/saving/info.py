@@ -45,7 +45,7 @@ __all__ = [
 FORMAT = 1
 METADATA_NAME = "kerazoo.json"
 _HEADER = ("format", "kerazoo", "keras", "backend")
-_KNOWN = (*_HEADER, "task", "input", "dataset", "architecture", "compile", "training")
+_KNOWN = (*_HEADER, "task", "input", "dataset", "architecture", "compile", "training", "layers")
 
 # model -> ModelInfo; weak, so a model's metadata goes when the model goes.
 _TABLE: weakref.WeakKeyDictionary[Any, ModelInfo] = weakref.WeakKeyDictionary()
@@ -66,6 +66,9 @@ class ModelInfo:
         architecture: the architecture of its body, or ``None``.
         compile: the compile choices (optimizer, loss, precision, ...), or ``None``.
         training: what training recorded (:class:`TrainingInfo`), or ``None``.
+        layers: the layers that looking inside starts from, by role: ``last_conv`` (the
+            last convolution, for Grad-CAM) and ``logits`` (the score before any softmax;
+            the ``value`` layer for regression); ``None`` when not recorded.
         format, kerazoo, keras, backend: the header written when the file is saved.
         extra: other top-level keys found in the file, kept as they are.
 
@@ -82,6 +85,7 @@ class ModelInfo:
     architecture: ArchitectureInfo | None = None
     compile: dict[str, Any] | None = None
     training: TrainingInfo | None = None
+    layers: dict[str, str] | None = None
     format: int | None = None
     kerazoo: str | None = None
     keras: str | None = None
@@ -123,6 +127,7 @@ class ModelInfo:
             architecture=r.architecture(data.get("architecture")),
             compile=r.optional_mapping(data.get("compile"), "compile"),
             training=r.training(data.get("training")),
+            layers=r.layer_roles(data.get("layers")),
             format=fmt,
             kerazoo=r.text(data.get("kerazoo"), "kerazoo", optional=True),
             keras=r.text(data.get("keras"), "keras", optional=True),
@@ -154,6 +159,8 @@ class ModelInfo:
             out["compile"] = copy.deepcopy(self.compile)
         if self.training is not None:
             out["training"] = self.training.to_dict()
+        if self.layers is not None:
+            out["layers"] = dict(self.layers)
         out.update(copy.deepcopy(self.extra))
         return out
 

@@ -170,6 +170,7 @@ class Trainer:
         callbacks = [keras.callbacks.TerminateOnNaN(), EpochSeeds(cfg["seed"]),
                      *self.user_callbacks, self.csv, checkpoint, self.curves]  # fmt: skip
         self.history = self.csv.history  # the metadata reads the history as it grows
+        self.tell_callbacks(done)
         fit = self.model.fit(batches, validation_data=val, initial_epoch=done,
                              epochs=cfg["epochs"], shuffle=False, verbose=self.verbose,
                              callbacks=callbacks)  # fmt: skip
@@ -180,6 +181,17 @@ class Trainer:
         if self.model.stop_training and done + epochs_run < cfg["epochs"]:
             self.say(f"Stopped early after epoch {done + epochs_run} at a callback's request.")
         return done + epochs_run, None
+
+    def tell_callbacks(self, done: int) -> None:
+        """Give callbacks that ask (``set_run``) the run folder, metadata and data."""
+        from kerazoo.training.context import RunContext
+
+        cfg = self.cfg
+        steps = math.ceil(cfg["train_size"] / cfg["batch_size"])
+        run = RunContext(self.dir, self.info, self.splits.val, steps, cfg["epochs"], done)
+        for callback in self.user_callbacks:
+            if callable(getattr(callback, "set_run", None)):
+                callback.set_run(run)
 
     def lr(self) -> float:
         if self.learning_rate is not None:

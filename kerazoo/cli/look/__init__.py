@@ -1,0 +1,92 @@
+"""``kerazoo look``: looking inside a trained network, one sub-command per view.
+
+Each view lives in its own module here with ``register(subparsers)``; the shared flags (the
+model, which images) and their reading are defined once below.
+"""
+
+from __future__ import annotations
+
+import argparse
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kerazoo.errors import InvalidOptionError
+
+#: The views, in the order ``kerazoo look --help`` lists them.
+VIEWS = ("maps", "maximize", "saliency", "stats")
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "look",
+        help="look inside a trained model: feature maps, maximisation, saliency, statistics",
+        description="Pictures of what a trained network computes. MODEL is a .keras file or "
+        "a run folder. Example: kerazoo look maps runs/shapes-lenet",
+    )
+    views = p.add_subparsers(dest="view", metavar="VIEW", required=True)
+    for name in VIEWS:
+        try:
+            module = import_module(f"kerazoo.cli.look.{name}")
+        except ModuleNotFoundError as exc:  # a view not built yet
+            if exc.name != f"kerazoo.cli.look.{name}":
+                raise
+            continue
+        module.register(views)
+
+
+def add_model_arg(p: argparse.ArgumentParser) -> None:
+    """The MODEL positional: a saved model or a run folder."""
+    p.add_argument("model", help="a .keras file, or a run folder (its model.keras)")
+
+
+def add_image_args(p: argparse.ArgumentParser, count: int = 1) -> None:
+    """Which images to look at: files, or fresh samples of the model's own dataset."""
+    p.add_argument(
+        "--image",
+        action="append",
+        metavar="FILE",
+        help="an image file (repeatable); default: fresh samples of the model's dataset",
+    )
+    p.add_argument(
+        "--count",
+        type=int,
+        default=count,
+        help=f"how many fresh samples of the model's dataset (default {count})",
+    )
+    p.add_argument("--seed", type=int, default=1, help="seed of the fresh samples (default 1)")
+
+
+def read_images(args: argparse.Namespace, info: Any) -> tuple[np.ndarray, Any]:
+    """``(uint8 [N, H, W, C] images, masks or None)`` from ``--image`` or fresh samples.
+
+    Files go through kerazoo's one image decoder and are brought to the model's size and
+    channels, as ``kerazoo predict`` does; what changed is printed.
+    """
+    if args.image:
+        from kerazoo.data.decode import conform, read_image
+
+        batch, notes = [], []
+        for name in args.image:
+            pixels, _ = read_image(Path(name))
+            spec = info.input
+            batch.append(conform(pixels[None], spec.height, spec.width, spec.channels, notes)[0])
+        for note in dict.fromkeys(notes):
+            print(f"note: {note}")
+        return np.stack(batch), None
+    if args.count < 1:
+        raise InvalidOptionError(f"--count must be at least 1, got {args.count}.")
+    from kerazoo.interpret.probe import model_samples
+
+    samples = model_samples(info, args.count, seed=args.seed)
+    return samples.images, samples.masks
+
+
+def out_path(args: argparse.Namespace, default: str) -> Path:
+    """``--out``, or ``default`` beside the model (in its run folder)."""
+    if getattr(args, "out", None):
+        return Path(args.out)
+    model = Path(args.model)
+    return (model if model.is_dir() else model.parent) / default
