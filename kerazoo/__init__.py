@@ -40,6 +40,7 @@ from kerazoo.registry import (
 from kerazoo.task import InputSpec, Task
 
 if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and IDEs
+    from kerazoo import interpret
     from kerazoo.data import augment
     from kerazoo.data.batches import encode_inputs, make_batches
     from kerazoo.models.build import build
@@ -69,8 +70,9 @@ _LAZY = {
     "encode_inputs": "kerazoo.data.batches",
     "to_channels_last": "kerazoo.models.layout",
 }
-# Public modules reached as attributes: ``kerazoo.augment.TRANSFORMS``.
-_LAZY_MODULES = {"augment": "kerazoo.data.augment"}
+# Public modules reached as attributes: ``kerazoo.augment.TRANSFORMS``,
+# ``kerazoo.interpret.saliency``.
+_LAZY_MODULES = {"augment": "kerazoo.data.augment", "interpret": "kerazoo.interpret"}
 
 __all__ = [
     "Architecture",
@@ -100,6 +102,7 @@ __all__ = [
     "export_model",
     "get_architecture",
     "get_dataset",
+    "interpret",
     "list_architectures",
     "list_datasets",
     "load_model",

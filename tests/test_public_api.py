@@ -24,7 +24,7 @@ def test_moved_names_are_public_at_the_top() -> None:
 
 def test_lazy_names_do_not_import_keras_until_used() -> None:
     code = (
-        "import sys, kerazoo; kerazoo.augment; kerazoo.natural_key;"
+        "import sys, kerazoo; kerazoo.augment; kerazoo.natural_key; kerazoo.interpret;"
         "print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

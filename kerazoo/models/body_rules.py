@@ -1,9 +1,11 @@
 """What an architecture's body may contain, checked when the model is built.
 
-A saved model must load again with ``keras.saving.load_model(safe_mode=True)``, which
-refuses ``Lambda`` layers and cannot find a layer class nobody registered. The builder also
-names some layers itself (the pixel input, rescaling, normalisation and the head), so a body
-may not use those names. Checking here, at build time, names the layer before any training.
+A body is one flat functional graph of layers (no model nested inside), so a sub-model over
+any of its layers can be made for looking inside. A saved model must load again with
+``keras.saving.load_model(safe_mode=True)``, which refuses ``Lambda`` layers and cannot
+find a layer class nobody registered. The builder also names some layers itself (the pixel
+input, rescaling, normalisation and the head), so a body may not use those names. Checking
+here, at build time, names the layer before any training.
 """
 
 from __future__ import annotations
@@ -81,6 +83,12 @@ def check_body(arch: Any, body: Any, before: list[Any]) -> None:
                 "its class is not a registered Keras serializable, so a saved model could not "
                 "load it again. Decorate the class with @keras.saving.register_keras_serializable"
                 "(package=...) in the plugin's module"
+            )
+        elif isinstance(layer, keras.Model):
+            rule = (
+                "a model inside the model hides its layers from looking inside (a sub-model "
+                "over one of them fails with 'graph disconnected'). Call its layers one by one "
+                "on the tensor instead, so the body stays one flat functional graph"
             )
         elif layer.name in RESERVED_LAYER_NAMES:
             rule = (

@@ -110,3 +110,21 @@ def test_callbacks_that_ask_get_the_run(tmp_path) -> None:
     assert seen["dir"] == tmp_path / "run" and seen["steps"] == 2 and seen["epochs"] == 1
     assert seen["val"].images.shape == (16, 16, 16, 1) and seen["val"].masks is not None
     assert seen["layers"] == {"last_conv": "conv2", "logits": "logits"}
+
+
+@pytest.mark.parametrize("name", kerazoo.list_architectures())
+def test_every_registered_architecture_can_be_probed_at_every_layer(name: str) -> None:
+    arch = kerazoo.get_architecture(name)
+    kinds = type(arch).tasks
+    if "classification" in kinds:
+        dataset = kerazoo.get_dataset("shapes", size=32)
+    elif "regression" in kinds:
+        dataset = kerazoo.get_dataset("circles", size=32, max_radius=3, target="count")
+    else:
+        dataset = kerazoo.get_dataset("polkadots")
+    model = kerazoo.build(arch, dataset)
+    names = [layer.name for layer in model.layers[1:]]
+    sub = probe.layer_model(model, names)  # a flat graph: no "graph disconnected"
+    outputs = sub.predict(dataset.generate(2, seed=0).images, verbose=0)
+    assert len(outputs) == len(names)
+    assert probe.last_conv_layer(model, kerazoo.ModelInfo.of(model)) in names

@@ -430,6 +430,9 @@ class _Body(kerazoo.Architecture):
             return Twice(name="twice")(inputs)
         if kind == "reserved":
             return keras.layers.Conv2D(4, 3, name="logits")(inputs)
+        if kind == "nested":
+            block = keras.Sequential([keras.layers.Conv2D(4, 3)], name="block")
+            return block(inputs)
         raise RuntimeError("the body broke")
 
 
@@ -439,6 +442,8 @@ class _Body(kerazoo.Architecture):
         ("lambda", kerazoo.PluginError, r"layer 'double' \(Lambda\)"),
         ("custom", kerazoo.PluginError, r"layer 'twice' \(Twice\): its class is not a registered"),
         ("reserved", kerazoo.PluginError, r"layer 'logits'.* reserved"),
+        ("nested", kerazoo.PluginError,
+         r"layer 'block' \(Sequential\): a model inside the model hides its layers"),
         ("raises", kerazoo.PluginError,
          r"architecture '_Body' from kz-bodies 0\.2 failed in build_body\(\): RuntimeError: "
          r"the body broke"),
