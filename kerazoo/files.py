@@ -18,6 +18,17 @@ __all__ = ["atomic_file", "copy_atomic", "fsync_dir", "remove_stale_temps", "wri
 TEMP_PATTERN = ".*.*.tmp*"
 
 
+def _umask() -> int:
+    # the only way to read the umask is to set it; done once, at import
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: New files get the permissions any other program's files get (``mkstemp`` gives 0600).
+FILE_MODE = 0o666 & ~_umask()
+
+
 def atomic_file(target: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` on a temporary path beside ``target``, then rename it over ``target``.
 
@@ -36,6 +47,7 @@ def atomic_file(target: str | os.PathLike[str], write: Callable[[Path], None]) -
     tmp = Path(name)
     try:
         write(tmp)
+        os.chmod(tmp, FILE_MODE)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, target)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from kerazoo.files import atomic_file, remove_stale_temps
+import os
+import stat
+
+from kerazoo.files import atomic_file, remove_stale_temps, write_text_atomic
 
 
 def test_stale_temporary_files_are_removed_and_nothing_else(tmp_path) -> None:
@@ -32,3 +35,11 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path) -> None:
         pass
     assert target.read_text() == "old"
     assert remove_stale_temps(tmp_path) == []
+
+
+def test_files_get_the_usual_permissions_not_private_ones(tmp_path) -> None:
+    """Run files are shared like any other file the user makes (umask), not 0600."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    path = write_text_atomic(tmp_path / "run.json", "{}")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
