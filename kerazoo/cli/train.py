@@ -54,8 +54,8 @@ def _add_looking_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--stats",
         action="store_true",
-        help="record activation statistics of every layer; writes activation_stats.png and "
-        "warns when a layer's activations die or explode",
+        help="record activation statistics of every layer with weights or an activation; "
+        "writes activation_stats.png and warns when a layer's activations die or explode",
     )
     g.add_argument(
         "--stats-every",

@@ -1,0 +1,97 @@
+"""Overhead of recording activation statistics while training (``ActivationStats``).
+
+LeNet is trained with ``kerazoo.train`` on shapes (``--size`` pixels a side, 64 as the
+dataset's default; ``--train`` images, ``--epochs`` epochs, batches of 64), once without
+callbacks and once with ``ActivationStats()`` at its defaults (about 40 records over the
+run, 64 probe images, the picture at the end of training and at epoch ends within its
+drawing budget). The runs take turns, ``--reps`` times each, so load from other processes
+on a shared machine hits both alike; the medians and the minimums are compared (on a busy
+machine the minimums are the steadier). Also timed: one record (a probe pass plus the
+per-layer summary) and one drawing of the picture.
+
+Target: the callback adds at most 10% to the training time.
+
+Run: python benchmarks/bench_stats.py [--reps 3] [--train 4000] [--epochs 3] [--size 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def train_once(folder: Path, args: argparse.Namespace, callbacks: list) -> float:
+    """Seconds for one ``kerazoo.train`` run into a new folder under ``folder``."""
+    import kerazoo
+
+    t0 = time.perf_counter()
+    kerazoo.train(
+        "shapes", "lenet", data={"size": args.size}, epochs=args.epochs, train_size=args.train,
+        val_size=256, out=Path(tempfile.mkdtemp(dir=folder)), verbose=0, callbacks=callbacks,
+    )  # fmt: skip
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=3, help="runs of each kind")
+    parser.add_argument("--train", type=int, default=4000, help="training images")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs per run")
+    parser.add_argument("--size", type=int, default=64, help="image side")
+    args = parser.parse_args()
+
+    import keras
+
+    from kerazoo.interpret import stats
+
+    record_times: list[float] = []
+    draw_times: list[float] = []
+    probe_call, draw = stats._Probe.__call__, stats.draw_activation_stats
+
+    def timed_probe(self):  # wraps the private record step to time it alone
+        t0 = time.perf_counter()
+        out = probe_call(self)
+        record_times.append(time.perf_counter() - t0)
+        return out
+
+    def timed_draw(*a, **k):
+        t0 = time.perf_counter()
+        out = draw(*a, **k)
+        draw_times.append(time.perf_counter() - t0)
+        return out
+
+    stats._Probe.__call__, stats.draw_activation_stats = timed_probe, timed_draw
+    plain, recorded, callback = [], [], None
+    with tempfile.TemporaryDirectory() as tmp:
+        train_once(Path(tmp), args, [])  # warm-up: imports, first compilation
+        for _ in range(args.reps):
+            plain.append(train_once(Path(tmp), args, []))
+            callback = stats.ActivationStats()
+            recorded.append(train_once(Path(tmp), args, [callback]))
+    t_plain, t_rec = statistics.median(plain), statistics.median(recorded)
+    best = (min(recorded) - min(plain)) / min(plain)
+    steps = -(-args.train // 64) * args.epochs
+    overhead = (t_rec - t_plain) / t_plain
+    print(f"keras {keras.__version__}, backend {keras.backend.backend()}, {os.cpu_count()} CPUs")
+    side = f"{args.size}x{args.size}"
+    print(f"LeNet on {side} shapes: {args.train} images x {args.epochs} epochs = {steps} batches")
+    print(f"records per run: {len(callback.stats['step'])} (every {callback.every} batches), "
+          f"layers: {', '.join(callback.stats['layers'])}")  # fmt: skip
+    print(f"  training without the callback  {t_plain:7.2f} s median, {min(plain):7.2f} s min")
+    print(f"  training with ActivationStats  {t_rec:7.2f} s median, {min(recorded):7.2f} s min")
+    print(f"  one record (probe + summary)   {statistics.median(record_times) * 1e3:7.1f} ms")
+    print(f"  one drawing of the picture     {statistics.median(draw_times) * 1e3:7.1f} ms "
+          f"({len(draw_times) / (args.reps):.1f} per run)")  # fmt: skip
+    for name, value in (("medians", overhead), ("minimums", best)):
+        ok = value <= 0.10
+        print(f"  overhead ({name:<8}) {value:7.1%}  (target <= 10%: {'ok' if ok else 'MISSED'})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,342 @@
+"""What recorded activation statistics say: their file, the dead/exploding rule, the picture.
+
+The rule (:func:`activation_problem`) looks at the last record and names the first layer,
+in model order, whose activations are not finite, mostly zero (dead), too spread (exploded)
+or almost constant (vanished); the thresholds are the constants below.
+
+The picture has one row per layer: (a) the layer's histogram over time, the "colourful
+dimension" view (x: the training step, y: the activation value, colour: the share of the
+layer's activations in each bin on a log scale, white where there are none), (b) its mean
+and standard deviation over time and (c) its share of zero activations and of units that
+never fire. The layer
+that :func:`activation_problem` flags has a red title.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kerazoo.errors import option
+from kerazoo.files import atomic_file
+from kerazoo.interpret.pictures import save_figure
+
+__all__ = [
+    "DEAD_SHARE",
+    "EXPLODED_STD",
+    "VANISHED_STD",
+    "ZERO_TOL",
+    "FILE",
+    "PICTURE",
+    "ActivationWarning",
+    "activation_problem",
+    "activation_warning",
+    "draw_activation_stats",
+    "read_stats",
+    "save_stats",
+]
+
+#: The files a run's statistics are written to.
+FILE = "activation_stats.npz"
+PICTURE = "activation_stats.png"
+
+#: An activation with ``|a| <= ZERO_TOL`` counts as zero (a ReLU that is off).
+ZERO_TOL = 1e-6
+#: A layer whose share of zero activations reaches this is dead.
+DEAD_SHARE = 0.9
+#: A layer whose activations' standard deviation exceeds this has exploded (inputs are
+#: normalised to a std of about 1, and healthy layers stay within a few orders of that).
+EXPLODED_STD = 1e3
+#: A layer that is not dead but whose standard deviation is below this has vanished.
+VANISHED_STD = 1e-4
+
+
+class ActivationWarning(UserWarning):
+    """A layer's activations died, vanished or exploded (see :func:`activation_warning`)."""
+
+
+def save_stats(stats: dict[str, np.ndarray], path: str | Path) -> Path:
+    """Write statistics to an ``.npz`` file, atomically; return the path."""
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:
+            np.savez(f, **stats)
+
+    return atomic_file(path, write)
+
+
+def read_stats(path: str | Path) -> dict[str, np.ndarray]:
+    """Statistics written by :class:`~kerazoo.interpret.stats.ActivationStats` (a file or a
+    run folder).
+
+    Returns:
+        ``layers`` [L] (names, model order), ``step`` [T] (batches trained at each record),
+        ``mean``, ``std``, ``near_zero`` (share of ``|a| <= ZERO_TOL``), ``dead_units``
+        (share of units zero on the whole probe) [T, L], ``hist`` [T, L, B] (counts of the
+        activations, or of a fixed random sample of 65,536 of them in larger layers),
+        ``edges`` [L, B + 1], ``units`` and ``size`` [L] (units, values per image),
+        ``probe_count`` and ``steps_per_epoch`` (0 when unknown).
+
+    Example:
+        >>> read_stats("runs/shapes-lenet")["std"].shape                # doctest: +SKIP
+        (41, 5)
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / FILE
+    with np.load(path, allow_pickle=False) as data:
+        return {k: data[k] for k in data.files}
+
+
+def _growth(std: np.ndarray, i: int, layers: Sequence[str]) -> str:
+    """How the std changes per recorded layer from the first one to layer ``i``."""
+    if i == 0 or not std[0] > 0 or not (math.isfinite(std[i]) and std[i] > 0):
+        return ""
+    factor = (std[i] / std[0]) ** (1 / i)
+    change = f"growing {factor:.3g}x" if factor >= 1 else f"shrinking {1 / factor:.3g}x"
+    return f"; it is {change} per recorded layer from {layers[0]} (std {std[0]:.2g})"
+
+
+def _cause(stats: dict[str, np.ndarray], bad_at_start: bool, start: str, init: str,
+           extra: str = "batch normalisation") -> str:  # fmt: skip
+    """Advice by when it went wrong: at the start (the initialisation) or while training
+    (the learning rate); both when there is only one record."""
+    flag = option("learning_rate")
+    lr = "a lower learning rate" + (f" ({flag})" if flag.startswith("-") else "")
+    if len(stats["step"]) < 2:
+        return f"Use {init}, {lr}, or {extra}."
+    if bad_at_start:
+        return (
+            f"It was like this from the start (step {stats['step'][0]}): use {init}; {extra} "
+            "can also help."
+        )
+    return (
+        f"It was fine at step {stats['step'][0]} ({start}) and went wrong in training: use "
+        f"{lr}; {extra} can also help."
+    )
+
+
+def activation_problem(stats: dict[str, np.ndarray]) -> tuple[int, str] | None:
+    """The first layer, in model order, whose activations died, vanished or exploded in the
+    last record: ``(its index in stats["layers"], the message)``, or ``None``.
+
+    The rule: not finite; at least ``DEAD_SHARE`` of the activations zero (dead); a std
+    above ``EXPLODED_STD`` (exploded); or a std below ``VANISHED_STD`` (vanished). The
+    advice depends on whether the first record already had the problem.
+    """
+    layers = [str(n) for n in stats["layers"]]
+    std, zero = stats["std"], stats["near_zero"]
+    when = f"at step {int(stats['step'][-1])}" if len(stats["step"]) > 1 else "now"
+    on = f"on {int(stats['probe_count'])} probe images {when}"
+    he = "He initialisation for ReLU layers (kernel_initializer='he_normal')"
+    for i, name in enumerate(layers):
+        s = std[-1, i]
+        if not (math.isfinite(s) and math.isfinite(stats["mean"][-1, i])):
+            cause = _cause(stats, not math.isfinite(std[0, i]), f"std {std[0, i]:.2g}",
+                           "a smaller initialisation")  # fmt: skip
+            return i, (
+                f"{name}'s activations are not finite (NaN or infinity) {on}: the network "
+                f"diverged. {cause}"
+            )
+        if zero[-1, i] >= DEAD_SHARE:
+            cause = _cause(stats, zero[0, i] >= DEAD_SHARE, f"{zero[0, i]:.0%} zero",
+                           f"{he} and no negative bias", "batch normalisation or a leaky "
+                           "ReLU")  # fmt: skip
+            return i, (
+                f"{name}'s activations died: {zero[-1, i]:.0%} of them are zero and "
+                f"{stats['dead_units'][-1, i]:.0%} of its {int(stats['units'][i])} units never "
+                f"fire {on} (the limit is {DEAD_SHARE:.0%}), so no gradient flows through "
+                f"it. {cause}"
+            )
+        if s > EXPLODED_STD:
+            cause = _cause(stats, std[0, i] > EXPLODED_STD, f"std {std[0, i]:.2g}",
+                           "a smaller initialisation (He for ReLU, Glorot for tanh)")  # fmt: skip
+            return i, (
+                f"{name}'s activations exploded: std {s:.2g} {on}, over the limit of "
+                f"{EXPLODED_STD:g}{_growth(std[-1], i, layers)}. {cause}"
+            )
+        if s < VANISHED_STD:
+            cause = _cause(stats, std[0, i] < VANISHED_STD, f"std {std[0, i]:.2g}",
+                           f"{he} (Glorot for tanh)")  # fmt: skip
+            return i, (
+                f"{name}'s activations vanished: std {s:.2g} {on}, under the limit of "
+                f"{VANISHED_STD:g}{_growth(std[-1], i, layers)}, so the layers after it see "
+                f"almost nothing. {cause}"
+            )
+    return None
+
+
+def activation_warning(stats: dict[str, np.ndarray]) -> str | None:
+    """The warning for the first dead, vanished or exploded layer, or ``None`` when all look
+    healthy (the rule of :func:`activation_problem`, on the last record).
+
+    Example:
+        >>> activation_warning(read_stats("runs/shapes-lenet")) is None  # doctest: +SKIP
+        True
+    """
+    found = activation_problem(stats)
+    return None if found is None else found[1]
+
+
+_CMAP = "viridis"
+_ROW_INCHES = 1.45
+_FLAG = "#c0392b"
+
+
+def _step_edges(steps: np.ndarray) -> np.ndarray:
+    """Cell boundaries halfway between records, so each record fills its own column."""
+    s = steps.astype(np.float64)
+    if len(s) == 1:
+        return np.array([s[0] - 0.5, s[0] + 0.5])
+    mid = (s[1:] + s[:-1]) / 2
+    return np.concatenate([[s[0] - (mid[0] - s[0])], mid, [s[-1] + (s[-1] - mid[-1])]])
+
+
+def _shares(stats: dict[str, np.ndarray]) -> np.ndarray:
+    hist = stats["hist"].astype(np.float64)
+    total = hist.sum(axis=-1, keepdims=True)
+    return hist / np.where(total > 0, total, 1)
+
+
+def _strip(ax: Any, stats: dict[str, np.ndarray], i: int, norm: Any, share: np.ndarray) -> Any:
+    edges, steps = stats["edges"][i], stats["step"]
+    if len(steps) == 1:  # one point in time: the histogram itself
+        centres = (edges[1:] + edges[:-1]) / 2
+        ax.barh(centres, share[0, i], height=np.diff(edges), color="#5b3f8c")
+        ax.set_xscale("log")
+        ax.set_xlim(norm.vmin, 1)
+        ax.set_ylim(edges[0], edges[-1])
+        return None
+    mesh = ax.pcolormesh(_step_edges(steps), edges, share[:, i, :].T, norm=norm, cmap=_CMAP)
+    _epoch_lines(ax, stats, "#777777")
+    return mesh
+
+
+def _epoch_lines(ax: Any, stats: dict[str, np.ndarray], colour: str) -> None:
+    per, steps = int(stats.get("steps_per_epoch", 0)), stats["step"]
+    if per <= 0 or len(steps) < 2:
+        return
+    for k in range(int(steps[0]) // per + 1, int(steps[-1]) // per + 1):
+        ax.axvline(k * per, color=colour, lw=0.6, ls=":", alpha=0.7)
+
+
+def _curves(axm: Any, axz: Any, stats: dict[str, np.ndarray], i: int, first: bool) -> None:
+    steps = stats["step"]
+    if len(steps) == 1:  # one point in time: the numbers in words
+        axm.text(0.05, 0.5, f"mean {stats['mean'][0, i]:.3g}\nstd {stats['std'][0, i]:.3g}",
+                 transform=axm.transAxes, va="center", fontsize=9)  # fmt: skip
+        axz.text(0.05, 0.5, f"zero {stats['near_zero'][0, i]:.0%}\n"
+                 f"dead units {stats['dead_units'][0, i]:.0%}",
+                 transform=axz.transAxes, va="center", fontsize=9)  # fmt: skip
+        axm.set_axis_off()
+        axz.set_axis_off()
+        return
+    axm.plot(steps, stats["mean"][:, i], color="#1f77b4", lw=1.2, label="mean")
+    axm.plot(steps, stats["std"][:, i], color="#ff7f0e", lw=1.2, label="std")
+    axz.plot(steps, 100 * stats["near_zero"][:, i], color="#2ca02c", lw=1.2, label="zero")
+    axz.plot(steps, 100 * stats["dead_units"][:, i], color="#7f7f7f", lw=1.0, ls="--",
+             label="dead units")  # fmt: skip
+    axz.axhline(100 * DEAD_SHARE, color=_FLAG, lw=0.6, ls=":")
+    axz.set_ylim(-4, 104)
+    for ax in (axm, axz):
+        _epoch_lines(ax, stats, "#999999")
+        ax.tick_params(labelsize=7)
+        ax.grid(axis="y", alpha=0.3, lw=0.5)
+    if first:
+        axm.set_title("mean and std", fontsize=9)
+        axz.set_title(f"% zero (|a| \u2264 {ZERO_TOL:g}), % dead units", fontsize=9)
+        axm.legend(fontsize=7, loc="best")
+        axz.legend(fontsize=7, loc="best")
+
+
+def _row(fig: Any, grid: Any, stats: dict[str, np.ndarray], i: int, norm: Any,
+         share: np.ndarray, problem: tuple[int, str] | None) -> Any:  # fmt: skip
+    """Layer ``i``'s histogram strip, mean and std, and zero shares; the strip's mesh."""
+    from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
+
+    name, last, over_time = (
+        str(stats["layers"][i]),
+        i == len(stats["layers"]) - 1,
+        len(stats["step"]) > 1,
+    )
+    ax = fig.add_subplot(grid[i, 0])
+    mesh = _strip(ax, stats, i, norm, share)
+    label = f"{name}  ({int(stats['units'][i])} units)"
+    flagged = problem is not None and problem[0] == i
+    if flagged:
+        label += "  \u2014 " + problem[1].split(":")[0].replace(f"{name}'s ", "")
+    ax.set_title(label, loc="left", fontsize=9, color=_FLAG if flagged else "black",
+                 fontweight="bold")  # fmt: skip
+    ax.set_ylabel("value", fontsize=8)
+    axm, axz = fig.add_subplot(grid[i, 1], sharex=ax), fig.add_subplot(grid[i, 2], sharex=ax)
+    _curves(axm, axz, stats, i, first=i == 0)
+    # few ticks, and x ticks on the bottom row only: making ticks is most of the drawing
+    # time; a row's three panels share one x locator
+    ax.xaxis.set_major_locator(MaxNLocator(6, integer=True) if last else NullLocator())
+    if not over_time and last:
+        ax.xaxis.set_major_locator(LogLocator())
+        ax.set_xlabel("share of the layer's activations in the bin (log scale)", fontsize=8)
+    for a in (ax, axm, axz):
+        a.yaxis.set_major_locator(MaxNLocator(4))
+        a.tick_params(labelsize=7)
+        if last and over_time:
+            a.set_xlabel("training step (batches)", fontsize=8)
+    return mesh
+
+
+def draw_activation_stats(
+    stats: dict[str, np.ndarray], path: str | Path, title: str = "Activation statistics"
+) -> Path:
+    """Draw recorded activation statistics (one row per layer) as a PNG.
+
+    Args:
+        stats: statistics from :class:`~kerazoo.interpret.stats.ActivationStats` or
+            :func:`read_stats` (one record: histograms as bars).
+        path: the PNG to write.
+        title: the first line of the figure's title.
+
+    Returns:
+        ``path``.
+
+    Example:
+        >>> draw_activation_stats(read_stats("runs/x"), "stats.png")     # doctest: +SKIP
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import LogNorm
+    from matplotlib.figure import Figure
+
+    layers = [str(n) for n in stats["layers"]]
+    share = _shares(stats)
+    floor = share[share > 0].min() if (share > 0).any() else 1e-6
+    norm = LogNorm(vmin=max(float(floor), 1e-6), vmax=1.0)
+    problem = activation_problem(stats)
+    rows, head = len(layers), 1.0
+    fig = Figure(figsize=(11, head + 0.5 + _ROW_INCHES * rows))
+    FigureCanvasAgg(fig)
+    height = fig.get_figheight()
+    grid = fig.add_gridspec(rows, 3, width_ratios=(3.2, 1.6, 1.5), left=0.07, right=0.9,
+                            top=1 - head / height, bottom=0.45 / height, hspace=0.55,
+                            wspace=0.28)  # fmt: skip
+    mesh = None
+    for i in range(rows):
+        mesh = _row(fig, grid, stats, i, norm, share, problem) or mesh
+    if mesh is not None:
+        cax = fig.add_axes((0.925, 0.45 / height, 0.012, 1 - (head + 0.45) / height))
+        bar = fig.colorbar(mesh, cax=cax)
+        bar.set_label("share of the layer's activations in the bin (log scale; white: none)",
+                      fontsize=8)  # fmt: skip
+        bar.ax.tick_params(labelsize=7)
+    n = int(stats["probe_count"])
+    how = (
+        f"histograms over training: colour = share of the activations on {n} probe images in "
+        "each value bin (log scale); dotted lines: epochs"
+        if len(stats["step"]) > 1
+        else f"histograms on {n} images: bar length = share of the activations in each value "
+        "bin (log scale)"
+    )
+    fig.suptitle(f"{title}\n{how}", fontsize=10, y=1 - 0.12 / height, va="top")
+    return save_figure(fig, path)
