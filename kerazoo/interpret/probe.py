@@ -154,7 +154,8 @@ def layer_model(model: Any, names: Sequence[str], start: str = "pixels") -> Any:
             model's rescaling, ``pixels / 255``: what :func:`float_images` gives).
 
     Returns:
-        A model with one output per name (a list, even for one name).
+        A model with one output per name. Called or ``predict``-ed, a model with one output
+        gives that output itself, not a list of one.
 
     Raises:
         UnknownNameError: a name the model has no layer for (the message lists them).

@@ -34,5 +34,8 @@ def shapes_model(shapes_run: Path):
 
 @pytest.fixture(scope="session")
 def random_model():
-    """The same LeNet on the same data, untrained (random weights)."""
+    """The same LeNet on the same data, untrained (random weights, seeded)."""
+    import keras
+
+    keras.utils.set_random_seed(0)
     return kerazoo.build("lenet", kerazoo.get_dataset("shapes", **SHAPES), seed=0)

@@ -1,0 +1,107 @@
+"""Saliency speed: images per second of each method, batched, on LeNet for 64x64 shapes.
+
+A LeNet for the 64x64x1 shapes dataset (``kerazoo.build("lenet", "shapes")``, trained one
+short epoch so the weights are realistic) explains ``--n`` images (default 256) with
+``kerazoo.interpret.saliency`` and each method's defaults (SmoothGrad: 16 noisy copies per
+image; occlusion: an 8x8 patch moved by 4 pixels, 225 forward passes per image). Each
+method's time is the median of ``--reps`` runs after a warm-up run.
+
+The vanilla gradient is also timed as a plain per-image loop over the first ``--loop-n``
+images, two ways: ``saliency()`` called on one image at a time, and one gradient per image
+through a single float sub-model (what a hand-written loop with ``GradientTape`` or
+``jax.grad`` does). Target: batched is at least 5x faster per image than either loop.
+
+Run: python benchmarks/bench_saliency.py [--n 256] [--reps 3] [--loop-n 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+
+
+def median_time(fn: Callable[[], object], reps: int) -> float:
+    """Median wall time of ``fn()`` over ``reps`` runs, after one warm-up run."""
+    fn()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def trained_model(n: int) -> tuple[object, np.ndarray]:
+    """LeNet on 64x64 shapes, trained one short epoch; and ``n`` fresh test images."""
+    import kerazoo
+
+    ds = kerazoo.get_dataset("shapes", size=64)
+    train = ds.generate(512, seed=0)
+    model = kerazoo.build("lenet", ds, adapt=train.images)
+    model.fit(train.images, train.labels, batch_size=64, epochs=1, verbose=0)
+    return model, ds.generate(n, seed=1).images
+
+
+def per_image_gradients(model: object, images: np.ndarray) -> Callable[[], object]:
+    """A plain loop: one sub-model, then one gradient of the predicted logit per image."""
+    import keras
+
+    from kerazoo.interpret import probe
+    from kerazoo.interpret.gradients import value_and_grad
+    from kerazoo.saving.info import ModelInfo
+
+    info = ModelInfo.of(model)
+    net = probe.layer_model(model, ["logits"], start="float")
+    x = probe.float_images(images, info)
+
+    def run() -> None:
+        for i in range(len(x)):
+            k = int(np.argmax(keras.ops.convert_to_numpy(net(x[i : i + 1]))))
+            value_and_grad(lambda t, k=k: net(t)[0, k], x[i : i + 1])
+
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=256, help="images explained per method")
+    parser.add_argument("--reps", type=int, default=3, help="timed runs per method")
+    parser.add_argument("--loop-n", type=int, default=32, help="images in the per-image loops")
+    args = parser.parse_args()
+
+    import keras
+
+    from kerazoo.interpret.attribution import SALIENCY_METHODS, saliency
+
+    model, images = trained_model(args.n)
+    print(f"keras {keras.__version__}, backend {keras.backend.backend()}, {os.cpu_count()} CPUs")
+    print(f"model: LeNet, input {images.shape[1:]}, {model.count_params()} params; "
+          f"{args.n} images, median of {args.reps} runs")  # fmt: skip
+    print(f"  {'method':<12} {'seconds':>9} {'images/s':>10}")
+    rates = {}
+    for method in SALIENCY_METHODS:
+        t = median_time(lambda m=method: saliency(model, images, m), args.reps)
+        rates[method] = args.n / t
+        print(f"  {method:<12} {t:9.3f} {rates[method]:10.1f}")
+
+    few = images[: args.loop_n]
+    loop_api = median_time(lambda: [saliency(model, im[None]) for im in few], args.reps)
+    loop_plain = median_time(per_image_gradients(model, few), args.reps)
+    print(f"vanilla gradient, per-image loops over {len(few)} images:")
+    for name, t in [("saliency() per image", loop_api), ("value_and_grad per image", loop_plain)]:
+        rate = len(few) / t
+        ratio = rates["gradients"] / rate
+        verdict = "ok" if ratio >= 5 else "MISSED"
+        print(f"  {name:<26} {rate:8.1f} images/s; batched is {ratio:6.1f}x faster "
+              f"(target >= 5x: {verdict})")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
