@@ -8,7 +8,7 @@ import numpy as np
 
 from kerazoo import DataError, Dataset, Param, Samples, Task
 from kerazoo.data.augment import applicable
-from kerazoo_builtin.datasets._draw import add_noise, scatter_disks
+from kerazoo_builtin.datasets._draw import add_noise, blend, render_disks, scatter_disks
 from kerazoo_builtin.datasets._placement import (
     PlacementError,
     place_separate_disks,
@@ -56,8 +56,19 @@ class Circles(Dataset):
             choices=("class", "count"),
             help="class: one class per count; count: regression on the number",
         ),
-        "foreground": Param(255, int, low=1, high=255, help="grey level of the circles"),
+        "foreground": Param(255, int, low=0, high=255, help="grey level of the circles"),
         "noise": Param(0.0, float, low=0.0, high=0.5, help="uniform pixel noise, fraction of 255"),
+        "background": Param(0, int, low=0, high=255, help="grey level of the background"),
+        "color": Param(
+            "grey",
+            str,
+            help="circle colour: grey (the foreground level), R,G,B (e.g. 255,0,0; needs "
+            "channels=3), or random (each circle its own, far from the background)",
+        ),
+        "channels": Param(1, int, choices=(1, 3), help="1 (grey) or 3 (RGB) channels"),
+        "antialias": Param(
+            False, bool, help="anti-aliased edges: grey levels by how much a pixel is covered"
+        ),
     }
     # no "shift": it could push a small circle out of the frame and change the count
     augmentations = ("hflip", "vflip", "rot90")
@@ -89,7 +100,38 @@ class Circles(Dataset):
             )
         if not c["overlap"]:
             self._check_fit()
+        self._check_colors()
         self.augmentations = applicable(type(self).augmentations, self.image_shape)
+
+    def _check_colors(self) -> None:
+        """Parse ``color`` into ``self._color`` (None: random) and refuse invisible circles."""
+        c = self.config
+        color, bg = c["color"].strip().lower(), c["background"]
+        if color == "random":
+            self._color = None
+            return
+        if color in ("grey", "gray"):
+            self._color = (c["foreground"],) * c["channels"]
+        else:
+            parts = color.split(",")
+            if len(parts) != 3 or not all(p.strip().isdigit() and int(p) <= 255 for p in parts):
+                raise self.invalid(
+                    f"color={c['color']!r} is not grey, random or R,G,B with three levels "
+                    "0-255 (e.g. color=255,0,0)."
+                )
+            if c["channels"] != 3:
+                raise self.invalid(
+                    f"color={c['color']} is a colour, but channels={c['channels']}: give "
+                    "channels=3, or color=grey with foreground=LEVEL for grey circles."
+                )
+            self._color = tuple(int(p) for p in parts)
+        if all(v == bg for v in self._color):
+            what = "foreground" if color in ("grey", "gray") else "color"
+            raise self.invalid(
+                f"{what} and background are both {bg}: the circles would be invisible. "
+                "Give them different levels, e.g. foreground=0 background=255 for dark "
+                "circles on a light background."
+            )
 
     def _check_fit(self) -> None:
         """Refuse counts that random placement of separate circles rarely reaches."""
@@ -120,9 +162,9 @@ class Circles(Dataset):
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
-        """``(H, W, 1)``."""
+        """``(H, W, channels)``."""
         h, w = self.config["size"]
-        return (h, w, 1)
+        return (h, w, self.config["channels"])
 
     def make(self, n: int, rng: np.random.Generator) -> Samples:
         """Draw ``n`` images with their counts and masks (see the class docstring)."""
@@ -136,14 +178,56 @@ class Circles(Dataset):
             cx = rng.integers(r, w - r)
         else:
             img, cy, cx, r = self._place_separate(rng, counts)
-        masks = scatter_disks(n, h, w, img, cy, cx, r)
-        images = (masks * np.uint8(c["foreground"]))[..., None]
+        if self._plain():  # the original drawing: its bits stay as they were
+            masks = scatter_disks(n, h, w, img, cy, cx, r)
+            images = (masks * np.uint8(c["foreground"]))[..., None]
+        else:
+            images, masks = self._render(rng, n, (img, cy, cx, r))
         images = add_noise(images, rng, c["noise"])
         if c["target"] == "count":
             labels = counts.astype(np.float32)
         else:
             labels = (counts - c["min_count"]).astype(np.int64)
         return Samples(images, labels, masks)
+
+    def _plain(self) -> bool:
+        c = self.config
+        return (
+            c["background"] == 0
+            and c["channels"] == 1
+            and not c["antialias"]
+            and (self._color is not None)
+        )
+
+    def _render(
+        self, rng: np.random.Generator, n: int, disks: tuple[np.ndarray, ...]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Images and masks with the colour and anti-aliasing options.
+
+        A pixel belongs to the mask when at least half of it is covered, so with
+        ``antialias`` the masks are the disks drawn without it, up to pixels cut nearly in
+        half by the edge.
+        """
+        c = self.config
+        h, w = c["size"]
+        k = c["channels"]
+        coverage, owner, full = render_disks(n, h, w, disks, c["antialias"])
+        if self._color is None:
+            colors = self._random_colors(rng, disks[0].size, k)
+            fg = colors[owner]
+        else:
+            fg = np.broadcast_to(np.array(self._color, dtype=np.int64), (n, h, w, k))
+        images = blend(coverage, full, fg, np.full(k, c["background"]))
+        return images, 2 * coverage >= full
+
+    def _random_colors(self, rng: np.random.Generator, m: int, k: int) -> np.ndarray:
+        """``(m, k)`` colours: uniform, then one random channel moved >= 128 from the
+        background, so every circle stands out in at least one channel."""
+        bg = self.config["background"]
+        colors = rng.integers(0, 256, size=(max(m, 1), k))
+        far = rng.integers(bg + 128, 256, size=m) if bg < 128 else rng.integers(0, bg - 127, size=m)
+        colors[np.arange(m), rng.integers(0, k, size=m)] = far
+        return colors
 
     def _place_separate(
         self, rng: np.random.Generator, counts: np.ndarray
