@@ -25,11 +25,10 @@ import numpy as np
 from kerazoo.errors import DataError, IncompatibleError, InvalidOptionError, option, unknown_choice
 from kerazoo.interpret import probe
 from kerazoo.interpret.gradients import value_and_grad
+from kerazoo.interpret.methods import SALIENCY_METHODS, TITLES
 from kerazoo.interpret.pictures import normalize, save_figure
-from kerazoo.interpret.score import SALIENCY_METHODS  # listed there, where no keras is loaded
 
 __all__ = ["SALIENCY_METHODS", "draw_saliency", "saliency"]
-_TITLES = {"smoothgrad": "SmoothGrad", "gradcam": "Grad-CAM"}  # how pictures name them
 
 
 @dataclass(frozen=True)
@@ -342,7 +341,7 @@ def draw_saliency(
     heading = f"Saliency of {what} (the score before any softmax); input titles: prediction"
     if masks is not None:
         heading += "\ncyan outline: the object's mask"
-    titles = [_TITLES.get(m, m) + (f" ({layer})" if m == "gradcam" else "") for m in methods]
+    titles = [TITLES.get(m, m) + (f" ({layer})" if m == "gradcam" else "") for m in methods]
     fig = _figure(images, maps, titles, _captions(model, info, images), masks, heading)
     return save_figure(fig, path)
 

@@ -31,11 +31,7 @@ import numpy as np
 
 from kerazoo.errors import DataError, InvalidOptionError, option
 
-__all__ = ["SALIENCY_METHODS", "SaliencyScore", "saliency_score", "score_maps", "score_table"]
-
-#: The saliency methods (:func:`kerazoo.interpret.saliency`). Listed here, in a module that
-#: loads no keras, so that the command line can offer them without starting a backend.
-SALIENCY_METHODS = ("gradients", "smoothgrad", "gradcam", "occlusion")
+__all__ = ["SaliencyScore", "saliency_score", "score_maps", "score_table"]
 
 #: Pixels within one part in a million of a map's maximum count as tied for it.
 _TIE = 1e-6

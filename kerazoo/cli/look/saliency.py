@@ -8,7 +8,7 @@ from typing import Any
 
 from kerazoo.cli.look import add_image_args, add_model_arg, out_path, read_images
 from kerazoo.errors import IncompatibleError, InvalidOptionError, unknown_choice
-from kerazoo.interpret.score import SALIENCY_METHODS
+from kerazoo.interpret.methods import SALIENCY_METHODS
 
 #: Images in the picture, and fresh samples scored with --score, when --count is not given.
 PICTURE_COUNT, SCORE_COUNT = 4, 100

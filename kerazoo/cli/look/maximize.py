@@ -1,0 +1,140 @@
+"""``kerazoo look maximize``: the images that excite a layer's filters (and the classes) most,
+found by gradient ascent; or, with ``--top K``, the dataset images that excite each filter
+most.
+
+Pictures go beside the model (in its run folder) unless ``--out`` says where.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from kerazoo.cli.look import add_model_arg, out_path
+from kerazoo.errors import IncompatibleError, InvalidOptionError
+
+__all__ = ["register"]
+
+_STEPS = 200
+
+
+def register(views: Any) -> None:
+    """Add ``kerazoo look maximize`` to the ``look`` views."""
+    p = views.add_parser(
+        "maximize",
+        help="images that excite each filter or class most (activation maximisation)",
+        description="Gradient ascent on the input image, from seeded noise around grey, for "
+        "--steps steps: an image that excites a filter (or a class's logit) strongly; all "
+        "filters of a layer in one batch. Default: the last convolution's filters, and the "
+        "classes. With --top K: the K images of fresh samples of the model's dataset that "
+        "excite each filter most. Example: kerazoo look maximize runs/shapes-lenet --layer conv1",
+    )
+    add_model_arg(p)
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--layer", help="maximise this layer's filters (a Dense layer: units)")
+    which.add_argument(
+        "--classes",
+        nargs="?",
+        const="",
+        metavar="C,C",
+        help="maximise the class logits only: all classes, or these names or indices",
+    )
+    p.add_argument("--filters", metavar="I,I", help="filter indices, e.g. 0,1,2 (default: all)")
+    p.add_argument("--steps", type=int, default=_STEPS, help=f"ascent steps (default {_STEPS})")
+    p.add_argument(
+        "--seed",
+        type=int,
+        help="seed of the starting noise and the jitter (default 0); with --top, of the "
+        "fresh samples (default 1: not the training images)",
+    )
+    for name, what in (
+        ("jitter", "random shifts"),
+        ("l2", "decay towards grey"),
+        ("tv", "total variation"),
+        ("blur_every", "periodic blur"),
+    ):
+        flag = "--no-" + name.split("_")[0]
+        p.add_argument(flag, dest=f"no_{name}", action="store_true", help=f"switch off the {what}")
+    p.add_argument(
+        "--top",
+        dest="k",
+        type=int,
+        metavar="K",
+        help="instead: the K dataset images that excite each filter most",
+    )
+    p.add_argument(
+        "--count", type=int, default=256, help="fresh samples searched by --top (default 256)"
+    )
+    p.add_argument("--out", help="the PNG to write (with classes too: NAME-classes.png beside)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Draw the pictures the flags ask for; print where they went."""
+    from kerazoo.interpret import maximize_draw, probe
+
+    model, info = probe.load(args.model)
+    filters = _ints(args.filters, "--filters") if args.filters else None
+    if args.k is not None:
+        return _top(args, model, info, filters)
+    seed, reg = (0 if args.seed is None else args.seed), _regularizers(args)
+    ascent = {"steps": args.steps, "seed": seed, "regularizers": reg}
+    written = []
+    if args.classes is None:
+        layer = args.layer or probe.last_conv_layer(model, info)
+        path = out_path(args, f"maximize-{layer}.png")
+        written.append(maximize_draw.draw_filters(model, path, layer, filters, **ascent))
+    classify = info.task.kind == "classification"
+    if args.classes is not None or (not args.layer and classify):
+        if filters is not None and args.classes is not None:
+            raise IncompatibleError(
+                "--filters picks a layer's filters; with --classes name the classes instead: "
+                "--classes circle,square (names or indices)."
+            )
+        classes = [c.strip() for c in args.classes.split(",")] if args.classes else None
+        path = out_path(args, "maximize-classes.png")
+        if written:
+            path = path.with_name(f"{path.stem}-classes.png") if args.out else path
+        written.append(maximize_draw.draw_classes(model, path, classes, **ascent))
+    for path in written:
+        print(f"wrote {path}")
+    print(f"{args.steps} steps from seed {seed}; regularisers: {', '.join(reg.active()) or 'none'}")
+    if not classify and args.classes is None and not args.layer:
+        print(f"note: a {info.task.kind} model has no classes to maximise")
+    return 0
+
+
+def _top(args: argparse.Namespace, model: Any, info: Any, filters: list[int] | None) -> int:
+    from kerazoo.interpret import maximize_draw, probe
+
+    if args.classes is not None:
+        raise IncompatibleError(
+            "--top shows the dataset images that excite a layer's filters; it does not take "
+            "--classes. Leave out --classes (and name the layer with --layer)."
+        )
+    if args.count < 1:
+        raise InvalidOptionError(f"--count must be at least 1, got {args.count}.")
+    layer = args.layer or probe.last_conv_layer(model, info)
+    seed = 1 if args.seed is None else args.seed
+    images = probe.model_samples(info, args.count, seed=seed).images
+    path = out_path(args, f"top-{layer}.png")
+    print(f"wrote {maximize_draw.draw_top_images(model, path, layer, images, args.k, filters)}")
+    return 0
+
+
+def _regularizers(args: argparse.Namespace) -> Any:
+    from dataclasses import replace
+
+    from kerazoo.interpret.maximize import Regularizers
+
+    off = {"jitter": 0, "l2": 0.0, "tv": 0.0, "blur_every": None}
+    return replace(Regularizers(), **{k: v for k, v in off.items() if getattr(args, f"no_{k}")})
+
+
+def _ints(text: str, flag: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise InvalidOptionError(
+            f"{flag} takes indices separated by commas, like {flag} 0,1,2; got {text!r}."
+        ) from None
