@@ -364,7 +364,8 @@ def test_info_has_the_design_shape_and_is_json() -> None:
     arch = kerazoo.get_architecture("chopped_vgg", blocks=2, width=0.5)
     model = build(arch, Bars(size="16x12"), encoding="onehot", seed=3)
     meta = info(model)
-    assert set(meta) == {"task", "input", "dataset", "architecture", "compile"}
+    assert set(meta) == {"task", "input", "dataset", "architecture", "compile", "layers"}
+    assert meta["layers"] == {"last_conv": "block2_conv2", "logits": "logits"}
     assert meta["task"] == {"kind": "classification", "class_names": ["band0", "band1", "band2"],
                             "encoding": "onehot", "output": "logits"}  # fmt: skip
     assert meta["input"] == {"height": 16, "width": 12, "channels": 1,
