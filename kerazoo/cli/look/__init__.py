@@ -28,13 +28,7 @@ def register(sub: Any) -> None:
     )
     views = p.add_subparsers(dest="view", metavar="VIEW", required=True)
     for name in VIEWS:
-        try:
-            module = import_module(f"kerazoo.cli.look.{name}")
-        except ModuleNotFoundError as exc:  # a view not built yet
-            if exc.name != f"kerazoo.cli.look.{name}":
-                raise
-            continue
-        module.register(views)
+        import_module(f"kerazoo.cli.look.{name}").register(views)
 
 
 def add_model_arg(p: argparse.ArgumentParser) -> None:
