@@ -166,7 +166,7 @@ def _batched(fn: Callable[..., np.ndarray], size: int, x: Any, *per_image: Any) 
 
 
 def _channel_max(grads: np.ndarray, setup: _Setup) -> np.ndarray:
-    return probe.to_channels_last(grads, setup.info.input.data_format).max(-1).astype(np.float32)
+    return probe.array_channels_last(grads, setup.info.input.data_format).max(-1).astype(np.float32)
 
 
 # -- gradients and SmoothGrad --------------------------------------------------------------
@@ -215,8 +215,8 @@ def _gradcam(setup: _Setup, layer: str | None) -> np.ndarray:
         acts = acts[0] if isinstance(acts, list) else acts
         total = lambda a: keras.ops.sum(_score(tail(a, training=False), idx, sgn))  # noqa: E731
         grads = value_and_grad(total, acts)[1]
-        a = probe.to_channels_last(keras.ops.convert_to_numpy(acts), fmt)
-        g = probe.to_channels_last(keras.ops.convert_to_numpy(grads), fmt)
+        a = probe.array_channels_last(keras.ops.convert_to_numpy(acts), fmt)
+        g = probe.array_channels_last(keras.ops.convert_to_numpy(grads), fmt)
         weights = g.mean(axis=(1, 2), keepdims=True)  # per map: its gradient's spatial mean
         return np.maximum((a * weights).sum(axis=-1), 0.0)
 
@@ -261,7 +261,7 @@ def _occlusion(setup: _Setup, patch: int | None, stride: int | None) -> np.ndarr
             f"{option('patch', patch)} is larger than the {h}x{w} images; give at most {min(h, w)}."
         )
     holes = _patches(h, w, patch, stride)  # [P, H, W] bool
-    x = probe.to_channels_last(setup.x, spec.data_format)
+    x = probe.array_channels_last(setup.x, spec.data_format)
     fill = x.mean(axis=(1, 2))  # a grey of the image's own: neither its background nor new
     rows, scores = np.arange(len(x) * len(holes)), []  # every (image, patch), image-major
     step = 4 * setup.batch_size  # forward passes only: nothing is kept for a backward pass

@@ -120,7 +120,7 @@ def feature_maps(
             part.append(keras.ops.convert_to_numpy(out))
     fmt = info.input.data_format
     return {
-        name: probe.to_channels_last(np.concatenate(part), fmt).astype(np.float32)
+        name: probe.array_channels_last(np.concatenate(part), fmt).astype(np.float32)
         for name, part in zip(names, parts, strict=True)
     }
 

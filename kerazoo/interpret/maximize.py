@@ -272,7 +272,7 @@ def _ascend(sub, first, info, weights, ids, steps, lr, seed, reg) -> np.ndarray:
             x = _blur(x, axes, reg.blur_sigma)
         x = np.clip(x, 0.0, 1.0)
     pixels = np.round(x * 255).astype(np.uint8)
-    return np.ascontiguousarray(probe.to_channels_last(pixels, spec.data_format))
+    return np.ascontiguousarray(probe.array_channels_last(pixels, spec.data_format))
 
 
 def _start(spec: Any, seed: int, index: int, restart: int = 0) -> np.ndarray:

@@ -25,6 +25,7 @@ from kerazoo.saving.info import ModelInfo
 from kerazoo.task import InputSpec
 
 __all__ = [
+    "array_channels_last",
     "feature_layers",
     "float_images",
     "layer_model",
@@ -32,7 +33,6 @@ __all__ = [
     "logits_layer",
     "last_conv_layer",
     "model_samples",
-    "to_channels_last",
 ]
 
 _FEATURE_CLASSES = ("Conv", "Pooling")
@@ -178,8 +178,10 @@ def float_images(images: Any, spec: InputSpec | ModelInfo) -> np.ndarray:
     return encode_inputs(images, spec).astype(np.float32) / np.float32(255.0)
 
 
-def to_channels_last(array: Any, data_format: str) -> np.ndarray:
-    """A ``[N, C, H, W]`` array as ``[N, H, W, C]`` when ``data_format`` is channels_first."""
+def array_channels_last(array: Any, data_format: str) -> np.ndarray:
+    """A ``[N, C, H, W]`` array as ``[N, H, W, C]`` when ``data_format`` is channels_first.
+
+    For arrays a model produced; :func:`kerazoo.to_channels_last` converts a whole model."""
     array = np.asarray(array)
     if data_format == "channels_first" and array.ndim == 4:
         return array.transpose(0, 2, 3, 1)

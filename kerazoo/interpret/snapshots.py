@@ -251,7 +251,7 @@ class Snapshots(keras.callbacks.Callback):
             outputs = [outputs]
         fmt = self._info.input.data_format
         frames = {
-            name: probing.to_channels_last(np.asarray(out), fmt)[0]
+            name: probing.array_channels_last(np.asarray(out), fmt)[0]
             for name, out in zip(self.layers, outputs, strict=True)
         }
         self._add(frames, label)
@@ -286,7 +286,7 @@ class Snapshots(keras.callbacks.Callback):
         each under a strip of text ``STRIP`` pixels high."""
         maps = self._maps[name]
         if name == OUTPUT:
-            image = probing.to_channels_last(self._x, self._info.input.data_format)[0] / 255.0
+            image = probing.array_channels_last(self._x, self._info.input.data_format)[0] / 255.0
             pictures = np.stack([tile([image, np.clip(m, 0, 1)], cols=2, pad=2) for m in maps])
             images = (pictures * 255).round().astype(np.uint8)
             if images.shape[-1] != 3:
