@@ -27,7 +27,7 @@ import numpy as np
 from kerazoo.data.batches import encode_inputs
 from kerazoo.errors import IncompatibleError, UnknownNameError, unknown_choice
 from kerazoo.interpret import probe
-from kerazoo.interpret.pictures import normalize, save_figure
+from kerazoo.interpret.pictures import grid_figure, normalize
 
 __all__ = ["check_map_layers", "draw_feature_maps", "draw_kernels", "feature_maps", "map_layers"]
 
@@ -214,86 +214,7 @@ def _draw_maps(path: Path, maps: np.ndarray, image: np.ndarray, title: str) -> P
     flat = maps.reshape(-1, k).max(axis=0) == maps.reshape(-1, k).min(axis=0)
     titles = [f"#{i}" + (" flat" if flat[i] else "") for i in range(k)]
     tiles = normalize(np.moveaxis(maps, -1, 0))
-    return _grid_figure(path, tiles, titles, title, math.ceil(math.sqrt(k)), image=image)
-
-
-def _grid_figure(
-    path: Path,
-    tiles: np.ndarray,
-    titles: Sequence[str],
-    title: str,
-    cols: int,
-    *,
-    image: np.ndarray | None = None,
-    row_labels: Sequence[str] = (),
-    cmap: str = "gray",
-    vrange: tuple[float, float] = (0.0, 1.0),
-    colorbar: str = "",
-) -> Path:
-    """A titled grid of ``[n, h, w]`` tiles, with an optional input image on the left, row
-    labels and a colour bar on the right.
-
-    Placed by hand in inches rather than with ``pictures.image_grid``: the input has another
-    size than the maps, rows need labels, and the colour bar needs room for its ticks and
-    label whatever the width of the figure.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    n, h, w = tiles.shape
-    rows = math.ceil(n / cols)
-    side = min(1.1, max(0.45, 9.0 / cols))  # many tiles: smaller ones, same figure width
-    tw, th = side * w / max(h, w), side * h / max(h, w)
-    label = 0.2 if any(titles) and cols <= 16 else 0.0
-    gap, head = 0.06, 0.2 + 0.17 * (title.count("\n") + 1)
-    left = (1.9 if image is not None else 0.1) + (0.5 if row_labels else 0.0)
-    right = 1.1 if colorbar else 0.15
-    grid_h = rows * (th + label + gap)
-    fig = Figure(
-        figsize=(max(left + cols * (tw + gap) + right, 5.5), head + max(grid_h, 2.0) + 0.15)
-    )
-    FigureCanvasAgg(fig)
-    fw, fh = fig.get_figwidth(), fig.get_figheight()
-    if image is not None:
-        _draw_input(fig, image, head + 0.25)
-    shown = None
-    for i in range(n):
-        r, c = divmod(i, cols)
-        top = head + r * (th + label + gap) + label
-        ax = _axes(fig, left + c * (tw + gap), top, tw, th)
-        shown = ax.imshow(tiles[i], cmap=cmap, vmin=vrange[0], vmax=vrange[1],
-                          interpolation="nearest")  # fmt: skip
-        if label and titles[i]:
-            ax.set_title(titles[i], fontsize=7, pad=2)
-        if c == 0 and r < len(row_labels):
-            fig.text((left - 0.08) / fw, 1 - (top + th / 2) / fh, row_labels[r],
-                     ha="right", va="center", fontsize=8)  # fmt: skip
-    fig.text(0.5, 1 - 0.1 / fh, title, ha="center", va="top", fontsize=9)
-    if colorbar and shown is not None:
-        cax = _axes(fig, fw - right + 0.15, head + label, 0.15, max(min(grid_h, 3.0) - label, 1))
-        cax.set_axis_on()
-        fig.colorbar(shown, cax=cax).set_label(colorbar, fontsize=8)
-        cax.tick_params(labelsize=7)
-    return save_figure(fig, path)
-
-
-def _axes(fig: Any, x: float, top: float, width: float, height: float) -> Any:
-    """Axes without ticks at ``x`` inches from the left, ``top`` inches from the top."""
-    fw, fh = fig.get_figwidth(), fig.get_figheight()
-    ax = fig.add_axes((x / fw, (fh - top - height) / fh, width / fw, height / fh))
-    ax.set_axis_off()
-    return ax
-
-
-def _draw_input(fig: Any, image: np.ndarray, top: float) -> None:
-    """The raw input image, 1.6 inches on its long side, at the figure's left."""
-    h, w = image.shape[:2]
-    ax = _axes(fig, 0.15, top, 1.6 * w / max(h, w), 1.6 * h / max(h, w))
-    if image.shape[-1] == 3:
-        ax.imshow(image, interpolation="nearest")
-    else:  # one channel (or the first of several)
-        ax.imshow(image[..., 0], cmap="gray", vmin=0, vmax=255, interpolation="nearest")
-    ax.set_title("input", fontsize=8, pad=3)
+    return grid_figure(path, tiles, titles, title, math.ceil(math.sqrt(k)), image=image)
 
 
 def _conv_layers(model: Any) -> list[str]:
@@ -358,7 +279,7 @@ def draw_kernels(model: Any, path: str | Path, layer: str | None = None) -> Path
     vmax = float(np.abs(shown).max()) or 1.0
     cols = c_out if c_in > 1 else min(c_out, max(4, math.ceil(math.sqrt(c_out))))
     titles = [f"#{i % c_out}" if c_in == 1 or i < c_out else "" for i in range(len(tiles))]
-    return _grid_figure(
+    return grid_figure(
         out, tiles, titles, title, cols, row_labels=names if c_in > 1 else (),
         cmap="RdBu_r", vrange=(-vmax, vmax), colorbar="weight (white = 0)",
     )  # fmt: skip

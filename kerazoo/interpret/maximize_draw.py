@@ -25,7 +25,7 @@ from kerazoo.interpret.maximize import (
     mean_activations,
     top_images,
 )
-from kerazoo.interpret.pictures import save_figure
+from kerazoo.interpret.pictures import grid_figure
 
 __all__ = ["draw_classes", "draw_filters", "draw_top_images"]
 
@@ -123,48 +123,14 @@ def draw_top_images(
 
 
 def _grid(path, images, titles, head, cols=None, rows=()) -> Path:
-    """Framed tiles in true pixel values (grey from 0 black to 1 white, or RGB), placed in
-    inches. By hand rather than ``pictures.image_grid``: a white tile needs a frame to
-    show on the white page, rows need labels, and a long heading must wrap."""
-    import textwrap
-
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
+    """Framed tiles in true pixel values: grey from 0 black to 1 white, or RGB."""
     x = np.asarray(images, np.float32) / 255.0
-    rgb = x.shape[-1] == 3
-    if not rgb:
+    if x.shape[-1] != 3:
         head += "" if x.shape[-1] == 1 else f" (mean of {x.shape[-1]} channels)"
         x = x.mean(axis=-1)
-    n, h, w = x.shape[:3]
-    cols = cols or min(n, 8)
-    tw, th, gap, label = 1.1 * w / max(h, w), 1.1 * h / max(h, w), 0.1, 0.22
-    right = 0.15 if rgb else 1.2
-    fw = max(5.4, (0.5 if rows else 0.15) + cols * (tw + gap) + right)
-    left = (fw - right - cols * (tw + gap) + gap) / 2 + (0.2 if rows else 0)  # centred
-    lines = [line for part in head.split("\n") for line in textwrap.wrap(part, int(fw * 12))]
-    top = 0.2 + 0.17 * len(lines)
-    fh = top + -(-n // cols) * (th + label + gap) + 0.1
-    fig = Figure(figsize=(fw, fh))
-    FigureCanvasAgg(fig)
-    fig.text(0.5, 1 - 0.1 / fh, "\n".join(lines), ha="center", va="top", fontsize=9)
-    for i in range(n):
-        r, c = divmod(i, cols)
-        y = fh - top - label - r * (th + label + gap) - th
-        ax = fig.add_axes(((left + c * (tw + gap)) / fw, y / fh, tw / fw, th / fh))
-        shown = ax.imshow(
-            x[i], cmap=None if rgb else "gray", vmin=0, vmax=1, interpolation="nearest"
-        )
-        ax.set_xticks([]), ax.set_yticks([])
-        for spine in ax.spines.values():
-            spine.set_color("0.6")
-        ax.set_title(titles[i], fontsize=7, pad=2)
-        if c == 0 and r < len(rows):
-            ax.set_ylabel(rows[r], fontsize=8, rotation=0, ha="right", va="center")
-    if not rgb:
-        bar = min(fh - top - label - 0.25, 3.0)
-        cax = fig.add_axes(((fw - 1.0) / fw, (fh - top - label - bar) / fh, 0.13 / fw, bar / fh))
-        cbar = fig.colorbar(shown, cax=cax, ticks=[0, 0.5, 1])
-        cbar.ax.set_yticklabels(["0 black", "0.5", "1 white"], fontsize=7)
-        cbar.set_label("pixel value / 255", fontsize=7)
-    return save_figure(fig, path)
+    grey = x.ndim == 3
+    return grid_figure(
+        path, x, titles, head, cols or min(len(x), 8), row_labels=rows, frame=True,
+        colorbar="pixel value / 255" if grey else "",
+        ticks={0.0: "0 black", 0.5: "0.5", 1.0: "1 white"},
+    )  # fmt: skip

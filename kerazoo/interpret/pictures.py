@@ -1,13 +1,14 @@
-"""What every picture of a network needs: scaling to ``[0, 1]``, tiling in numpy, and saving
-a matplotlib figure as a PNG atomically.
+"""What every picture of a network needs: scaling to ``[0, 1]``, tiling in numpy, one titled
+grid figure of tiles, and saving a matplotlib figure as a PNG atomically.
 
 numpy tiles frames for GIFs, where a figure per frame would cost more than the training
-step it shows; each view lays out its own figure (its tiles, labels and colour bars).
+step it shows; the grids of maps, kernels and maximised images are :func:`grid_figure`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from kerazoo.files import atomic_file
 
-__all__ = ["DPI", "normalize", "save_figure", "tile"]
+__all__ = ["DPI", "grid_figure", "normalize", "save_figure", "tile"]
 
 DPI = 100
 
@@ -55,3 +56,122 @@ def tile(images: Any, cols: int | None = None, pad: int = 1, fill: float = 1.0) 
 def save_figure(fig: Any, path: str | Path) -> Path:
     """Save a matplotlib ``Figure`` as a PNG, atomically; return the path."""
     return atomic_file(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))
+
+
+def grid_figure(
+    path: str | Path,
+    tiles: Any,
+    titles: Sequence[str],
+    title: str,
+    cols: int,
+    *,
+    image: np.ndarray | None = None,
+    row_labels: Sequence[str] = (),
+    cmap: str = "gray",
+    vrange: tuple[float, float] = (0.0, 1.0),
+    colorbar: str = "",
+    ticks: Mapping[float, str] | None = None,
+    frame: bool = False,
+) -> Path:
+    """A titled grid of tiles, saved as a PNG: every view's picture of many maps or images.
+
+    Placed by hand in inches rather than with ``plt.subplots``: the input image has another
+    size than the tiles, rows need labels, long headings wrap, and the colour bar keeps room
+    for its ticks and label whatever the width of the figure.
+
+    Args:
+        path: the PNG to write (returned).
+        tiles: ``[n, h, w]`` values drawn with ``cmap`` over ``vrange``, or ``[n, h, w, 3]``
+            RGB in ``[0, 1]``.
+        titles: one short title per tile (``""`` for none).
+        title: the heading; say what the tiles are and how to read the colours.
+        cols: tiles per row.
+        image: a raw ``uint8 [H, W, C]`` input drawn on the left, titled "input".
+        row_labels: a label left of each row.
+        cmap, vrange: the colour map and range of one-channel tiles.
+        colorbar: the colour bar's label (``""``: none).
+        ticks: colour-bar values and their labels (default: matplotlib's ticks).
+        frame: a thin grey frame around each tile (white tiles show on the white page).
+
+    Example:
+        >>> grid_figure("maps.png", maps, ["#0", "#1"], "conv1: 2 maps", cols=2)  # doctest: +SKIP
+    """
+    import textwrap
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    tiles = np.asarray(tiles)
+    n, h, w = tiles.shape[:3]
+    rows = math.ceil(n / cols)
+    side = min(1.1, max(0.45, 9.0 / cols))  # many tiles: smaller ones, same figure width
+    tw, th = side * w / max(h, w), side * h / max(h, w)
+    label = 0.2 if any(titles) and cols <= 16 else 0.0
+    left = (1.9 if image is not None else 0.1) + (0.5 if row_labels else 0.0)
+    right = 1.1 if colorbar else 0.15
+    grid_h = rows * (th + label + 0.06)
+    fw = max(left + cols * (tw + 0.06) + right, 5.5)
+    lines = [line for part in title.split("\n") for line in textwrap.wrap(part, int(fw * 13))]
+    head = 0.2 + 0.17 * len(lines)
+    fig = Figure(figsize=(fw, head + max(grid_h, 2.0) + 0.15))
+    FigureCanvasAgg(fig)
+    fh = fig.get_figheight()
+    if image is not None:
+        _draw_input(fig, image, head + 0.25)
+    shown = None
+    for i in range(n):
+        r, c = divmod(i, cols)
+        top = head + r * (th + label + 0.06) + label
+        ax = _axes(fig, left + c * (tw + 0.06), top, tw, th, frame)
+        if tiles.ndim == 4:
+            ax.imshow(np.clip(tiles[i], 0, 1), interpolation="nearest")
+        else:
+            shown = ax.imshow(tiles[i], cmap=cmap, vmin=vrange[0], vmax=vrange[1],
+                              interpolation="nearest")  # fmt: skip
+        if label and titles[i]:
+            ax.set_title(titles[i], fontsize=7, pad=2)
+        if c == 0 and r < len(row_labels):
+            fig.text((left - 0.08) / fw, 1 - (top + th / 2) / fh, row_labels[r],
+                     ha="right", va="center", fontsize=8)  # fmt: skip
+    fig.text(0.5, 1 - 0.1 / fh, "\n".join(lines), ha="center", va="top", fontsize=9)
+    if colorbar and shown is not None:
+        place = (fw - right + 0.15, head + label, 0.15, max(min(grid_h, 3.0) - label, 1))
+        _colorbar(fig, shown, place, colorbar, ticks)
+    return save_figure(fig, path)
+
+
+def _colorbar(
+    fig: Any, shown: Any, place: tuple[float, ...], label: str, ticks: Mapping[float, str] | None
+) -> None:
+    """A colour bar at ``place`` (x, top, width, height in inches), labelled."""
+    cax = _axes(fig, *place)
+    cax.set_axis_on()
+    bar = fig.colorbar(shown, cax=cax, ticks=list(ticks) if ticks else None)
+    if ticks:
+        bar.ax.set_yticklabels(list(ticks.values()))
+    bar.set_label(label, fontsize=8)
+    cax.tick_params(labelsize=7)
+
+
+def _axes(fig: Any, x: float, top: float, width: float, height: float, frame: bool = False) -> Any:
+    """Axes without ticks at ``x`` inches from the left, ``top`` inches from the top."""
+    fw, fh = fig.get_figwidth(), fig.get_figheight()
+    ax = fig.add_axes((x / fw, (fh - top - height) / fh, width / fw, height / fh))
+    if frame:
+        ax.set_xticks([]), ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_color("0.6")
+    else:
+        ax.set_axis_off()
+    return ax
+
+
+def _draw_input(fig: Any, image: np.ndarray, top: float) -> None:
+    """The raw input image, 1.6 inches on its long side, at the figure's left."""
+    h, w = image.shape[:2]
+    ax = _axes(fig, 0.15, top, 1.6 * w / max(h, w), 1.6 * h / max(h, w))
+    if image.shape[-1] == 3:
+        ax.imshow(image, interpolation="nearest")
+    else:  # one channel (or the first of several)
+        ax.imshow(image[..., 0], cmap="gray", vmin=0, vmax=255, interpolation="nearest")
+    ax.set_title("input", fontsize=8, pad=3)
