@@ -154,6 +154,10 @@ NEVER = {
     "kerazoo.saving": _DOWNSTREAM,
     "kerazoo.training": ("kerazoo.interpret", "kerazoo.cli"),
     "kerazoo.interpret": (*_DOWNSTREAM, "kerazoo.cli"),
+    # evaluation sits below training (a run ends with one) and beside predict
+    "kerazoo.evaluation": ("kerazoo.training", "kerazoo.interpret", "kerazoo.cli"),
+    # a report only reads the files a run folder holds
+    "kerazoo.report": ("kerazoo.training", "kerazoo.interpret", "kerazoo.evaluation", "kerazoo.cli"),
 }
 
 

@@ -26,7 +26,10 @@ from kerazoo.errors import InvalidOptionError, KerazooError, option_flags
 __all__ = ["command_flags", "main", "parse_pairs"]
 
 # One module per command group, in the order `kerazoo --help` shows them.
-COMMANDS = ("listing", "plugins", "data", "train", "inspect", "predict", "export", "look")
+COMMANDS = (
+    "listing", "plugins", "data", "train", "lr_find", "evaluate", "report", "inspect", "predict",
+    "export", "look",
+)  # fmt: skip
 
 
 def parse_pairs(pairs: Sequence[str] | None, flag: str) -> dict[str, str]:
