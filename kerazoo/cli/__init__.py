@@ -14,16 +14,18 @@ the command has an option whose ``dest`` is that setting's name.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 from kerazoo import __version__
-from kerazoo.errors import InvalidOptionError, KerazooError, option_flags
+from kerazoo.errors import InvalidOptionError, KerazooError, ModelFileError, option_flags
 
-__all__ = ["command_flags", "main", "parse_pairs"]
+__all__ = ["command_flags", "main", "model_path", "parse_pairs"]
 
 # One module per command group, in the order `kerazoo --help` shows them.
 COMMANDS = (
@@ -48,6 +50,47 @@ def parse_pairs(pairs: Sequence[str] | None, flag: str) -> dict[str, str]:
     return out
 
 
+#: What a run folder may hold instead of model.keras, most useful first.
+_RUN_FALLBACKS = (
+    ("best.keras", "the best epoch so far"),
+    ("checkpoint.keras", "the last completed epoch"),
+)
+
+
+def model_path(given: str) -> str:
+    """The model file for a command's MODEL argument: a file, an export, or a run folder.
+
+    A run folder (from ``kerazoo train``) gives its ``model.keras``. A run that has not
+    finished has none: its ``best.keras`` or ``checkpoint.keras`` is used, and a note on
+    stderr says which. Anything else is returned unchanged, for the loader to accept or
+    explain.
+
+    Example:
+        >>> model_path("model.keras")
+        'model.keras'
+    """
+    folder = Path(given)
+    if not folder.is_dir() or (folder / "saved_model.pb").is_file():
+        return given
+    if (folder / "model.keras").is_file():
+        return str(folder / "model.keras")
+    for name, what in _RUN_FALLBACKS:
+        if (folder / name).is_file():
+            print(
+                f"note: '{folder}' has no model.keras (the run has not finished): using "
+                f"{name}, {what}. Finish the run with 'kerazoo train --resume --out {folder}'.",
+                file=sys.stderr,
+            )
+            return str(folder / name)
+    if (folder / "run.json").is_file():
+        raise ModelFileError(
+            f"'{folder}' is a run folder without a saved model (no model.keras, best.keras "
+            "or checkpoint.keras): the run stopped before its first epoch ended. Train "
+            "again, or pass a .keras file."
+        )
+    return given
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (used by ``main`` and by the docs)."""
     parser = argparse.ArgumentParser(
@@ -57,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'kerazoo COMMAND --help' for the options of each command.",
     )
     parser.add_argument("--version", action="version", version=f"kerazoo {__version__}")
+    parser.add_argument(
+        "--verbose",
+        dest="startup_logs",  # not "verbose": 'kerazoo list --verbose' would overwrite it
+        action="store_true",
+        help="show TensorFlow's start-up log lines (hidden by default)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:
@@ -102,16 +151,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    if not args.startup_logs:
+        from kerazoo.cli.quiet import quiet_tensorflow
+
+        quiet_tensorflow()
     warnings.showwarning = _show_warning
     try:
         with option_flags(command_flags(parser, args)):
-            return int(args.func(args) or 0)
+            code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows up here, inside the try
+        return code
     except KerazooError as exc:
         print(f"kerazoo {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"kerazoo {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away ('kerazoo list | head -1'). As the Python docs recommend
+        # (library/signal.html, "Note on SIGPIPE"): point stdout at devnull so the flush at
+        # exit fails no more, and exit quietly with 1.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 def _show_warning(message: Any, category: Any, *_: Any, **__: Any) -> None:

@@ -36,14 +36,19 @@ def register(sub: Any) -> None:
 
     pv = actions.add_parser(
         "preview",
-        help="write a labelled grid of samples to a PNG file",
+        help="write a labelled grid of samples to a picture file",
         description="Write a grid of samples, each titled with its class name or value.",
     )
     _common(pv)
     pv.add_argument("--n", type=int, default=16, help="number of samples (default 16)")
-    pv.add_argument("--out", required=True, help="PNG file to write, e.g. grid.png")
+    pv.add_argument(
+        "--out",
+        required=True,
+        help="picture to write, in the format its suffix names (.png, .jpg, .svg, .pdf...), "
+        "e.g. grid.png",
+    )
     pv.add_argument("--cols", type=int, default=None, help="tiles per row (default: square)")
-    pv.add_argument("--masks", action="store_true", help="tint the object masks in red")
+    pv.add_argument("--masks", action="store_true", help="outline the object masks (in cyan)")
     pv.set_defaults(func=_preview)
 
     ex = actions.add_parser(

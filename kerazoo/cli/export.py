@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from kerazoo.cli import model_path
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
@@ -14,7 +16,7 @@ def register(sub: Any) -> None:
         "write kerazoo.json beside it, so 'kerazoo predict DIR ...' and Predictor.load(DIR) "
         "work on the export. An earlier export in DIR is replaced; another folder is refused.",
     )
-    p.add_argument("model", help="a .keras or .h5 file")
+    p.add_argument("model", help="a .keras or .h5 file, or a run folder (its model.keras)")
     p.add_argument("dir", help="the folder to write")
     p.add_argument(
         "--channels-last",
@@ -27,6 +29,7 @@ def register(sub: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     from kerazoo.saving.savedmodel import export_model
 
-    target = export_model(args.model, args.dir, channels_last=args.channels_last)
-    print(f"exported {args.model} -> {target}")
+    model = model_path(args.model)
+    target = export_model(model, args.dir, channels_last=args.channels_last)
+    print(f"exported {model} -> {target}")
     return 0

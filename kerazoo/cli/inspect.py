@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from kerazoo.cli import model_path
 from kerazoo.naming import printable
 from kerazoo.saving import archive
 from kerazoo.saving.info import ModelInfo
@@ -18,12 +19,23 @@ def register(sub: Any) -> None:
         description="Print the kerazoo metadata of a .keras/.h5 file or exported SavedModel "
         "folder. Reads the file with zipfile/h5py only: TensorFlow is not started.",
     )
-    p.add_argument("model", help="a .keras or .h5 file, or a folder from 'kerazoo export'")
+    p.add_argument(
+        "model",
+        help="a .keras or .h5 file, a folder from 'kerazoo export', or a run folder "
+        "(its model.keras)",
+    )
     p.add_argument("--json", action="store_true", help="print the kerazoo.json as JSON")
+    p.add_argument(
+        "--summary",
+        action="store_true",
+        help="load the model (starts Keras) and print every layer: name, type, output "
+        "shape, parameters; and the trainable / non-trainable counts",
+    )
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
+    args.model = model_path(args.model)
     info = archive.read_info(args.model)  # a wrongly typed field is a ModelFileError
     kind = archive.model_kind(args.model)
     if args.json:
@@ -37,9 +49,18 @@ def _run(args: argparse.Namespace) -> int:
         )
         if kind != "savedmodel":
             _plain(args.model)
+            _parameters(args.model, kind)
+        if args.summary:
+            for line in summary_lines(args.model):
+                print(printable(line))
         return 0
     for line in describe(info):
         print("  " + printable(line))  # names from the file are data: controls escaped
+    if kind != "savedmodel":
+        _parameters(args.model, kind)
+    if args.summary:
+        for line in summary_lines(args.model):
+            print(printable(line))
     return 0
 
 
@@ -106,3 +127,88 @@ def _plain(path: str) -> None:
     print(printable(f"  {'model:':<14}{config.get('class_name', '?')} with {len(layers)} layers"))
     for shape in shapes:
         print(printable(f"  {'input:':<14}{tuple(shape)}"))
+
+
+def _parameters(path: str, kind: str) -> None:
+    """Print the weight count read from the file with h5py (no Keras)."""
+    count = weight_count(path, kind)
+    if count is not None:
+        print(f"  {'parameters:':<14}{count:,} (all weights; --summary: per layer, trainable)")
+
+
+def weight_count(path: str, kind: str) -> int | None:
+    """How many numbers the model's weights hold, read with zipfile + h5py (no Keras).
+
+    Counts every array under the layers (non-trainable ones, such as normalisation
+    statistics, included; optimizer state left out). The weights file names its groups by
+    class counters (``dense_1``), not by layer names, so per-layer counts come from
+    ``--summary``, which loads the model.
+
+    Args:
+        path: a ``.keras`` or ``.h5`` file.
+        kind: ``"keras"`` or ``"h5"`` (:func:`kerazoo.saving.archive.model_kind`).
+
+    Returns:
+        The count, or ``None`` where the file has no weights to read.
+
+    Example:
+        >>> weight_count("run/model.keras", "keras")                   # doctest: +SKIP
+        61706
+    """
+    import io
+    import zipfile
+
+    import h5py
+
+    def total(group: h5py.Group) -> int:
+        sizes: list[int] = []
+        group.visititems(
+            lambda _, obj: sizes.append(obj.size) if isinstance(obj, h5py.Dataset) else None
+        )
+        return int(sum(sizes))
+
+    try:
+        if kind == "keras":
+            with zipfile.ZipFile(path) as zf:
+                data = io.BytesIO(zf.read("model.weights.h5"))
+            with h5py.File(data, "r") as f:
+                return total(f["layers"]) if "layers" in f else None
+        with h5py.File(path, "r") as f:
+            return total(f["model_weights"]) if "model_weights" in f else None
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return None
+
+
+def summary_lines(path: str) -> list[str]:
+    """Load the model and describe each layer: name, type, output shape, parameters.
+
+    Example:
+        >>> summary_lines("run/model.keras")[0]                        # doctest: +SKIP
+        'layer          type            output shape         params'
+    """
+    import numpy as np
+
+    from kerazoo.saving.load import load_model
+
+    model, _ = load_model(path, compile=False)
+    rows = [("layer", "type", "output shape", "params")]
+    for layer in model.layers:
+        shape = getattr(getattr(layer, "output", None), "shape", None)
+        shown = "?" if shape is None else str(tuple(shape)).replace("None", "N")
+        rows.append((layer.name, type(layer).__name__, shown, f"{layer.count_params():,}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = [
+        "  "
+        + "  ".join(
+            f"{c:<{w}}" if i < 3 else f"{c:>{w}}"
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    ]
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    total = model.count_params()
+    lines.append(
+        f"  total {total:,} parameters: {trainable:,} trainable, {total - trainable:,} "
+        "non-trainable"
+    )
+    return lines

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
+
+from kerazoo.cli import model_path
+from kerazoo.errors import IncompatibleError, InvalidOptionError
 
 
 def register(sub: Any) -> None:
@@ -16,25 +20,68 @@ def register(sub: Any) -> None:
         "one line per image: path, label, score; or JSON lines. Images are resized and "
         "converted to the model's input; such conversions are shown in brackets.",
     )
-    p.add_argument("model", help="a .keras or .h5 file, or a folder from 'kerazoo export'")
+    p.add_argument(
+        "model",
+        help="a .keras or .h5 file, a folder from 'kerazoo export', or a run folder "
+        "(its model.keras)",
+    )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
     p.add_argument("--top-k", type=int, default=1, help="list the K most likely classes")
     p.add_argument("--json", action="store_true", help="print one JSON object per line")
     p.add_argument("--batch-size", type=int, default=128, help="images per model call")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="reconstruction models: write each output image into DIR as a PNG named after "
+        "its input file",
+    )
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from kerazoo.predict.predictor import ImagePrediction, Predictor
 
-    predictor = Predictor.load(args.model)
+    predictor = Predictor.load(model_path(args.model))
+    if args.out and predictor.task.kind != "reconstruction":
+        raise IncompatibleError(
+            f"--out writes the images a reconstruction model outputs, but this model is "
+            f"{predictor.task.kind}: its results are printed. Leave --out out."
+        )
     results = predictor.predict(args.inputs, top_k=args.top_k, batch_size=args.batch_size)
-    for result in results:
+    written = _write_images(results, Path(args.out)) if args.out else {}
+    for i, result in enumerate(results):
         if args.json:
             data = result.to_dict()
             if isinstance(result, ImagePrediction):
                 data.pop("image")  # the shape is printed; the pixels would be a wall of numbers
+            if i in written:
+                data["file"] = str(written[i])
             print(json.dumps(data))
         else:
-            print(result)
+            print(f"{result}  -> {written[i]}" if i in written else result)
     return 0
+
+
+def _write_images(results: list[Any], out: Path) -> dict[int, Path]:
+    """Each result's image as ``out/<input name>.png``; returns index -> file written."""
+    names = _file_names([r.source for r in results])
+    targets = {i: out / name for i, name in enumerate(names)}
+    inputs = {Path(r.source).resolve() for r in results if Path(r.source).is_file()}
+    clash = [str(t) for t in targets.values() if t.resolve() in inputs]
+    if clash:
+        raise InvalidOptionError(
+            f"--out {out} would overwrite the input image {clash[0]}. Give another folder, "
+            "e.g. --out reconstructions."
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    return {i: results[i].save(target) for i, target in targets.items()}
+
+
+def _file_names(sources: list[str]) -> list[str]:
+    """``a.png`` for input ``x/a.jpg``; ``#3`` for arrays; a repeated name gets ``-2``..."""
+    names, seen = [], {}
+    for i, source in enumerate(sources):
+        stem = Path(source).stem if source and not source.startswith("#") else f"image{i}"
+        seen[stem] = seen.get(stem, 0) + 1
+        names.append(f"{stem}.png" if seen[stem] == 1 else f"{stem}-{seen[stem]}.png")
+    return names

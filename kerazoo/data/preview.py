@@ -16,10 +16,47 @@ from kerazoo.errors import DataError, InvalidOptionError, option
 from kerazoo.files import atomic_file
 from kerazoo.task import Task
 
-__all__ = ["DPI", "TILE_INCHES", "label_text", "preview_grid"]
+__all__ = ["DPI", "MASK_COLOUR", "TILE_INCHES", "label_text", "picture_format", "preview_grid"]
 
 #: Largest tile side in inches, and the resolution of the preview.
 TILE_INCHES, DPI = 1.4, 100
+
+#: Mask outlines: cyan, a colour no lamp, shape or label colour in the built-in data uses.
+MASK_COLOUR = "#00e5ff"
+
+
+def picture_format(path: str | Path) -> str:
+    """The picture format a file name asks for (``"png"``, ``"jpg"``, ``"svg"``, ...).
+
+    Pictures are written in the format their suffix names, as matplotlib does; a suffix it
+    cannot write, or none, is refused rather than written as PNG bytes under another name.
+
+    Args:
+        path: the picture file to write.
+
+    Returns:
+        The lower-case suffix without its dot, a format matplotlib writes.
+
+    Raises:
+        InvalidOptionError: no suffix, or one matplotlib cannot write.
+
+    Example:
+        >>> picture_format("grid.JPG")
+        'jpg'
+    """
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = FigureCanvasBase.get_supported_filetypes()
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix in formats:
+        return suffix
+    valid = ", ".join(f".{k}" for k in sorted(formats))
+    stem = Path(path).with_suffix(".png") if suffix else f"{path}.png"
+    reason = f"matplotlib cannot write '.{suffix}' files" if suffix else "it has no suffix"
+    raise InvalidOptionError(
+        f"Cannot choose the picture format of '{path}': {reason}. Name the file with one "
+        f"of {valid}, e.g. '{stem}'."
+    )
 
 
 def label_text(task: Task, label: Any) -> str:
@@ -46,15 +83,17 @@ def preview_grid(
     cols: int | None = None,
     show_masks: bool = False,
 ) -> Path:
-    """Draw samples in a grid, each tile titled with its label, and save it as a PNG.
+    """Draw samples in a grid, each tile titled with its label, and save it as a picture.
 
     Args:
         samples: what ``dataset.generate`` returned.
         task: the dataset's task (for the titles; reconstruction tiles have none).
-        path: the PNG file to write (parent folders are created). It is written atomically:
-            a temporary file beside it is renamed over it once complete.
+        path: the picture to write, in the format its suffix names (``.png``, ``.jpg``,
+            ``.svg``, ...; parent folders are created). It is written atomically: a
+            temporary file beside it is renamed over it once complete.
         cols: tiles per row; default about the square root of the count.
-        show_masks: tint the object masks in red, when the samples have masks.
+        show_masks: outline the object masks (in :data:`MASK_COLOUR`), when the samples
+            have masks. Outlines, not a tint: a tint changes the colours a label may be about.
 
     Returns:
         The path written.
@@ -67,6 +106,7 @@ def preview_grid(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    fmt = picture_format(path)
     k = len(samples)
     if k == 0:
         raise DataError(f"There are no samples to preview: ask for {option('n', 1)} or more.")
@@ -87,11 +127,20 @@ def preview_grid(
         else:
             ax.imshow(img[..., :3], interpolation="nearest")
         if show_masks and samples.masks is not None:
-            tint = np.zeros((h, w, 4), dtype=np.float32)
-            tint[samples.masks[i]] = (1.0, 0.0, 0.0, 0.4)
-            ax.imshow(tint, interpolation="nearest")
+            _outline(ax, samples.masks[i])
         if samples.labels is not None:
             ax.set_title(label_text(task, samples.labels[i]), fontsize=8)
         ax.set_axis_off()
     fig.tight_layout(pad=0.3)
-    return atomic_file(path, lambda tmp: fig.savefig(tmp, format="png"))
+    return atomic_file(path, lambda tmp: fig.savefig(tmp, format=fmt))
+
+
+def _outline(ax: Any, mask: np.ndarray) -> None:
+    """Draw a mask's outline along the pixel edges (skimage's marching squares)."""
+    from skimage.measure import find_contours
+
+    # Padded, so an object touching the border gets a closed outline; the 0.5 level runs
+    # between a mask pixel's centre and its neighbour's, i.e. on the pixel edge.
+    padded = np.pad(np.asarray(mask, dtype=np.float32), 1)
+    for contour in find_contours(padded, 0.5):
+        ax.plot(contour[:, 1] - 1, contour[:, 0] - 1, color=MASK_COLOUR, linewidth=1.2)

@@ -54,8 +54,18 @@ def tile(images: Any, cols: int | None = None, pad: int = 1, fill: float = 1.0) 
 
 
 def save_figure(fig: Any, path: str | Path) -> Path:
-    """Save a matplotlib ``Figure`` as a PNG, atomically; return the path."""
-    return atomic_file(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))
+    """Save a matplotlib ``Figure`` atomically, in the format the suffix names; return the path.
+
+    ``.png``, ``.jpg``, ``.svg``, ``.pdf``... (whatever matplotlib writes); a suffix it
+    cannot write, or none, is an ``InvalidOptionError`` naming the valid ones.
+
+    Example:
+        >>> save_figure(fig, "maps/conv1.jpg")                          # doctest: +SKIP
+    """
+    from kerazoo.data.preview import picture_format
+
+    fmt = picture_format(path)
+    return atomic_file(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=DPI))
 
 
 def grid_figure(

@@ -7,11 +7,12 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
-from kerazoo.errors import IncompatibleError, InvalidOptionError, unknown_choice
+from kerazoo.errors import IncompatibleError, InvalidOptionError, option, unknown_choice
 
-__all__ = ["has_accelerator", "resolve_data_format", "resolve_jit"]
+__all__ = ["check_precision", "has_accelerator", "resolve_data_format", "resolve_jit"]
 
 
 def has_accelerator(backend: str | None = None) -> bool:
@@ -99,3 +100,34 @@ def resolve_jit(value: Any) -> bool:
 
     backend = keras.backend.backend()
     return backend == "jax" or (backend == "tensorflow" and has_accelerator(backend))
+
+
+def check_precision(precision: str, *, accelerator: bool | None = None) -> None:
+    """Warn when mixed precision is asked for on a machine it will not speed up.
+
+    Mixed precision is faster only where the hardware computes in 16 bits quickly: float16
+    on GPUs with tensor cores, bfloat16 on TPUs and recent GPUs. On a CPU the casts cost more
+    than they save, so a run is usually slower (and float16 may lose accuracy).
+
+    Args:
+        precision: ``"float32"``, ``"mixed_float16"`` or ``"mixed_bfloat16"``.
+        accelerator: whether a GPU/TPU is present (default: detected).
+
+    Example:
+        >>> check_precision("float32")  # float32 never warns
+    """
+    if not precision.startswith("mixed_"):
+        return
+    if accelerator is None:
+        accelerator = has_accelerator()
+    if accelerator:
+        return
+    hardware = "a TPU or a recent GPU" if precision == "mixed_bfloat16" else "a GPU"
+    warnings.warn(
+        f"{option('precision', precision)} is meant for {hardware}, and no GPU or TPU is "
+        "visible here: on a CPU mixed precision is usually slower than float32, not faster. "
+        f"Use {option('precision', 'float32')} unless you are testing the mixed-precision "
+        "path.",
+        UserWarning,
+        stacklevel=3,
+    )

@@ -8,11 +8,14 @@ the JSON keeps them exact.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from kerazoo.files import atomic_file
 from kerazoo.naming import printable
 
 __all__ = ["ClassPrediction", "ImagePrediction", "Prediction", "ValuePrediction"]
@@ -83,6 +86,24 @@ class ImagePrediction(Prediction):
 
     def _text(self) -> str:
         return "reconstructed image " + "x".join(str(d) for d in self.image.shape)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the image as a PNG (written to a temporary name, then renamed).
+
+        Args:
+            path: the file to write.
+
+        Returns:
+            The path written.
+
+        Example:
+            >>> result.save("reconstructed/a.png")                     # doctest: +SKIP
+        """
+        from PIL import Image
+
+        pixels = self.image[..., 0] if self.image.shape[-1] == 1 else self.image
+        picture = Image.fromarray(np.ascontiguousarray(pixels))
+        return atomic_file(path, lambda tmp: picture.save(tmp, format="PNG"))
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()

@@ -36,3 +36,20 @@ def test_preview_grid_refuses_nothing_to_draw(tmp_path: Path) -> None:
     with pytest.raises(kerazoo.InvalidOptionError, match=r"cols must be >= 1, got 0"):
         preview_grid(ds.generate(2), ds.task, tmp_path / "x.png", cols=0)
     assert not (tmp_path / "x.png").exists()
+
+
+def test_masks_are_outlined_without_changing_the_lamp_colours(tmp_path: Path) -> None:
+    ds = kerazoo.get_dataset("traffic_lights")
+    samples = ds.generate(6, seed=0)
+    assert samples.masks is not None and samples.masks.any()
+    plain = preview_grid(samples, ds.task, tmp_path / "plain.png")
+    masked = preview_grid(samples, ds.task, tmp_path / "masked.png", show_masks=True)
+    with Image.open(plain) as a, Image.open(masked) as b:
+        before = np.asarray(a.convert("RGB"), dtype=np.int32)
+        after = np.asarray(b.convert("RGB"), dtype=np.int32)
+    changed = np.abs(after - before).sum(axis=-1) > 30
+    assert changed.sum() > 100  # the outlines are there
+    assert changed.mean() < 0.1  # and thin: lamps keep their own colour inside them
+    red, green, blue = (after[changed][:, i] for i in range(3))
+    # cyan outlines: blue and green up, red down (a red tint would do the opposite)
+    assert (blue - red).mean() > 80 and (green - red).mean() > 80
