@@ -21,11 +21,11 @@ from kerazoo.data.encoding import check_encoding, effective_task
 from kerazoo.errors import IncompatibleError, InvalidOptionError, check_choice, option
 from kerazoo.models.architecture import Architecture
 from kerazoo.models.body_rules import call_build_body, check_body
-from kerazoo.models.devices import resolve_data_format, resolve_jit
+from kerazoo.models.devices import check_precision, resolve_data_format, resolve_jit
 from kerazoo.models.heads import add_head, loss_and_metric, loss_name
 from kerazoo.models.inputs import NORMALIZATIONS, normalization_stats, pixel_input
 from kerazoo.models.optimizers import make_optimizer
-from kerazoo.saving.info import ArchitectureInfo, DatasetInfo, ModelInfo
+from kerazoo.saving.info import ArchitectureInfo, DatasetInfo, InputStats, ModelInfo
 from kerazoo.task import InputSpec, Task
 
 __all__ = [
@@ -158,9 +158,10 @@ def build(
     spec = InputSpec(*ds.image_shape, fmt)
     check_choice(normalization, NORMALIZATIONS, "normalization")
     check_choice(precision, PRECISIONS, "precision")
+    check_precision(precision)
     jit = resolve_jit(jit_compile)
     opt, opt_info = make_optimizer(optimizer, learning_rate, schedule, steps_per_epoch, epochs)
-    stats, seed = _adapt(ds, spec, normalization, adapt, seed)
+    stats, seed, seen = _adapt(ds, spec, normalization, adapt, seed)
     model, output_kind = _assemble(
         arch, spec, normalization, stats, precision, (task, encoding, softmax),
         name or f"{_name(arch)}_{_name(ds)}",
@@ -169,7 +170,7 @@ def build(
     compiled = {"loss": loss, "precision": precision, "jit_compile": jit}
     compiled = {**opt_info, **compiled, "normalization": normalization}
     described = _describe(arch, ds, spec, (task, encoding, output_kind), seed, compiled)
-    dataclasses.replace(described, layers=layer_roles(model)).attach(model)
+    dataclasses.replace(described, layers=layer_roles(model), input_stats=seen).attach(model)
     return model
 
 
@@ -236,14 +237,26 @@ def _assemble(
 
 def _adapt(
     ds: Dataset, spec: InputSpec, normalization: str, adapt: Any, seed: int | None
-) -> tuple[Any, int | None]:
-    """The normalisation statistics, and the seed of the images they were adapted on."""
+) -> tuple[Any, int | None, InputStats | None]:
+    """The normalisation statistics, the seed of the images they were adapted on, and what
+    those images look like (the yardstick of the input-shift warning; measured whenever
+    training images are at hand)."""
     if normalization == "none":
-        return None, seed
+        return None, seed, None if adapt is None else _measure(adapt, spec)
     if adapt is None:
         seed = 0 if seed is None else seed
         adapt = ds.generate(ADAPT_SAMPLES, seed=seed).images
-    return normalization_stats(adapt, spec, normalization), seed
+    return normalization_stats(adapt, spec, normalization), seed, _measure(adapt, spec)
+
+
+def _measure(images: Any, spec: InputSpec) -> InputStats | None:
+    """The input statistics of ``uint8 [N, H, W, C]`` training images of ``spec``'s shape
+    (``None`` for others, which ``normalization="none"`` leaves unchecked)."""
+    images = np.asarray(images)
+    want = (spec.height, spec.width, spec.channels)
+    if images.dtype != np.uint8 or images.ndim != 4 or images.shape[1:] != want or not len(images):
+        return None
+    return InputStats.measure(images)
 
 
 def _compile(model: Any, opt: Any, precision: str, loss: tuple[Any, Any], jit: bool) -> None:

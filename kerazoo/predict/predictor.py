@@ -33,9 +33,15 @@ from kerazoo.predict.results import (
     Prediction,
     ValuePrediction,
 )
+from kerazoo.predict.shift import resized_from, warn_shift
 from kerazoo.saving.info import FORMAT, ModelInfo
 
 __all__ = ["ClassPrediction", "ImagePrediction", "Prediction", "Predictor", "ValuePrediction"]
+
+#: The shift check looks at the first this many images a Predictor is given (over all its
+#: predict calls): enough to judge a batch, and a loop predicting one image at a time pays
+#: for it only at its start (about 0.1 ms an image).
+SHIFT_SAMPLE = 64
 
 
 # -- the predictor -------------------------------------------------------------------------
@@ -51,6 +57,11 @@ class Predictor:
         source: a name for messages (the file path).
         channels_last: run a channels_first model as its channels_last twin
             (:func:`kerazoo.to_channels_last`); default: when TensorFlow has no GPU.
+        check_shift: compare the inputs with the images the model was trained on (its
+            ``input_stats``) and issue one :class:`~kerazoo.predict.shift.InputShiftWarning`
+            when they differ far (polarity, brightness, contrast, colour). The first 64
+            images it is given are checked (the first batch of a call at once); it warns at
+            most once. ``False`` turns the check off.
 
     Example:
         >>> p = Predictor.load("model.keras")                          # doctest: +SKIP
@@ -65,6 +76,7 @@ class Predictor:
         *,
         source: str = "model",
         channels_last: bool | None = None,
+        check_shift: bool = True,
     ) -> None:
         self.source = source
         if len(model.inputs) != 1 or len(model.outputs) != 1:
@@ -107,14 +119,25 @@ class Predictor:
         self._run_format = run_format
         self._dtype = str(model.inputs[0].dtype)
         self._fn: Callable[[np.ndarray], np.ndarray] | None = None
+        # images still to check; models saved without input_stats are not checked
+        measured = getattr(metadata, "input_stats", None) is not None
+        self._shift_budget = SHIFT_SAMPLE if check_shift and measured else 0
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], *, channels_last: bool | None = None) -> Predictor:
+    def load(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        channels_last: bool | None = None,
+        check_shift: bool = True,
+    ) -> Predictor:
         """Load a ``.keras``/``.h5`` file or an exported SavedModel folder.
 
         Args:
             path: the model file or folder.
             channels_last: see :class:`Predictor`.
+            check_shift: warn once when the inputs differ far from the training images
+                (see :class:`Predictor`).
 
         Returns:
             A ready Predictor.
@@ -130,7 +153,9 @@ class Predictor:
 
         model, meta = load_model(path, compile=False)
         info = None if meta is None else ModelInfo.of(model)
-        return cls(model, info, source=str(path), channels_last=channels_last)
+        return cls(
+            model, info, source=str(path), channels_last=channels_last, check_shift=check_shift
+        )
 
     @property
     def class_names(self) -> tuple[str, ...]:
@@ -240,6 +265,8 @@ class Predictor:
         sources = [s for p in pending for s in p[0]]
         notes = [p[2] for p in pending for _ in p[0]]
         x = pending[0][1] if len(pending) == 1 else np.concatenate([p[1] for p in pending])
+        if self._shift_budget and done == 0:
+            self._shift(x[: self._shift_budget], notes[: self._shift_budget])
         run = self._serving()
         chunks = []
         for i in range(0, len(x), batch_size):
@@ -247,6 +274,18 @@ class Predictor:
             report(done + min(i + batch_size, len(x)))
         out = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
         return self._decode(np.asarray(out, dtype=np.float32), sources, notes, top_k)
+
+    def _shift(self, x: np.ndarray, notes: list[Any]) -> None:
+        """Warn (once per Predictor) when the batch differs far from the training images."""
+        self._shift_budget -= len(x)
+        if self._run_format == "channels_first":
+            x = x.transpose(0, 2, 3, 1)
+        images = x if x.dtype == np.uint8 else x.astype(np.uint8)  # whole 0..255 values
+        sizes = [resized_from(n) for n in notes]
+        info = self.info
+        # stacklevel 5: warn_shift, _shift, _flush, predict, then the caller's line
+        if info and warn_shift(info, images, where="predict", original_sizes=sizes, stacklevel=5):
+            self._shift_budget = 0
 
     def _serving(self) -> Callable[[np.ndarray], np.ndarray]:
         if self._fn is None:

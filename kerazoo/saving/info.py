@@ -30,7 +30,14 @@ from typing import Any
 
 from kerazoo.errors import IncompatibleError
 from kerazoo.saving.fields import FieldReader
-from kerazoo.saving.records import ArchitectureInfo, DatasetInfo, TrainingInfo
+from kerazoo.saving.records import (
+    FEATURES,
+    ArchitectureInfo,
+    DatasetInfo,
+    InputStats,
+    Spread,
+    TrainingInfo,
+)
 from kerazoo.task import InputSpec, Task
 
 __all__ = [
@@ -38,6 +45,7 @@ __all__ = [
     "METADATA_NAME",
     "ArchitectureInfo",
     "DatasetInfo",
+    "InputStats",
     "ModelInfo",
     "TrainingInfo",
 ]
@@ -45,7 +53,10 @@ __all__ = [
 FORMAT = 1
 METADATA_NAME = "kerazoo.json"
 _HEADER = ("format", "kerazoo", "keras", "backend")
-_KNOWN = (*_HEADER, "task", "input", "dataset", "architecture", "compile", "training", "layers")
+_KNOWN = (
+    *_HEADER,
+    *("task", "input", "dataset", "architecture", "compile", "training", "layers", "input_stats"),
+)
 
 # model -> ModelInfo; weak, so a model's metadata goes when the model goes.
 _TABLE: weakref.WeakKeyDictionary[Any, ModelInfo] = weakref.WeakKeyDictionary()
@@ -69,6 +80,9 @@ class ModelInfo:
         layers: the layers that looking inside starts from, by role: ``last_conv`` (the
             last convolution, for Grad-CAM) and ``logits`` (the score before any softmax;
             the ``value`` layer for regression); ``None`` when not recorded.
+        input_stats: what the training images looked like (:class:`InputStats`, measured
+            where the normalisation is adapted), the yardstick of the input-shift warning;
+            ``None`` for files saved before it was recorded (the check is then skipped).
         format, kerazoo, keras, backend: the header written when the file is saved.
         extra: other top-level keys found in the file, kept as they are.
 
@@ -86,6 +100,7 @@ class ModelInfo:
     compile: dict[str, Any] | None = None
     training: TrainingInfo | None = None
     layers: dict[str, str] | None = None
+    input_stats: InputStats | None = None
     format: int | None = None
     kerazoo: str | None = None
     keras: str | None = None
@@ -128,6 +143,7 @@ class ModelInfo:
             compile=r.optional_mapping(data.get("compile"), "compile"),
             training=r.training(data.get("training")),
             layers=r.layer_roles(data.get("layers")),
+            input_stats=_input_stats(r, data.get("input_stats")),
             format=fmt,
             kerazoo=r.text(data.get("kerazoo"), "kerazoo", optional=True),
             keras=r.text(data.get("keras"), "keras", optional=True),
@@ -161,6 +177,8 @@ class ModelInfo:
             out["training"] = self.training.to_dict()
         if self.layers is not None:
             out["layers"] = dict(self.layers)
+        if self.input_stats is not None:
+            out["input_stats"] = self.input_stats.to_dict()
         out.update(copy.deepcopy(self.extra))
         return out
 
@@ -207,3 +225,39 @@ class ModelInfo:
         """
         _TABLE[model] = self
         return self
+
+
+def _input_stats(r: FieldReader, value: Any) -> InputStats | None:
+    """``input_stats``, checked field by field (an old file without it gives ``None``)."""
+    if value is None:
+        return None
+    d = r.mapping(value, "input_stats")
+    sides = {
+        k: r.integer(r.field(d, k, "input_stats"), f"input_stats.{k}", low=1)
+        for k in ("n", "height", "width", "channels")
+    }
+    levels = {}
+    for k in ("mean", "std"):
+        v = r.field(d, k, "input_stats")
+        if not isinstance(v, list) or len(v) != sides["channels"]:
+            rule = f"a list of {sides['channels']} numbers (one per channel)"
+            raise r.fail(f"input_stats.{k}", rule, v)
+        levels[k] = tuple(r.number(x, f"input_stats.{k}") for x in v)
+    spreads = {}
+    for k in FEATURES:
+        s = d.get(k)
+        if s is None and k != "polarity":
+            s = r.field(d, k, "input_stats")
+        if s is not None:
+            s = r.mapping(s, f"input_stats.{k}")
+            s = Spread(*(_number(r, s, k, part) for part in ("mean", "std", "low", "high")))
+        spreads[k] = s
+    return InputStats(**sides, **levels, **spreads)
+
+
+def _number(r: FieldReader, d: dict[str, Any], feature: str, part: str) -> float:
+    where = f"input_stats.{feature}.{part}"
+    value = r.number(r.field(d, part, f"input_stats.{feature}"), where)
+    if value is None:
+        raise r.fail(where, "a number", value)
+    return value

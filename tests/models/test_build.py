@@ -151,6 +151,33 @@ def test_adapts_on_generated_images_when_none_given() -> None:
     assert np.allclose(mean, expect, atol=1e-5)
 
 
+def test_input_statistics_of_the_adapt_images_are_recorded_and_saved(tmp_path) -> None:
+    from kerazoo.saving.records import InputStats
+
+    images = Bars(channels=3).generate(40, seed=2).images
+    model = build("lenet", Bars(channels=3), adapt=images)
+    stats = kerazoo.ModelInfo.of(model).input_stats
+    assert stats == InputStats.measure(images)
+    assert (stats.n, stats.height, stats.width, stats.channels) == (40, 12, 12, 3)
+    assert len(stats.mean) == len(stats.std) == 3
+    assert 20 < stats.background.mean < 40  # noise 0..59 around a bright bar
+    assert stats.polarity.low > 0.5 and stats.colour.mean > 20  # bright; noise per channel
+    record = info(model)["input_stats"]
+    assert len(json.dumps(record)) < 800  # rounded floats: the file stays small
+    path = kerazoo.save_model(model, tmp_path / "bars.keras")
+    assert kerazoo.read_metadata(path)["input_stats"] == record
+    assert kerazoo.ModelInfo.of(kerazoo.load_model(path)[0]).input_stats == stats
+
+
+def test_input_statistics_need_training_images() -> None:
+    assert kerazoo.ModelInfo.of(build("lenet", Bars())).input_stats.n == 512  # generated
+    bare = build("lenet", Bars(), normalization="none")  # nothing to adapt: nothing made
+    assert kerazoo.ModelInfo.of(bare).input_stats is None
+    images = Bars().generate(8).images
+    given = build("lenet", Bars(), normalization="none", adapt=images)
+    assert kerazoo.ModelInfo.of(given).input_stats.n == 8
+
+
 def test_bad_adapt_images() -> None:
     with pytest.raises(DataError, match=r"adapt= takes the raw training images as uint8"):
         build("lenet", Bars(), adapt=np.zeros((4, 12, 12, 1), np.float32))
@@ -364,7 +391,8 @@ def test_info_has_the_design_shape_and_is_json() -> None:
     arch = kerazoo.get_architecture("chopped_vgg", blocks=2, width=0.5)
     model = build(arch, Bars(size="16x12"), encoding="onehot", seed=3)
     meta = info(model)
-    assert set(meta) == {"task", "input", "dataset", "architecture", "compile", "layers"}
+    assert set(meta) == {"task", "input", "dataset", "architecture", "compile", "layers",
+                         "input_stats"}  # fmt: skip
     assert meta["layers"] == {"last_conv": "block2_conv2", "logits": "logits"}
     assert meta["task"] == {"kind": "classification", "class_names": ["band0", "band1", "band2"],
                             "encoding": "onehot", "output": "logits"}  # fmt: skip

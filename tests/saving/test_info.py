@@ -11,7 +11,7 @@ import pytest
 
 from kerazoo import IncompatibleError, InputSpec, ModelFileError, ModelInfo, Task
 from kerazoo.saving.info import FORMAT, METADATA_NAME, ArchitectureInfo, DatasetInfo
-from kerazoo.saving.records import TrainingInfo
+from kerazoo.saving.records import InputStats, Spread, TrainingInfo
 from tests.fixtures.tiny_models import BAD_FIELDS, changed, meta_for
 
 
@@ -124,3 +124,51 @@ def test_info_module_does_not_import_keras() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.split() == ["False", "False"], out.stderr
+
+
+STATS = {
+    "n": 40, "height": 8, "width": 8, "channels": 1, "mean": [12.5], "std": [40.25],
+    "brightness": {"mean": 12.5, "std": 3.0, "low": 4.0, "high": 20.0},
+    "background": {"mean": 0.0, "std": 0.0, "low": 0.0, "high": 0.0},
+    "contrast": {"mean": 40.0, "std": 9.5, "low": 20.0, "high": 61.0},
+    "polarity": {"mean": 1.0, "std": 0.0, "low": 1.0, "high": 1.0},
+    "colour": {"mean": 0.0, "std": 0.0, "low": 0.0, "high": 0.0},
+}  # fmt: skip
+
+
+def test_input_stats_round_trip_and_old_files_without_them() -> None:
+    info = ModelInfo.from_dict({**meta_for(), "input_stats": STATS})
+    stats = info.input_stats
+    assert isinstance(stats, InputStats) and stats.mean == (12.5,)
+    assert stats.contrast == Spread(40.0, 9.5, 20.0, 61.0)
+    assert info.to_dict()["input_stats"] == STATS and "input_stats" not in info.extra
+    assert ModelInfo.from_dict(meta_for()).input_stats is None  # saved before they existed
+    assert "input_stats" not in ModelInfo.from_dict(meta_for()).to_dict()
+    no_objects = ModelInfo.from_dict({**meta_for(), "input_stats": {**STATS, "polarity": None}})
+    assert no_objects.input_stats.polarity is None
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"input_stats": [1]}, r"input_stats must be an object, got list"),
+        ({"input_stats.n": "40"}, r"input_stats\.n must be an integer, got str '40'"),
+        ({"input_stats.mean": [1, 2]}, r"input_stats\.mean must be a list of 1 numbers \(one per"),
+        ({"input_stats.std": ["x"]}, r"input_stats\.std must be a number, got str 'x'"),
+        ({"input_stats.contrast": 3}, r"input_stats\.contrast must be an object, got int 3"),
+        ({"input_stats.colour.low": None}, r"input_stats\.colour\.low must be a number"),
+        ({"input_stats.brightness.high": True}, r"input_stats\.brightness\.high must be a num"),
+    ],
+)
+def test_input_stats_wrong_types_name_the_field(change: dict, message: str) -> None:
+    meta = {**meta_for(), "input_stats": STATS}
+    with pytest.raises(
+        ModelFileError, match=rf"^'m.keras': its kerazoo.json is invalid: {message}"
+    ):
+        ModelInfo.from_dict(changed(meta, change), source="'m.keras'")
+
+
+def test_input_stats_missing_part_is_named() -> None:
+    stats = {k: v for k, v in STATS.items() if k != "background"}
+    with pytest.raises(ModelFileError, match=r"input_stats has no 'background' field"):
+        ModelInfo.from_dict({**meta_for(), "input_stats": stats})
