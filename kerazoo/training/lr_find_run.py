@@ -1,0 +1,103 @@
+"""``kerazoo.lr_find``: the learning-rate finder on the model a run would start from.
+
+Kept apart from :mod:`kerazoo.training.lr_find` (the finder itself), which the run's
+``--lr find`` uses: this module builds through the run's ``Trainer``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from kerazoo.training.lr_find import LRFinding, _check_ramp, find_learning_rate
+
+__all__ = ["lr_find"]
+
+
+def lr_find(
+    dataset: Any,
+    architecture: Any,
+    *,
+    data: dict[str, Any] | None = None,
+    hp: dict[str, Any] | None = None,
+    batch_size: int = 64,
+    train_size: int | None = None,
+    seed: int = 0,
+    out: str | os.PathLike[str] | None = None,
+    start: float = 1e-7,
+    end: float = 10.0,
+    steps: int = 100,
+    method: str = "valley",
+    verbose: int = 0,
+    **options: Any,
+) -> LRFinding:
+    """Build a model exactly as :func:`kerazoo.train` would, and find its learning rate.
+
+    The run's training split, builder settings and seeded weights (the same model as
+    ``kerazoo.train`` with these settings starts from); then :func:`find_learning_rate`
+    ramps the rate over at most ``steps`` batches; the picture is written to ``out``.
+
+    Args:
+        dataset: a dataset name (configured by ``data``) or a :class:`kerazoo.Dataset`.
+        architecture: an architecture name (configured by ``hp``) or an Architecture.
+        data: dataset options, e.g. ``{"size": 32}``.
+        hp: architecture hyperparameters.
+        batch_size: images per batch (the rate that suits depends on it: use the run's).
+        train_size: training images, cycled if the ramp needs more batches (default: the
+            run's own, 4000 or 0.7 of a folder; the normalisation adapts on them).
+        seed: seeds the data, the weights and the batch order, as in a run.
+        out: write the picture there (a PNG).
+        start: the first rate of the ramp.
+        end: the last rate of the ramp.
+        steps: the most batches in the ramp.
+        method: which suggestion is ``suggestion``: one of :data:`METHODS`.
+        verbose: 1 prints progress.
+        **options: training settings of :func:`kerazoo.train`: ``optimizer``,
+            ``encoding``, ``augment``, ``val_size``, ``test_size``, ``schedule``, ...
+
+    Returns:
+        An :class:`LRFinding` (``path`` set when ``out`` was given).
+
+    Raises:
+        UnknownNameError, InvalidOptionError, IncompatibleError: as :func:`kerazoo.train`.
+
+    Example:
+        >>> f = kerazoo.lr_find("shapes", "lenet", out="lr.png")  # doctest: +SKIP
+        >>> f.suggestion                                          # doctest: +SKIP
+        0.0021
+    """
+    from kerazoo.models.build import check_compatible
+    from kerazoo.training.run import resolve_plugins
+    from kerazoo.training.session import seeded
+    from kerazoo.training.settings import check_settings
+    from kerazoo.training.sizes import split_sizes
+
+    given = {"batch_size": batch_size, "train_size": train_size, "seed": seed, **options}
+    cfg = check_settings({k: v for k, v in given.items() if v is not None})
+    _check_ramp(start, end, steps, 0.98, 4.0, method)
+    ds, arch = resolve_plugins(dataset, architecture, data or {}, hp or {})
+    check_compatible(arch, ds, cfg["encoding"])  # before TensorFlow starts
+    cfg["train_size"], cfg["val_size"], cfg["test_size"] = split_sizes(cfg, ds.max_samples)
+    with seeded(int(cfg["seed"]), cfg["deterministic"]):
+        model, batches = _model_and_batches(ds, arch, cfg)
+        finding = find_learning_rate(
+            model, batches, start=start, end=end, steps=steps, method=method, verbose=verbose
+        )
+    finding.title = (f"{type(arch).name} on {type(ds).name}, {cfg['optimizer']}, "
+                     f"batch {cfg['batch_size']}")  # fmt: skip
+    if out is not None:
+        from kerazoo.training.lr_find_draw import draw_lr_find
+
+        draw_lr_find(finding, out)
+    return finding
+
+
+def _model_and_batches(ds: Any, arch: Any, cfg: dict[str, Any]) -> tuple[Any, Any]:
+    """The model and training batches of a run with these settings (``Trainer`` builds)."""
+    from kerazoo.training.loop import Trainer
+
+    trainer = Trainer(ds, arch, cfg, Path("."), 0, None)
+    trainer.make_splits()
+    trainer.fresh(cfg["learning_rate"])
+    return trainer.model, trainer.train_batches(0)
