@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shlex
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,11 @@ def register(sub: Any) -> None:
         help="continue the run in --out from its last completed epoch",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="print only the summary line")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print only one JSON object: status, run folder, metrics and test metrics",
+    )
     _add_looking_flags(p)
     p.set_defaults(func=_run)
 
@@ -113,30 +121,104 @@ def _run(args: argparse.Namespace) -> int:
     from kerazoo.training.settings import SETTINGS, check_settings
 
     settings = {k: getattr(args, k) for k in SETTINGS if getattr(args, k) is not None}
+    data, hp = parse_pairs(args.data, "--data"), parse_pairs(args.hp, "--hp")
     if args.resume:  # every flag here was given: a value equal to its default counts too
         from kerazoo.training.rundir import read_run_json
 
         given = {k: v for k, v in check_settings(settings).items() if k in settings}
-        read_run_json(Path(args.out), given, explicit=True)
+        saved = read_run_json(Path(args.out), given, explicit=True)
+        _check_resume_names(args, saved, data, hp)
+        args.dataset = args.arch = None  # the run's own, as checked
+        data, hp = {}, {}
     try:
-        run = train(
-            args.dataset,
-            args.arch,
-            data=parse_pairs(args.data, "--data"),
-            hp=parse_pairs(args.hp, "--hp"),
-            out=args.out,
-            resume=args.resume,
-            verbose=0 if args.quiet else "auto",
-            callbacks=_looking_callbacks(args),
-            **settings,
-        )
+        with _sigterm_interrupts():
+            run = train(
+                args.dataset,
+                args.arch,
+                data=data,
+                hp=hp,
+                out=args.out,
+                resume=args.resume,
+                verbose=0 if args.quiet or args.json else "auto",
+                callbacks=_looking_callbacks(args),
+                **settings,
+            )
     except KeyboardInterrupt as exc:
         kept = getattr(exc, "run_dir", None)
         resume = f" Continue it with: kerazoo train --resume --out {shlex.quote(str(kept))}"
         where = f" The run so far is kept in {kept}.{resume}" if kept else ""
         print(f"\nkerazoo train: interrupted.{where}", file=sys.stderr)
+        if args.json:
+            _print_json({"status": "interrupted", "dir": str(kept) if kept else None})
         return 130
-    if args.quiet:
-        shown = ", ".join(f"{k} {v:.4g}" for k, v in run.metrics.items())
+    if args.json:
+        _print_json(_run_summary(run))
+    elif args.quiet:
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in {**run.metrics, **_prefixed(run)}.items())
         print(f"{shown}. Model saved to {run.model_path}")
     return 0
+
+
+def _prefixed(run: Any) -> dict[str, float]:
+    return {f"test_{k}": v for k, v in run.test.items()}
+
+
+def _run_summary(run: Any) -> dict[str, Any]:
+    """What ``--json`` prints for a finished run (``run.json`` holds the same status)."""
+    import json
+
+    doc = json.loads((run.dir / "run.json").read_text())
+    return {
+        "status": doc.get("status"),
+        "dir": str(run.dir),
+        "model": str(run.model_path),
+        "epochs": len(next(iter(run.history.values()), [])),
+        "metrics": run.metrics,
+        "test": run.test,
+    }
+
+
+def _print_json(doc: dict[str, Any]) -> None:
+    import json
+
+    print(json.dumps(doc, indent=2, default=float))
+
+
+def _check_resume_names(
+    args: argparse.Namespace, saved: dict[str, Any], data: dict[str, str], hp: dict[str, str]
+) -> None:
+    """A resumed run keeps its dataset and architecture: refuse others, do not ignore them."""
+    wrong = []
+    for given, kind in ((args.dataset, "dataset"), (args.arch, "architecture")):
+        if given is not None and given != saved[kind]["name"]:
+            wrong.append(f"{kind} {given!r} (the run trains {saved[kind]['name']!r})")
+    for pairs, flag, kind, key in ((data, "--data", "dataset", "options"),
+                                   (hp, "--hp", "architecture", "hyperparameters")):  # fmt: skip
+        own = saved[kind][key]
+        wrong += [f"{flag} {k}={v} (the run has {k}={own.get(k)!r})"
+                  for k, v in pairs.items() if str(own.get(k)) != v]  # fmt: skip
+    if wrong:
+        raise InvalidOptionError(
+            f"--resume continues the run in {args.out} with its own dataset, architecture and "
+            f"options; these differ: {'; '.join(wrong)}. Leave them out to resume "
+            "(kerazoo train --resume --out RUNDIR), or start a new run with another --out."
+        )
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Within the block, SIGTERM (a scheduler or ``kill``) stops training like Ctrl-C: the
+    run keeps its last checkpoint and ``run.json`` says ``interrupted``."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -102,6 +102,13 @@ class Dataset:
         """Make ``n`` samples using only ``rng`` for randomness."""
         raise NotImplementedError
 
+    @property
+    def max_samples(self) -> int | None:
+        """How many distinct samples this dataset can make: ``None`` (as many as asked, the
+        synthetic datasets) or a count (a folder holds that many images). Training sizes
+        its splits from it when the user gives none. Optional."""
+        return None
+
     # -- what every dataset gets ---------------------------------------------------------
     @property
     def display_name(self) -> str:

@@ -65,6 +65,8 @@ class Trainer:
         self.verbose, self.user_callbacks = verbose, list(callbacks or [])
         self.learning_rate = cfg["learning_rate"]
         self.history: dict[str, list[float]] = {}
+        self.test: dict[str, float] = {}
+        self.found: dict[str, Any] | None = None  # what the learning-rate finder saw
 
     def say(self, text: str) -> None:
         if self.verbose:
@@ -133,12 +135,15 @@ class Trainer:
     def run(self, resume: bool) -> tuple[Any, dict[str, list[float]], dict[str, Any]]:
         """Train to ``epochs`` (from the checkpoint when resuming); save ``model.keras``."""
         cfg, t0 = self.cfg, time.perf_counter()
-        self.splits = self.dataset.split(cfg["train_size"], cfg["val_size"], seed=cfg["seed"])
+        self.make_splits()
         done = self.restore() if resume else 0
         if done == 0:
+            if self.learning_rate == "find":
+                self.learning_rate = self.find_rate()
             self.fresh(self.learning_rate)
         if done == 0 or not (self.dir / "run.json").exists():
             rundir.write_run_json(self.dir, self.dataset, self.arch, cfg, self.info.to_dict())
+            rundir.update_run_json(self.dir, lr_find=self.found)
         if done >= cfg["epochs"]:
             self.say(f"The run in {self.dir} already completed {done} epochs; nothing to do.")
         backoffs = 0
@@ -152,6 +157,36 @@ class Trainer:
             done = self.back_off(done, nan_logs)
         return self.finish(done, time.perf_counter() - t0)
 
+    def make_splits(self) -> None:
+        """The run's train / validation / test samples, from its sizes and seed."""
+        cfg = self.cfg
+        sizes = cfg["train_size"], cfg["val_size"], cfg["test_size"]
+        self.splits = self.dataset.split(*sizes, seed=cfg["seed"])
+
+    def train_batches(self, epoch: int) -> Any:
+        """The training batches from epoch ``epoch`` on (order and augmentation seeded)."""
+        from kerazoo.data.batches import make_batches
+
+        cfg = self.cfg
+        augment = tuple(self.dataset.augmentations) if cfg["augment"] else ()
+        return make_batches(self.splits.train, self.info, cfg["batch_size"],
+                            augment=augment, seed=cfg["seed"], epoch=epoch)  # fmt: skip
+
+    def find_rate(self) -> float:
+        """``--lr find``: the finder's suggestion for this run's model, batches and optimizer
+        (``lr_find.png`` and ``run.json``'s ``lr_find`` say what it saw)."""
+        from kerazoo.training.lr_find import find_learning_rate
+        from kerazoo.training.lr_find_draw import draw_lr_find
+
+        self.fresh(None)
+        self.say("Finding the learning rate (kerazoo lr-find) ...")
+        finding = find_learning_rate(self.model, self.train_batches(0))
+        finding.title = f"{type(self.arch).name} on {type(self.dataset).name}, --lr find"
+        draw_lr_find(finding, self.dir / "lr_find.png")
+        self.found = finding.to_dict()  # into run.json, once it is written
+        self.say(f"{finding.summary()}\nTraining with learning rate {finding.suggestion:.3g}.")
+        return float(finding.suggestion)
+
     def fit(self, done: int) -> tuple[int, dict[str, float] | None]:
         """One ``fit`` from epoch ``done``; return epochs done and the logs of a NaN epoch."""
         import keras
@@ -159,9 +194,7 @@ class Trainer:
         from kerazoo.data.batches import make_batches
 
         cfg = self.cfg
-        augment = tuple(self.dataset.augmentations) if cfg["augment"] else ()
-        batches = make_batches(self.splits.train, self.info, cfg["batch_size"],
-                               augment=augment, seed=cfg["seed"], epoch=done)  # fmt: skip
+        batches = self.train_batches(done)
         val = make_batches(self.splits.val, self.info, cfg["batch_size"], shuffle=False)
         self.csv = HistoryCSV(self.dir / "history.csv", self.history)
         self.curves = Curves(self.dir / "curves.png", self.history)
@@ -229,9 +262,25 @@ class Trainer:
 
         metadata = self.metadata(done)
         path = save_model(self.model, self.dir / "model.keras", metadata)
+        self.test = self.evaluate_test(metadata)
         shown = ", ".join(f"{k} {v[-1]:.4g}" for k, v in self.history.items())
         self.say(
             f"Trained {type(self.arch).name} on {type(self.dataset).name} for {done} "
             f"epochs in {seconds:.1f}s: {shown}. Model saved to {path}"
         )
         return self.model, self.history, metadata.to_dict()
+
+    def evaluate_test(self, metadata: ModelInfo) -> dict[str, float]:
+        """Evaluate the final model on the held-out test split into ``evaluation/``."""
+        test = self.splits.test
+        if len(test) == 0:
+            return {}
+        from kerazoo.evaluation import evaluate_samples
+
+        result = evaluate_samples(
+            self.model, metadata, test, out=self.dir / "evaluation",
+            batch_size=self.cfg["batch_size"],
+        )  # fmt: skip
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in result.metrics.items())
+        self.say(f"Test on {result.n} held-out images: {shown} (pictures in evaluation/)")
+        return dict(result.metrics)

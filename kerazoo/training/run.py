@@ -14,22 +14,25 @@ refused with the first one's pid.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kerazoo.data.dataset import Dataset
-from kerazoo.errors import InvalidOptionError
+from kerazoo.errors import DivergedError, InvalidOptionError, KerazooError
 from kerazoo.models.architecture import Architecture
 from kerazoo.models.build import check_compatible
 from kerazoo.registry import get_architecture, get_dataset
 from kerazoo.training import rundir
 from kerazoo.training.session import seeded
 from kerazoo.training.settings import check_settings
+from kerazoo.training.sizes import split_sizes
 
-__all__ = ["Run", "train"]
+__all__ = ["Run", "resolve_plugins", "train"]
 
 
 @dataclass
@@ -41,12 +44,15 @@ class Run:
         history: per-epoch values, ``{"loss": [...], "val_accuracy": [...], ...}``.
         dir: the run directory.
         metadata: the ``kerazoo.json`` written into the saved model.
+        test: the final model's metrics on the held-out test split (``evaluation/``
+            holds its pictures); empty with ``test_size=0``.
     """
 
     model: Any
     history: dict[str, list[float]]
     dir: Path
     metadata: dict[str, Any] = field(repr=False)
+    test: dict[str, float] = field(default_factory=dict)
 
     @property
     def model_path(self) -> Path:
@@ -81,8 +87,9 @@ def train(
     schedule: str | None = None,
     encoding: str | None = None,
     data_format: str = "auto",
-    train_size: int = 4000,
-    val_size: int = 1000,
+    train_size: int | None = None,
+    val_size: int | None = None,
+    test_size: int | None = None,
     seed: int = 0,
     augment: bool = False,
     deterministic: bool = False,
@@ -118,8 +125,10 @@ def train(
         schedule: ``"exponential"``, ``"cosine"``, ``"onecycle"`` or ``None``.
         encoding: the label encoding (default: the task's own).
         data_format: ``"auto"``, ``"channels_last"`` or ``"channels_first"``.
-        train_size: training images.
-        val_size: validation images.
+        train_size: training images (default 4000, or 0.7 of a folder dataset's images).
+        val_size: validation images (default 1000, or 0.15 of a folder dataset's images).
+        test_size: held-out test images, evaluated into ``evaluation/`` when training ends
+            (default: as many as ``val_size``; 0: none).
         seed: seeds the data, the weights, the order of batches and the augmentation.
         augment: apply the dataset's label-preserving augmentations.
         deterministic: bit-identical weights for the same seed on the same machine.
@@ -155,28 +164,62 @@ def train(
             saved["architecture"]["name"], **saved["architecture"]["hyperparameters"]
         )
     else:
-        dataset, architecture = _resolve(dataset, architecture, data or {}, hp or {})
+        dataset, architecture = resolve_plugins(dataset, architecture, data or {}, hp or {})
         check_compatible(architecture, dataset, cfg["encoding"])  # before TensorFlow starts
         if run_dir is None:
             run_dir = rundir.default_run_dir(type(dataset).name, type(architecture).name)
         rundir.check_new_run_dir(run_dir)
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
+    cfg["train_size"], cfg["val_size"], cfg["test_size"] = split_sizes(cfg, dataset.max_samples)
     with rundir.hold_run_dir(run_dir, resume), seeded(int(cfg["seed"]), cfg["deterministic"]):
         from kerazoo.training.loop import Trainer
 
         trainer = Trainer(dataset, architecture, cfg, run_dir, int(verbose), callbacks)
-        model, history, metadata = trainer.run(resume)
-    return Run(model, history, run_dir, metadata)
+        model, history, metadata = _run_with_status(trainer, resume)
+    return Run(model, history, run_dir, metadata, test=trainer.test)
+
+
+def _run_with_status(trainer: Any, resume: bool) -> tuple[Any, Any, Any]:
+    """``trainer.run``, with how it ended written into ``run.json`` and ``report.html``."""
+    status, fields = "failed", {}
+    try:
+        result = trainer.run(resume)
+        status, fields = "finished", {"test": trainer.test}
+        return result
+    except DivergedError:
+        status = "diverged"
+        raise
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    finally:
+        with contextlib.suppress(OSError):  # a full disk must not hide the real error
+            rundir.set_run_status(trainer.dir, status, **fields)
+        _write_report(trainer.dir)
+
+
+def _write_report(run_dir: Path) -> None:
+    """Rebuild ``report.html``; a report that cannot be written is a warning, not a failure."""
+    if not (run_dir / "run.json").is_file():
+        return
+    from kerazoo.report import write_report
+
+    try:
+        write_report(run_dir)
+    except (OSError, KerazooError) as exc:
+        warnings.warn(f"report.html was not written: {exc}", UserWarning, stacklevel=3)
 
 
 _NOT_SETTINGS = {"dataset", "architecture", "data", "hp", "out", "resume", "verbose",
                  "callbacks", "unknown"}  # fmt: skip
 
 
-def _resolve(
+def resolve_plugins(
     dataset: Any, architecture: Any, data: dict[str, Any], hp: dict[str, Any]
 ) -> tuple[Dataset, Architecture]:
+    """The dataset and architecture of a run: names looked up with their options, or the
+    objects themselves (which take no options here)."""
     if isinstance(dataset, str):
         dataset = get_dataset(dataset, **data)
     elif data:

@@ -30,6 +30,8 @@ __all__ = [
     "hold_run_dir",
     "lock_run_dir",
     "read_run_json",
+    "set_run_status",
+    "update_run_json",
     "write_run_json",
 ]
 
@@ -225,8 +227,38 @@ def write_run_json(
         },
         "resolved": {k: resolved.get(k) for k in ("task", "input", "compile")},
         "settings": dict(settings),
+        "status": "running",
     }
     return write_text_atomic(run_dir / "run.json", json.dumps(doc, indent=2) + "\n")
+
+
+#: What ``run.json`` says about how the run ended: ``running`` while it runs (and after a
+#: SIGKILL), ``interrupted`` by Ctrl-C or SIGTERM, ``failed`` by an error other than a NaN loss.
+STATUSES = ("running", "finished", "diverged", "interrupted", "failed")
+
+
+def set_run_status(run_dir: Path, status: str, **fields: Any) -> None:
+    """Record how the run ended in ``run.json`` (with ``fields`` such as the test metrics).
+
+    Nothing is written when the run has no ``run.json`` (it ended before writing anything).
+
+    Example:
+        >>> set_run_status(Path("runs/a"), "finished", test={"accuracy": 0.97})  # doctest: +SKIP
+    """
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
+    update_run_json(run_dir, **fields, status=status,
+                    ended=datetime.now().isoformat(timespec="seconds"))  # fmt: skip
+
+
+def update_run_json(run_dir: Path, **fields: Any) -> None:
+    """Add or replace top-level ``fields`` of ``run.json`` (nothing when it is missing)."""
+    path = run_dir / "run.json"
+    if not path.is_file():
+        return
+    doc = json.loads(path.read_text())
+    doc.update(fields)
+    write_text_atomic(path, json.dumps(doc, indent=2) + "\n")
 
 
 def read_run_json(
@@ -254,6 +286,7 @@ def read_run_json(
         )
     saved = json.loads(path.read_text())
     settings = {name: param.default for name, param in SETTINGS.items()}
+    settings["test_size"] = 0  # runs from before the test split had none
     settings.update(saved["settings"])
     changed = changed_settings(settings, given, explicit)
     if changed:

@@ -35,6 +35,18 @@ def _jit(value: Any) -> bool | str:
     raise ValueError("expected 'auto', true or false")
 
 
+def _rate(value: Any) -> float | str:
+    """A learning rate, or ``"find"``: ask the learning-rate finder."""
+    if isinstance(value, str) and value.strip().lower() == "find":
+        return "find"
+    if isinstance(value, bool):
+        raise ValueError("expected a number or 'find', got a boolean")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"expected a number or 'find', got {value!r}") from None
+
+
 #: Every training setting of :func:`kerazoo.train`, in the order the help lists them.
 SETTINGS: dict[str, Param] = {
     "epochs": Param(5, int, low=1, help="epochs to train", tune=False),
@@ -42,11 +54,12 @@ SETTINGS: dict[str, Param] = {
     "optimizer": Param("adam", str, choices=tuple(OPTIMIZERS), help="optimizer"),
     "learning_rate": Param(
         None,
-        float,
+        _rate,
         low=1e-7,
         high=10.0,
         log=True,
-        help="learning rate; auto is the optimizer's own",
+        help="learning rate; auto is the optimizer's own; 'find' runs the learning-rate "
+        "finder first and trains with its suggestion (writes lr_find.png)",
     ),  # fmt: skip
     "schedule": Param(None, str, choices=SCHEDULES, help="learning-rate schedule"),
     "encoding": Param(
@@ -63,8 +76,28 @@ SETTINGS: dict[str, Param] = {
         tune=False,
         help="channel order of the model's input",
     ),  # fmt: skip
-    "train_size": Param(4000, int, low=1, help="training images", tune=False),
-    "val_size": Param(1000, int, low=1, help="validation images", tune=False),
+    "train_size": Param(
+        None,
+        int,
+        low=1,
+        tune=False,
+        help="training images; auto: 4000, or 0.7 of the images a folder dataset holds",
+    ),  # fmt: skip
+    "val_size": Param(
+        None,
+        int,
+        low=1,
+        tune=False,
+        help="validation images; auto: 1000, or 0.15 of the images a folder dataset holds",
+    ),  # fmt: skip
+    "test_size": Param(
+        None,
+        int,
+        low=0,
+        tune=False,
+        help="held-out test images, evaluated when training ends; auto: as many as the "
+        "validation images; 0: no test evaluation",
+    ),  # fmt: skip
     "seed": Param(0, int, help="seed for data, weights, order and augmentation", tune=False),
     "augment": Param(False, bool, help="apply the dataset's label-preserving augmentations"),
     "deterministic": Param(
@@ -118,7 +151,8 @@ def check_settings(given: Mapping[str, Any]) -> dict[str, Any]:
             )
     for name, value in given.items():
         param = SETTINGS[name]
-        if param.kind is int and param.low == 1 and not _positive_int(value):
+        auto = value is None and param.default is None
+        if param.kind is int and param.low == 1 and not auto and not _positive_int(value):
             raise InvalidOptionError(f"{name} must be a positive integer, got {value!r}.")
     return resolve(SETTINGS, given, "kerazoo.train", word="training setting")
 

@@ -16,7 +16,14 @@ from kerazoo.interpret import Snapshots
 from kerazoo.interpret.snapshots import STRIP
 from tests.fixtures.processes import run_cli
 
-TINY = {"data": {"size": 16}, "train_size": 64, "val_size": 16, "batch_size": 16, "epochs": 2}
+TINY = {
+    "data": {"size": 16},
+    "train_size": 64,
+    "val_size": 16,
+    "batch_size": 16,
+    "epochs": 2,
+    "test_size": 0,
+}
 
 
 def gif_frames(path) -> np.ndarray:

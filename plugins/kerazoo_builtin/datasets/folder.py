@@ -141,6 +141,11 @@ class Folder(Dataset):
         h, w = self.config["size"]
         return (h, w, self.config["channels"])
 
+    @property
+    def max_samples(self) -> int:
+        """The number of files in the class folders."""
+        return len(self.files)
+
     def make(self, n: int, rng: np.random.Generator) -> Samples:
         """Decode up to ``n`` files in a seeded random order (bad files per ``on_error``)."""
         order = rng.permutation(len(self.files))
