@@ -43,14 +43,18 @@ if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and
     from kerazoo import interpret
     from kerazoo.data import augment
     from kerazoo.data.batches import encode_inputs, make_batches
+    from kerazoo.evaluation import Evaluation, evaluate
     from kerazoo.models.build import build
     from kerazoo.models.layout import to_channels_last
     from kerazoo.predict.predictor import Predictor
+    from kerazoo.report import write_report
     from kerazoo.saving.archive import read_metadata
     from kerazoo.saving.info import ModelInfo
     from kerazoo.saving.keras_file import save_model
     from kerazoo.saving.load import load_model
     from kerazoo.saving.savedmodel import export_model
+    from kerazoo.training.lr_find import LRFinding
+    from kerazoo.training.lr_find_run import lr_find
     from kerazoo.training.run import Run, train
 
 __version__ = "0.1.0"
@@ -69,6 +73,11 @@ _LAZY = {
     "make_batches": "kerazoo.data.batches",
     "encode_inputs": "kerazoo.data.batches",
     "to_channels_last": "kerazoo.models.layout",
+    "write_report": "kerazoo.report",
+    "evaluate": "kerazoo.evaluation",
+    "Evaluation": "kerazoo.evaluation",
+    "lr_find": "kerazoo.training.lr_find_run",
+    "LRFinding": "kerazoo.training.lr_find",
 }
 # Public modules reached as attributes: ``kerazoo.augment.TRANSFORMS``,
 # ``kerazoo.interpret.saliency``.
@@ -79,10 +88,12 @@ __all__ = [
     "DataError",
     "Dataset",
     "DivergedError",
+    "Evaluation",
     "IncompatibleError",
     "InputSpec",
     "InvalidOptionError",
     "KerazooError",
+    "LRFinding",
     "ModelFileError",
     "ModelInfo",
     "Param",
@@ -99,6 +110,7 @@ __all__ = [
     "augment",
     "build",
     "encode_inputs",
+    "evaluate",
     "export_model",
     "get_architecture",
     "get_dataset",
@@ -106,12 +118,14 @@ __all__ = [
     "list_architectures",
     "list_datasets",
     "load_model",
+    "lr_find",
     "make_batches",
     "natural_key",
     "read_metadata",
     "save_model",
     "to_channels_last",
     "train",
+    "write_report",
 ]
 
 

@@ -157,7 +157,12 @@ NEVER = {
     # evaluation sits below training (a run ends with one) and beside predict
     "kerazoo.evaluation": ("kerazoo.training", "kerazoo.interpret", "kerazoo.cli"),
     # a report only reads the files a run folder holds
-    "kerazoo.report": ("kerazoo.training", "kerazoo.interpret", "kerazoo.evaluation", "kerazoo.cli"),
+    "kerazoo.report": (
+        "kerazoo.training",
+        "kerazoo.interpret",
+        "kerazoo.evaluation",
+        "kerazoo.cli",
+    ),  # fmt: skip
 }
 
 
