@@ -152,7 +152,9 @@ NEVER = {
     "kerazoo.data": _DOWNSTREAM,
     "kerazoo.models": _DOWNSTREAM,
     "kerazoo.saving": _DOWNSTREAM,
-    "kerazoo.training": ("kerazoo.interpret", "kerazoo.cli"),
+    "kerazoo.training": ("kerazoo.interpret", "kerazoo.experiments", "kerazoo.cli"),
+    # experiments sit on top of training and interpret, below the command line
+    "kerazoo.experiments": ("kerazoo.cli",),
     "kerazoo.interpret": (*_DOWNSTREAM, "kerazoo.cli"),
     # evaluation sits below training (a run ends with one) and beside predict
     "kerazoo.evaluation": ("kerazoo.training", "kerazoo.interpret", "kerazoo.cli"),
