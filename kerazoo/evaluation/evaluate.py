@@ -101,6 +101,7 @@ def evaluate(
         >>> print(r.summary())                                             # doctest: +SKIP
     """
     from kerazoo.predict.predictor import Predictor
+    from kerazoo.predict.shift import warn_shift
 
     for name, value in (("n", n), ("batch_size", batch_size), ("top", top)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
@@ -117,9 +118,10 @@ def evaluate(
     own, why = own_dataset(info) if reference else (None, "")
     if own is not None and _same(own, dataset):
         own = None
-    predictor = Predictor(model, info, source=source)
+    predictor = Predictor(model, info, source=source, check_shift=False)
     folder = None if out is None else Path(out)
     samples = _relabel(dataset.generate(n, seed=seed), label_map)
+    warn_shift(info, samples.images, where="evaluate", stacklevel=3)
     base = own.options_json() if own is not None and type(own) is type(dataset) else None
     kw = {"split": "fresh", "batch_size": batch_size, "top": top}
     result = score(predictor, info, samples, out=folder, dataset=_record(dataset, seed),

@@ -38,3 +38,15 @@ def test_errors_speak_in_flags(shapes_run, tmp_path) -> None:
     assert "Pass --data size=32." in proc.stderr
     proc = run_cli("evaluate", str(shapes_run), str(tmp_path), "-n", "5")
     assert proc.returncode == 2 and "has no class sub-folders" in proc.stderr
+
+
+def test_shifted_images_get_one_warning_saying_what_differs(shapes_run, tmp_path) -> None:
+    proc = run_cli("evaluate", str(shapes_run), "shapes", "--data", "foreground=0", "--data",
+                   "background=255", "-n", "40", "--out", str(tmp_path / "e"))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    warned = [line for line in proc.stderr.splitlines() if line.startswith("kerazoo: warning:")]
+    assert len(warned) == 1, proc.stderr
+    assert "evaluate: these images do not look like the ones the model was trained on" in warned[0]
+    assert "dark on a light background" in warned[0]
+    proc = run_cli("evaluate", str(shapes_run), "-n", "40", "--out", str(tmp_path / "own"))
+    assert proc.returncode == 0 and "warning" not in proc.stderr, proc.stderr
