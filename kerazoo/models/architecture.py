@@ -108,7 +108,9 @@ class Architecture:
         """Declare this architecture's hyperparameters on a ``keras_tuner.HyperParameters``.
 
         Numbers with ``low`` and ``high`` become ``hp.Int`` / ``hp.Float``, ``choices``
-        become ``hp.Choice``, booleans ``hp.Boolean``; others keep their default.
+        become ``hp.Choice``, booleans ``hp.Boolean``; others keep their default. A value
+        with its own parser (such as chopped VGG's ``convs``, a number or one per block)
+        is searched as the type of its default, between ``low`` and ``high``.
 
         Returns:
             The values drawn, ready for ``cls(**values)``.
@@ -116,6 +118,8 @@ class Architecture:
         out: dict[str, Any] = {}
         for name, p in cls.hyperparameters.items():
             kind = p.kind
+            if kind not in (int, float, bool, str) and p.default is not None:
+                kind = type(p.default)  # a parser of its own: search its default's type
             if not p.tune:
                 out[name] = p.default
             elif p.choices is not None:

@@ -3,8 +3,11 @@
 The model takes raw ``uint8`` pixels; rescaling and normalisation live inside it, then the
 architecture's body, then a head chosen from the task: class logits (``sparse``/``onehot``),
 one logit (``binary``), or, with ``softmax=True``, a separate ``softmax``/``sigmoid`` layer
-and a loss on probabilities; one linear value scaled to the range (regression); the
-architecture's own sigmoid output against ``images / 255`` (reconstruction). Only built-in
+and a loss on probabilities; with ``loss="mse"``, linear class scores against one-hot
+targets; one linear value scaled to the range (regression); the architecture's own sigmoid
+output against ``images / 255`` (reconstruction). Variants that fit any body are applied
+here too: zero padding inside the model (``pad_to``), the kernel initialisation and an L2
+penalty on every kernel (:mod:`kerazoo.models.kernels`). Only built-in
 Keras layers are used, so saved models load with ``keras.saving.load_model(path,
 safe_mode=True)`` and no kerazoo code. :func:`info` gives the metadata a saved file needs.
 """
@@ -22,8 +25,9 @@ from kerazoo.errors import IncompatibleError, InvalidOptionError, check_choice, 
 from kerazoo.models.architecture import Architecture
 from kerazoo.models.body_rules import call_build_body, check_body
 from kerazoo.models.devices import check_precision, resolve_data_format, resolve_jit
-from kerazoo.models.heads import add_head, loss_and_metric, loss_name
-from kerazoo.models.inputs import NORMALIZATIONS, normalization_stats, pixel_input
+from kerazoo.models.heads import add_head, loss_and_metric, loss_encoding, loss_name, output_kind
+from kerazoo.models.inputs import ADAPTED, NORMALIZATIONS, normalization_stats, padding, pixel_input
+from kerazoo.models.kernels import apply_kernel_options, kernel_options
 from kerazoo.models.optimizers import make_optimizer
 from kerazoo.saving.info import ArchitectureInfo, DatasetInfo, InputStats, ModelInfo
 from kerazoo.task import InputSpec, Task
@@ -103,6 +107,10 @@ def build(
     precision: str = "float32",
     jit_compile: bool | str = "auto",
     name: str | None = None,
+    init: str = "auto",
+    init_scale: float = 1.0,
+    l2: float = 0.0,
+    pad_to: int | None = None,
     _allow_unrunnable: bool = False,
 ) -> Any:
     """Build and compile a model for ``dataset``'s task from ``architecture``'s body.
@@ -115,11 +123,15 @@ def build(
             the target is the image itself).
         softmax: add a named ``softmax`` (``sigmoid`` for binary) layer so the model outputs
             probabilities; the loss then takes probabilities. Default: logits.
-        loss: ``"mse"`` (default) or ``"mae"`` for regression and reconstruction; for
-            classification the encoding decides it.
+        loss: ``"mse"`` (default) or ``"mae"`` for regression and reconstruction. For
+            classification: ``None`` or ``"crossentropy"`` (the encoding's cross-entropy),
+            or ``"mse"``/``"mae"``: a linear output trained on one-hot targets (encoding
+            ``onehot`` unless another is asked for), recorded as output ``"scores"``; with
+            ``softmax=True`` the loss is on the probabilities.
         data_format: ``"auto"``, ``"channels_last"`` or ``"channels_first"``.
         normalization: ``"channel"`` (per-channel mean/std), ``"image"`` (per-pixel mean
-            image and std) or ``"none"``; adapted on ``adapt``.
+            image and std), both adapted on ``adapt``; ``"per_image"`` (each image minus
+            its own mean, per channel) or ``"none"``.
         adapt: ``uint8 [N, H, W, C]`` training images to adapt the normalisation on.
             Default: ``dataset.generate(512, seed)``.
         seed: the dataset seed the training data comes from (recorded; used for adapting
@@ -133,6 +145,13 @@ def build(
             the head and output stay float32). The global dtype policy is left unchanged.
         jit_compile: ``True``/``False``, or ``"auto"`` (XLA on a TensorFlow GPU and on JAX).
         name: the model's name (default ``"<architecture>_<dataset>"``).
+        init: the initialisation of every conv and dense kernel: ``"auto"`` (the
+            architecture's own), ``"he_normal"``, ``"he_uniform"``, ``"glorot_normal"``,
+            ``"glorot_uniform"``, ``"lecun_normal"`` or ``"normal"`` (stddev 0.05).
+        init_scale: multiplies the initial kernel weights (``normal``: stddev 0.05 x it).
+        l2: an L2 penalty of this factor on every conv and dense kernel (0: none).
+        pad_to: zero-pad the image inside the model up to this side (28x28 -> 32x32 for
+            LeNet); the model still takes the dataset's images.
 
     Returns:
         A compiled ``keras.Model`` taking ``uint8`` pixels in the resolved layout; its
@@ -147,45 +166,56 @@ def build(
         >>> model = kerazoo.build("lenet", "shapes", optimizer="momentum")   # doctest: +SKIP
         >>> model.fit(x_uint8, y, epochs=1)                                  # doctest: +SKIP
     """
-    arch, ds, encoding, task = check_compatible(architecture, dataset, encoding)
-    loss = loss_name(task, encoding, loss)
-    if softmax and task.kind != "classification":
-        raise IncompatibleError(
-            f"softmax=True adds a softmax to class logits, but this is a {task.kind} task "
-            "with no classes. Leave softmax out."
-        )
+    arch, ds, encoding, task = check_compatible(
+        architecture, dataset, encoding, loss=loss, softmax=softmax, pad_to=pad_to
+    )
+    loss = loss_name(task, encoding, loss, softmax)
     fmt = resolve_data_format(data_format, allow_unrunnable=_allow_unrunnable)
     spec = InputSpec(*ds.image_shape, fmt)
+    body_spec, pads = padding(spec, pad_to)
     check_choice(normalization, NORMALIZATIONS, "normalization")
     check_choice(precision, PRECISIONS, "precision")
     check_precision(precision)
+    variants = kernel_options(init, init_scale, l2)
     jit = resolve_jit(jit_compile)
     opt, opt_info = make_optimizer(optimizer, learning_rate, schedule, steps_per_epoch, epochs)
-    stats, seed, seen = _adapt(ds, spec, normalization, adapt, seed)
-    model, output_kind = _assemble(
-        arch, spec, normalization, stats, precision, (task, encoding, softmax),
+    stats, seed, seen = _adapt(ds, spec, normalization, adapt, seed, pads)
+    model, output = _assemble(
+        arch, (spec, body_spec, pads), normalization, stats, precision,
+        (task, encoding, softmax, output_kind(loss, softmax)),
         name or f"{_name(arch)}_{_name(ds)}",
     )  # fmt: skip
-    _compile(model, opt, precision, loss_and_metric(loss, encoding, output_kind), jit)
+    apply_kernel_options(model, init, init_scale, l2)
+    _compile(model, opt, precision, loss_and_metric(loss, encoding, output), jit)
     compiled = {"loss": loss, "precision": precision, "jit_compile": jit}
-    compiled = {**opt_info, **compiled, "normalization": normalization}
-    described = _describe(arch, ds, spec, (task, encoding, output_kind), seed, compiled)
+    compiled = {**opt_info, **compiled, "normalization": normalization, **variants}
+    if pad_to is not None:
+        compiled["pad_to"] = pad_to
+    described = _describe(arch, ds, spec, (task, encoding, output), seed, compiled)
     dataclasses.replace(described, layers=layer_roles(model), input_stats=seen).attach(model)
     return model
 
 
 def check_compatible(
-    architecture: str | Architecture, dataset: str | Dataset, encoding: str | None = None
+    architecture: str | Architecture,
+    dataset: str | Dataset,
+    encoding: str | None = None,
+    *,
+    loss: str | None = None,
+    softmax: bool = False,
+    pad_to: int | None = None,
 ) -> tuple[Architecture, Dataset, str, Task]:
     """Check, without keras, that ``architecture`` can serve ``dataset`` with ``encoding``.
 
-    What :func:`build` checks first (the task, the encoding, the smallest input), so a run
-    can refuse a combination before TensorFlow starts.
+    What :func:`build` checks first (the task, the encoding, the loss, the smallest input,
+    after any padding), so a run can refuse a combination before TensorFlow starts.
 
     Args:
         architecture: a registered name or an Architecture.
         dataset: a registered name or a Dataset.
-        encoding: the label encoding, or ``None`` for the task's own.
+        encoding: the label encoding, or ``None`` for the task's own (``onehot`` for
+            classification with a value ``loss``).
+        loss, softmax, pad_to: as :func:`build` takes them.
 
     Returns:
         ``(architecture, dataset, encoding, task)``: the plugins, the encoding chosen and
@@ -201,52 +231,67 @@ def check_compatible(
     """
     arch = _plugin(architecture, Architecture, "architecture")
     ds = _plugin(dataset, Dataset, "dataset")
-    encoding = check_encoding(ds.task, encoding)
+    encoding = check_encoding(ds.task, loss_encoding(ds.task.kind, encoding, loss))
     task = effective_task(ds.task, encoding)
     _check_task(arch, task, ds.task)
-    arch.check_input(InputSpec(*ds.image_shape))  # the size; the layout is chosen later
+    if softmax and task.kind != "classification":
+        raise IncompatibleError(
+            f"softmax=True adds a softmax to class logits, but this is a {task.kind} task "
+            f"with no classes. Leave softmax out ({option('output', 'logits')})."
+        )
+    loss_name(task, encoding, loss, softmax)
+    if pad_to is not None and task.kind == "reconstruction":
+        raise IncompatibleError(
+            f"{option('pad_to', pad_to)} pads the image inside the model, but a "
+            "reconstruction must give back the image as it came in. Leave pad_to out."
+        )
+    body_spec, _ = padding(InputSpec(*ds.image_shape), pad_to)
+    arch.check_input(body_spec)  # the size the body sees; the layout is chosen later
     return arch, ds, encoding, task
 
 
 def _assemble(
     arch: Architecture,
-    spec: InputSpec,
+    specs: tuple[InputSpec, InputSpec, Any],
     normalization: str,
     stats: Any,
     precision: str,
-    head: tuple[Task, str, bool],
+    head: tuple[Task, str, bool, str],
     name: str,
 ) -> tuple[Any, str]:
-    """The uncompiled model: pixel input, the architecture's body, the task's head."""
+    """The uncompiled model: pixel input (``specs``: the input's, the body's after padding,
+    the padding), the architecture's body, the task's head."""
     import keras
 
-    inputs, x = pixel_input(spec, normalization, stats)
+    spec, body_spec, pads = specs
+    inputs, x = pixel_input(spec, normalization, stats, pads)
     previous = keras.config.dtype_policy()
     try:  # the body's layers take the mixed policy; the global one is restored
         if precision != "float32":
             keras.config.set_dtype_policy(precision)
-        features = call_build_body(arch, x, spec)
+        features = call_build_body(arch, x, body_spec)
     finally:
         keras.config.set_dtype_policy(previous)
     if isinstance(features, keras.KerasTensor):  # add_head names anything else
         check_body(arch, keras.Model(inputs, features), keras.Model(inputs, x).layers)
-    task, encoding, softmax = head
-    outputs, output_kind = add_head(features, arch, task, encoding, spec, softmax, precision)
-    return keras.Model(inputs, outputs, name=name), output_kind
+    task, encoding, softmax, linear = head
+    outputs, kind = add_head(features, arch, task, encoding, body_spec, softmax, precision, linear)
+    return keras.Model(inputs, outputs, name=name), kind
 
 
 def _adapt(
-    ds: Dataset, spec: InputSpec, normalization: str, adapt: Any, seed: int | None
+    ds: Dataset, spec: InputSpec, normalization: str, adapt: Any, seed: int | None, pads: Any
 ) -> tuple[Any, int | None, InputStats | None]:
-    """The normalisation statistics, the seed of the images they were adapted on, and what
-    those images look like (the yardstick of the input-shift warning; measured whenever
-    training images are at hand)."""
-    if normalization == "none":
+    """The normalisation statistics (of the images padded by ``pads``), the seed of the
+    images they were adapted on, and what those images look like (the yardstick of the
+    input-shift warning; measured whenever training images are at hand)."""
+    if normalization not in ADAPTED:
         return None, seed, None if adapt is None else _measure(adapt, spec)
     if adapt is None:
         seed = 0 if seed is None else seed
         adapt = ds.generate(ADAPT_SAMPLES, seed=seed).images
-    return normalization_stats(adapt, spec, normalization), seed, _measure(adapt, spec)
+    stats = normalization_stats(adapt, spec, normalization, pads)
+    return stats, seed, _measure(adapt, spec)
 
 
 def _measure(images: Any, spec: InputSpec) -> InputStats | None:

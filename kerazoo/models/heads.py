@@ -3,6 +3,11 @@
 Classification ends in class logits (``sparse``/``onehot``) or one logit (``binary``), with an
 optional separate ``softmax``/``sigmoid`` layer; regression in one linear value scaled to the
 task's range; reconstruction in the architecture's own output, unchanged.
+
+Classification is trained with the encoding's cross-entropy, or, with ``loss="mse"`` (or
+``"mae"``), with a value loss on one-hot targets: the "remove softmax" experiment. Its linear
+output is then recorded as ``"scores"`` (not logits: nothing made them log-odds), and
+accuracy is still the argmax.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from kerazoo.errors import IncompatibleError, PluginError, UnknownNameError, opt
 from kerazoo.models.architecture import Architecture
 from kerazoo.task import InputSpec, Task
 
-__all__ = ["add_head", "loss_and_metric", "loss_name"]
+__all__ = ["LOSSES", "add_head", "loss_and_metric", "loss_encoding", "loss_name", "output_kind"]
 
 #: encoding -> (loss, keras loss class, keras accuracy class)
 _CLASSIFY = {
@@ -23,23 +28,84 @@ _CLASSIFY = {
     "binary": ("binary_crossentropy", "BinaryCrossentropy", "BinaryAccuracy"),
 }  # fmt: skip
 _VALUE_LOSSES = {"mse": "MeanSquaredError", "mae": "MeanAbsoluteError"}
+#: The losses a user picks: the encoding's cross-entropy, or a value loss.
+LOSSES = ("crossentropy", *_VALUE_LOSSES)
 
 
-def loss_name(task: Task, encoding: str, loss: str | None) -> str:
+def loss_encoding(kind: str, encoding: str | None, loss: str | None) -> str | None:
+    """The encoding to use: a value loss on classes needs one-hot targets, so ``onehot``
+    replaces the default (``None``); an encoding that was asked for is kept.
+
+    Example:
+        >>> loss_encoding("classification", None, "mse")
+        'onehot'
+    """
+    if encoding is None and kind == "classification" and loss in _VALUE_LOSSES:
+        return "onehot"
+    return encoding
+
+
+def output_kind(loss: str, softmax: bool) -> str:
+    """What a classification head emits: ``probabilities`` (a softmax/sigmoid layer),
+    ``logits`` (trained with cross-entropy) or ``scores`` (linear, trained with a value loss).
+
+    Example:
+        >>> output_kind("mse", False)
+        'scores'
+    """
+    if softmax:
+        return "probabilities"
+    return "scores" if loss in _VALUE_LOSSES else "logits"
+
+
+def loss_name(task: Task, encoding: str, loss: str | None, softmax: bool = False) -> str:
+    """The loss of a model for ``task`` with ``encoding`` (``loss`` as asked, or ``None``).
+
+    Raises:
+        IncompatibleError: a loss that does not fit the encoding.
+        UnknownNameError: a loss that does not exist.
+
+    Example:
+        >>> loss_name(Task.classification(["a", "b"]), "onehot", "mse")
+        'mse'
+    """
     if task.kind == "classification":
         want = _CLASSIFY[encoding][0]
-        if loss not in (None, want):
+        if loss in (None, "crossentropy", want):
+            return want
+        if loss in _VALUE_LOSSES:
+            _check_value_loss(loss, encoding, softmax)
+            return loss
+        if loss in (c[0] for c in _CLASSIFY.values()):
             raise IncompatibleError(
                 f"{option('loss', loss)} does not fit classification with "
                 f"{option('encoding', encoding)}: the encoding decides the loss ({want}). Leave "
                 "loss out, or pick another encoding ('sparse', 'onehot', 'binary')."
             )
-        return want
+        raise unknown_choice("loss", loss, LOSSES, owner=task.kind, error=UnknownNameError)
     if loss is None:
         return "mse"
     if loss not in _VALUE_LOSSES:
         raise unknown_choice("loss", loss, _VALUE_LOSSES, owner=task.kind, error=UnknownNameError)
     return loss
+
+
+def _check_value_loss(loss: str, encoding: str, softmax: bool) -> None:
+    """A value loss on classes compares outputs with one-hot (or 0/1) targets."""
+    if encoding == "sparse":
+        raise IncompatibleError(
+            f"{option('loss', loss)} compares each class output with a one-hot target, but "
+            f"{option('encoding', 'sparse')} gives class indices. Use "
+            f"{option('encoding', 'onehot')}, or leave {option('encoding')} out (a value loss "
+            "on classes then uses onehot)."
+        )
+    if encoding == "binary" and not softmax:
+        raise IncompatibleError(
+            f"{option('loss', loss)} with {option('encoding', 'binary')} needs a sigmoid "
+            f"output, {option('output', 'probabilities')} (kerazoo.build: softmax=True): one "
+            "linear output would be read as a logit, cut at 0 instead of 0.5. Add the "
+            f"sigmoid, or leave {option('encoding')} out (one output per class, onehot)."
+        )
 
 
 def loss_and_metric(loss: str, encoding: str, output: str) -> tuple[Any, Any]:
@@ -52,6 +118,8 @@ def loss_and_metric(loss: str, encoding: str, output: str) -> tuple[Any, Any]:
     logits = output == "logits"
     extra = {"threshold": 0.0 if logits else 0.5} if encoding == "binary" else {}
     metric = getattr(keras.metrics, metric_cls)(name="accuracy", **extra)
+    if loss in _VALUE_LOSSES:  # scores or probabilities against one-hot (0/1) targets
+        return getattr(keras.losses, _VALUE_LOSSES[loss])(), metric
     return getattr(keras.losses, loss_cls)(from_logits=logits), metric
 
 
@@ -63,7 +131,13 @@ def add_head(
     spec: InputSpec,
     softmax: bool,
     precision: str,
+    linear: str = "logits",
 ) -> tuple[Any, str]:
+    """The head on ``features``; returns ``(outputs, what they are)``.
+
+    ``linear`` names a classification output without softmax: ``"logits"``, or
+    ``"scores"`` when a value loss trains it.
+    """
     import keras
     from keras import layers
 
@@ -95,6 +169,6 @@ def add_head(
     units = 1 if encoding == "binary" else task.num_classes
     x = layers.Dense(units, name="logits", **head)(x)
     if not softmax:
-        return x, "logits"
+        return x, linear
     kind = "sigmoid" if encoding == "binary" else "softmax"
     return layers.Activation(kind, dtype="float32", name=kind)(x), "probabilities"

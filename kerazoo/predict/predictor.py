@@ -326,13 +326,15 @@ class Predictor:
                     value = int(np.clip(np.round(raw), lo, hi))
                 res.append(ValuePrediction(source=s, notes=t, value=value, raw_value=raw))
             return res
-        logits = self.output != "probabilities"
+        logits = self.output not in ("probabilities", "scores")
         if z.shape[1] == 1:
-            p1 = 1.0 / (1.0 + np.exp(-z)) if logits else z
+            p1 = 1.0 / (1.0 + np.exp(-z)) if logits else np.clip(z, 0.0, 1.0)
             probs = np.concatenate([1.0 - p1, p1], axis=1)
-        elif logits:
+        elif logits or self.output == "scores":
             e = np.exp(z - z.max(axis=1, keepdims=True))
             probs = e / e.sum(axis=1, keepdims=True)
+            if self.output == "scores":  # a linear head fit by MSE to one-hot targets
+                probs = _scores_as_probabilities(z, probs)
         else:
             probs = z
         order = np.argsort(-probs, axis=1, kind="stable")[:, : min(top_k, probs.shape[1])]
@@ -346,3 +348,12 @@ class Predictor:
                 )
             )
         return res
+
+
+def _scores_as_probabilities(z: np.ndarray, softmax: np.ndarray) -> np.ndarray:
+    """Scores of a linear head trained with MSE on one-hot targets estimate the class
+    probabilities themselves: clipped at 0 and scaled to sum 1 (the argmax is kept). A row
+    with no positive score keeps the softmax, so its label is still the largest score."""
+    clipped = np.clip(z, 0.0, None)
+    total = clipped.sum(axis=1, keepdims=True)
+    return np.where(total > 0, clipped / np.where(total > 0, total, 1.0), softmax)

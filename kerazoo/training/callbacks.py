@@ -1,7 +1,8 @@
 """The files of a run directory, written by ordinary Keras callbacks.
 
 * :class:`Checkpoint` saves ``checkpoint.keras`` after every epoch (optimizer state and
-  progress included) and copies it to ``best.keras`` when the monitored value improves;
+  progress included) and copies it to ``best.keras`` when the monitored value improves
+  (and, with ``keep=True``, to ``checkpoints/epoch-NNN.keras``);
 * :class:`HistoryCSV` writes ``history.csv``;
 * :class:`Curves` draws ``curves.png`` (every minute of training, and at the end);
 * :class:`EpochSeeds` reseeds the model's random layers (dropout and the like) at the start
@@ -176,7 +177,10 @@ class Checkpoint(keras.callbacks.Callback):
 
     The checkpoint keeps the optimizer state, so training continues from it exactly;
     ``best.keras`` is a copy of the same bytes, made when the monitored value (see
-    :func:`pick_monitor`) is the best so far.
+    :func:`pick_monitor`) is the best so far. With ``keep``, every epoch's checkpoint is
+    also kept as ``checkpoints/epoch-NNN.keras`` (epochs from 1; a copy of the same bytes,
+    written atomically; an epoch run again after a learning-rate back-off replaces its
+    file), each one a model that loads, predicts and could be resumed from.
 
     Args:
         directory: where the two files go.
@@ -185,6 +189,7 @@ class Checkpoint(keras.callbacks.Callback):
         monitor: a log name, or ``"auto"`` for :func:`pick_monitor`.
         mode: ``"max"`` or ``"min"`` (ignored with ``monitor="auto"``).
         best: the best value so far, when a run is resumed.
+        keep: also keep each epoch's checkpoint in ``checkpoints/``.
 
     Example:
         >>> model.fit(batches, validation_data=val, epochs=3,
@@ -198,15 +203,25 @@ class Checkpoint(keras.callbacks.Callback):
         monitor: str = "auto",
         mode: str = "max",
         best: float | None = None,
+        keep: bool = False,
     ) -> None:
         super().__init__()
-        self.dir, self.metadata = Path(directory), metadata
+        self.dir, self.metadata, self.keep = Path(directory), metadata, keep
         self.monitor, self.mode, self.best = monitor, mode, best
 
     @property
     def path(self) -> Path:
         """The resume checkpoint, ``checkpoint.keras``."""
         return self.dir / "checkpoint.keras"
+
+    def epoch_path(self, epochs_done: int) -> Path:
+        """Where ``keep`` puts the checkpoint after ``epochs_done`` epochs.
+
+        Example:
+            >>> Checkpoint("run").epoch_path(3).as_posix()
+            'run/checkpoints/epoch-003.keras'
+        """
+        return self.dir / "checkpoints" / f"epoch-{epochs_done:03d}.keras"
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
         logs = dict(logs or {})
@@ -216,6 +231,9 @@ class Checkpoint(keras.callbacks.Callback):
 
         meta = self.metadata(epoch + 1) if self.metadata is not None else None
         save_model(self.model, self.path, meta)
+        if self.keep:
+            self.epoch_path(epoch + 1).parent.mkdir(exist_ok=True)
+            copy_atomic(self.path, self.epoch_path(epoch + 1))
         monitor, mode = pick_monitor(logs) if self.monitor == "auto" else (self.monitor, self.mode)
         value = float(logs.get(monitor, math.nan))
         if self.best is None or (value > self.best if mode == "max" else value < self.best):

@@ -27,6 +27,7 @@ from kerazoo.training.callbacks import (
     best_value,
     finite,
 )
+from kerazoo.training.settings import model_variants
 
 __all__ = ["Trainer", "diverged_error"]
 
@@ -90,6 +91,7 @@ class Trainer:
             jit_compile=cfg["jit_compile"],
             adapt=self.splits.train.images,
             seed=cfg["seed"],
+            **model_variants(cfg),
         )
 
     def metadata(self, epochs_done: int) -> ModelInfo:
@@ -199,7 +201,8 @@ class Trainer:
         self.csv = HistoryCSV(self.dir / "history.csv", self.history)
         self.curves = Curves(self.dir / "curves.png", self.history)
         _, best = best_value(self.history)
-        checkpoint = Checkpoint(self.dir, metadata=self.metadata, best=best)
+        keep = bool(cfg.get("keep_checkpoints"))
+        checkpoint = Checkpoint(self.dir, metadata=self.metadata, best=best, keep=keep)
         callbacks = [keras.callbacks.TerminateOnNaN(), EpochSeeds(cfg["seed"]),
                      *self.user_callbacks, self.csv, checkpoint, self.curves]  # fmt: skip
         self.history = self.csv.history  # the metadata reads the history as it grows

@@ -67,17 +67,16 @@ def lr_find(
         >>> f.suggestion                                          # doctest: +SKIP
         0.0021
     """
-    from kerazoo.models.build import check_compatible
     from kerazoo.training.run import resolve_plugins
     from kerazoo.training.session import seeded
-    from kerazoo.training.settings import check_settings
+    from kerazoo.training.settings import check_run_compatible, check_settings
     from kerazoo.training.sizes import split_sizes
 
     given = {"batch_size": batch_size, "train_size": train_size, "seed": seed, **options}
     cfg = check_settings({k: v for k, v in given.items() if v is not None})
     _check_ramp(start, end, steps, 0.98, 4.0, method)
     ds, arch = resolve_plugins(dataset, architecture, data or {}, hp or {})
-    check_compatible(arch, ds, cfg["encoding"])  # before TensorFlow starts
+    check_run_compatible(arch, ds, cfg)  # before TensorFlow starts
     cfg["train_size"], cfg["val_size"], cfg["test_size"] = split_sizes(cfg, ds.max_samples)
     with seeded(int(cfg["seed"]), cfg["deterministic"]):
         model, batches = _model_and_batches(ds, arch, cfg)

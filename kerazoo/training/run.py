@@ -25,11 +25,10 @@ from typing import Any
 from kerazoo.data.dataset import Dataset
 from kerazoo.errors import DivergedError, InvalidOptionError, KerazooError
 from kerazoo.models.architecture import Architecture
-from kerazoo.models.build import check_compatible
 from kerazoo.registry import get_architecture, get_dataset
 from kerazoo.training import rundir
 from kerazoo.training.session import seeded
-from kerazoo.training.settings import check_settings
+from kerazoo.training.settings import check_run_compatible, check_settings
 from kerazoo.training.sizes import split_sizes
 
 __all__ = ["Run", "resolve_plugins", "train"]
@@ -135,7 +134,13 @@ def train(
         lr_backoff: on a NaN loss, retry from the last good checkpoint at half the rate.
         precision: ``"float32"``, ``"mixed_float16"`` or ``"mixed_bfloat16"``.
         jit_compile: XLA: ``True``, ``False`` or ``"auto"``.
-        **unknown: nothing; a misspelled setting is an error that suggests the right name.
+        **unknown: the model-variant settings, by keyword: ``loss`` (``"mse"`` trains a
+            linear head on one-hot targets), ``output`` (``"probabilities"``),
+            ``normalization`` (``"per_image"``: each image minus its own mean), ``pad_to``
+            (zero padding inside the model), ``init`` and ``init_scale`` (kernel
+            initialisation), ``l2`` (kernel regularisation) and ``keep_checkpoints``
+            (``checkpoints/epoch-NNN.keras``); see :data:`SETTINGS`. A misspelled setting is
+            an error that suggests the right name.
 
     Returns:
         A :class:`Run` with the model, history and paths.
@@ -165,7 +170,7 @@ def train(
         )
     else:
         dataset, architecture = resolve_plugins(dataset, architecture, data or {}, hp or {})
-        check_compatible(architecture, dataset, cfg["encoding"])  # before TensorFlow starts
+        check_run_compatible(architecture, dataset, cfg)  # before TensorFlow starts
         if run_dir is None:
             run_dir = rundir.default_run_dir(type(dataset).name, type(architecture).name)
         rundir.check_new_run_dir(run_dir)

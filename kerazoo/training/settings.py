@@ -16,11 +16,21 @@ from typing import Any
 
 from kerazoo.data.encoding import ENCODINGS
 from kerazoo.errors import InvalidOptionError, UnknownNameError, unknown_choice
-from kerazoo.models.build import PRECISIONS
+from kerazoo.models.build import NORMALIZATIONS, PRECISIONS
+from kerazoo.models.heads import LOSSES
+from kerazoo.models.kernels import INITS
 from kerazoo.models.optimizers import OPTIMIZERS, SCHEDULES
 from kerazoo.params import Param, resolve
 
-__all__ = ["FLAGS", "SETTINGS", "check_settings", "changed_settings", "defaults"]
+__all__ = [
+    "FLAGS",
+    "SETTINGS",
+    "changed_settings",
+    "check_run_compatible",
+    "check_settings",
+    "defaults",
+    "model_variants",
+]
 
 
 def _jit(value: Any) -> bool | str:
@@ -111,6 +121,62 @@ SETTINGS: dict[str, Param] = {
     ),  # fmt: skip
     "precision": Param("float32", str, choices=PRECISIONS, tune=False, help="mixed_* for GPUs"),
     "jit_compile": Param("auto", _jit, tune=False, help="XLA compilation: auto, true, false"),
+    # -- the model's variants (kerazoo.build's options), for any architecture ------------
+    "loss": Param(
+        None,
+        str,
+        choices=LOSSES,
+        tune=False,
+        help="loss; auto: cross-entropy for classes, mse for values; mse (or mae) on "
+        "classes trains a linear output on one-hot targets, the 'remove softmax' experiment",
+    ),  # fmt: skip
+    "output": Param(
+        "logits",
+        str,
+        choices=("logits", "probabilities"),
+        tune=False,
+        help="what a classifier emits: logits, or probabilities (a softmax/sigmoid layer "
+        "inside the model, the loss taken on them)",
+    ),  # fmt: skip
+    "normalization": Param(
+        "channel",
+        str,
+        choices=NORMALIZATIONS,
+        tune=False,
+        help="inside the model: channel (mean/std per channel) or image (per pixel) over "
+        "the training images; per_image: each image minus its own mean; none: pixels/255",
+    ),  # fmt: skip
+    "pad_to": Param(
+        None,
+        int,
+        low=1,
+        tune=False,
+        help="zero-pad the image inside the model up to this side (28x28 -> 32x32 for "
+        "LeNet; auto: no padding); the saved model still takes the dataset's images",
+    ),  # fmt: skip
+    "init": Param(
+        "auto",
+        str,
+        choices=INITS,
+        help="initialisation of every conv and dense kernel; auto: the architecture's own",
+    ),  # fmt: skip
+    "init_scale": Param(
+        1.0,
+        float,
+        low=0.01,
+        high=10.0,
+        log=True,
+        help="multiplies the initial kernel weights (init normal: stddev 0.05 x this)",
+    ),  # fmt: skip
+    "l2": Param(
+        0.0, float, low=0.0, high=0.01, help="L2 penalty factor on every conv and dense kernel"
+    ),
+    "keep_checkpoints": Param(
+        False,
+        bool,
+        tune=False,
+        help="also keep every epoch's checkpoint as checkpoints/epoch-NNN.keras",
+    ),  # fmt: skip
 }
 
 #: Command-line flags whose name is not the setting's own (``--batch-size`` is derived).
@@ -189,3 +255,28 @@ def changed_settings(
         and (explicit or value != SETTINGS[name].default)
         and value != saved.get(name, SETTINGS[name].default)
     )
+
+
+def model_variants(cfg: dict[str, Any]) -> dict[str, Any]:
+    """The :func:`kerazoo.build` options that training settings choose (loss, output,
+    normalisation, padding, initialisation, L2); a setting a run lacks keeps build's default.
+
+    Example:
+        >>> model_variants({"output": "probabilities", "l2": 1e-4})
+        {'softmax': True, 'l2': 0.0001}
+    """
+    out = {k: cfg[k] for k in ("loss", "normalization", "pad_to", "init", "init_scale", "l2")
+           if k in cfg}  # fmt: skip
+    if "output" in cfg:
+        out = {"softmax": cfg["output"] == "probabilities", **out}
+    return out
+
+
+def check_run_compatible(architecture: Any, dataset: Any, cfg: Mapping[str, Any]) -> Any:
+    """:func:`kerazoo.models.build.check_compatible` with a run's settings (encoding, loss,
+    output, padding), before TensorFlow starts; returns what it returns."""
+    from kerazoo.models.build import check_compatible
+
+    chosen = {k: v for k, v in model_variants(dict(cfg)).items()
+              if k in ("loss", "softmax", "pad_to")}  # fmt: skip
+    return check_compatible(architecture, dataset, cfg["encoding"], **chosen)

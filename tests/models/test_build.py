@@ -67,10 +67,12 @@ def test_onehot_for_regression_is_refused() -> None:
 def test_loss_must_fit_the_encoding() -> None:
     with pytest.raises(
         IncompatibleError,
-        match=r"loss='mse' does not fit classification with encoding='sparse': the encoding "
-        r"decides the loss \(sparse_categorical_crossentropy\)",
+        match=r"loss='categorical_crossentropy' does not fit classification with "
+        r"encoding='sparse': the encoding decides the loss \(sparse_categorical_crossentropy\)",
     ):
-        build("lenet", Bars(), loss="mse")
+        build("lenet", Bars(), loss="categorical_crossentropy")
+    with pytest.raises(IncompatibleError, match=r"encoding='sparse' gives class indices"):
+        build("lenet", Bars(), loss="mse", encoding="sparse")  # mse alone picks onehot
     with pytest.raises(UnknownNameError, match=r"Unknown loss 'msa' for regression\. Did you"):
         build("lenet", Brightness(), loss="msa")
 
