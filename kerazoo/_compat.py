@@ -71,3 +71,17 @@ def optimizer_learning_rate(optimizer: Any) -> Any:
     step and returns a number, so it cannot tell which schedule the optimizer follows.
     """
     return optimizer._learning_rate
+
+
+class TunerWithoutTensorBoard:
+    """Mixed in before a keras-tuner ``Tuner`` class: no TensorBoard import on every trial.
+
+    Why private: keras-tuner 1.4 calls its private ``Tuner._configure_tensorboard_dir`` for
+    every trial, and under TensorFlow it imports ``tensorboard`` whatever the callbacks (a
+    failed trial where TensorBoard is not installed); there is no public switch. Only a
+    search given a TensorBoard callback needs it, so only then is the original called.
+    """
+
+    def _configure_tensorboard_dir(self, callbacks: list[Any], trial: Any, execution: int = 0):
+        if any(type(c).__name__ == "TensorBoard" for c in callbacks):
+            super()._configure_tensorboard_dir(callbacks, trial, execution)  # type: ignore[misc]

@@ -43,3 +43,13 @@ def test_optimizer_learning_rate_gives_the_schedule_object(scheduled) -> None:
         assert got is rate
     else:
         assert float(keras.ops.convert_to_numpy(got)) == pytest.approx(0.01)
+
+
+def test_keras_tuner_still_has_the_tensorboard_hook_that_is_narrowed() -> None:
+    import keras_tuner
+
+    from kerazoo._compat import TunerWithoutTensorBoard
+
+    assert callable(keras_tuner.Tuner._configure_tensorboard_dir)
+    tuner = type("T", (TunerWithoutTensorBoard, keras_tuner.Tuner), {})
+    assert tuner._configure_tensorboard_dir is TunerWithoutTensorBoard._configure_tensorboard_dir

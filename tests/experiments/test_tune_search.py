@@ -1,0 +1,90 @@
+"""`kerazoo tune` end to end: each tuner, the command's table, and resuming after a kill."""
+
+from __future__ import annotations
+
+import csv
+import json
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from kerazoo.experiments.tune import tune
+from tests.fixtures.processes import run_cli, start_cli
+
+TINY = {"data": {"size": 16}, "train_size": 128, "val_size": 32, "test_size": 32}
+FLAGS = ["--data", "size=16", "--train-size", "128", "--val-size", "32", "--test-size", "32"]
+
+
+def test_hyperband_continues_the_most_promising_models(tmp_path: Path) -> None:
+    """max_epochs 3, factor 3: three 1-epoch trials, then the best one trained to epoch 3."""
+    result = tune("shapes", "lenet", tuner="hyperband", trials=4, epochs=3, out=tmp_path / "hb",
+                  space={"learning_rate": "1e-3:1e-1", "batch_size": "16:64"},
+                  verbose=False, **TINY)  # fmt: skip
+    assert len(result.trials) == 4 and result.best is not None
+    assert sorted(t.epochs for t in result.trials) == [1, 1, 1, 3]
+    longest = next(t for t in result.trials if t.epochs == 3)
+    assert len(longest.history["loss"]) == 2  # epochs 2 and 3, on its parent's weights
+    with open(result.dir / "histories.csv", newline="") as fh:
+        epochs = [r["epoch"] for r in csv.DictReader(fh) if r["trial"] == longest.trial]
+    assert epochs == ["2", "3"]
+    parents = [t for t in result.trials if t.epochs == 1]
+    chosen = max(parents, key=lambda t: t.objective)
+    assert {k: v for k, v in longest.hyperparameters.items()} == chosen.hyperparameters
+    assert result.model_path.is_file()
+
+
+def test_bayesian_optimisation_runs(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn", reason="keras-tuner's BayesianOptimization needs it")
+    result = tune("shapes", "lenet", tuner="bayesian", trials=3, epochs=1, out=tmp_path / "bo",
+                  hp={"filters": 4}, space={"learning_rate": "1e-3:1e-1", "optimizer": "adam,sgd"},
+                  verbose=False, **TINY)  # fmt: skip
+    assert [t.status for t in result.trials] == ["finished"] * 3
+    assert {t.hyperparameters["optimizer"] for t in result.trials} <= {"adam", "sgd"}
+    oracle = json.loads((result.dir / "tuner" / "oracle.json").read_text())
+    assert oracle["num_initial_points"] == 2  # the third trial came from the Gaussian process
+
+
+def _wait_for_trials(proc, folder: Path, n: int) -> None:
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None:
+        if len(list(folder.glob("tuner/trial_*/history.json"))) >= n:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{n} trials did not end while the search ran: {proc.communicate()}")
+
+
+def test_a_killed_search_continues_where_it_stopped(tmp_path: Path) -> None:
+    out = tmp_path / "search"
+    args = ["tune", "shapes", "lenet", "--trials", "3", "--epochs", "1", "--out", str(out),
+            "--space", "batch_size=16:64", "--lr", "0.01", *FLAGS]  # fmt: skip
+    proc = start_cli(*args)
+    _wait_for_trials(proc, out, 1)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = {p.parent.name: p.read_text() for p in out.glob("tuner/trial_*/history.json")}
+    assert 1 <= len(before) < 3 and not (out / "trials.csv").exists()
+
+    done = run_cli(*args)
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    assert f"continuing: {len(before)} of 3 trials already run" in text
+    assert text.count("\ntrial ") + text.startswith("trial ") == 3 - len(before)
+    after = {p.parent.name: p.read_text() for p in out.glob("tuner/trial_*/history.json")}
+    assert len(after) == 3 and all(after[k] == v for k, v in before.items())  # not run again
+    with open(out / "trials.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 3 and all(r["learning_rate"] == "0.01" for r in rows)
+    # the printed table: best first, then where the model is
+    table = text[text.index("rank  trial  val_accuracy") :].splitlines()
+    shown = [line.split()[2] for line in table[1:4]]
+    assert shown == [f"{float(r['val_accuracy']):.4g}" for r in rows]
+    assert f"Best model: {out / 'best' / 'model.keras'}" in text
+    assert "Traceback" not in done.stderr and "tensorflow" not in done.stderr.lower()
+
+    again = run_cli(*args, "--json")
+    doc = json.loads(again.stdout)
+    assert again.returncode == 0 and len(doc["trials"]) == 3
+    assert doc["best"]["model"] == str(out / "best" / "model.keras")
+    assert doc["best"]["value"] == doc["trials"][0]["value"]
