@@ -94,7 +94,7 @@ class Param:
     def describe(self) -> str:
         """A short human description of what values are allowed."""
         k = self.kind
-        name = "size (N or HxW)" if k == "size" else getattr(k, "__name__", str(k))
+        name = "size (N or HxW)" if k == "size" else getattr(k, "__name__", str(k)).lstrip("_")
         if self.choices is not None:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         if self.low is not None or self.high is not None:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import shlex
-import signal
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from kerazoo.cli import parse_pairs
+from kerazoo.cli.options import add_setting_flags, sigterm_interrupts
 from kerazoo.errors import InvalidOptionError
 
 
@@ -27,7 +25,7 @@ def register(sub: Any) -> None:
     p.add_argument("arch", nargs="?", help="architecture name (see 'kerazoo list architectures')")
     p.add_argument("--data", action="append", metavar="KEY=VALUE", help="dataset option")
     p.add_argument("--hp", action="append", metavar="KEY=VALUE", help="hyperparameter")
-    _add_setting_flags(p)
+    add_setting_flags(p)
     p.add_argument("--out", help="run directory (default runs/DATASET-ARCH-TIME)")
     p.add_argument(
         "--resume",
@@ -87,27 +85,6 @@ def _looking_callbacks(args: argparse.Namespace) -> list[Any]:
     return callbacks
 
 
-def _add_setting_flags(p: argparse.ArgumentParser) -> None:
-    """One flag per training setting, with its help, default and choices from the table."""
-    from kerazoo.training.settings import FLAGS, SETTINGS
-
-    for name, param in SETTINGS.items():
-        flag = FLAGS.get(name, "--" + name.replace("_", "-"))
-        if param.kind is bool:
-            p.add_argument(flag, dest=name, action="store_true", default=None, help=param.help)
-            continue
-        allowed = f"{param.describe()}; " if param.choices or param.low is not None else ""
-        shown = param.default
-        if shown is None:  # no value: the choice "none" where there is one, else automatic
-            shown = "none" if "none" in (param.choices or ()) else "auto"
-        kind = param.kind if param.kind in (int, float) else str
-        switch = {} if kind is not str or param.kind is str else {"nargs": "?", "const": "true"}
-        p.add_argument(
-            flag, dest=name, type=kind, metavar=name.upper(), **switch,
-            help=f"{param.help} ({allowed}default {shown})",
-        )  # fmt: skip
-
-
 def _run(args: argparse.Namespace) -> int:
     from kerazoo.training.run import train
 
@@ -131,7 +108,7 @@ def _run(args: argparse.Namespace) -> int:
         args.dataset = args.arch = None  # the run's own, as checked
         data, hp = {}, {}
     try:
-        with _sigterm_interrupts():
+        with sigterm_interrupts():
             run = train(
                 args.dataset,
                 args.arch,
@@ -203,22 +180,3 @@ def _check_resume_names(
             f"options; these differ: {'; '.join(wrong)}. Leave them out to resume "
             "(kerazoo train --resume --out RUNDIR), or start a new run with another --out."
         )
-
-
-@contextlib.contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """Within the block, SIGTERM (a scheduler or ``kill``) stops training like Ctrl-C: the
-    run keeps its last checkpoint and ``run.json`` says ``interrupted``."""
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

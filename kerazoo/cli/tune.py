@@ -11,7 +11,7 @@ from kerazoo.cli import parse_pairs
 
 
 def register(sub: Any) -> None:
-    from kerazoo.cli.train import _add_setting_flags
+    from kerazoo.cli.options import add_setting_flags
 
     p = sub.add_parser(
         "tune",
@@ -37,7 +37,7 @@ def register(sub: Any) -> None:
     p.add_argument("--space", action="append", metavar="KEY=LOW:HIGH|A,B,C",
                    help="narrow one searched entry: a range or a list of values, e.g. "
                    "--space learning_rate=1e-4:1e-1 --space optimizer=adam,sgd")  # fmt: skip
-    _add_setting_flags(p)  # a setting given here is fixed, not searched
+    add_setting_flags(p)  # a setting given here is fixed, not searched
     p.add_argument("--out", help="output folder (default runs/tune-DATASET-ARCH-TIME); "
                    "an existing search there is continued")  # fmt: skip
     p.add_argument("--overwrite", action="store_true",
@@ -51,13 +51,13 @@ def register(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kerazoo.cli.train import _sigterm_interrupts
+    from kerazoo.cli.options import sigterm_interrupts
     from kerazoo.experiments.tune import tune
     from kerazoo.training.settings import SETTINGS
 
     settings = {k: getattr(args, k) for k in SETTINGS if getattr(args, k) is not None}
     try:
-        with _sigterm_interrupts():
+        with sigterm_interrupts():
             result = tune(
                 args.dataset, args.arch,
                 data=parse_pairs(args.data, "--data"), hp=parse_pairs(args.hp, "--hp"),
