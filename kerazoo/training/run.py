@@ -79,7 +79,7 @@ def train(
     resume: bool = False,
     verbose: int | str = "auto",
     callbacks: list[Any] | None = None,
-    epochs: int = 5,
+    epochs: int | None = None,
     batch_size: int = 64,
     optimizer: str = "adam",
     learning_rate: float | None = None,
@@ -117,7 +117,8 @@ def train(
             terminal, else 2.
         callbacks: extra Keras callbacks; they see the run as one training session (one
             more after each learning-rate back-off).
-        epochs: epochs in the whole run.
+        epochs: epochs in the whole run (default 5; a resumed run keeps its own unless
+            ``epochs`` is given).
         batch_size: images per batch.
         optimizer: an optimizer name from ``kerazoo.models.optimizers.OPTIMIZERS``.
         learning_rate: the rate (default: the optimizer's own).
@@ -156,13 +157,13 @@ def train(
         >>> run.metrics["val_accuracy"] > 0.9                                   # doctest: +SKIP
         True
     """
-    given = {k: v for k, v in locals().items() if k not in _NOT_SETTINGS}
+    given = {k: v for k, v in locals().items() if k not in _NOT_SETTINGS and v is not None}
     cfg = check_settings({**given, **unknown})
     run_dir = Path(out) if out is not None else None
     if resume:
         if run_dir is None:
             raise InvalidOptionError("resume needs the run directory: pass out=RUNDIR.")
-        saved = rundir.read_run_json(run_dir, cfg)
+        saved = rundir.read_run_json(run_dir, {k: cfg[k] for k in (*given, *unknown)})
         cfg = check_settings(saved["settings"])
         dataset = get_dataset(saved["dataset"]["name"], **saved["dataset"]["options"])
         architecture = get_architecture(

@@ -296,7 +296,7 @@ def read_run_json(
             f"started with {was}. Leave those out, or start a new run with another --out."
         )
     epochs = given.get("epochs")
-    if epochs is not None and epochs != SETTINGS["epochs"].default:
+    if epochs is not None:
         settings["epochs"] = epochs  # resuming may extend a run
     return {
         "settings": settings,

@@ -180,3 +180,11 @@ def test_lr_find_trains_with_the_finders_suggestion(tmp_path) -> None:
 def test_lr_takes_a_number_or_find() -> None:
     with pytest.raises(kerazoo.InvalidOptionError, match=r"expected a number or 'find'"):
         kerazoo.train("shapes", "lenet", learning_rate="fast", **TINY)
+
+
+def test_resume_extends_a_run_to_exactly_the_default_epochs(tmp_path) -> None:
+    kerazoo.train("shapes", "lenet", epochs=1, out=tmp_path / "r", test_size=0, **TINY)
+    run = kerazoo.train(None, None, resume=True, out=tmp_path / "r", epochs=5, verbose=0)
+    assert len(run.history["loss"]) == 5
+    run = kerazoo.train(None, None, resume=True, out=tmp_path / "r", verbose=0)
+    assert len(run.history["loss"]) == 5  # epochs not given: the run's own
