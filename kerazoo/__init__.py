@@ -44,6 +44,9 @@ if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and
     from kerazoo.data import augment
     from kerazoo.data.batches import encode_inputs, make_batches
     from kerazoo.evaluation import Evaluation, evaluate
+    from kerazoo.experiments.compare import Comparison, compare
+    from kerazoo.experiments.tune import tune
+    from kerazoo.experiments.tune_results import TuneResult
     from kerazoo.models.build import build
     from kerazoo.models.layout import to_channels_last
     from kerazoo.predict.predictor import Predictor
@@ -74,6 +77,10 @@ _LAZY = {
     "encode_inputs": "kerazoo.data.batches",
     "to_channels_last": "kerazoo.models.layout",
     "write_report": "kerazoo.report",
+    "compare": "kerazoo.experiments.compare",
+    "Comparison": "kerazoo.experiments.compare",
+    "tune": "kerazoo.experiments.tune",
+    "TuneResult": "kerazoo.experiments.tune_results",
     "evaluate": "kerazoo.evaluation",
     "Evaluation": "kerazoo.evaluation",
     "lr_find": "kerazoo.training.lr_find_run",
@@ -85,6 +92,7 @@ _LAZY_MODULES = {"augment": "kerazoo.data.augment", "interpret": "kerazoo.interp
 
 __all__ = [
     "Architecture",
+    "Comparison",
     "DataError",
     "Dataset",
     "DivergedError",
@@ -104,11 +112,13 @@ __all__ = [
     "Samples",
     "Splits",
     "Task",
+    "TuneResult",
     "UnknownNameError",
     "UnsafeModelError",
     "__version__",
     "augment",
     "build",
+    "compare",
     "encode_inputs",
     "evaluate",
     "export_model",
@@ -125,6 +135,7 @@ __all__ = [
     "save_model",
     "to_channels_last",
     "train",
+    "tune",
     "write_report",
 ]
 
