@@ -1,8 +1,8 @@
 """The README's Tour runs top to bottom as written, in a fresh folder, at small sizes.
 
 Every command of the Tour's code block runs through the real ``kerazoo`` command. The only
-change: ``kerazoo train`` commands that start a run get ``--epochs 1`` and small split sizes
-appended (a later flag wins in argparse), so the Tour takes minutes, not an hour; a resumed
+change: commands that train (``train`` without ``--resume``, ``compare``, ``tune``) get
+``--epochs 1`` and small split sizes appended (a later flag wins in argparse), so the Tour takes minutes, not an hour; a resumed
 run keeps its settings, so it gets nothing appended. The two images the Tour predicts on
 (``some.png``, ``other.png``) are a user's own; the test draws them first.
 """
@@ -27,7 +27,7 @@ def tour_commands() -> list[list[str]]:
     block = re.search(r"## Tour\s+```bash\n(.*?)```", text, re.S)
     assert block, "README.md has no '## Tour' section with a bash block"
     commands = []
-    for line in block.group(1).splitlines():
+    for line in block.group(1).replace("\\\n", " ").splitlines():
         words = shlex.split(line, comments=True)
         if words:
             assert words[0] == "kerazoo", f"not a kerazoo command: {line}"
@@ -37,7 +37,8 @@ def tour_commands() -> list[list[str]]:
 
 def test_the_tour_lists_the_main_commands() -> None:
     used = {words[0] for words in tour_commands()}
-    assert used >= {"list", "data", "train", "evaluate", "report", "lr-find", "look", "predict"}
+    assert used >= {"list", "data", "train", "evaluate", "report", "lr-find", "look", "predict",
+                    "compare", "tune"}  # fmt: skip
 
 
 @pytest.mark.slow
@@ -50,7 +51,7 @@ def test_the_readme_tour_runs_as_written(tmp_path) -> None:
     for name, image in zip(("some.png", "other.png"), images, strict=True):
         Image.fromarray(image[..., 0]).save(tmp_path / name)
     for words in tour_commands():
-        if words[0] == "train" and "--resume" not in words:
+        if words[0] in ("train", "compare", "tune") and "--resume" not in words:
             words = [*words, *SMALL]
         done = subprocess.run([sys.executable, "-m", "kerazoo", *words], cwd=tmp_path,
                               capture_output=True, text=True, timeout=600)  # fmt: skip
