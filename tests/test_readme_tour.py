@@ -2,9 +2,10 @@
 
 Every command of the Tour's code block runs through the real ``kerazoo`` command. The only
 change: commands that train (``train`` without ``--resume``, ``compare``, ``tune``) get
-``--epochs 1`` and small split sizes appended (a later flag wins in argparse), so the Tour takes minutes, not an hour; a resumed
-run keeps its settings, so it gets nothing appended. The two images the Tour predicts on
-(``some.png``, ``other.png``) are a user's own; the test draws them first.
+``--epochs 1`` and small split sizes appended (a later flag wins in argparse), so the Tour
+takes minutes, not an hour; a resumed run keeps its settings, so it gets nothing appended.
+The two images the Tour predicts on (``some.png``, ``other.png``) are a user's own; the
+test draws them first.
 """
 
 from __future__ import annotations
