@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "detach_from_strategy",
+    "fix_multi_worker_metrics",
     "get_keras_seed_state",
     "op_determinism_enabled",
     "optimizer_learning_rate",
@@ -85,3 +87,57 @@ class TunerWithoutTensorBoard:
     def _configure_tensorboard_dir(self, callbacks: list[Any], trial: Any, execution: int = 0):
         if any(type(c).__name__ == "TensorBoard" for c in callbacks):
             super()._configure_tensorboard_dir(callbacks, trial, execution)  # type: ignore[misc]
+
+
+def detach_from_strategy(model: Any, strategy: Any, batch: Any) -> None:
+    """Build everything ``fit`` would build, then let the model take its strategy from the
+    scope ``fit`` runs in.
+
+    Why private: a Keras 3 model made under a ``tf.distribute`` scope remembers the strategy
+    (``model._distribute_strategy``), and then every ``fit`` first pulls one batch from the
+    training data to build the model symbolically. With ``MultiWorkerMirroredStrategy`` that
+    pull fails (``strategy.reduce`` of a tuple of per-replica batches, keras-team/keras#20585),
+    and with any strategy it iterates kerazoo's batches once more, which moves every epoch's
+    seeded order by one (the trajectory differed from one device's). Building here from a
+    batch of our own (``_symbolic_build``) and forgetting the strategy avoids both; ``fit``
+    called inside ``strategy.scope()`` still distributes every step (the trainer's
+    ``distribute_strategy`` falls back to the scope's).
+    """
+    with strategy.scope():
+        model._symbolic_build(data_batch=batch)
+        if model.optimizer is not None and not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+    model._distribute_strategy = None
+
+
+_PATCHED: list[bool] = []
+
+
+def fix_multi_worker_metrics() -> None:
+    """Let Keras 3 average scalar metrics over the workers of a cluster.
+
+    Why private: under ``MultiWorkerMirroredStrategy`` Keras' TensorFlow trainer reduces every
+    per-replica log with ``strategy.reduce("MEAN", value, axis=0)``; Keras 3's logs are
+    scalars, which have no axis 0, so the first training step fails (keras-team/keras#20585).
+    The replacement reduces scalars with ``axis=None`` (the mean over replicas) and leaves
+    every other case to Keras. Applied once, only when a multi-worker strategy is made.
+    """
+    if _PATCHED:
+        return
+    from keras.src.backend.tensorflow import trainer
+
+    original = trainer.reduce_per_replica
+
+    def reduce_per_replica(values: Any, strategy: Any, reduction: str) -> Any:
+        if reduction in ("auto", "mean") and trainer._collective_all_reduce_multi_worker(strategy):
+            from keras import tree
+
+            def mean(v: Any) -> Any:
+                scalar = getattr(v, "shape", None) is not None and v.shape.rank == 0
+                return strategy.reduce("MEAN", v, axis=None if scalar else 0)
+
+            return tree.map_structure(mean, values)
+        return original(values, strategy, reduction)
+
+    trainer.reduce_per_replica = reduce_per_replica
+    _PATCHED.append(True)

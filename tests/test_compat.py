@@ -53,3 +53,37 @@ def test_keras_tuner_still_has_the_tensorboard_hook_that_is_narrowed() -> None:
     assert callable(keras_tuner.Tuner._configure_tensorboard_dir)
     tuner = type("T", (TunerWithoutTensorBoard, keras_tuner.Tuner), {})
     assert tuner._configure_tensorboard_dir is TunerWithoutTensorBoard._configure_tensorboard_dir
+
+
+def test_detach_from_strategy_builds_and_fits_inside_the_scope() -> None:
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
+    x = np.random.default_rng(0).random((8, 4, 4, 1)).astype("float32")
+    y = np.arange(8) % 2
+    with strategy.scope():
+        model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(),
+                                  keras.layers.Dense(2)])  # fmt: skip
+        model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=["accuracy"])  # fmt: skip
+    _compat.detach_from_strategy(model, strategy, (x[:2], y[:2]))
+    assert model._distribute_strategy is None and model.optimizer.built
+    with strategy.scope():
+        assert model.distribute_strategy is strategy
+        history = model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+
+
+def test_fix_multi_worker_metrics_wraps_keras_reduce_and_leaves_other_cases_alone() -> None:
+    import tensorflow as tf
+    from keras.src.backend.tensorflow import trainer
+
+    assert callable(trainer._collective_all_reduce_multi_worker)
+    _compat.fix_multi_worker_metrics()
+    _compat.fix_multi_worker_metrics()  # once only
+    assert trainer.reduce_per_replica.__module__ == "kerazoo._compat"
+    value = tf.constant(1.5)
+    out = trainer.reduce_per_replica({"loss": value}, tf.distribute.get_strategy(), "auto")
+    assert float(out["loss"]) == 1.5

@@ -98,6 +98,11 @@ def tune(
     check_choice(tuner, TUNER_NAMES, "tuner")
     trials = _positive("trials", trials)
     cfg = check_settings(settings)
+    if cfg["devices"] != 1:
+        raise InvalidOptionError(
+            f"tune trains each trial on one device, got --devices {cfg['devices']} (that is "
+            "for kerazoo train). Run several trials at once with --workers K instead."
+        )
     if cfg["learning_rate"] == "find":
         raise InvalidOptionError(
             "tune searches the learning rate itself; 'find' (the learning-rate finder) is for "

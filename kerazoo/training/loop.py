@@ -27,6 +27,7 @@ from kerazoo.training.callbacks import (
     best_value,
     finite,
 )
+from kerazoo.training.distribute import Placement
 from kerazoo.training.settings import model_variants
 
 __all__ = ["Trainer", "diverged_error"]
@@ -68,6 +69,7 @@ class Trainer:
         self.history: dict[str, list[float]] = {}
         self.test: dict[str, float] = {}
         self.found: dict[str, Any] | None = None  # what the learning-rate finder saw
+        self.placement = Placement()  # one device unless the run says otherwise
 
     def say(self, text: str) -> None:
         if self.verbose:
@@ -118,8 +120,11 @@ class Trainer:
         path = self.dir / "checkpoint.keras"
         if not path.is_file():
             return 0
-        self.model, _ = load_model(path)
-        return self.take_progress(ModelInfo.of(self.model))
+        with self.placement.scope():
+            self.model, _ = load_model(path)
+        progress = self.take_progress(ModelInfo.of(self.model))
+        self.placement.prepare(self.model, self.sample_batch())
+        return progress
 
     def take_progress(self, saved: ModelInfo) -> int:
         """Continue from a checkpoint's metadata: its history and rate; return its epochs."""
@@ -131,8 +136,20 @@ class Trainer:
         return int(record.epochs or 0)
 
     def fresh(self, learning_rate: float | None) -> None:
-        self.model = self.build(learning_rate)
+        with self.placement.scope():
+            self.model = self.build(learning_rate)
         self.info = ModelInfo.of(self.model)
+        self.placement.prepare(self.model, self.sample_batch())
+
+    def sample_batch(self) -> Any:
+        """One validation batch, to build a distributed model before ``fit`` (validation:
+        pulling from the training batches would move their per-epoch order)."""
+        if self.placement.strategy is None:
+            return None
+        from kerazoo.data.batches import make_batches
+
+        val = make_batches(self.splits.val, self.info, self.cfg["batch_size"], shuffle=False)
+        return next(iter(val))
 
     def run(self, resume: bool) -> tuple[Any, dict[str, list[float]], dict[str, Any]]:
         """Train to ``epochs`` (from the checkpoint when resuming); save ``model.keras``."""
@@ -196,8 +213,9 @@ class Trainer:
         from kerazoo.data.batches import make_batches
 
         cfg = self.cfg
-        batches = self.train_batches(done)
+        batches = self.placement.batches(self.train_batches(done))
         val = make_batches(self.splits.val, self.info, cfg["batch_size"], shuffle=False)
+        val = self.placement.batches(val)
         self.csv = HistoryCSV(self.dir / "history.csv", self.history)
         self.curves = Curves(self.dir / "curves.png", self.history)
         _, best = best_value(self.history)
@@ -207,9 +225,10 @@ class Trainer:
                      *self.user_callbacks, self.csv, checkpoint, self.curves]  # fmt: skip
         self.history = self.csv.history  # the metadata reads the history as it grows
         self.tell_callbacks(done)
-        fit = self.model.fit(batches, validation_data=val, initial_epoch=done,
-                             epochs=cfg["epochs"], shuffle=False, verbose=self.verbose,
-                             callbacks=callbacks)  # fmt: skip
+        with self.placement.scope():
+            fit = self.model.fit(batches, validation_data=val, initial_epoch=done,
+                                 epochs=cfg["epochs"], shuffle=False, verbose=self.verbose,
+                                 callbacks=callbacks)  # fmt: skip
         logs = {k: float(v[-1]) for k, v in fit.history.items() if v}
         epochs_run = len(next(iter(fit.history.values()), []))
         if logs and not finite(logs):

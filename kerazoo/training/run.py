@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from kerazoo.errors import DivergedError, InvalidOptionError, KerazooError
 from kerazoo.models.architecture import Architecture
 from kerazoo.registry import get_architecture, get_dataset
 from kerazoo.training import rundir
+from kerazoo.training.distribute import chief_here
 from kerazoo.training.session import seeded
 from kerazoo.training.settings import check_run_compatible, check_settings
 from kerazoo.training.sizes import split_sizes
@@ -140,7 +142,9 @@ def train(
             ``normalization`` (``"per_image"``: each image minus its own mean), ``pad_to``
             (zero padding inside the model), ``init`` and ``init_scale`` (kernel
             initialisation), ``l2`` (kernel regularisation) and ``keep_checkpoints``
-            (``checkpoints/epoch-NNN.keras``); see :data:`SETTINGS`. A misspelled setting is
+            (``checkpoints/epoch-NNN.keras``), and ``devices`` (one model trained on N devices
+            in step; several machines through ``TF_CONFIG``: see
+            :mod:`kerazoo.training.distribute`); see :data:`SETTINGS`. A misspelled setting is
             an error that suggests the right name.
 
     Returns:
@@ -174,14 +178,54 @@ def train(
         check_run_compatible(architecture, dataset, cfg)  # before TensorFlow starts
         if run_dir is None:
             run_dir = rundir.default_run_dir(type(dataset).name, type(architecture).name)
-        rundir.check_new_run_dir(run_dir)
+        if chief_here():  # the chief of a cluster (TF_CONFIG) writes the run folder
+            rundir.check_new_run_dir(run_dir)
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
     cfg["train_size"], cfg["val_size"], cfg["test_size"] = split_sizes(cfg, dataset.max_samples)
+    placement = _placement(cfg, resume, int(verbose))
+    if not placement.is_chief:  # trains in step with the chief; the chief writes the run
+        with tempfile.TemporaryDirectory(prefix="kerazoo-worker-") as scratch:
+            return _train_in(Path(scratch) / "run", dataset, architecture, cfg, placement,
+                             (False, 0, callbacks))  # fmt: skip
+    return _train_in(run_dir, dataset, architecture, cfg, placement,
+                     (resume, int(verbose), callbacks))  # fmt: skip
+
+
+def _placement(cfg: dict[str, Any], resume: bool, verbose: int) -> Any:
+    """Where the run trains (:mod:`kerazoo.training.distribute`), said when not one device."""
+    from kerazoo.training.distribute import place
+
+    placement = place(int(cfg["devices"]))
+    if placement.strategy is None:
+        return placement
+    if cfg["learning_rate"] == "find":
+        raise InvalidOptionError(
+            "--lr find runs on one device: find the rate with `kerazoo lr-find`, then train "
+            "on several devices with --lr RATE."
+        )
+    if resume and placement.workers > 1:
+        raise InvalidOptionError(
+            "--resume on several machines (TF_CONFIG) is not supported: every worker would "
+            "need the chief's checkpoint. Resume on one machine (unset TF_CONFIG), or start "
+            "a new run."
+        )
+    if verbose and placement.is_chief:
+        print(f"Training on {placement.description}; batch size {cfg['batch_size']} "
+              f"in all, {placement.replicas} replicas.", flush=True)  # fmt: skip
+    return placement
+
+
+def _train_in(
+    run_dir: Path, dataset: Any, architecture: Any, cfg: dict[str, Any], placement: Any,
+    how: tuple[bool, int, list[Any] | None],
+) -> Run:  # fmt: skip
+    resume, verbose, callbacks = how
     with rundir.hold_run_dir(run_dir, resume), seeded(int(cfg["seed"]), cfg["deterministic"]):
         from kerazoo.training.loop import Trainer
 
-        trainer = Trainer(dataset, architecture, cfg, run_dir, int(verbose), callbacks)
+        trainer = Trainer(dataset, architecture, cfg, run_dir, verbose, callbacks)
+        trainer.placement = placement
         model, history, metadata = _run_with_status(trainer, resume)
     return Run(model, history, run_dir, metadata, test=trainer.test)
 

@@ -121,6 +121,15 @@ SETTINGS: dict[str, Param] = {
     ),  # fmt: skip
     "precision": Param("float32", str, choices=PRECISIONS, tune=False, help="mixed_* for GPUs"),
     "jit_compile": Param("auto", _jit, tune=False, help="XLA compilation: auto, true, false"),
+    "devices": Param(
+        1,
+        int,
+        low=1,
+        high=64,
+        tune=False,
+        help="train one model on N devices in step: N GPUs, or N logical devices split "
+        "from the CPU (no speed-up; to try it); several machines: set TF_CONFIG instead",
+    ),  # fmt: skip
     # -- the model's variants (kerazoo.build's options), for any architecture ------------
     "loss": Param(
         None,
