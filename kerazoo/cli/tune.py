@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from kerazoo.cli import parse_pairs
+from kerazoo.errors import InvalidOptionError
 
 
 def register(sub: Any) -> None:
@@ -23,8 +24,9 @@ def register(sub: Any) -> None:
         "an ordinary run folder). The same command again continues an interrupted search. "
         "Example: kerazoo tune shapes lenet --trials 20 --epochs 3",
     )
-    p.add_argument("dataset", help="dataset name (see 'kerazoo list datasets')")
-    p.add_argument("arch", help="architecture name (see 'kerazoo list architectures')")
+    p.add_argument("dataset", nargs="?", help="dataset name (see 'kerazoo list datasets')")
+    p.add_argument("arch", nargs="?",
+                   help="architecture name (see 'kerazoo list architectures')")  # fmt: skip
     p.add_argument("--tuner", default="random", choices=("random", "bayesian", "hyperband"),
                    help="search strategy (default random; bayesian needs scikit-learn; "
                    "hyperband: --epochs is the most epochs a trial reaches)")  # fmt: skip
@@ -42,6 +44,20 @@ def register(sub: Any) -> None:
                    "an existing search there is continued")  # fmt: skip
     p.add_argument("--overwrite", action="store_true",
                    help="remove the previous search in --out and start over")  # fmt: skip
+    g = p.add_argument_group("several processes (keras-tuner's chief and workers)")
+    g.add_argument("--workers", type=int, default=0, metavar="K",
+                   help="run trials in K worker processes on this machine, this one being "
+                   "the chief (loopback only)")  # fmt: skip
+    g.add_argument("--chief", metavar="HOST:PORT",
+                   help="be the chief of a cluster: serve the search on HOST:PORT (e.g. "
+                   "0.0.0.0:8000) and wait for workers started on other machines")  # fmt: skip
+    g.add_argument("--worker", type=int, metavar="I",
+                   help="be worker I (1, 2, ...) of the chief at --oracle: DATASET, ARCH and "
+                   "every option come from the chief's --out/tune.json")  # fmt: skip
+    g.add_argument("--oracle", metavar="HOST:PORT", help="with --worker: the chief's address")
+    g.add_argument("--wait", type=float, default=600.0, metavar="S",
+                   help="with --worker: seconds to wait for the chief's tune.json (default "
+                   "600)")  # fmt: skip
     p.add_argument("--top", type=int, default=10, help="rows of the table shown (default 10)")
     p.add_argument("--quiet", "-q", action="store_true", help="no line per trial")
     p.add_argument("--json", action="store_true",
@@ -56,6 +72,13 @@ def _run(args: argparse.Namespace) -> int:
     from kerazoo.training.settings import SETTINGS
 
     settings = {k: getattr(args, k) for k in SETTINGS if getattr(args, k) is not None}
+    if args.worker is not None:
+        return _run_worker(args, settings)
+    if not (args.dataset and args.arch):
+        raise InvalidOptionError(
+            "kerazoo tune needs DATASET and ARCH, e.g. kerazoo tune shapes lenet (only a "
+            "--worker reads them from its chief)."
+        )
     try:
         with sigterm_interrupts():
             result = tune(
@@ -63,7 +86,8 @@ def _run(args: argparse.Namespace) -> int:
                 data=parse_pairs(args.data, "--data"), hp=parse_pairs(args.hp, "--hp"),
                 tuner=args.tuner, trials=args.trials, out=args.out, objective=args.objective,
                 space=parse_pairs(args.space, "--space"), overwrite=args.overwrite,
-                verbose=not (args.quiet or args.json), **settings,
+                verbose=not (args.quiet or args.json), workers=args.workers,
+                chief=args.chief, **settings,
             )  # fmt: skip
     except KeyboardInterrupt:
         again = " ".join(shlex.quote(a) for a in sys.argv[1:]) if args.out else ""
@@ -83,6 +107,36 @@ def _run(args: argparse.Namespace) -> int:
         print("No trial finished: no best model. See the status and message columns.")
         return 1
     print(f"Best model: {result.model_path}")
+    return 0
+
+
+def _run_worker(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    """``--worker I --oracle HOST:PORT --out OUT``: everything else is the chief's."""
+    from kerazoo.cli.options import sigterm_interrupts
+    from kerazoo.experiments.tune_worker import tune_worker
+
+    extra = [flag for flag, given in (
+        ("DATASET", args.dataset), ("ARCH", args.arch), ("--data", args.data),
+        ("--hp", args.hp), ("--space", args.space), ("--chief", args.chief),
+        ("--workers", args.workers), ("training settings", settings),
+    ) if given]  # fmt: skip
+    if extra or not args.oracle or not args.out:
+        raise InvalidOptionError(
+            "A worker takes --worker I --oracle HOST:PORT --out FOLDER and nothing else"
+            + (f" (got {', '.join(extra)})" if extra else "")
+            + ": the search comes from the chief's FOLDER/tune.json, e.g. kerazoo tune "
+            "--worker 1 --oracle 10.0.0.5:8000 --out /shared/tune-lenet"
+        )
+    try:
+        with sigterm_interrupts():
+            ran = tune_worker(args.out, args.worker, args.oracle, wait=args.wait,
+                              verbose=not args.quiet)  # fmt: skip
+    except KeyboardInterrupt:
+        print(f"\nkerazoo tune: worker {args.worker} interrupted; start it again with the "
+              "same --worker number to rerun its trial.", file=sys.stderr)  # fmt: skip
+        return 130
+    if not args.quiet:
+        print(f"worker {args.worker}: the search is over; this worker ran {ran} trials.")
     return 0
 
 

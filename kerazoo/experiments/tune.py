@@ -37,7 +37,7 @@ from typing import Any
 from kerazoo.errors import InvalidOptionError, check_choice
 from kerazoo.experiments.tune_results import TuneResult
 
-__all__ = ["TUNER_NAMES", "tune"]
+__all__ = ["TUNER_NAMES", "make_search_tuner", "tune"]
 
 TUNER_NAMES = ("random", "bayesian", "hyperband")
 #: What a search writes into its folder (``overwrite`` removes exactly these).
@@ -57,6 +57,8 @@ def tune(
     space: Mapping[str, Any] | None = None,
     overwrite: bool = False,
     verbose: bool = True,
+    workers: int = 0,
+    chief: str | None = None,
     **settings: Any,
 ) -> TuneResult:
     """Search an architecture's hyperparameters and the tunable training settings.
@@ -82,6 +84,10 @@ def tune(
             or a string ``"LOW:HIGH"`` / ``"A,B,C"``.
         overwrite: remove a previous search in ``out`` and start over.
         verbose: print one line per trial.
+        workers: run the trials in this many worker processes on this machine, this one
+            being keras-tuner's chief (loopback only); 0: trials run here, one at a time.
+        chief: ``"HOST:PORT"``: serve the search to workers on other machines (each runs
+            :func:`tune_worker` with ``out`` on a shared file system) and wait for them.
         **settings: training settings (``epochs``, ``seed``, ``train_size``, ...); a
             tunable one given here (``learning_rate=0.01``) is fixed, not searched.
 
@@ -91,12 +97,25 @@ def tune(
     Raises:
         UnknownNameError, InvalidOptionError, IncompatibleError: before anything starts.
     """
+    check_choice(tuner, TUNER_NAMES, "tuner")
+    trials = _positive("trials", trials)
+    role = _chief_role(workers, chief)
+    ds, plan, metric = _setup(dataset, architecture, data, hp, objective, space, settings)
+    folder = Path(out) if out is not None else _default_out(ds, plan.arch_cls)
+    request = _request(ds, plan, tuner, metric)
+    _prepare(folder, request, overwrite)
+    return _search(folder, ds, plan, (tuner, trials, metric), request, (verbose, role))
+
+
+def _setup(
+    dataset: Any, architecture: Any, data: Any, hp: Any, objective: str | None, space: Any,
+    settings: dict[str, Any],
+) -> tuple[Any, Any, tuple[str, str]]:  # fmt: skip
+    """Check a search before anything starts: ``(dataset, plan, (metric, direction))``."""
     from kerazoo.experiments.tune_space import Plan, parse_space_text, searched_settings
     from kerazoo.training.run import resolve_plugins
     from kerazoo.training.settings import check_run_compatible, check_settings
 
-    check_choice(tuner, TUNER_NAMES, "tuner")
-    trials = _positive("trials", trials)
     cfg = check_settings(settings)
     if cfg["devices"] != 1:
         raise InvalidOptionError(
@@ -110,15 +129,30 @@ def tune(
         )
     ds, arch = resolve_plugins(dataset, architecture, data or {}, hp or {})
     fixed_hp = {k: arch.config[k] for k in (hp or {})}
-    _, _, encoding, task = check_run_compatible(arch, ds, cfg)
+    _, _, _, task = check_run_compatible(arch, ds, cfg)
     metric = _objective(objective, task.kind == "classification")
     texts = {k: v for k, v in (space or {}).items() if isinstance(v, str)}
     plan = Plan(type(arch), fixed_hp, cfg, set(settings) & set(searched_settings()),
                 {**dict(space or {}), **parse_space_text(texts)})  # fmt: skip
-    folder = Path(out) if out is not None else _default_out(ds, arch)
-    request = _request(ds, arch, plan, tuner, metric)
-    _prepare(folder, request, overwrite)
-    return _search(folder, ds, plan, (tuner, trials, metric), request, verbose)
+    return ds, plan, metric
+
+
+def _chief_role(workers: Any, chief: str | None) -> tuple[str, int, int] | None:
+    """``(host, port, local workers)`` for a chief, ``None`` for a search in one process."""
+    from kerazoo.experiments.tune_cluster import free_port, parse_address, require_grpc
+
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
+        raise InvalidOptionError(f"workers must be 0 or more, got {workers!r}.")
+    if workers and chief:
+        raise InvalidOptionError(
+            "--workers K starts K workers on this machine; --chief HOST:PORT waits for "
+            "workers on other machines. Give one of them."
+        )
+    if workers or chief:
+        require_grpc()
+    if chief:
+        return (*parse_address(chief, "--chief"), 0)
+    return ("127.0.0.1", free_port(), workers) if workers else None
 
 
 def _positive(name: str, value: Any) -> int:
@@ -154,20 +188,20 @@ def _differences(saved: dict[str, Any], request: dict[str, Any]) -> list[str]:
     return out
 
 
-def _default_out(ds: Any, arch: Any) -> Path:
+def _default_out(ds: Any, arch_cls: Any) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"tune-{type(ds).name}-{type(arch).name}-{stamp}"
+    return Path("runs") / f"tune-{type(ds).name}-{arch_cls.name}-{stamp}"
 
 
-def _request(ds: Any, arch: Any, plan: Any, tuner: str, metric: tuple[str, str]) -> dict:
+def _request(ds: Any, plan: Any, tuner: str, metric: tuple[str, str]) -> dict:
     """What makes a search the same search (``tune.json``; ``trials`` may change)."""
     from kerazoo.training.settings import SETTINGS
 
-    table = type(arch).hyperparameters
+    table = plan.arch_cls.hyperparameters
     return {
         "dataset": {"name": type(ds).name, "options": ds.options_json()},
         "architecture": {
-            "name": type(arch).name,
+            "name": plan.arch_cls.name,
             "fixed": {k: table[k].dump(v) for k, v in plan.fixed_hp.items()},
         },
         "settings": {k: SETTINGS[k].dump(v) for k, v in plan.settings.items()},
@@ -205,34 +239,32 @@ def _prepare(folder: Path, request: dict[str, Any], overwrite: bool) -> None:
 
 def _search(
     folder: Path, ds: Any, plan: Any, how: tuple[str, int, tuple[str, str]],
-    request: dict[str, Any], verbose: bool,
+    request: dict[str, Any], mode: tuple[bool, tuple[str, int, int] | None],
 ) -> TuneResult:  # fmt: skip
-    """Run (or continue) the search in ``folder`` and write its results."""
-    kind, trials, metric = how
+    """Run (or continue) the search in ``folder`` and write its results; with a chief
+    ``role`` (host, port, local workers), the workers run the trials."""
+    (kind, trials, metric), (verbose, role) = how, mode
+    from kerazoo.experiments import tune_cluster as cluster
     from kerazoo.files import write_text_atomic
     from kerazoo.training.rundir import lock_run_dir
     from kerazoo.training.session import seeded
-    from kerazoo.training.sizes import split_sizes
 
     cfg = plan.settings
-    sizes = split_sizes(cfg, ds.max_samples)
-    cfg["train_size"], cfg["val_size"], cfg["test_size"] = sizes
     folder.mkdir(parents=True, exist_ok=True)
     with lock_run_dir(folder), seeded(int(cfg["seed"]), cfg["deterministic"]):
-        from kerazoo.experiments.tune_model import TrialModel, make_tuner
-
         write_text_atomic(folder / "tune.json", json.dumps(request, indent=2) + "\n")
-        splits = ds.split(*sizes, seed=int(cfg["seed"]))
-        hypermodel = TrialModel(plan, ds, splits, folder)
-        progress = _Progress(trials, metric, plan.searched()) if verbose else None
-        with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner's "Reloading Tuner"
-            tuner = make_tuner(kind, hypermodel, metric, trials=trials, epochs=cfg["epochs"],
-                               seed=int(cfg["seed"]), folder=folder, progress=progress)  # fmt: skip
-        done = sum(t.status != "RUNNING" for t in tuner.oracle.trials.values())
-        if verbose:
-            _say_start(folder, kind, trials, done, plan)
-        with _quiet_retracing():
-            tuner.search(epochs=cfg["epochs"], verbose=0)
+        shown = _Progress(trials, metric, plan.searched()) if verbose and not role else None
+        chief = cluster.oracle_role("chief", *role[:2]) if role else contextlib.nullcontext()
+        with chief, _quiet_retracing():
+            tuner = make_search_tuner(folder, ds, plan, how, shown)
+            done = sum(t.status != "RUNNING" for t in tuner.oracle.trials.values())
+            if verbose:
+                _say_start(folder, kind, trials, done, plan, role)
+            if role is None:
+                tuner.search(epochs=cfg["epochs"], verbose=0)
+            else:
+                local = role[2] and cluster.Workers(folder, role[2], role[1], not verbose)
+                cluster.serve(tuner, cfg["epochs"], local or None)
         from kerazoo.experiments.tune_best import collect, save_best
 
         result = collect(tuner, plan, metric, folder)
@@ -241,6 +273,23 @@ def _search(
 
     write_results(result)
     return result
+
+
+def make_search_tuner(
+    folder: Path, ds: Any, plan: Any, how: tuple[str, int, tuple[str, str]], progress: Any
+) -> Any:
+    """The keras-tuner Tuner of a search (chief, worker or alone): its data split once."""
+    from kerazoo.experiments.tune_model import TrialModel, make_tuner
+    from kerazoo.training.sizes import split_sizes
+
+    kind, trials, metric = how
+    cfg = plan.settings
+    sizes = split_sizes(cfg, ds.max_samples)
+    cfg["train_size"], cfg["val_size"], cfg["test_size"] = sizes
+    hypermodel = TrialModel(plan, ds, ds.split(*sizes, seed=int(cfg["seed"])), folder)
+    with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner's "Reloading Tuner"
+        return make_tuner(kind, hypermodel, metric, trials=trials, epochs=cfg["epochs"],
+                          seed=int(cfg["seed"]), folder=folder, progress=progress)  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -256,19 +305,28 @@ def _quiet_retracing() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _say_start(folder: Path, kind: str, trials: int, done: int, plan: Any) -> None:
+def _say_start(folder: Path, kind: str, trials: int, done: int, plan: Any, role: Any) -> None:
     searched = ", ".join(plan.searched()) or "nothing"
     again = f"; continuing: {min(done, trials)} of {trials} trials already run" if done else ""
     print(f"Searching {plan.arch_cls.name} ({kind}, {trials} trials) in {folder}{again}",
           flush=True)  # fmt: skip
     print(f"Searched: {searched}", flush=True)
+    if role and role[2]:
+        print(f"Chief on 127.0.0.1:{role[1]} with {role[2]} worker processes", flush=True)
+    elif role:
+        print(f"Chief serving the search on {role[0]}:{role[1]}; on each worker machine run: "
+              f"kerazoo tune --worker I --oracle CHIEF_HOST:{role[1]} --out {folder} (the "
+              "same folder, shared)", flush=True)  # fmt: skip
 
 
 class _Progress:
-    """One line per trial: its number, objective, the best so far, time and values."""
+    """One line per trial: its number, objective, the best so far, time and values (a
+    worker names itself and the trial's id: it does not know how many were run)."""
 
-    def __init__(self, trials: int, metric: tuple[str, str], searched: list[str]) -> None:
-        self.trials, self.metric, self.searched = trials, metric, searched
+    def __init__(
+        self, trials: int, metric: tuple[str, str], searched: list[str], worker: str = ""
+    ) -> None:
+        self.trials, self.metric, self.searched, self.worker = trials, metric, searched, worker
 
     def __call__(self, event: dict[str, Any]) -> None:
         from kerazoo.experiments.tune_results import _short
@@ -276,9 +334,15 @@ class _Progress:
         trial, record, oracle = event["trial"], event["record"], event["oracle"]
         best = oracle.get_best_trials(1)
         best_value = _short(best[0].score) if best and best[0].score is not None else "-"
-        value = _short(trial.score) if record["status"] == "finished" else record["status"]
+        score = trial.score
+        if self.worker and score is None:  # a worker's trial is scored by the chief
+            score = oracle.get_trial(trial.trial_id).score
+        value = _short(score) if record["status"] == "finished" else record["status"]
         values = trial.hyperparameters.values
         shown = " ".join(f"{n}={_short(values[n])}" for n in self.searched if n in values)
-        n = len(oracle.trials)
-        head = f"trial {n}/{self.trials} (id {trial.trial_id}): {self.metric[0]} {value}"
+        if self.worker:
+            head = f"{self.worker}: trial {trial.trial_id}: {self.metric[0]} {value}"
+        else:
+            n = len(oracle.trials)
+            head = f"trial {n}/{self.trials} (id {trial.trial_id}): {self.metric[0]} {value}"
         print(f"{head}, best {best_value}, {record['seconds']:.1f}s  {shown}", flush=True)
