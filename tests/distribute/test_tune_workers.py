@@ -122,3 +122,24 @@ def test_chief_and_workers_together_are_refused(tmp_path) -> None:
     done = run_cli("tune", *TINY, "--workers", "2", "--chief", "0.0.0.0:8000",
                    "--out", str(tmp_path / "s"))  # fmt: skip
     assert done.returncode == 2 and "Give one of them" in done.stderr
+
+
+def test_workers_stop_themselves_when_their_chief_is_killed(tmp_path) -> None:
+    chief = subprocess.Popen(
+        [sys.executable, "-m", "kerazoo", "tune", *TINY, "--trials", "4", "--workers", "2",
+         "--out", str(tmp_path / "search")], cwd=ROOT, text=True, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    port = None
+    for line in chief.stdout:
+        found = re.search(r"Chief on 127\.0\.0\.1:(\d+)", line)
+        port = port or (found and found.group(1))
+        if line.startswith("worker "):
+            break
+    assert len(kerazoo_processes(f"127.0.0.1:{port}")) == 2
+    chief.kill()
+    chief.wait()
+    deadline = time.monotonic() + 20
+    while kerazoo_processes(f"127.0.0.1:{port}") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert kerazoo_processes(f"127.0.0.1:{port}") == []
