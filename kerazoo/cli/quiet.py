@@ -89,5 +89,7 @@ def _c_stderr_to_devnull() -> Any:
         sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(devnull)
-        os.close(saved)
+        # ``saved`` stays open: a logging handler made during the import (TensorFlow's
+        # retracing warnings use one) keeps the stream above, which must keep writing to
+        # the real stderr; closing it gave "Bad file descriptor" tracebacks later.
         sys.stderr = python_stderr

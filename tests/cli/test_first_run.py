@@ -65,6 +65,20 @@ def test_tensorflow_start_up_lines_are_hidden_unless_verbose(saved: Path, image:
     assert "absl::InitializeLog" in loud.stderr  # the lines exist; --verbose shows them
 
 
+@pytest.mark.slow
+def test_tensorflow_log_lines_after_the_start_up_still_reach_stderr(tmp_path: Path) -> None:
+    # every back-off retraces the training step, and TensorFlow warns through a logging
+    # handler made while its start-up lines were hidden: it used to write to a closed fd
+    out = _cli_without_log_settings(
+        "train", "shapes", "chopped_vgg", "--data", "size=16", "--optimizer", "sgd", "--lr",
+        "10", "--lr-backoff", "--epochs", "2", "--train-size", "200", "--val-size", "40",
+        "--test-size", "40", "--out", str(tmp_path / "run"),
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "retrying from the last good checkpoint" in out.stdout
+    assert "Logging error" not in out.stderr and "Bad file descriptor" not in out.stderr
+
+
 # -- 2. a closed pipe ----------------------------------------------------------------------
 def test_piping_into_head_ends_without_a_traceback(saved: Path, image: Path) -> None:
     # 3000 results (~200 KB) outgrow the pipe, so kerazoo still writes when head has gone.
