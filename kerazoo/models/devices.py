@@ -83,9 +83,9 @@ def resolve_data_format(
             gpu = has_accelerator(backend)
         if not gpu:
             raise IncompatibleError(
-                "data_format='channels_first' cannot run on TensorFlow without a GPU: "
-                "TensorFlow's CPU convolutions only accept channels_last. Use "
-                "data_format='auto' or 'channels_last'."
+                f"{option('data_format', 'channels_first')} cannot run on TensorFlow "
+                "without a GPU: TensorFlow's CPU convolutions only accept channels_last. Use "
+                f"{option('data_format', 'auto')} or {option('data_format', 'channels_last')}."
             )
     return data_format
 

@@ -226,9 +226,21 @@ def test_channels_first_is_refused_on_tensorflow_cpu() -> None:
         IncompatibleError,
         match=r"^data_format='channels_first' cannot run on TensorFlow without a GPU: "
         r"TensorFlow's CPU convolutions only accept channels_last\. Use data_format='auto' "
-        r"or 'channels_last'\.$",
+        r"or data_format='channels_last'\.$",
     ):
         build("lenet", Bars(), data_format="channels_first")
+
+
+def test_channels_first_refusal_speaks_flags_on_the_command_line(tmp_path, capsys) -> None:
+    from kerazoo.cli import main
+
+    if has_accelerator():
+        pytest.skip("a GPU can run channels_first")
+    code = main(["train", "shapes", "lenet", "--data-format", "channels_first",
+                 "--out", str(tmp_path / "run")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "--data-format channels_first cannot run on TensorFlow" in err
+    assert "Use --data-format auto or --data-format channels_last." in err
 
 
 @pytest.mark.parametrize("arch", ["lenet", "chopped_vgg", "autoencoder"])
