@@ -262,12 +262,13 @@ class Trainer:
 
         lr = self.lr()
         self.learning_rate = lr / 2
+        path = self.dir / "checkpoint.keras"
+        start = "the last good checkpoint" if path.is_file() else "new weights (no epoch ended)"
         self.say(
             f"Loss became {logs.get('loss', math.nan)} in epoch {epoch + 1} at learning "
-            f"rate {lr:g}: retrying from the last good checkpoint with {lr / 2:g}."
+            f"rate {lr:g}: retrying from {start} with {lr / 2:g}."
         )
         self.fresh(self.learning_rate)
-        path = self.dir / "checkpoint.keras"
         if not path.is_file():
             self.history = {}
             return 0
