@@ -339,7 +339,7 @@ def list_datasets(pattern: str | None = None) -> list[str]:
 
     Example:
         >>> import kerazoo
-        >>> kerazoo.list_datasets("c*")   # doctest: +SKIP
+        >>> kerazoo.list_datasets("c*")
         ['circles']
     """
     return _default.names("dataset", pattern)
@@ -350,7 +350,7 @@ def list_architectures(pattern: str | None = None) -> list[str]:
 
     Example:
         >>> import kerazoo
-        >>> kerazoo.list_architectures("*vgg*")   # doctest: +SKIP
+        >>> kerazoo.list_architectures("*vgg*")
         ['chopped_vgg']
     """
     return _default.names("architecture", pattern)
@@ -376,7 +376,7 @@ def get_dataset(name: str, source: str | None = None, **options: Any) -> Dataset
 
     Example:
         >>> import kerazoo
-        >>> ds = kerazoo.get_dataset("circles", min_count=45, max_count=50)  # doctest: +SKIP
+        >>> ds = kerazoo.get_dataset("circles", min_count=45, max_count=50)
     """
     return dataset_class(name, source)(**options)
 
@@ -386,7 +386,7 @@ def get_architecture(name: str, source: str | None = None, **hyperparameters: An
 
     Example:
         >>> import kerazoo
-        >>> arch = kerazoo.get_architecture("lenet")   # doctest: +SKIP
+        >>> arch = kerazoo.get_architecture("lenet")
     """
     return architecture_class(name, source)(**hyperparameters)
 

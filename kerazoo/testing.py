@@ -45,7 +45,7 @@ def _same_samples(a: Samples, b: Samples) -> bool:
     return _same(a.images, b.images) and _same(a.labels, b.labels) and _same(a.masks, b.masks)
 
 
-def check_dataset(name: str, n: int = 6, **options: Any) -> Dataset:
+def check_dataset(name: str | Dataset, n: int = 6, **options: Any) -> Dataset:
     """Check that a dataset keeps the Dataset contract, on a few small samples.
 
     Checks: the description and declared augmentations; ``task`` and ``image_shape``;
@@ -58,7 +58,8 @@ def check_dataset(name: str, n: int = 6, **options: Any) -> Dataset:
     augmentations run on the images and masks.
 
     Args:
-        name: the registered dataset name.
+        name: the registered dataset name, or a Dataset object (registered or not, as
+            :func:`check_architecture` takes it; ``options`` must then be empty).
         n: how many samples to make (keep it small: the check runs several times).
         **options: options for the dataset, e.g. a small ``size``.
 
@@ -69,10 +70,14 @@ def check_dataset(name: str, n: int = 6, **options: Any) -> Dataset:
         ContractError: (an AssertionError) saying what is wrong.
 
     Example:
-        >>> check_dataset("circles", size=16, max_radius=2)   # doctest: +SKIP
+        >>> check_dataset("circles", size=16, max_radius=2, min_radius=1)
         <Dataset circles(...)>
+        >>> import kerazoo
+        >>> check_dataset(kerazoo.get_dataset("shapes", size=16)).config["size"]
+        (16, 16)
     """
-    ds = get_dataset(name, **options)
+    ds = _dataset(name, options)
+    name = type(ds).name or type(ds).__name__
     cls = type(ds)
     _require(bool(cls.description), name, "has no one-line description")
     aug = tuple(ds.augmentations)
@@ -108,7 +113,7 @@ def check_dataset(name: str, n: int = 6, **options: Any) -> Dataset:
         _require(_same(joined, first.images), name, "split is not the seeded data cut in 3")
 
     stored = json.loads(json.dumps(ds.options_json()))
-    again = get_dataset(name, **stored).generate(n, seed=0)
+    again = cls(**stored).generate(n, seed=0)
     _require(_same_samples(first, again), name, "options_json() does not give the same data")
 
     if aug and len(first):
@@ -122,6 +127,24 @@ def check_dataset(name: str, n: int = 6, **options: Any) -> Dataset:
                      name, "augment changed the shape")  # fmt: skip
         _require(out.dtype == np.uint8, name, "augment changed the dtype")
     return ds
+
+
+def _dataset(given: str | Dataset, options: dict[str, Any]) -> Dataset:
+    """The dataset to check: a registered name with its options, or an object as it is."""
+    if isinstance(given, Dataset):
+        if options:
+            raise TypeError(
+                f"check_dataset() got a Dataset object and options {sorted(options)}: options "
+                "apply to a name only. Configure the object instead, e.g. "
+                "check_dataset(MyData(size=16)), or pass its name: check_dataset('name', size=16)."
+            )
+        return given
+    if isinstance(given, str):
+        return get_dataset(given, **options)
+    raise TypeError(
+        f"check_dataset() takes a dataset name or a kerazoo.Dataset object, got "
+        f"{type(given).__name__} {given!r}. Example: check_dataset('shapes', size=16)."
+    )
 
 
 def _check_samples(name: str, task: Task, shape: tuple[int, ...], s: Samples, n: int) -> None:

@@ -57,3 +57,22 @@ def test_a_broken_dataset_is_reported(monkeypatch) -> None:
     monkeypatch.setattr(cls, "make", unseeded)
     with pytest.raises(ContractError, match="the same seed gave different data"):
         check_dataset("shapes", size=16)
+
+
+def test_check_dataset_takes_an_object_as_check_architecture_does() -> None:
+    ds = kerazoo.get_dataset("shapes", size=16, channels=3)
+    assert check_dataset(ds) is ds
+    cls = kerazoo.registry.dataset_class("circles")
+    unregistered = type("MyCircles", (cls,), {"name": ""})  # a class nobody registered
+    checked = check_dataset(unregistered(size=16, max_radius=2, min_radius=1))
+    assert checked.config["size"] == (16, 16)
+
+
+def test_check_dataset_refuses_options_with_an_object() -> None:
+    ds = kerazoo.get_dataset("shapes", size=16)
+    with pytest.raises(TypeError, match=r"got a Dataset object and options \['size'\].*"
+                       r"check_dataset\(MyData\(size=16\)\)"):  # fmt: skip
+        check_dataset(ds, size=8)
+    with pytest.raises(TypeError, match=r"takes a dataset name or a kerazoo.Dataset object, "
+                       r"got int 3"):  # fmt: skip
+        check_dataset(3)  # type: ignore[arg-type]

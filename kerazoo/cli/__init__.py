@@ -30,7 +30,7 @@ __all__ = ["command_flags", "main", "model_path", "parse_pairs"]
 # One module per command group, in the order `kerazoo --help` shows them.
 COMMANDS = (
     "listing", "plugins", "data", "train", "lr_find", "evaluate", "report", "compare", "tune",
-    "inspect", "predict", "export", "look",
+    "inspect", "predict", "export", "look", "new_plugin",
 )  # fmt: skip
 
 

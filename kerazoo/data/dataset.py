@@ -61,9 +61,9 @@ class Dataset:
 
     Example:
         >>> import kerazoo
-        >>> ds = kerazoo.get_dataset("shapes", size=32)        # doctest: +SKIP
-        >>> data = ds.generate(10, seed=0)                     # doctest: +SKIP
-        >>> data.images.shape, data.images.dtype               # doctest: +SKIP
+        >>> ds = kerazoo.get_dataset("shapes", size=32)
+        >>> data = ds.generate(10, seed=0)
+        >>> data.images.shape, data.images.dtype
         ((10, 32, 32, 1), dtype('uint8'))
     """
 
@@ -160,8 +160,9 @@ class Dataset:
         """Train / validation / test samples from one seed, disjoint by construction.
 
         Example:
-            >>> s = kerazoo.get_dataset("shapes").split(100, 20, seed=1)  # doctest: +SKIP
-            >>> len(s.train), len(s.val), len(s.test)                     # doctest: +SKIP
+            >>> import kerazoo
+            >>> s = kerazoo.get_dataset("shapes").split(100, 20, seed=1)
+            >>> len(s.train), len(s.val), len(s.test)
             (100, 20, 0)
         """
         total = train + val + test

@@ -26,8 +26,8 @@ class Architecture:
 
     Example:
         >>> import kerazoo
-        >>> arch = kerazoo.get_architecture("chopped_vgg", blocks=2)   # doctest: +SKIP
-        >>> arch.config["blocks"]                                      # doctest: +SKIP
+        >>> arch = kerazoo.get_architecture("chopped_vgg", blocks=2)
+        >>> arch.config["blocks"]
         2
     """
 

@@ -31,12 +31,16 @@ def _who(arch: Any) -> str:
 def call_build_body(arch: Any, x: Any, spec: Any) -> Any:
     """``arch.build_body(x, spec, spec.data_format)``; a plugin's own crash is named.
 
+    A body layer named like one of the builder's layers (``normalize``, ``logits``, ...) is
+    refused here, before the builder joins body and head into one model (where Keras would
+    only say that a name is used twice).
+
     Raises:
-        PluginError: the body raised something other than a kerazoo error; the original
-            exception is its ``__cause__``.
+        PluginError: the body raised something other than a kerazoo error (the original
+            exception is its ``__cause__``), or one of its layers has a reserved name.
     """
     try:
-        return arch.build_body(x, spec, spec.data_format)
+        features = arch.build_body(x, spec, spec.data_format)
     except KerazooError:
         raise
     except Exception as exc:
@@ -44,6 +48,31 @@ def call_build_body(arch: Any, x: Any, spec: Any) -> Any:
             f"The {_who(arch)} failed in build_body(): {type(exc).__name__}: {exc}. This is a "
             "bug in that plugin: report it to its package, with the traceback above."
         ) from exc
+    _check_reserved_names(arch, x, features)
+    return features
+
+
+def _reserved_rule() -> str:
+    return (
+        "that name is reserved for the layers kerazoo adds around a body; rename it. "
+        f"Reserved: {', '.join(RESERVED_LAYER_NAMES)}"
+    )
+
+
+def _check_reserved_names(arch: Any, x: Any, features: Any) -> None:
+    """Refuse a reserved layer name in the graph from the body's input to its output."""
+    import keras
+
+    if not isinstance(features, keras.KerasTensor):
+        return  # the builder names anything else
+    try:
+        operations = keras.Function(x, features).operations
+    except ValueError:
+        return  # another fault of the body (say, a name used twice in it): Keras names it
+    for op in operations:
+        if op.name in RESERVED_LAYER_NAMES:
+            what = f"layer {op.name!r} ({type(op).__name__})"
+            raise PluginError(f"The {_who(arch)} built a body with {what}: {_reserved_rule()}.")
 
 
 def _walk(layers: list[Any]) -> list[Any]:
@@ -91,10 +120,7 @@ def check_body(arch: Any, body: Any, before: list[Any]) -> None:
                 "on the tensor instead, so the body stays one flat functional graph"
             )
         elif layer.name in RESERVED_LAYER_NAMES:
-            rule = (
-                "that name is reserved for the layers kerazoo adds around a body; rename it. "
-                f"Reserved: {', '.join(RESERVED_LAYER_NAMES)}"
-            )
+            rule = _reserved_rule()
         else:
             continue
         raise PluginError(f"The {_who(arch)} built a body with {what}: {rule}.")

@@ -61,8 +61,9 @@ def info(model: Any) -> dict[str, Any]:
             :func:`set_info` attached metadata to it).
 
     Example:
-        >>> model = kerazoo.build("lenet", "shapes")       # doctest: +SKIP
-        >>> info(model)["task"]["output"]                   # doctest: +SKIP
+        >>> import kerazoo
+        >>> model = kerazoo.build("lenet", "shapes")
+        >>> info(model)["task"]["output"]
         'logits'
     """
     return ModelInfo.of(model).to_dict()

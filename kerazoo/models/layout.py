@@ -100,8 +100,14 @@ def to_channels_last(model: Any) -> Any:
         IncompatibleError: the model has a layer that cannot be converted exactly.
 
     Example:
-        >>> twin = to_channels_last(model)                             # doctest: +SKIP
-        >>> twin(np.transpose(x, (0, 2, 3, 1)))                        # same as model(x)
+        >>> import keras
+        >>> inp = keras.Input((1, 4, 4))                               # (C, H, W)
+        >>> out = keras.layers.Conv2D(2, 3, data_format="channels_first")(inp)
+        >>> model = keras.Model(inp, keras.layers.Flatten(data_format="channels_first")(out))
+        >>> x = np.random.default_rng(0).random((1, 1, 4, 4), dtype="float32")
+        >>> twin = to_channels_last(model)
+        >>> bool(np.allclose(twin(np.transpose(x, (0, 2, 3, 1))), model(x), atol=1e-6))
+        True
     """
     import keras
 
