@@ -126,6 +126,8 @@ def _folder(path: Path, options: dict[str, Any], info: ModelInfo | None) -> Data
         fitted["size"] = f"{spec.height}x{spec.width}"
         if spec.channels in (1, 3):
             fitted["channels"] = spec.channels
+        if info.task.kind == "regression":  # a counting model: numbered folders are counts
+            fitted["target"] = "count"
     return get_dataset("folder", **{**fitted, **options})
 
 

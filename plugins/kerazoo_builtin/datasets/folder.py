@@ -55,6 +55,10 @@ class Folder(Dataset):
     Pillow's decompression-bomb limit (``PIL.Image.MAX_IMAGE_PIXELS``) is an error naming
     the file, or is skipped with a warning with ``on_error=skip``. Masks are None.
 
+    ``target=count`` reads numeric sub-folder names ("0", "1", ..., "50") as each image's
+    count (or any value): the task is then a regression over their range, as ``circles``
+    with ``target=count`` gives, for counting images drawn by other tools.
+
     Example:
         >>> import kerazoo
         >>> ds = kerazoo.get_dataset("folder", path="photos", size=32)  # doctest: +SKIP
@@ -73,6 +77,13 @@ class Folder(Dataset):
             str,
             choices=("raise", "skip"),
             help="a bad file is an error, or skipped with a warning",
+        ),
+        "target": Param(
+            "class",
+            str,
+            choices=("class", "count"),
+            help="class: one class per sub-folder; count: sub-folder names are numbers "
+            "(0, 1, ..., 50) and the task is a regression on them",
         ),
         "augment": Param(
             "",
@@ -124,15 +135,39 @@ class Folder(Dataset):
         self.class_names = tuple(p.name for p in classes)
         self.files = files
         self.labels = np.array(labels, dtype=np.int64)
+        if self.config["target"] == "count":
+            self.values = self._folder_numbers(root)
+            self.labels = self.values[self.labels]
         try:
             wanted = [t.strip() for t in self.config["augment"].split(",") if t.strip()]
             self.augmentations = applicable(check_transforms(wanted), self.image_shape)
         except InvalidOptionError as exc:
             raise self.invalid(f"augment={self.config['augment']!r}: {exc}") from None
 
+    def _folder_numbers(self, root: Path) -> np.ndarray:
+        """The sub-folder names as numbers, for ``target=count`` (refused if one is not)."""
+        values = []
+        for name in self.class_names:
+            try:
+                values.append(float(name))
+            except ValueError:
+                raise self.invalid(
+                    "target=count reads each sub-folder name as the count of its images, but "
+                    f"the sub-folder {name!r} of {str(root)!r} is not a number. Name the "
+                    "sub-folders by count (0, 1, ..., 50), or use target=class for named classes."
+                ) from None
+        array = np.array(values, dtype=np.float64)
+        if np.all(array == np.round(array)):
+            return array.astype(np.int64)
+        return array
+
     @property
     def task(self) -> Task:
-        """Classification over the sub-folder names."""
+        """Classification over the sub-folder names, or with ``target=count`` a regression
+        over their values (integer when all are whole numbers)."""
+        if self.config["target"] == "count":
+            v = self.values
+            return Task.regression(v.min(), v.max(), integer=v.dtype.kind == "i")
         return Task.classification(self.class_names)
 
     @property
@@ -151,7 +186,7 @@ class Folder(Dataset):
         order = rng.permutation(len(self.files))
         h, w, ch = self.image_shape
         images = np.zeros((min(n, len(order)), h, w, ch), dtype=np.uint8)
-        labels = np.zeros(images.shape[0], dtype=np.int64)
+        labels = np.zeros(images.shape[0], dtype=self.labels.dtype)
         got = 0
         for i in order:
             if got == images.shape[0]:
