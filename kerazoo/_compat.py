@@ -8,12 +8,16 @@ TensorFlow are imported inside the functions: importing this module stays light.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 __all__ = [
+    "TunerWithoutTensorBoard",
     "detach_from_strategy",
     "fix_multi_worker_metrics",
     "get_keras_seed_state",
+    "keras_tuner_tracebacks",
     "op_determinism_enabled",
     "optimizer_learning_rate",
     "set_keras_seed_state",
@@ -141,3 +145,22 @@ def fix_multi_worker_metrics() -> None:
 
     trainer.reduce_per_replica = reduce_per_replica
     _PATCHED.append(True)
+
+
+@contextlib.contextmanager
+def keras_tuner_tracebacks(shown: bool) -> Iterator[None]:
+    """Whether keras-tuner prints the traceback of every failed trial to stderr.
+
+    Why private: keras-tuner 1.4 prints it whenever its module flag ``config.DEBUG`` is true,
+    and it is true by default; there is no public switch. kerazoo reports a failed trial
+    itself (its status and last message line in the table, the whole message in keras-tuner's
+    ``trial.json``), so a diverged trial need not look like a crash.
+    """
+    from keras_tuner.src import config
+
+    was = config.DEBUG
+    config.DEBUG = shown
+    try:
+        yield
+    finally:
+        config.DEBUG = was

@@ -87,3 +87,12 @@ def test_fix_multi_worker_metrics_wraps_keras_reduce_and_leaves_other_cases_alon
     value = tf.constant(1.5)
     out = trainer.reduce_per_replica({"loss": value}, tf.distribute.get_strategy(), "auto")
     assert float(out["loss"]) == 1.5
+
+
+def test_keras_tuner_tracebacks_switches_its_debug_flag_and_puts_it_back() -> None:
+    from keras_tuner.src import config
+
+    was = config.DEBUG
+    with _compat.keras_tuner_tracebacks(False):
+        assert config.DEBUG is False
+    assert was == config.DEBUG

@@ -294,13 +294,17 @@ def make_search_tuner(
 
 @contextlib.contextmanager
 def _quiet_retracing() -> Iterator[None]:
-    """Hide TensorFlow's "triggered tf.function retracing" warnings while the search runs:
-    every trial builds a new model, so each one traces its own functions, as it must."""
+    """Hide TensorFlow's "triggered tf.function retracing" warnings while the search runs
+    (every trial builds a new model, so each one traces its own functions, as it must), and
+    keras-tuner's traceback of each failed trial (the table gives its status and message)."""
+    from kerazoo._compat import keras_tuner_tracebacks
+
     logger = logging.getLogger("tensorflow")
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        yield
+        with keras_tuner_tracebacks(False):
+            yield
     finally:
         logger.setLevel(level)
 

@@ -88,3 +88,12 @@ def test_a_killed_search_continues_where_it_stopped(tmp_path: Path) -> None:
     assert again.returncode == 0 and len(doc["trials"]) == 3
     assert doc["best"]["model"] == str(out / "best" / "model.keras")
     assert doc["best"]["value"] == doc["trials"][0]["value"]
+
+
+def test_a_diverged_trial_is_a_row_not_a_traceback(tmp_path: Path) -> None:
+    done = run_cli("tune", "shapes", "lenet", "--trials", "1", "--epochs", "1", "--optimizer",
+                   "sgd", "--lr", "10", "--init-scale", "10", "--batch-size", "4",
+                   "--out", str(tmp_path / "search"), *FLAGS)  # fmt: skip
+    assert done.returncode == 1  # no trial finished: no best model
+    assert "diverged" in done.stdout and "No trial finished" in done.stdout
+    assert "Traceback" not in done.stderr, done.stderr
