@@ -304,7 +304,8 @@ def draw_saliency(
     **options: Any,
 ) -> Path:
     """A grid: one row per image; the input (titled with the predicted class and its
-    probability), then each method's map over the image, scaled to ``[0, 1]`` on its own.
+    probability, or score for a linear head trained with MSE), then each method's map over
+    the image, scaled to ``[0, 1]`` on its own.
 
     Args:
         model: a model, a saved ``.keras`` file or a run folder.
@@ -348,14 +349,20 @@ def draw_saliency(
 
 def _figure(images: Any, maps: list, titles: list, captions: list, masks: Any, heading: str) -> Any:
     """The grid as a matplotlib Figure: rows = images, columns = input then the maps."""
+    import textwrap
+
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.cm import ScalarMappable
     from matplotlib.figure import Figure
 
     rows, cols, (h, w) = len(images), 1 + len(maps), images.shape[1:3]
     tile_w, tile_h = 1.3 * w / max(h, w), 1.3 * h / max(h, w)
-    bar, head = 1.0, 0.5 + 0.18 * heading.count("\n")
-    fig = Figure(figsize=(cols * (tile_w + 0.12) + bar, rows * (tile_h + 0.25) + head))
+    bar, width = 1.0, cols * (tile_w + 0.12) + 1.0
+    # about 14 characters of 8-point text per inch: a narrow grid wraps its heading
+    lines = [textwrap.fill(line, int(width * 14)) for line in heading.split("\n")]
+    heading = "\n".join(lines)
+    head = 0.5 + 0.18 * heading.count("\n")
+    fig = Figure(figsize=(width, rows * (tile_h + 0.25) + head))
     FigureCanvasAgg(fig)
     grid = fig.add_gridspec(
         rows, cols, left=0.01, right=1 - bar / fig.get_figwidth(), bottom=0.01,
@@ -383,14 +390,18 @@ def _figure(images: Any, maps: list, titles: list, captions: list, masks: Any, h
 
 
 def _captions(model: Any, info: Any, images: np.ndarray) -> list[str]:
-    """Per image: the predicted class and its probability, or the predicted value."""
+    """Per image: the predicted class and its probability (score, for a linear MSE head), or
+    the predicted value."""
     out = _batched(lambda xb: _numpy(model(xb, training=False)), 256, images)
     out = out.reshape(len(images), -1)
     if info.task.kind != "classification":
         return [f"value {v:.3g}" for v in out[:, 0]]
+    names = info.task.class_names
+    if info.output == "scores":  # a linear head fit by MSE: a softmax of it means nothing
+        top = out.argmax(1)
+        return [f"{names[int(k)]} score {z[k]:.2f}" for z, k in zip(out, top, strict=True)]
     if info.output != "probabilities":
         act = keras.ops.sigmoid if out.shape[1] == 1 else keras.ops.softmax
         out = keras.ops.convert_to_numpy(act(out))
     probs = np.concatenate([1 - out, out], axis=1) if out.shape[1] == 1 else out
-    names = info.task.class_names
     return [f"{names[int(k)]} {p[k]:.0%}" for p, k in zip(probs, probs.argmax(1), strict=True)]

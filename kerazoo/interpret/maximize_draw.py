@@ -70,7 +70,8 @@ def draw_classes(
     **ascent: Any,
 ) -> Path:
     """A grid of the images that maximise each class's logit, titled with the class and the
-    model's probability for it on the image. Arguments as for :func:`draw_filters`.
+    model's probability for it on the image (its score, for a linear head trained with MSE).
+    Arguments as for :func:`draw_filters`.
 
     Example:
         >>> draw_classes("runs/shapes-lenet", "classes.png")                # doctest: +SKIP
@@ -81,6 +82,11 @@ def draw_classes(
     if images is None:
         images = maximize_classes(model, index, **ascent)
     logits = mean_activations(model, probe.logits_layer(model, info), images)
+    if info.output == "scores":  # a linear head fit by MSE: a softmax of it means nothing
+        scores = logits[np.arange(len(index)), index]
+        titles = [f"{names[c]}: score={z:.2f}" for c, z in zip(index, scores, strict=True)]
+        head = "The image that maximises each class's score"
+        return _grid(path, images, titles, f"{head}\n(tile: class: the model's score for it)")
     if logits.shape[1] == 1:  # one binary logit: the probability of the second class
         logits = np.concatenate([np.zeros_like(logits), logits], axis=1)
     probs = keras.ops.convert_to_numpy(keras.ops.softmax(logits))[np.arange(len(index)), index]

@@ -105,6 +105,23 @@ def test_each_class_image_is_classified_as_its_class(shapes_model, tmp_path) -> 
     assert path.read_bytes().startswith(PNG)
 
 
+def test_a_linear_mse_head_is_titled_with_its_scores_not_probabilities(tmp_path) -> None:
+    """A head trained by MSE on one-hot targets emits scores: a softmax of them is no
+    probability the model ever gave, so the tiles show the score itself."""
+    import matplotlib
+
+    from tests.fixtures.tiny_data import Bars
+
+    model = kerazoo.build("lenet", Bars(), loss="mse")
+    images = np.full((3, *model.input_shape[1:]), 128, np.uint8)
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # titles as <text>, readable here
+        svg = draw_classes(model, tmp_path / "classes.svg", images=images).read_text()
+    scores = np.asarray(model.predict(images, verbose=0))[np.arange(3), np.arange(3)]
+    for value in scores:
+        assert f"score={value:.2f}" in svg, svg
+    assert "p=" not in svg and "probability" not in svg
+
+
 def test_regularisers_switch_off_and_seeds_repeat(shapes_model) -> None:
     run = lambda **kw: mx.maximize_filters(shapes_model, "conv2", [0, 5], steps=12, **kw)  # noqa: E731
     off = run(regularizers=OFF)
