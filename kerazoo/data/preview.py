@@ -16,7 +16,15 @@ from kerazoo.errors import DataError, InvalidOptionError, option
 from kerazoo.files import atomic_file
 from kerazoo.task import Task
 
-__all__ = ["DPI", "MASK_COLOUR", "TILE_INCHES", "label_text", "picture_format", "preview_grid"]
+__all__ = [
+    "DPI",
+    "MASK_COLOUR",
+    "TILE_INCHES",
+    "is_picture_name",
+    "label_text",
+    "picture_format",
+    "preview_grid",
+]
 
 #: Largest tile side in inches, and the resolution of the preview.
 TILE_INCHES, DPI = 1.4, 100
@@ -57,6 +65,19 @@ def picture_format(path: str | Path) -> str:
         f"Cannot choose the picture format of '{path}': {reason}. Name the file with one "
         f"of {valid}, e.g. '{stem}'."
     )
+
+
+def is_picture_name(path: str | Path) -> bool:
+    """Whether ``path`` names a picture file (a suffix matplotlib writes) rather than a folder.
+
+    Example:
+        >>> is_picture_name("maps/x.jpg"), is_picture_name("maps")
+        (True, False)
+    """
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    suffix = Path(path).suffix.lower().lstrip(".")
+    return bool(suffix) and suffix in FigureCanvasBase.get_supported_filetypes()
 
 
 def label_text(task: Task, label: Any) -> str:

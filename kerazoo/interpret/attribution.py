@@ -26,7 +26,7 @@ from kerazoo.errors import DataError, IncompatibleError, InvalidOptionError, opt
 from kerazoo.interpret import probe
 from kerazoo.interpret.gradients import value_and_grad
 from kerazoo.interpret.methods import SALIENCY_METHODS, TITLES
-from kerazoo.interpret.pictures import normalize, save_figure
+from kerazoo.interpret.pictures import heading_lines, normalize, save_figure
 
 __all__ = ["SALIENCY_METHODS", "draw_saliency", "saliency"]
 
@@ -349,8 +349,6 @@ def draw_saliency(
 
 def _figure(images: Any, maps: list, titles: list, captions: list, masks: Any, heading: str) -> Any:
     """The grid as a matplotlib Figure: rows = images, columns = input then the maps."""
-    import textwrap
-
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.cm import ScalarMappable
     from matplotlib.figure import Figure
@@ -358,9 +356,7 @@ def _figure(images: Any, maps: list, titles: list, captions: list, masks: Any, h
     rows, cols, (h, w) = len(images), 1 + len(maps), images.shape[1:3]
     tile_w, tile_h = 1.3 * w / max(h, w), 1.3 * h / max(h, w)
     bar, width = 1.0, cols * (tile_w + 0.12) + 1.0
-    # about 14 characters of 8-point text per inch: a narrow grid wraps its heading
-    lines = [textwrap.fill(line, int(width * 14)) for line in heading.split("\n")]
-    heading = "\n".join(lines)
+    heading = "\n".join(heading_lines(heading, width))  # a narrow grid wraps it
     head = 0.5 + 0.18 * heading.count("\n")
     fig = Figure(figsize=(width, rows * (tile_h + 0.25) + head))
     FigureCanvasAgg(fig)
@@ -390,18 +386,15 @@ def _figure(images: Any, maps: list, titles: list, captions: list, masks: Any, h
 
 
 def _captions(model: Any, info: Any, images: np.ndarray) -> list[str]:
-    """Per image: the predicted class and its probability (score, for a linear MSE head), or
-    the predicted value."""
+    """Per image: the predicted class and its probability (MSE head: score), or the value."""
     out = _batched(lambda xb: _numpy(model(xb, training=False)), 256, images)
     out = out.reshape(len(images), -1)
     if info.task.kind != "classification":
         return [f"value {v:.3g}" for v in out[:, 0]]
-    names = info.task.class_names
-    if info.output == "scores":  # a linear head fit by MSE: a softmax of it means nothing
-        top = out.argmax(1)
-        return [f"{names[int(k)]} score {z[k]:.2f}" for z, k in zip(out, top, strict=True)]
-    if info.output != "probabilities":
+    shown = "{} score {:.2f}" if info.output == "scores" else "{} {:.0%}"  # MSE: no softmax
+    if info.output not in ("probabilities", "scores"):
         act = keras.ops.sigmoid if out.shape[1] == 1 else keras.ops.softmax
         out = keras.ops.convert_to_numpy(act(out))
-    probs = np.concatenate([1 - out, out], axis=1) if out.shape[1] == 1 else out
-    return [f"{names[int(k)]} {p[k]:.0%}" for p, k in zip(probs, probs.argmax(1), strict=True)]
+    out = np.concatenate([1 - out, out], axis=1) if out.shape[1] == 1 else out
+    names = info.task.class_names
+    return [shown.format(names[int(k)], p[k]) for p, k in zip(out, out.argmax(1), strict=True)]

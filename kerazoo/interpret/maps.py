@@ -25,6 +25,7 @@ import keras
 import numpy as np
 
 from kerazoo.data.batches import encode_inputs
+from kerazoo.data.preview import is_picture_name
 from kerazoo.errors import IncompatibleError, UnknownNameError, unknown_choice
 from kerazoo.interpret import probe
 from kerazoo.interpret.pictures import grid_figure, normalize
@@ -139,10 +140,11 @@ def _layer_names(model: Any, layers: Sequence[str] | str | None) -> list[str]:
 
 
 def _files(path: str | Path, prefix: str, names: Sequence[str]) -> list[Path]:
-    """``STEM-NAME.png`` beside a ``.png`` path, else ``PREFIX-NAME.png`` inside a folder."""
+    """``STEM-NAME.SUFFIX`` beside a picture name (``.png``, ``.jpg``, ``.svg``...), else
+    ``PREFIX-NAME.png`` inside a folder."""
     path = Path(path)
-    if path.suffix.lower() == ".png":
-        return [path.with_name(f"{path.stem}-{name}.png") for name in names]
+    if is_picture_name(path):
+        return [path.with_name(f"{path.stem}-{name}{path.suffix}") for name in names]
     return [path / f"{prefix}-{name}.png" for name in names]
 
 
@@ -171,8 +173,8 @@ def draw_feature_maps(
 
     Args:
         model: a model made by :func:`kerazoo.build`, a ``.keras`` file or a run folder.
-        path: a ``.png`` path (files ``STEM-LAYER.png`` beside it) or a folder (files
-            ``maps-LAYER.png`` inside it).
+        path: a picture name such as ``x.png`` or ``x.jpg`` (files ``x-LAYER.png`` or
+            ``x-LAYER.jpg`` beside it) or a folder (files ``maps-LAYER.png`` inside it).
         image: one raw ``uint8`` image ``[H, W, C]`` (or ``[1, H, W, C]``); default: the
             first fresh sample of the model's own dataset (seed 1).
         layers: layer names (default: every convolution and pooling layer).
@@ -234,7 +236,8 @@ def draw_kernels(model: Any, path: str | Path, layer: str | None = None) -> Path
 
     Args:
         model: a model made by :func:`kerazoo.build`, a ``.keras`` file or a run folder.
-        path: the ``.png`` file, or a folder (file ``kernels-LAYER.png`` inside it).
+        path: the picture file (``.png``, ``.jpg``, ``.svg``...), or a folder (file
+            ``kernels-LAYER.png`` inside it).
         layer: a convolution layer (default: the first one).
 
     Returns:
@@ -260,7 +263,7 @@ def draw_kernels(model: Any, path: str | Path, layer: str | None = None) -> Path
             listed="Convolutions", error=UnknownNameError,
         )  # fmt: skip
     out = Path(path)
-    if out.suffix.lower() != ".png":
+    if not is_picture_name(out):
         out = out / f"kernels-{layer}.png"
     kernel = keras.ops.convert_to_numpy(model.get_layer(layer).kernel)  # (kh, kw, in, out)
     kh, kw, n_in, n_out = kernel.shape

@@ -16,7 +16,7 @@ import numpy as np
 
 from kerazoo.files import atomic_file
 
-__all__ = ["DPI", "grid_figure", "normalize", "save_figure", "tile"]
+__all__ = ["DPI", "grid_figure", "heading_lines", "normalize", "save_figure", "tile"]
 
 DPI = 100
 
@@ -68,6 +68,14 @@ def save_figure(fig: Any, path: str | Path) -> Path:
     return atomic_file(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=DPI))
 
 
+def heading_lines(title: str, inches: float) -> list[str]:
+    """A heading wrapped to a figure ``inches`` wide (about 13 characters of 8-point text
+    per inch), keeping its own line breaks."""
+    import textwrap
+
+    return [line for part in title.split("\n") for line in textwrap.wrap(part, int(inches * 13))]
+
+
 def grid_figure(
     path: str | Path,
     tiles: Any,
@@ -106,8 +114,6 @@ def grid_figure(
     Example:
         >>> grid_figure("maps.png", maps, ["#0", "#1"], "conv1: 2 maps", cols=2)  # doctest: +SKIP
     """
-    import textwrap
-
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -121,7 +127,7 @@ def grid_figure(
     right = 1.1 if colorbar else 0.15
     grid_h = rows * (th + label + 0.06)
     fw = max(left + cols * (tw + 0.06) + right, 5.5)
-    lines = [line for part in title.split("\n") for line in textwrap.wrap(part, int(fw * 13))]
+    lines = heading_lines(title, fw)
     head = 0.2 + 0.17 * len(lines)
     fig = Figure(figsize=(fw, head + max(grid_h, 2.0) + 0.15))
     FigureCanvasAgg(fig)

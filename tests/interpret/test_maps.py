@@ -4,6 +4,8 @@ layout), the pictures (one PNG per layer, kernels in a diverging colour map), th
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -120,6 +122,28 @@ def test_look_maps_writes_into_the_run_folder_and_prints_the_files(run_dir, caps
     assert main(["look", "maps", str(run_dir), "--count", "2", "--layer", "pool1"]) == 0
     assert capsys.readouterr().out.split() == [
         str(run_dir / "maps" / f"image{i}" / "maps-pool1.png") for i in (1, 2)
+    ]
+
+
+def test_look_maps_out_with_a_picture_suffix_names_files_in_that_format(run_dir, capsys):
+    """``--out x.jpg`` names JPEG files beside it, as ``--out x.png`` names PNGs (it used to
+    make a folder called ``x.jpg``)."""
+    out = run_dir / "look" / "x.jpg"
+    out.parent.mkdir()
+    assert main(["look", "maps", str(run_dir), "--layer", "conv1", "--layer", "pool2",
+                 "--out", str(out)]) == 0  # fmt: skip
+    printed = capsys.readouterr().out.split()
+    assert printed == [str(out.with_name(f"x-{n}.jpg")) for n in ("conv1", "pool2")]
+    assert not out.exists()
+    assert all(Path(p).read_bytes()[:3] == b"\xff\xd8\xff" for p in printed)  # JPEG
+    kernels = run_dir / "look" / "k.svg"
+    assert main(["look", "maps", str(run_dir), "--kernels", "--out", str(kernels)]) == 0
+    assert capsys.readouterr().out.split() == [str(kernels)]
+    assert kernels.read_text().lstrip().startswith("<?xml")
+    assert main(["look", "maps", str(run_dir), "--count", "2", "--layer", "pool1",
+                 "--out", str(out)]) == 0  # fmt: skip
+    assert capsys.readouterr().out.split() == [
+        str(out.with_name(f"x-image{i}-pool1.jpg")) for i in (1, 2)
     ]
 
 

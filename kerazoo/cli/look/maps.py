@@ -36,8 +36,9 @@ def register(views: Any) -> None:
     p.add_argument(
         "--out",
         metavar="PATH",
-        help="a folder (files maps-LAYER.png, kernels-LAYER.png) or a .png name (files "
-        "NAME-LAYER.png beside it); default: the folder 'maps' in the run folder",
+        help="a folder (files maps-LAYER.png, kernels-LAYER.png) or a picture name such as "
+        "x.png or x.jpg (files x-LAYER.png or x-LAYER.jpg beside it); default: the folder "
+        "'maps' in the run folder",
     )
     p.set_defaults(func=_run)
 
@@ -67,8 +68,12 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _numbered(out: Path, name: str | None, count: int) -> Path:
-    """``out`` itself for one file; for several, ``STEM-NAME.png`` beside a ``.png`` name or
-    the sub-folder ``NAME`` of a folder."""
+    """``out`` itself for one file; for several, ``STEM-NAME.SUFFIX`` beside a picture name
+    (``.png``, ``.jpg``...) or the sub-folder ``NAME`` of a folder."""
+    from kerazoo.data.preview import is_picture_name
+
     if count == 1 or name is None:
         return out
-    return out.with_name(f"{out.stem}-{name}.png") if out.suffix.lower() == ".png" else out / name
+    if is_picture_name(out):
+        return out.with_name(f"{out.stem}-{name}{out.suffix}")
+    return out / name
