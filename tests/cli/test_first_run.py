@@ -135,6 +135,18 @@ def test_an_unfinished_run_folder_says_which_file_is_used(runs: Path, image: Pat
     assert "is a run folder without a saved model (no model.keras, best.keras or" in err
 
 
+def test_look_views_take_an_unfinished_run_folder_too(runs: Path, image: Path, tmp_path, capsys):
+    for view in (["maps"], ["saliency", "--method", "gradients"]):
+        out, model = tmp_path / f"{view[0]}.png", str(runs / "half")
+        assert main(["look", *view, model, "--image", str(image), "--out", str(out)]) == 0
+        assert "has no model.keras (the run has not finished): using best.keras" in (
+            capsys.readouterr().err
+        )
+        assert any(tmp_path.glob(f"{view[0]}*.png"))
+    assert main(["look", "maps", str(runs / "empty")]) == 2
+    assert "is a run folder without a saved model" in capsys.readouterr().err
+
+
 # -- 4. reconstructions as files -----------------------------------------------------------
 @pytest.fixture(scope="module")
 def autoencoder(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -36,6 +36,15 @@ def add_model_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", help="a .keras file, or a run folder (its model.keras)")
 
 
+def load_model(args: argparse.Namespace) -> tuple[Any, Any]:
+    """``(model, ModelInfo)`` for MODEL: a file, or a run folder (an unfinished run's
+    ``best.keras`` or ``checkpoint.keras``, with a note), as for ``kerazoo predict``."""
+    from kerazoo.cli import model_path
+    from kerazoo.interpret.probe import load
+
+    return load(model_path(args.model))
+
+
 def add_image_args(p: argparse.ArgumentParser, count: int = 1) -> None:
     """Which images to look at: files, or fresh samples of the model's own dataset."""
     p.add_argument(

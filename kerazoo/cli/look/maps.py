@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from kerazoo.cli.look import add_image_args, add_model_arg, out_path, read_images
+from kerazoo.cli.look import add_image_args, add_model_arg, load_model, out_path, read_images
 
 
 def register(views: Any) -> None:
@@ -44,9 +44,9 @@ def register(views: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kerazoo.interpret import maps, probe
+    from kerazoo.interpret import maps
 
-    model, info = probe.load(args.model)
+    model, info = load_model(args)
     out = out_path(args, "maps")
     written = []
     if args.kernels:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kerazoo.cli.look import add_model_arg, out_path
+from kerazoo.cli.look import add_model_arg, load_model, out_path
 from kerazoo.errors import IncompatibleError, InvalidOptionError
 
 __all__ = ["register"]
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     """Draw the pictures the flags ask for; print where they went."""
     from kerazoo.interpret import maximize_draw, probe
 
-    model, info = probe.load(args.model)
+    model, info = load_model(args)
     filters = _ints(args.filters, "--filters") if args.filters else None
     if args.k is not None:
         return _top(args, model, info, filters)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kerazoo.cli.look import add_image_args, add_model_arg, out_path, read_images
+from kerazoo.cli.look import add_image_args, add_model_arg, load_model, out_path, read_images
 from kerazoo.errors import IncompatibleError, InvalidOptionError, unknown_choice
 from kerazoo.interpret.methods import SALIENCY_METHODS
 
@@ -59,7 +59,7 @@ def register(views: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Draw the picture; with ``--score``, print the score table first."""
     from kerazoo.interpret.attribution import draw_saliency
-    from kerazoo.interpret.probe import load, model_samples
+    from kerazoo.interpret.probe import model_samples
     from kerazoo.interpret.score import saliency_score, score_table
 
     methods = args.method or list(SALIENCY_METHODS)
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
             f"have and image files do not; got --image {args.image[0]}. Drop --image (use "
             "--count and --seed to choose the samples)."
         )
-    model, info = load(args.model)
+    model, info = load_model(args)
     masks = None
     if args.score:
         args.count = SCORE_COUNT if args.count is None else args.count

@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from kerazoo.cli.look import add_image_args, add_model_arg, out_path, read_images
+from kerazoo.cli.look import add_image_args, add_model_arg, load_model, out_path, read_images
 
 __all__ = ["register"]
 
@@ -63,7 +63,6 @@ def _table(stats: dict[str, Any]) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kerazoo.interpret.probe import load
     from kerazoo.interpret.stats import (
         FILE,
         PICTURE,
@@ -81,7 +80,7 @@ def _run(args: argparse.Namespace) -> int:
         recorded = None
     message = None
     if recorded is None or (model_path / "model.keras").is_file():
-        model, info = load(args.model)
+        model, info = load_model(args)
         images, _ = read_images(args, info)
         stats = layer_stats(model, images, _layers(args.layer))
         _table(stats)
