@@ -77,7 +77,7 @@ def classification_metrics(
     Example:
         >>> s = classification_metrics(np.eye(2), np.array([0, 1]), ("a", "b"))
         >>> s.metrics["macro_f1"], s.per_class["b"]["support"]
-        (1.0, 1.0)
+        (1.0, 1)
     """
     probs = np.asarray(probabilities, dtype=np.float64)
     labels = np.asarray(labels, dtype=np.int64)
@@ -98,7 +98,7 @@ def classification_metrics(
             "precision": float(precision[i]),
             "recall": float(recall[i]),
             "f1": float(f1[i]),
-            "support": float(support[i]),
+            "support": int(support[i]),
         }
         for i, name in enumerate(class_names)
     }

@@ -48,6 +48,7 @@ def test_classification_matches_numpy_and_writes_pictures(shapes_run, tmp_path) 
     written = json.loads((tmp_path / "metrics.json").read_text())
     assert written == result.to_dict()
     assert written["split"] == "test" and written["dataset"]["name"] == "shapes"
+    assert all(type(c["support"]) is int for c in written["per_class"].values())  # counts
     assert written["pictures"]["confusion"] == "confusion.png"
 
 
