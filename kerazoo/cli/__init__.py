@@ -14,6 +14,7 @@ the command has an option whose ``dest`` is that setting's name.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 import warnings
@@ -130,24 +131,35 @@ def command_flags(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         '--lr'
     """
     flags: dict[str, str] = {}
-    # argparse has no public listing of a parser's options; ``_actions`` is that list.
-    for action in parser._actions:
-        choices = action.choices
-        if not action.option_strings and isinstance(choices, Mapping):  # sub-commands
-            chosen = choices.get(getattr(args, action.dest, None) or "")
-            if isinstance(chosen, argparse.ArgumentParser):
-                flags.update(command_flags(chosen, args))
-            continue
-        long = [o for o in action.option_strings if o.startswith("--")]
-        if long and action.dest not in flags:
-            flags[action.dest] = long[0]
+    for chosen in _chosen_parsers(parser, args):
+        for action in chosen._actions:
+            long = [o for o in action.option_strings if o.startswith("--")]
+            if long and action.dest not in flags:
+                flags[action.dest] = long[0]
     return flags
+
+
+def _chosen_parsers(parser: argparse.ArgumentParser, args: Any) -> list[argparse.ArgumentParser]:
+    """The top-level parser, then each sub-command's parser that ``args`` chose."""
+    path = [parser]
+    while True:
+        # argparse has no public listing of a parser's options; ``_actions`` is that list.
+        for action in path[-1]._actions:
+            if not action.option_strings and isinstance(action.choices, Mapping):
+                picked = action.choices.get(getattr(args, action.dest, None) or "")
+                if isinstance(picked, argparse.ArgumentParser):
+                    path.append(picked)
+                    break
+        else:
+            return path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 failure, 2 usage or input error)."""
     parser = build_parser()
-    args: Any = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        _unrecognized(parser, args, extra)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
@@ -174,6 +186,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+
+
+def _unrecognized(parser: argparse.ArgumentParser, args: Any, extra: list[str]) -> None:
+    """Exit 2 with the chosen command's usage (argparse names only the top level), and the
+    closest flag of that command when one is close."""
+    chosen = _chosen_parsers(parser, args)[-1]
+    message = f"unrecognized arguments: {' '.join(extra)}"
+    flags = [o for a in chosen._actions for o in a.option_strings if o.startswith("--")]
+    given = [word.split("=")[0] for word in extra if word.startswith("--")]
+    close = difflib.get_close_matches(given[0], flags, n=1) if given else []
+    chosen.error(message + (f". Did you mean {close[0]}?" if close else ""))
 
 
 def _show_warning(message: Any, category: Any, *_: Any, **__: Any) -> None:

@@ -99,6 +99,24 @@ def test_errors_speak_in_flags_on_the_command_line() -> None:
     assert "Did you mean --schedule cosine?" in out.stderr
 
 
+def test_an_unknown_flag_is_named_by_its_command_with_a_suggestion(capsys) -> None:
+    for argv, extra, prog, hint in [
+        (["train", "shapes", "lenet", "--epocs", "2"], "--epocs 2", "kerazoo train", "--epochs"),
+        (["look", "maps", "r", "--layr", "conv1"], "--layr conv1", "kerazoo look maps", "--layer"),
+        (["list", "--verbsoe"], "--verbsoe", "kerazoo list", "--verbose"),
+    ]:
+        with pytest.raises(SystemExit) as done:
+            main(argv)
+        err = capsys.readouterr().err
+        assert done.value.code == 2
+        assert f"usage: {prog} " in err, err
+        assert f"{prog}: error: unrecognized arguments: {extra}" in err, err
+        assert f"Did you mean {hint}?" in err, err
+    with pytest.raises(SystemExit):
+        main(["list", "--zzz"])
+    assert "Did you mean" not in capsys.readouterr().err  # nothing close: no guess
+
+
 def test_command_flags_come_from_the_parser() -> None:
     from kerazoo.cli import command_flags
 
