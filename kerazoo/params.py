@@ -72,6 +72,13 @@ class Param:
         required: the user must give a value (``default`` is ignored).
         log: sample the tuner range on a log scale (learning rates, widths).
         tune: whether the value belongs to the tuner's search space.
+        search: ``(low, high)`` the tuner draws from by default, inside the valid bounds,
+            where those are wider than worth searching (a batch size may be 1 to 4096, a
+            search tries 16 to 256); default: ``low`` to ``high``. ``--space`` can still
+            ask for any valid range.
+
+    Raises:
+        ValueError: a ``search`` range not inside ``low``..``high``.
     """
 
     default: Any
@@ -83,6 +90,24 @@ class Param:
     required: bool = False
     log: bool = False
     tune: bool = True
+    search: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if self.search is None:
+            return
+        if self.low is None or self.high is None:
+            raise ValueError(f"A search range needs low and high bounds, got {self.search}.")
+        lo, hi = self.search
+        if not self.low <= lo <= hi <= self.high:
+            raise ValueError(
+                f"The search range {self.search} must lie inside [{self.low}, {self.high}] "
+                "with its low end first."
+            )
+
+    @property
+    def search_range(self) -> tuple[Any, Any]:
+        """What the tuner draws from by default: ``search``, else ``(low, high)``."""
+        return self.search if self.search is not None else (self.low, self.high)
 
     @property
     def kind(self) -> Any:

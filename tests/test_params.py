@@ -115,3 +115,20 @@ def test_a_value_outside_the_choices_suggests_and_carries_attributes() -> None:
             resolve(table, {"mode": "exakt"}, "dataset 'd'")
         with pytest.raises(kerazoo.InvalidOptionError, match=r"for --mode: .*--mode exact\?"):
             resolve(table, {"mode": "exakt"}, "kerazoo.train", "training setting")
+
+
+def test_a_search_range_sits_inside_the_valid_one(capsys) -> None:
+    """``search`` narrows what the tuner draws by default; values outside it stay valid."""
+    p = Param(64, int, low=1, high=4096, log=True, search=(16, 256))
+    assert p.search == (16, 256) and p.parse("4000") == 4000
+    for bad in [(0, 8), (16, 5000), (256, 16)]:
+        with pytest.raises(ValueError, match=r"search range .* must lie inside \[1, 4096\]"):
+            Param(64, int, low=1, high=4096, search=bad)
+    with pytest.raises(ValueError, match=r"search range needs low and high"):
+        Param(0.5, float, search=(0.1, 1.0))
+    from kerazoo.cli import main
+
+    assert main(["list", "architectures", "chopped_vgg", "--verbose"]) == 0
+    assert "dense_units=256  (int in [16, 4096]; tune searches [32, 1024])" in (
+        capsys.readouterr().out
+    )

@@ -41,7 +41,12 @@ def _describe(entry: registry.Entry, contested: set[tuple[str, str]]) -> dict[st
         "plugin": cls.plugin,
         "conflict": (kind, entry.name) in contested,
         "options" if kind == "dataset" else "hyperparameters": {
-            k: {"default": p.dump(p.default), "allowed": p.describe(), "help": p.help}
+            k: {
+                "default": p.dump(p.default),
+                "allowed": p.describe(),
+                "help": p.help,
+                **({"searched": list(p.search)} if p.search else {}),
+            }
             for k, p in table.items()
         },
     }
@@ -79,5 +84,8 @@ def _run(args: argparse.Namespace) -> int:
             if args.verbose:
                 table = item.get("options", item.get("hyperparameters", {}))
                 for key, info in table.items():
-                    print(f"      {key}={info['default']!r}  ({info['allowed']}) {info['help']}")
+                    allowed = info["allowed"]
+                    if "searched" in info:
+                        allowed += "; tune searches [{}, {}]".format(*info["searched"])
+                    print(f"      {key}={info['default']!r}  ({allowed}) {info['help']}")
     return 0

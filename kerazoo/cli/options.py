@@ -21,6 +21,8 @@ def add_setting_flags(p: argparse.ArgumentParser) -> None:
             p.add_argument(flag, dest=name, action="store_true", default=None, help=param.help)
             continue
         allowed = f"{param.describe()}; " if param.choices or param.low is not None else ""
+        if param.search:
+            allowed += "tune searches [{}, {}]; ".format(*param.search)
         shown = param.default
         if shown is None:  # no value: the choice "none" where there is one, else automatic
             shown = "none" if "none" in (param.choices or ()) else "auto"

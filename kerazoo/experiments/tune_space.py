@@ -173,15 +173,16 @@ def declare(hp: Any, name: str, param: Param, bounds: tuple[Any, Any] | None = N
 
     The rule of :meth:`~kerazoo.Architecture.search_space`, for any table: ``choices``
     become ``hp.Choice``, booleans ``hp.Boolean``, integers with a range ``hp.Int`` and
-    other numbers with a range ``hp.Float`` (``log`` sampling where the table says so).
-    ``bounds`` replaces the table's range. Anything else keeps its default.
+    other numbers with a range ``hp.Float`` (``log`` sampling where the table says so),
+    over the entry's ``search`` range where it has one. ``bounds`` replaces that range.
+    Anything else keeps its default.
 
     Example:
         >>> import keras_tuner
         >>> declare(keras_tuner.HyperParameters(), "n", Param(3, int, low=1, high=9))
         3
     """
-    low, high = bounds if bounds is not None else (param.low, param.high)
+    low, high = bounds if bounds is not None else param.search_range
     if param.choices is not None:
         return hp.Choice(name, list(param.choices), default=_default(param, param.choices))
     if param.kind is bool:

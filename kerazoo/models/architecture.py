@@ -107,8 +107,9 @@ class Architecture:
     def search_space(cls, hp: Any) -> dict[str, Any]:
         """Declare this architecture's hyperparameters on a ``keras_tuner.HyperParameters``.
 
-        Numbers with ``low`` and ``high`` become ``hp.Int`` / ``hp.Float``, ``choices``
-        become ``hp.Choice``, booleans ``hp.Boolean``; others keep their default. A value
+        Numbers with ``low`` and ``high`` become ``hp.Int`` / ``hp.Float`` (over ``search``
+        where the entry has one), ``choices`` become ``hp.Choice``, booleans
+        ``hp.Boolean``; others keep their default. A value
         with its own parser (such as chopped VGG's ``convs``, a number or one per block)
         is searched as the type of its default, between ``low`` and ``high``.
 
@@ -126,14 +127,15 @@ class Architecture:
                 out[name] = hp.Choice(name, list(p.choices), default=p.default)
             elif kind is bool:
                 out[name] = hp.Boolean(name, default=p.default)
-            elif kind is int and p.low is not None and p.high is not None:
-                sampling = "log" if p.log else "linear"
-                out[name] = hp.Int(
-                    name, int(p.low), int(p.high), sampling=sampling, default=p.default
-                )
-            elif kind is float and p.low is not None and p.high is not None:
-                sampling = "log" if p.log else "linear"
-                out[name] = hp.Float(name, p.low, p.high, sampling=sampling, default=p.default)
+            elif kind in (int, float) and p.low is not None and p.high is not None:
+                low, high = p.search_range
+                ask = {"sampling": "log" if p.log else "linear"}
+                if p.default is not None and low <= p.default <= high:
+                    ask["default"] = p.default
+                if kind is int:
+                    out[name] = hp.Int(name, int(low), int(high), **ask)
+                else:
+                    out[name] = hp.Float(name, low, high, **ask)
             else:
                 out[name] = p.default
         return out

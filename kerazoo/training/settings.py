@@ -60,7 +60,9 @@ def _rate(value: Any) -> float | str:
 #: Every training setting of :func:`kerazoo.train`, in the order the help lists them.
 SETTINGS: dict[str, Param] = {
     "epochs": Param(5, int, low=1, help="epochs to train", tune=False),
-    "batch_size": Param(64, int, low=1, high=4096, log=True, help="images per batch"),
+    "batch_size": Param(
+        64, int, low=1, high=4096, log=True, search=(16, 256), help="images per batch"
+    ),
     "optimizer": Param("adam", str, choices=tuple(OPTIMIZERS), help="optimizer"),
     "learning_rate": Param(
         None,
@@ -68,6 +70,7 @@ SETTINGS: dict[str, Param] = {
         low=1e-7,
         high=10.0,
         log=True,
+        search=(1e-4, 1e-1),
         help="learning rate; auto is the optimizer's own; 'find' runs the learning-rate "
         "finder first and trains with its suggestion (writes lr_find.png)",
     ),  # fmt: skip
@@ -175,6 +178,7 @@ SETTINGS: dict[str, Param] = {
         low=0.01,
         high=10.0,
         log=True,
+        search=(0.5, 2.0),
         help="multiplies the initial kernel weights (init normal: stddev 0.05 x this)",
     ),  # fmt: skip
     "l2": Param(

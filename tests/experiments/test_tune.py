@@ -66,6 +66,7 @@ def test_fixed_values_stay_fixed(search) -> None:
     for t in search.trials:
         assert t.hyperparameters["filters"] == 4 and t.hyperparameters["learning_rate"] == 0.01
         assert 16 <= t.hyperparameters["batch_size"] <= 64
+        assert 0.5 <= t.hyperparameters["init_scale"] <= 2.0  # the default search range
     meta = json.loads((search.best_dir / "run.json").read_text())
     assert meta["architecture"]["hyperparameters"]["filters"] == 4
     assert meta["settings"]["learning_rate"] == 0.01

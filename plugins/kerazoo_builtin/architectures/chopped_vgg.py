@@ -96,7 +96,9 @@ class ChoppedVGG(Architecture):
         "width": Param(1.0, float, low=0.125, high=4.0, log=True, help="filter multiplier"),
         "max_filters": Param(512, int, low=8, high=2048, tune=False, help="filter cap"),
         "dense_layers": Param(1, int, low=0, high=4, help="hidden dense layers (0: none)"),
-        "dense_units": Param(256, int, low=16, high=4096, log=True, help="dense width"),
+        "dense_units": Param(
+            256, int, low=16, high=4096, log=True, search=(32, 1024), help="dense width"
+        ),
         "dense_activation": Param(
             "relu", str, choices=("relu", "linear"), help="activation of the dense layers"
         ),
