@@ -284,7 +284,7 @@ def test_train_help_lists_every_variant_with_its_choices() -> None:
         ("--normalization NORMALIZATION", "'channel', 'image', 'per_image', 'none'"),
         ("--pad-to PAD_TO", "int in [1, inf]; default auto"),
         ("--init INIT", "'he_normal', 'he_uniform', 'glorot_normal', 'glorot_uniform'"),
-        ("--init-scale INIT_SCALE", "float in [0.01, 10.0]; default 1.0"),
+        ("--init-scale INIT_SCALE", "float in [0.01, 10.0]; tune searches [0.5, 2.0]; default 1.0"),
         ("--l2 L2", "float in [0.0, 0.01]; default 0.0"),
         ("--keep-checkpoints", "checkpoints/epoch-NNN.keras"),
     ):
