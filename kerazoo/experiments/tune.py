@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import shutil
+import warnings
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -255,7 +256,7 @@ def _search(
         write_text_atomic(folder / "tune.json", json.dumps(request, indent=2) + "\n")
         shown = _Progress(trials, metric, plan.searched()) if verbose and not role else None
         chief = cluster.oracle_role("chief", *role[:2]) if role else contextlib.nullcontext()
-        with chief, _quiet_retracing():
+        with chief, _quiet_search():
             tuner = make_search_tuner(folder, ds, plan, how, shown)
             done = sum(t.status != "RUNNING" for t in tuner.oracle.trials.values())
             if verbose:
@@ -293,17 +294,22 @@ def make_search_tuner(
 
 
 @contextlib.contextmanager
-def _quiet_retracing() -> Iterator[None]:
-    """Hide TensorFlow's "triggered tf.function retracing" warnings while the search runs
-    (every trial builds a new model, so each one traces its own functions, as it must), and
-    keras-tuner's traceback of each failed trial (the table gives its status and message)."""
+def _quiet_search() -> Iterator[None]:
+    """Hide what the search says that is no news to the user: TensorFlow's "triggered
+    tf.function retracing" warnings (every trial builds a new model, so each one traces its
+    own functions, as it must), keras-tuner's traceback of each failed trial (the table gives
+    its status and message), and Keras' "Skipping variable loading for optimizer" when
+    Hyperband starts a trial from its parent's weights (keras-tuner loads them before the
+    new optimizer has variables, so the trial goes on with a fresh optimizer, as it does
+    under plain keras-tuner)."""
     from kerazoo._compat import keras_tuner_tracebacks
 
     logger = logging.getLogger("tensorflow")
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        with keras_tuner_tracebacks(False):
+        with keras_tuner_tracebacks(False), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Skipping variable loading for optimizer")
             yield
     finally:
         logger.setLevel(level)

@@ -44,7 +44,7 @@ def tune_worker(
         The number of trials this worker ran.
     """
     from kerazoo.experiments import tune_cluster as cluster
-    from kerazoo.experiments.tune import _Progress, _quiet_retracing, make_search_tuner
+    from kerazoo.experiments.tune import _Progress, _quiet_search, make_search_tuner
     from kerazoo.training.session import seeded
 
     if isinstance(worker, bool) or not isinstance(worker, int) or worker < 1:
@@ -65,7 +65,7 @@ def tune_worker(
 
     cfg = plan.settings
     role = cluster.oracle_role(f"worker{worker}", host, port)
-    with seeded(int(cfg["seed"]), cfg["deterministic"]), _quiet_retracing(), role:
+    with seeded(int(cfg["seed"]), cfg["deterministic"]), _quiet_search(), role:
         tuner = make_search_tuner(folder, ds, plan, how, progress)
         if verbose:
             print(f"{label}: searching {plan.arch_cls.name} for the chief at {host}:{port}",
