@@ -187,6 +187,10 @@ def test_cli_writes_the_filters_and_classes_beside_the_model(shapes_run, tmp_pat
     out = capsys.readouterr().out
     for name in ("maximize-conv2.png", "maximize-classes.png"):
         assert (tmp_path / name).read_bytes().startswith(PNG) and name in out
+    jpg = tmp_path / "x.jpg"  # both pictures in the format the --out name asks for
+    assert main(["look", "maximize", str(shapes_run), "--steps", "2", "--out", str(jpg)]) == 0
+    for name in ("x.jpg", "x-classes.jpg"):
+        assert (tmp_path / name).read_bytes()[:3] == b"\xff\xd8\xff", name
 
 
 def test_cli_skips_the_classes_of_a_model_without_classes(tmp_path, capsys) -> None:

@@ -65,7 +65,11 @@ def register(views: Any) -> None:
     p.add_argument(
         "--count", type=int, default=256, help="fresh samples searched by --top (default 256)"
     )
-    p.add_argument("--out", help="the PNG to write (with classes too: NAME-classes.png beside)")
+    p.add_argument(
+        "--out",
+        help="the picture to write, e.g. x.png or x.jpg (with the classes too: x-classes.png "
+        "beside it)",
+    )
     p.set_defaults(func=run)
 
 
@@ -94,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         classes = [c.strip() for c in args.classes.split(",")] if args.classes else None
         path = out_path(args, "maximize-classes.png")
         if written:
-            path = path.with_name(f"{path.stem}-classes.png") if args.out else path
+            path = path.with_name(f"{path.stem}-classes{path.suffix}") if args.out else path
         written.append(maximize_draw.draw_classes(model, path, classes, **ascent))
     for path in written:
         print(f"wrote {path}")
