@@ -109,6 +109,38 @@ class Param:
         """What the tuner draws from by default: ``search``, else ``(low, high)``."""
         return self.search if self.search is not None else (self.low, self.high)
 
+    def declare(self, hp: Any, name: str, bounds: tuple[Any, Any] | None = None) -> Any:
+        """Declare this entry on a ``keras_tuner.HyperParameters`` as ``name``; return its
+        value. The one rule for every table (architectures' hyperparameters, the settings):
+        ``choices`` become ``hp.Choice``, booleans ``hp.Boolean``, numbers with a range
+        ``hp.Int`` / ``hp.Float`` over :attr:`search_range` (``bounds`` replaces it), on a
+        log scale where ``log`` says so; a value with a parser of its own (such as chopped
+        VGG's ``convs``) is searched as the type of its default (a number when it has
+        none, such as the learning rate). Anything else keeps its default.
+
+        Example:
+            >>> import keras_tuner
+            >>> Param(3, int, low=1, high=9).declare(keras_tuner.HyperParameters(), "n")
+            3
+        """
+        kind = self.kind
+        if kind not in (int, float, bool, str):  # a parser of its own: its default's type
+            kind = type(self.default) if self.default is not None else float
+        if self.choices is not None:
+            default = self.default if self.default in self.choices else None
+            return hp.Choice(name, list(self.choices), default=default)
+        if kind is bool:
+            return hp.Boolean(name, default=bool(self.default))
+        low, high = bounds if bounds is not None else self.search_range
+        if kind not in (int, float) or low is None or high is None:
+            return self.default
+        ask: dict[str, Any] = {"sampling": "log" if self.log and low > 0 else "linear"}
+        if self.default is not None and low <= self.default <= high:
+            ask["default"] = self.default
+        if kind is int:
+            return hp.Int(name, int(low), int(high), **ask)
+        return hp.Float(name, float(low), float(high), **ask)
+
     @property
     def kind(self) -> Any:
         """The declared type, or the type of the default when none was declared."""

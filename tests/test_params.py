@@ -132,3 +132,25 @@ def test_a_search_range_sits_inside_the_valid_one(capsys) -> None:
     assert "dense_units=256  (int in [16, 4096]; tune searches [32, 1024])" in (
         capsys.readouterr().out
     )
+
+
+def test_declare_puts_every_kind_of_entry_on_the_tuner_by_one_rule() -> None:
+    """Settings and hyperparameters alike, parsers of their own included (the learning
+    rate has no default; chopped VGG's ``convs`` is searched as the int of its default)."""
+    import keras_tuner
+
+    from kerazoo.training.settings import SETTINGS
+
+    hp = keras_tuner.HyperParameters()
+    rate = SETTINGS["learning_rate"]
+    assert 1e-4 <= rate.declare(hp, "learning_rate") <= 1e-1
+    assert 1e-3 <= rate.declare(hp, "narrow", (1e-3, 1e-2)) <= 1e-2
+    convs = type(kerazoo.get_architecture("chopped_vgg")).hyperparameters["convs"]
+    assert convs.declare(hp, "convs") == 2
+    assert SETTINGS["optimizer"].declare(hp, "optimizer") == "adam"
+    assert SETTINGS["augment"].declare(hp, "augment") is False
+    shown = {h.name: (type(h).__name__, h.get_config()) for h in hp.space}
+    assert shown["learning_rate"][0] == "Float" and shown["learning_rate"][1]["sampling"] == "log"
+    assert shown["narrow"][1]["min_value"] == 1e-3 and shown["narrow"][1]["max_value"] == 1e-2
+    assert shown["convs"][0] == "Int" and shown["optimizer"][0] == "Choice"
+    assert shown["augment"][0] == "Boolean"

@@ -29,7 +29,7 @@ from typing import Any
 from kerazoo.errors import InvalidOptionError, UnknownNameError, option, unknown_choice
 from kerazoo.params import Param
 
-__all__ = ["Plan", "declare", "parse_space_text", "searched_settings"]
+__all__ = ["Plan", "parse_space_text", "searched_settings"]
 
 
 def searched_settings() -> dict[str, Param]:
@@ -147,7 +147,7 @@ class Plan:
             if kind == "choice":
                 hp.Choice(name, spec, default=_default(param, spec))
             else:
-                declare(hp, name, param, spec)
+                param.declare(hp, name, spec)
         return hp
 
     def draw(self, hp: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -164,36 +164,8 @@ class Plan:
             if name in self.space:
                 settings[name] = hp.get(name)
             else:
-                settings[name] = declare(hp, name, param)
+                settings[name] = param.declare(hp, name)
         return values, settings
-
-
-def declare(hp: Any, name: str, param: Param, bounds: tuple[Any, Any] | None = None) -> Any:
-    """Declare one table entry on a ``keras_tuner.HyperParameters``; return its value.
-
-    The rule of :meth:`~kerazoo.Architecture.search_space`, for any table: ``choices``
-    become ``hp.Choice``, booleans ``hp.Boolean``, integers with a range ``hp.Int`` and
-    other numbers with a range ``hp.Float`` (``log`` sampling where the table says so),
-    over the entry's ``search`` range where it has one. ``bounds`` replaces that range.
-    Anything else keeps its default.
-
-    Example:
-        >>> import keras_tuner
-        >>> declare(keras_tuner.HyperParameters(), "n", Param(3, int, low=1, high=9))
-        3
-    """
-    low, high = bounds if bounds is not None else param.search_range
-    if param.choices is not None:
-        return hp.Choice(name, list(param.choices), default=_default(param, param.choices))
-    if param.kind is bool:
-        return hp.Boolean(name, default=bool(param.default))
-    if low is None or high is None:
-        return param.default
-    sampling = "log" if param.log and low > 0 else "linear"
-    default = param.default if param.default is not None and low <= param.default <= high else None
-    if param.kind is int:
-        return hp.Int(name, int(low), int(high), sampling=sampling, default=default)
-    return hp.Float(name, float(low), float(high), sampling=sampling, default=default)
 
 
 def _default(param: Param, values: Any) -> Any:

@@ -107,38 +107,19 @@ class Architecture:
     def search_space(cls, hp: Any) -> dict[str, Any]:
         """Declare this architecture's hyperparameters on a ``keras_tuner.HyperParameters``.
 
-        Numbers with ``low`` and ``high`` become ``hp.Int`` / ``hp.Float`` (over ``search``
-        where the entry has one), ``choices`` become ``hp.Choice``, booleans
-        ``hp.Boolean``; others keep their default. A value
-        with its own parser (such as chopped VGG's ``convs``, a number or one per block)
-        is searched as the type of its default, between ``low`` and ``high``.
+        Each entry by :meth:`kerazoo.Param.declare`: numbers with ``low`` and ``high``
+        become ``hp.Int`` / ``hp.Float`` (over ``search`` where the entry has one),
+        ``choices`` become ``hp.Choice``, booleans ``hp.Boolean``; others, and entries with
+        ``tune=False``, keep their default. A value with its own parser (such as chopped
+        VGG's ``convs``, a number or one per block) is searched as the type of its default.
 
         Returns:
             The values drawn, ready for ``cls(**values)``.
         """
-        out: dict[str, Any] = {}
-        for name, p in cls.hyperparameters.items():
-            kind = p.kind
-            if kind not in (int, float, bool, str) and p.default is not None:
-                kind = type(p.default)  # a parser of its own: search its default's type
-            if not p.tune:
-                out[name] = p.default
-            elif p.choices is not None:
-                out[name] = hp.Choice(name, list(p.choices), default=p.default)
-            elif kind is bool:
-                out[name] = hp.Boolean(name, default=p.default)
-            elif kind in (int, float) and p.low is not None and p.high is not None:
-                low, high = p.search_range
-                ask = {"sampling": "log" if p.log else "linear"}
-                if p.default is not None and low <= p.default <= high:
-                    ask["default"] = p.default
-                if kind is int:
-                    out[name] = hp.Int(name, int(low), int(high), **ask)
-                else:
-                    out[name] = hp.Float(name, low, high, **ask)
-            else:
-                out[name] = p.default
-        return out
+        return {
+            name: p.declare(hp, name) if p.tune else p.default
+            for name, p in cls.hyperparameters.items()
+        }
 
     def __repr__(self) -> str:
         hps = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters_json().items())
