@@ -24,6 +24,7 @@ __all__ = [
     "label_text",
     "picture_format",
     "preview_grid",
+    "save_figure",
 ]
 
 #: Largest tile side in inches, and the resolution of the preview.
@@ -65,6 +66,20 @@ def picture_format(path: str | Path) -> str:
         f"Cannot choose the picture format of '{path}': {reason}. Name the file with one "
         f"of {valid}, e.g. '{stem}'."
     )
+
+
+def save_figure(fig: Any, path: str | Path, dpi: float = DPI) -> Path:
+    """Save a matplotlib ``Figure`` atomically, in the format the suffix names; return the path.
+
+    The one writer of every picture kerazoo draws: ``.png``, ``.jpg``, ``.svg``, ``.pdf``...
+    (whatever matplotlib writes); a suffix it cannot write, or none, is an
+    ``InvalidOptionError`` naming the valid ones (see :func:`picture_format`).
+
+    Example:
+        >>> save_figure(fig, "maps/conv1.jpg")                          # doctest: +SKIP
+    """
+    fmt = picture_format(path)
+    return atomic_file(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi))
 
 
 def is_picture_name(path: str | Path) -> bool:
@@ -127,7 +142,7 @@ def preview_grid(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fmt = picture_format(path)
+    picture_format(path)  # a name it cannot write is refused before anything is drawn
     k = len(samples)
     if k == 0:
         raise DataError(f"There are no samples to preview: ask for {option('n', 1)} or more.")
@@ -153,7 +168,7 @@ def preview_grid(
             ax.set_title(label_text(task, samples.labels[i]), fontsize=8)
         ax.set_axis_off()
     fig.tight_layout(pad=0.3)
-    return atomic_file(path, lambda tmp: fig.savefig(tmp, format=fmt))
+    return save_figure(fig, path)
 
 
 def _outline(ax: Any, mask: np.ndarray) -> None:

@@ -17,11 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from kerazoo.files import atomic_file
+from kerazoo.data.preview import save_figure
 
 __all__ = ["draw_confusion", "draw_grid", "draw_reconstructions", "draw_scatter"]
 
-DPI = 100
 RIGHT, WRONG = "#1a7f37", "#cf222e"  # green and red that stay readable on white
 
 
@@ -32,10 +31,6 @@ def _figure(width: float, height: float) -> Any:
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
-
-
-def _save(fig: Any, path: str | Path) -> Path:
-    return atomic_file(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))
 
 
 def _show(ax: Any, image: np.ndarray, cmap: str = "gray", vmax: float = 255) -> Any:
@@ -88,7 +83,7 @@ def draw_confusion(
     bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     bar.set_label("images")
     ax.set_title("\n".join(textwrap.wrap(title, int(side * 13))), fontsize=10)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def draw_grid(
@@ -131,7 +126,7 @@ def draw_grid(
         for spine in ax.spines.values():
             spine.set_color(colour if colors else "0.6")
     fig.suptitle("\n".join(textwrap.wrap(title, int(fig.get_figwidth() * 12))), fontsize=10)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def draw_scatter(
@@ -177,7 +172,7 @@ def draw_scatter(
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
     ax.set_title("\n".join(textwrap.wrap(title, 66)), fontsize=10)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def draw_reconstructions(
@@ -217,4 +212,4 @@ def draw_reconstructions(
     bar.set_label("|output - input|", fontsize=7)
     bar.ax.tick_params(labelsize=7)
     fig.suptitle("\n".join(textwrap.wrap(title, int(fig.get_figwidth() * 12))), fontsize=10)
-    return _save(fig, path)
+    return save_figure(fig, path)

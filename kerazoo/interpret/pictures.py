@@ -1,5 +1,5 @@
 """What every picture of a network needs: scaling to ``[0, 1]``, tiling in numpy, one titled
-grid figure of tiles, and saving a matplotlib figure as a PNG atomically.
+grid figure of tiles; figures are saved by :func:`kerazoo.data.preview.save_figure`.
 
 numpy tiles frames for GIFs, where a figure per frame would cost more than the training
 step it shows; the grids of maps, kernels and maximised images are :func:`grid_figure`.
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from kerazoo.files import atomic_file
+from kerazoo.data.preview import save_figure  # the one writer; kept importable from here
 
 __all__ = ["DPI", "grid_figure", "heading_lines", "normalize", "save_figure", "tile"]
 
@@ -51,21 +51,6 @@ def tile(images: Any, cols: int | None = None, pad: int = 1, fill: float = 1.0) 
         r, c = divmod(i, cols)
         out[r * (h + pad) : r * (h + pad) + h, c * (w + pad) : c * (w + pad) + w] = x[i]
     return out
-
-
-def save_figure(fig: Any, path: str | Path) -> Path:
-    """Save a matplotlib ``Figure`` atomically, in the format the suffix names; return the path.
-
-    ``.png``, ``.jpg``, ``.svg``, ``.pdf``... (whatever matplotlib writes); a suffix it
-    cannot write, or none, is an ``InvalidOptionError`` naming the valid ones.
-
-    Example:
-        >>> save_figure(fig, "maps/conv1.jpg")                          # doctest: +SKIP
-    """
-    from kerazoo.data.preview import picture_format
-
-    fmt = picture_format(path)
-    return atomic_file(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=DPI))
 
 
 def heading_lines(title: str, inches: float) -> list[str]:

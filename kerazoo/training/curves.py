@@ -13,8 +13,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from kerazoo.files import atomic_file
-
 __all__ = ["curves_figure", "plot_curves", "wide_range"]
 
 #: A loss-like curve whose largest value is this many times its smallest is drawn on a log
@@ -53,11 +51,10 @@ def plot_curves(history: Mapping[str, Sequence[float]], path: str | os.PathLike[
     Example:
         >>> plot_curves({"loss": [1.0, 0.5]}, "curves.png")  # doctest: +SKIP
     """
-    from kerazoo.data.preview import picture_format
+    from kerazoo.data.preview import picture_format, save_figure
 
-    fmt = picture_format(path)
-    fig = curves_figure(history)
-    return atomic_file(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=100))
+    picture_format(path)  # a name it cannot write is refused before anything is drawn
+    return save_figure(curves_figure(history), path)
 
 
 def curves_figure(history: Mapping[str, Sequence[float]]) -> Any:

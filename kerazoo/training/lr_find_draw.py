@@ -1,7 +1,7 @@
 """The learning-rate finder's picture: loss against rate, with the suggestions marked.
 
-matplotlib's object API only (a ``Figure`` saved to PNG, no pyplot), imported inside the
-function, as in :mod:`kerazoo.training.curves`.
+matplotlib's object API only (a ``Figure``, no pyplot), imported inside the function, as in
+:mod:`kerazoo.training.curves`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from kerazoo.files import atomic_file
+from kerazoo.data.preview import save_figure
 
 __all__ = ["draw_lr_find", "loss_range"]
 
@@ -39,7 +39,7 @@ def loss_range(finding: Any) -> tuple[float, float]:
 
 
 def draw_lr_find(finding: Any, path: str | os.PathLike[str]) -> Path:
-    """Write the finder's curve as a PNG and set ``finding.path``.
+    """Write the finder's curve as a picture and set ``finding.path``.
 
     Loss (each batch's, faint; smoothed, bold) against the learning rate on a log axis;
     the valley and steepest points marked, their rates in the legend, the suggested one
@@ -47,7 +47,8 @@ def draw_lr_find(finding: Any, path: str | os.PathLike[str]) -> Path:
 
     Args:
         finding: an :class:`kerazoo.training.lr_find.LRFinding`.
-        path: the PNG to write (to a temporary name, then renamed).
+        path: the picture to write, in the format its suffix names (``.png``, ``.jpg``...;
+            to a temporary name, then renamed).
 
     Returns:
         The path written.
@@ -88,5 +89,5 @@ def draw_lr_find(finding: Any, path: str | os.PathLike[str]) -> Path:
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9)
     fig.tight_layout()
-    finding.path = atomic_file(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
+    finding.path = save_figure(fig, path)
     return finding.path

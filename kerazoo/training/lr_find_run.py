@@ -47,7 +47,7 @@ def lr_find(
         train_size: training images, cycled if the ramp needs more batches (default: the
             run's own, 4000 or 0.7 of a folder; the normalisation adapts on them).
         seed: seeds the data, the weights and the batch order, as in a run.
-        out: write the picture there (a PNG).
+        out: write the picture there, in the format its suffix names (``.png``, ``.jpg``...).
         start: the first rate of the ramp.
         end: the last rate of the ramp.
         steps: the most batches in the ramp.
@@ -77,6 +77,10 @@ def lr_find(
     _check_ramp(start, end, steps, 0.98, 4.0, method)
     ds, arch = resolve_plugins(dataset, architecture, data or {}, hp or {})
     check_run_compatible(arch, ds, cfg)  # before TensorFlow starts
+    if out is not None:
+        from kerazoo.data.preview import picture_format
+
+        picture_format(out)  # a picture name it cannot write is refused before the ramp
     cfg["train_size"], cfg["val_size"], cfg["test_size"] = split_sizes(cfg, ds.max_samples)
     with seeded(int(cfg["seed"]), cfg["deterministic"]):
         model, batches = _model_and_batches(ds, arch, cfg)

@@ -172,11 +172,15 @@ def test_cli_prints_the_suggestion_and_the_command_to_use_it(tmp_path) -> None:
 def test_cli_json_and_a_bad_flag(tmp_path) -> None:
     done = run_cli("lr-find", "shapes", "lenet", "--data", "size=32", "--train-size", "128",
                    "--batch-size", "32", "--steps", "12", "--json",
-                   "--out", str(tmp_path / "lr.png"))  # fmt: skip
+                   "--out", str(tmp_path / "lr.jpg"))  # fmt: skip
     assert done.returncode == 0, done.stderr
     finding = json.loads(done.stdout)
     assert finding["method"] == "valley" and finding["suggestion"] == finding["valley"]
     assert len(finding["lrs"]) == len(finding["losses"]) <= 12
+    assert (tmp_path / "lr.jpg").read_bytes()[:3] == b"\xff\xd8\xff"  # the format asked for
     bad = run_cli("lr-find", "shapes", "lenet", "--steps", "2")
     assert bad.returncode == 2
     assert "kerazoo lr-find: error: --steps must be an integer of at least 3" in bad.stderr
+    bad = run_cli("lr-find", "shapes", "lenet", "--out", str(tmp_path / "lr.txt"))
+    assert bad.returncode == 2 and "lr-find: batch" not in bad.stdout  # before any training
+    assert "Cannot choose the picture format of" in bad.stderr and "lr.png" in bad.stderr
