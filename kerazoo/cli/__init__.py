@@ -20,11 +20,10 @@ import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from importlib import import_module
-from pathlib import Path
 from typing import Any
 
 from kerazoo import __version__
-from kerazoo.errors import InvalidOptionError, KerazooError, ModelFileError, option_flags
+from kerazoo.errors import InvalidOptionError, KerazooError, option_flags
 
 __all__ = ["command_flags", "main", "model_path", "parse_pairs"]
 
@@ -51,45 +50,20 @@ def parse_pairs(pairs: Sequence[str] | None, flag: str) -> dict[str, str]:
     return out
 
 
-#: What a run folder may hold instead of model.keras, most useful first.
-_RUN_FALLBACKS = (
-    ("best.keras", "the best epoch so far"),
-    ("checkpoint.keras", "the last completed epoch"),
-)
-
-
 def model_path(given: str) -> str:
-    """The model file for a command's MODEL argument: a file, an export, or a run folder.
-
-    A run folder (from ``kerazoo train``) gives its ``model.keras``. A run that has not
-    finished has none: its ``best.keras`` or ``checkpoint.keras`` is used, and a note on
-    stderr says which. Anything else is returned unchanged, for the loader to accept or
-    explain.
+    """The model file for a command's MODEL argument: a file, an export, or a run folder
+    (:func:`kerazoo.saving.load.model_file`); an unfinished run's note goes to stderr.
 
     Example:
         >>> model_path("model.keras")
         'model.keras'
     """
-    folder = Path(given)
-    if not folder.is_dir() or (folder / "saved_model.pb").is_file():
-        return given
-    if (folder / "model.keras").is_file():
-        return str(folder / "model.keras")
-    for name, what in _RUN_FALLBACKS:
-        if (folder / name).is_file():
-            print(
-                f"note: '{folder}' has no model.keras (the run has not finished): using "
-                f"{name}, {what}. Finish the run with 'kerazoo train --resume --out {folder}'.",
-                file=sys.stderr,
-            )
-            return str(folder / name)
-    if (folder / "run.json").is_file():
-        raise ModelFileError(
-            f"'{folder}' is a run folder without a saved model (no model.keras, best.keras "
-            "or checkpoint.keras): the run stopped before its first epoch ended. Train "
-            "again, or pass a .keras file."
-        )
-    return given
+    from kerazoo.saving.load import model_file
+
+    path, note = model_file(given)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    return str(path)
 
 
 def build_parser() -> argparse.ArgumentParser:

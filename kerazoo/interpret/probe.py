@@ -12,8 +12,8 @@ are found by looking at the layers.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,7 +44,8 @@ def load(model: Any) -> tuple[Any, ModelInfo]:
     Args:
         model: a ``keras.Model`` made by :func:`kerazoo.build` or loaded by
             :func:`kerazoo.load_model`, a ``.keras``/``.h5`` file, or a run folder (its
-            ``model.keras``).
+            ``model.keras``; an unfinished run's ``best.keras`` or ``checkpoint.keras``,
+            with a warning saying which).
 
     Returns:
         ``(keras_model, ModelInfo)``.
@@ -57,11 +58,11 @@ def load(model: Any) -> tuple[Any, ModelInfo]:
         >>> model, info = load("runs/shapes-lenet")                    # doctest: +SKIP
     """
     if isinstance(model, str | os.PathLike):
-        from kerazoo.saving.load import load_model
+        from kerazoo.saving.load import load_model, model_file
 
-        path = Path(model)
-        if path.is_dir() and (path / "model.keras").is_file():
-            path = path / "model.keras"
+        path, note = model_file(model)
+        if note:
+            warnings.warn(note, stacklevel=2)
         model, _ = load_model(path, compile=False)
     return model, ModelInfo.of(model)
 

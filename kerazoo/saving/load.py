@@ -15,11 +15,53 @@ import os
 from pathlib import Path
 from typing import Any
 
+from kerazoo.errors import ModelFileError
 from kerazoo.saving.archive import model_kind, read_info
 from kerazoo.saving.keras_file import load_keras_file
 from kerazoo.saving.savedmodel import load_saved_model
 
-__all__ = ["load_model"]
+__all__ = ["RUN_FALLBACKS", "load_model", "model_file"]
+
+#: What a run folder may hold instead of model.keras, most useful first.
+RUN_FALLBACKS = (
+    ("best.keras", "the best epoch so far"),
+    ("checkpoint.keras", "the last completed epoch"),
+)
+
+
+def model_file(path: str | os.PathLike[str]) -> tuple[Path, str | None]:
+    """The model file a path names, and a note when it is not the obvious one.
+
+    A run folder (from ``kerazoo train``) gives its ``model.keras``. A run that has not
+    finished has none: its ``best.keras`` or ``checkpoint.keras`` is used, and the note says
+    which. Anything else (a file, a SavedModel export) is returned as it is, for
+    :func:`load_model` to accept or explain.
+
+    Raises:
+        ModelFileError: a run folder with no saved model at all (no epoch ended).
+
+    Example:
+        >>> model_file("model.keras")
+        (PosixPath('model.keras'), None)
+    """
+    folder = Path(path)
+    if not folder.is_dir() or (folder / "saved_model.pb").is_file():
+        return folder, None
+    if (folder / "model.keras").is_file():
+        return folder / "model.keras", None
+    for name, what in RUN_FALLBACKS:
+        if (folder / name).is_file():
+            return folder / name, (
+                f"'{folder}' has no model.keras (the run has not finished): using {name}, "
+                f"{what}. Finish the run with 'kerazoo train --resume --out {folder}'."
+            )
+    if (folder / "run.json").is_file():
+        raise ModelFileError(
+            f"'{folder}' is a run folder without a saved model (no model.keras, best.keras "
+            "or checkpoint.keras): the run stopped before its first epoch ended. Train "
+            "again, or pass a .keras file."
+        )
+    return folder, None
 
 
 def load_model(

@@ -18,6 +18,7 @@ from PIL import Image
 import kerazoo
 from kerazoo import save_model
 from kerazoo.cli import build_parser, main
+from kerazoo.errors import ModelFileError
 from tests.fixtures.processes import ROOT
 from tests.fixtures.tiny_models import classifier, meta_for
 
@@ -145,6 +146,16 @@ def test_look_views_take_an_unfinished_run_folder_too(runs: Path, image: Path, t
         assert any(tmp_path.glob(f"{view[0]}*.png"))
     assert main(["look", "maps", str(runs / "empty")]) == 2
     assert "is a run folder without a saved model" in capsys.readouterr().err
+
+
+def test_looking_inside_from_python_reads_an_unfinished_run_folder(runs: Path, tmp_path):
+    from kerazoo.interpret import draw_kernels
+
+    with pytest.warns(UserWarning, match=r"has no model.keras .*: using best.keras"):
+        path = draw_kernels(runs / "half", tmp_path / "k.png")
+    assert path.is_file()
+    with pytest.raises(ModelFileError, match="is a run folder without a saved model"):
+        draw_kernels(runs / "empty", tmp_path / "e.png")
 
 
 # -- 4. reconstructions as files -----------------------------------------------------------
