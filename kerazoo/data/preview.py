@@ -89,10 +89,11 @@ def is_picture_name(path: str | Path) -> bool:
         >>> is_picture_name("maps/x.jpg"), is_picture_name("maps")
         (True, False)
     """
-    from matplotlib.backend_bases import FigureCanvasBase
-
-    suffix = Path(path).suffix.lower().lstrip(".")
-    return bool(suffix) and suffix in FigureCanvasBase.get_supported_filetypes()
+    try:
+        picture_format(path)
+    except InvalidOptionError:
+        return False
+    return True
 
 
 def label_text(task: Task, label: Any) -> str:

@@ -354,8 +354,8 @@ def _figure(images: Any, maps: list, titles: list, captions: list, masks: Any, h
     from matplotlib.figure import Figure
 
     rows, cols, (h, w) = len(images), 1 + len(maps), images.shape[1:3]
-    tile_w, tile_h = 1.3 * w / max(h, w), 1.3 * h / max(h, w)
-    bar, width = 1.0, cols * (tile_w + 0.12) + 1.0
+    tile_w, tile_h, bar = 1.3 * w / max(h, w), 1.3 * h / max(h, w), 1.0  # inches
+    width = cols * (tile_w + 0.12) + bar
     heading = "\n".join(heading_lines(heading, width))  # a narrow grid wraps it
     head = 0.5 + 0.18 * heading.count("\n")
     fig = Figure(figsize=(width, rows * (tile_h + 0.25) + head))

@@ -51,9 +51,8 @@ def plot_curves(history: Mapping[str, Sequence[float]], path: str | os.PathLike[
     Example:
         >>> plot_curves({"loss": [1.0, 0.5]}, "curves.png")  # doctest: +SKIP
     """
-    from kerazoo.data.preview import picture_format, save_figure
+    from kerazoo.data.preview import save_figure
 
-    picture_format(path)  # a name it cannot write is refused before anything is drawn
     return save_figure(curves_figure(history), path)
 
 
