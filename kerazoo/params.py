@@ -15,13 +15,18 @@ becomes a keras-tuner search space.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from kerazoo.errors import InvalidOptionError, UnknownNameError, option, suggest, unknown_choice
 
-__all__ = ["Param", "parse_size", "resolve"]
+__all__ = ["SEED_MAX", "Param", "check_seed", "parse_size", "resolve"]
+
+#: The largest seed: NumPy's legacy generator, which ``keras.utils.set_random_seed`` seeds,
+#: takes seeds in [0, 2**32 - 1].
+SEED_MAX = 2**32 - 1
 
 #: Plugin tables are given on the command line as ``--data``/``--hp KEY=VALUE``, so their
 #: names are never spelled as flags, even where a command has a flag of the same name.
@@ -76,6 +81,8 @@ class Param:
             where those are wider than worth searching (a batch size may be 1 to 4096, a
             search tries 16 to 256); default: ``low`` to ``high``. ``--space`` can still
             ask for any valid range.
+        finite: refuse NaN and infinite numbers (the default); ``False`` lets a Param
+            take them on purpose.
 
     Raises:
         ValueError: a ``search`` range not inside ``low``..``high``.
@@ -91,6 +98,7 @@ class Param:
     log: bool = False
     tune: bool = True
     search: tuple[float, float] | None = None
+    finite: bool = True
 
     def __post_init__(self) -> None:
         if self.search is None:
@@ -198,6 +206,8 @@ class Param:
             out = k(value)
         if self.choices is not None and out not in self.choices:
             raise ValueError("expected " + self.describe())
+        if isinstance(out, float) and self.finite and not math.isfinite(out):
+            raise ValueError(f"{out} is not a finite number")
         if isinstance(out, (int, float)) and not isinstance(out, bool):
             if self.low is not None and out < self.low:
                 raise ValueError(f"below the minimum {self.low}")
@@ -211,6 +221,31 @@ class Param:
             h, w = parse_size(value)
             return h if h == w else f"{h}x{w}"
         return value
+
+
+#: What a seed is, for :func:`check_seed` (the training settings' ``seed`` has the same range).
+SEED = Param(0, int, low=0, high=SEED_MAX, tune=False, help="an integer in [0, 2**32 - 1]")
+
+
+def check_seed(seed: Any, name: str = "seed") -> int:
+    """``seed`` as an ``int``, or an ``InvalidOptionError`` naming the setting.
+
+    A seed is an integer in [0, :data:`SEED_MAX`]: the range NumPy's legacy generator takes,
+    which ``keras.utils.set_random_seed`` seeds along with Python's and the backend's.
+
+    Example:
+        >>> check_seed("7")
+        7
+    """
+    try:
+        return SEED.parse(seed)
+    except (TypeError, ValueError) as exc:
+        error = InvalidOptionError(
+            f"Invalid {option(name, seed)}: {exc}. A seed is an integer in [0, {SEED_MAX}] "
+            f"(2**32 - 1, the most NumPy's generator takes), e.g. {option(name, 0)}."
+        )
+        error.name, error.value = name, seed
+        raise error from None
 
 
 def resolve(

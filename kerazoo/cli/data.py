@@ -17,7 +17,7 @@ from kerazoo import registry
 from kerazoo.cli import parse_pairs
 from kerazoo.data.dataset import Dataset, Samples
 from kerazoo.data.export import export_samples
-from kerazoo.data.preview import preview_grid
+from kerazoo.data.preview import TILE_BYTES, preview_grid
 from kerazoo.errors import InvalidOptionError
 
 __all__ = ["register"]
@@ -82,16 +82,18 @@ def _help(p: argparse.ArgumentParser) -> int:
     return 0
 
 
-def _samples(args: argparse.Namespace) -> tuple[Dataset, Samples]:
+def _samples(args: argparse.Namespace, work: int = 0) -> tuple[Dataset, Samples]:
+    """The samples asked for; ``work``: more bytes each will take (a preview's tile)."""
     options = parse_pairs(args.data, "--data")
     if args.n < 0:
         raise InvalidOptionError(f"--n must be >= 0, got {args.n}.")
     ds = registry.get_dataset(args.name, **options)
+    ds.check_size(args.n, "n", work=work)
     return ds, ds.generate(args.n, seed=args.seed)
 
 
 def _preview(args: argparse.Namespace) -> int:
-    ds, data = _samples(args)
+    ds, data = _samples(args, work=TILE_BYTES)
     out = preview_grid(data, ds.task, args.out, cols=args.cols, show_masks=args.masks)
     print(f"Wrote a preview of {len(data)} '{args.name}' samples to {out}")
     return 0

@@ -38,6 +38,10 @@ def _run(args: argparse.Namespace) -> int:
     args.model = model_path(args.model)
     info = archive.read_info(args.model)  # a wrongly typed field is a ModelFileError
     kind = archive.model_kind(args.model)
+    if kind != "savedmodel":  # a file that holds no whole model says so, as loading does
+        from kerazoo.saving.keras_file import check_model_config
+
+        check_model_config(archive.read_config(args.model), args.model)
     if args.json:
         print(json.dumps(None if info is None else info.to_dict(), indent=2))
         return 0

@@ -69,8 +69,10 @@ def register(sub: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     from kerazoo.cli.options import sigterm_interrupts
     from kerazoo.experiments.tune import tune
+    from kerazoo.experiments.tune_results import check_top
     from kerazoo.training.settings import SETTINGS
 
+    check_top(args.top)  # before the search: the table is shown at its end
     settings = {k: getattr(args, k) for k in SETTINGS if getattr(args, k) is not None}
     if args.worker is not None:
         return _run_worker(args, settings)

@@ -12,8 +12,9 @@ from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from kerazoo.errors import DataError, InvalidOptionError, KerazooError, PluginError
-from kerazoo.params import Param, resolve
+from kerazoo.data.memory import check_fits, format_bytes
+from kerazoo.errors import DataError, InvalidOptionError, KerazooError, PluginError, option
+from kerazoo.params import Param, check_seed, resolve
 from kerazoo.task import Task
 
 __all__ = ["Dataset", "Samples", "Splits"]
@@ -140,12 +141,18 @@ class Dataset:
         """
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise InvalidOptionError(f"n must be a non-negative integer, got {n!r}.")
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise InvalidOptionError(f"seed must be a non-negative integer, got {seed!r}.")
+        seed = check_seed(seed)
+        self.check_size(int(n))
         try:
-            samples = self.make(int(n), np.random.default_rng(int(seed)))
+            samples = self.make(int(n), np.random.default_rng(seed))
         except KerazooError:
             raise  # a deliberate, already-worded error (an unreadable image, a bad option)
+        except MemoryError:
+            raise InvalidOptionError(
+                f"{self.display_name} ran out of memory making {n} samples (the images alone "
+                f"take about {format_bytes(n * self.sample_bytes())}): the request is too "
+                f"large for this machine. Ask for fewer with {option('n')}."
+            ) from None
         except Exception as exc:
             source = type(self).plugin or type(self).__module__
             raise PluginError(
@@ -155,6 +162,41 @@ class Dataset:
             ) from exc
         self._check_samples(samples, int(n))
         return samples
+
+    def sample_bytes(self) -> int:
+        """The bytes one sample takes: its ``uint8`` pixels, a mask and a label.
+
+        Example:
+            >>> import kerazoo
+            >>> kerazoo.get_dataset("shapes", size=32).sample_bytes()
+            2056
+        """
+        h, w, c = self.image_shape
+        return h * w * c + h * w + 8
+
+    def check_size(self, n: int, setting: str = "n", work: int = 0) -> None:
+        """Refuse ``n`` samples that cannot fit in memory, before any is made.
+
+        Args:
+            n: the number of samples asked for.
+            setting: how the message names the count (``--n``, ``--count``, ...).
+            work: more bytes per sample the caller will spend on them (a float copy
+                through a model, a picture tile).
+
+        Raises:
+            InvalidOptionError: the estimate, the limit and how many fit.
+
+        Example:
+            >>> import kerazoo
+            >>> kerazoo.get_dataset("shapes", size=32).check_size(100)
+        """
+        h, w, c = self.image_shape
+        check_fits(
+            int(n),
+            self.sample_bytes() + work,
+            what=f"{option(setting, n)} ({self.display_name}, {h}x{w}x{c} samples)",
+            fix=f"Ask for fewer with {option(setting)}",
+        )
 
     def split(self, train: int, val: int = 0, test: int = 0, seed: int = 0) -> Splits:
         """Train / validation / test samples from one seed, disjoint by construction.

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from kerazoo.data.dataset import Samples
+from kerazoo.data.memory import check_fits
 from kerazoo.errors import DataError, InvalidOptionError, option
 from kerazoo.files import atomic_file
 from kerazoo.task import Task
@@ -29,6 +30,9 @@ __all__ = [
 
 #: Largest tile side in inches, and the resolution of the preview.
 TILE_INCHES, DPI = 1.4, 100
+#: Bytes one tile of a preview takes while drawn: its share of the canvas (RGBA) and the
+#: matplotlib axes, image and title objects (measured: about 560 KB).
+TILE_BYTES = 600 * 2**10
 
 #: Mask outlines: cyan, a colour no lamp, shape or label colour in the built-in data uses.
 MASK_COLOUR = "#00e5ff"
@@ -149,6 +153,9 @@ def preview_grid(
         raise DataError(f"There are no samples to preview: ask for {option('n', 1)} or more.")
     if cols is not None and cols < 1:
         raise InvalidOptionError(f"{option('cols')} must be >= 1, got {cols}.")
+    check_fits(
+        k, TILE_BYTES, what=f"A preview of {k} tiles", fix=f"Ask for fewer with {option('n')}"
+    )
     cols = min(k, cols or math.ceil(math.sqrt(k)))
     rows = math.ceil(k / cols)
     h, w, c = samples.images.shape[1:]

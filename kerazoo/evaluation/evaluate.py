@@ -30,6 +30,7 @@ from kerazoo.evaluation.data import (
 )
 from kerazoo.evaluation.result import Evaluation
 from kerazoo.evaluation.score import score
+from kerazoo.params import check_seed
 from kerazoo.saving.info import ModelInfo
 
 __all__ = ["default_seed", "evaluate"]
@@ -106,6 +107,7 @@ def evaluate(
     for name, value in (("n", n), ("batch_size", batch_size), ("top", top)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             raise InvalidOptionError(f"{name} must be an integer >= 1, got {value!r}.")
+    seed = None if seed is None else check_seed(seed)
     model, info, source = read_for_evaluation(model)
     dataset = resolve_data(data, options, info)
     if info is not None:

@@ -116,6 +116,7 @@ def _setup(
     from kerazoo.experiments.tune_space import Plan, parse_space_text, searched_settings
     from kerazoo.training.run import resolve_plugins
     from kerazoo.training.settings import check_run_compatible, check_settings
+    from kerazoo.training.sizes import check_split_memory, split_sizes
 
     cfg = check_settings(settings)
     if cfg["devices"] != 1:
@@ -131,6 +132,7 @@ def _setup(
     ds, arch = resolve_plugins(dataset, architecture, data or {}, hp or {})
     fixed_hp = {k: arch.config[k] for k in (hp or {})}
     _, _, _, task = check_run_compatible(arch, ds, cfg)
+    check_split_memory(ds, split_sizes(cfg, ds.max_samples))  # before any image is made
     metric = _objective(objective, task.kind == "classification")
     texts = {k: v for k, v in (space or {}).items() if isinstance(v, str)}
     plan = Plan(type(arch), fixed_hp, cfg, set(settings) & set(searched_settings()),

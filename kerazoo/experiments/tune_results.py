@@ -21,9 +21,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kerazoo.errors import InvalidOptionError, option
 from kerazoo.files import write_text_atomic
 
-__all__ = ["TrialResult", "TuneResult", "format_table", "sort_trials", "write_results"]
+__all__ = ["TrialResult", "TuneResult", "check_top", "format_table", "sort_trials", "write_results"]
 
 
 @dataclass
@@ -157,6 +158,21 @@ def _histories(trials: list[TrialResult]) -> str:
     return out.getvalue()
 
 
+def check_top(top: Any) -> int:
+    """``top`` (the rows of the table shown) as a positive integer, or an error.
+
+    Example:
+        >>> check_top(5)
+        5
+    """
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise InvalidOptionError(
+            f"{option('top')} is the number of trials the table shows, a positive integer; got "
+            f"{top!r}. Use {option('top', 10)}, or read every trial in trials.csv."
+        )
+    return top
+
+
 def format_table(trials: list[TrialResult], objective: str, searched: list[str],
                  top: int = 10) -> str:  # fmt: skip
     """The ``top`` trials as aligned text, best first: the searched values as columns.
@@ -165,6 +181,7 @@ def format_table(trials: list[TrialResult], objective: str, searched: list[str],
         >>> print(format_table([], "val_loss", []))
         rank  trial  val_loss  epochs  seconds  status
     """
+    check_top(top)
     head = ["rank", "trial", objective, "epochs", "seconds", "status", *searched]
     rows = [head]
     for rank, t in enumerate(trials[:top], start=1):

@@ -81,7 +81,10 @@ class Plan:
     space: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.space = {name: self._check_entry(name, spec) for name, spec in self.space.items()}
+        self.space = {
+            _setting_name(name): self._check_entry(_setting_name(name), spec)
+            for name, spec in self.space.items()
+        }
 
     # -- the tables --------------------------------------------------------------------
     def table(self, name: str) -> Param:
@@ -130,7 +133,12 @@ class Plan:
                     f"--space {name}={_shown(spec)}: a range is LOW:HIGH, two numbers "
                     f"({param.describe()}); for a list of values write A,B,C."
                 )
-            low, high = sorted(parsed)
+            low, high = parsed
+            if low > high:
+                raise InvalidOptionError(
+                    f"--space {name}={_shown(spec)}: a range is LOW:HIGH with LOW first, got "
+                    f"{low} above {high}. Write --space {name}={spec[1]}:{spec[0]}."
+                )
             return ("range", (low, high))
         if not parsed:
             raise InvalidOptionError(f"--space {name}= names no value. Give LOW:HIGH or A,B,C.")
@@ -166,6 +174,14 @@ class Plan:
             else:
                 settings[name] = param.declare(hp, name)
         return values, settings
+
+
+def _setting_name(name: str) -> str:
+    """A setting named as its flag (``lr``, ``batch-size``) -> its name (``learning_rate``)."""
+    from kerazoo.training.settings import FLAGS
+
+    spelled = {flag.lstrip("-"): setting for setting, flag in FLAGS.items()}
+    return spelled.get(name, name)
 
 
 def _default(param: Param, values: Any) -> Any:

@@ -21,10 +21,12 @@ import re
 import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from kerazoo.data.memory import check_fits
 from kerazoo.errors import InvalidOptionError, KerazooError, UnknownNameError, option_flags, suggest
+from kerazoo.experiments.variants_file import read_variants_file
+from kerazoo.params import SEED_MAX, check_seed
 
 __all__ = [
     "BASELINE",
@@ -121,25 +123,41 @@ def parse_seeds(value: int | str | Iterable[int]) -> list[int]:
     """``3`` or ``"3"`` -> ``[0, 1, 2]``; ``"0,1,5"`` or ``[0, 1, 5]`` -> those seeds.
 
     Raises:
-        InvalidOptionError: not a count >= 1 or a list of distinct non-negative integers.
+        InvalidOptionError: not a count >= 1 or a list of distinct seeds, each an integer
+            in [0, 2**32 - 1] (:func:`kerazoo.params.check_seed`).
     """
     text = value if isinstance(value, str) else None
+    shown = text if text is not None else repr(value)
+    count = value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(value, str) and "," not in value and value.strip().lstrip("-").isdigit():
+        count = int(value)
+    if count is not None and 1 <= count <= SEED_MAX + 1:  # else refused below
+        check_fits(count, _SEED_BYTES, what=f"--seeds {count}", fix="Ask for fewer")
     try:
-        if isinstance(value, int) and not isinstance(value, bool):
-            seeds = list(range(value)) if value >= 1 else []
-        elif isinstance(value, str) and "," not in value:
-            seeds = list(range(int(value))) if int(value) >= 1 else []
+        if count is not None:
+            if count >= 1:  # the last seed of the count must be a seed
+                check_seed(count - 1, "seeds")
+            seeds = list(range(count))
         else:
             items = value.split(",") if isinstance(value, str) else list(value)
-            seeds = [int(s) for s in items if str(s).strip()]
+            seeds = [
+                check_seed(s.strip() if isinstance(s, str) else s, "seeds")
+                for s in items
+                if str(s).strip()
+            ]
     except (TypeError, ValueError):
         seeds = []
-    if not seeds or min(seeds) < 0 or len(set(seeds)) != len(seeds):
+    if not seeds or len(set(seeds)) != len(seeds):
         raise InvalidOptionError(
-            f"--seeds takes a count (3: seeds 0, 1, 2) or distinct seeds (0,1,2), got "
-            f"{text if text is not None else value!r}."
+            f"--seeds takes a count (3: seeds 0, 1, 2) or distinct seeds (0,1,2), each an "
+            f"integer in [0, {SEED_MAX}] (2**32 - 1, the most NumPy's generator takes); got "
+            f"{shown}."
         )
     return seeds
+
+
+#: Bytes one seed of a count takes in the list (a Python int and its slot).
+_SEED_BYTES = 64
 
 
 def key_tables(dataset: str, architecture: str) -> dict[str, dict[str, Any]]:
@@ -299,65 +317,3 @@ def check_variant(
         error.name, error.value, error.choices = exc.name, exc.value, exc.choices
         raise error from None
     return data, arch, settings
-
-
-def read_variants_file(path: str | Path) -> dict[str, Any]:
-    """Read a TOML (or, with PyYAML installed, YAML) file of variants.
-
-    The file holds ``[variants]`` (name -> table of changes), and optionally ``seeds``
-    (a count or a list) and ``[shared]`` (changes for every variant, the baseline too)::
-
-        seeds = 3
-        [shared]
-        size = 32
-        [variants]
-        half = { width = 0.5 }
-        "4 classes" = { classes = "circle,square,triangle,star" }
-
-    Returns:
-        ``{"variants": {...}, "shared": {...}, "seeds": ... or None}``.
-
-    Raises:
-        InvalidOptionError: a file that cannot be read or parsed, or other top-level keys.
-    """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidOptionError(f"--file {path}: cannot read it ({exc.strerror}).") from None
-    doc = _parse_file(path, text)
-    extra = sorted(set(doc) - {"variants", "shared", "seeds"})
-    if extra or not isinstance(doc.get("variants", {}), dict):
-        raise InvalidOptionError(
-            f"--file {path}: the file holds [variants] (name = {{ key = value }}), and "
-            f"optionally seeds and [shared]; got {', '.join(extra) or 'variants as a list'}."
-        )
-    for name, changes in doc.get("variants", {}).items():
-        if not isinstance(changes, dict):
-            raise InvalidOptionError(
-                f"--file {path}: variant {name!r} must be a table, e.g. {name} = {{ width = 0.5 }}."
-            )
-    return {"variants": doc.get("variants", {}), "shared": doc.get("shared", {}),
-            "seeds": doc.get("seeds")}  # fmt: skip
-
-
-def _parse_file(path: Path, text: str) -> dict[str, Any]:
-    if path.suffix.lower() in (".yaml", ".yml"):
-        try:
-            import yaml  # optional: kerazoo does not depend on PyYAML
-        except ImportError:
-            raise InvalidOptionError(
-                f"--file {path}: reading YAML needs PyYAML (pip install pyyaml); TOML needs "
-                "nothing: rename it variants.toml."
-            ) from None
-        try:
-            doc = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            raise InvalidOptionError(f"--file {path}: not valid YAML: {exc}") from None
-        return doc if isinstance(doc, dict) else {"variants": doc}
-    import tomllib
-
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidOptionError(f"--file {path}: not valid TOML: {exc}.") from None

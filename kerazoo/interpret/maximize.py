@@ -44,6 +44,7 @@ from kerazoo.errors import (
 )
 from kerazoo.interpret import probe
 from kerazoo.interpret.gradients import value_and_grad
+from kerazoo.params import check_seed
 
 __all__ = [
     "Regularizers",
@@ -245,6 +246,7 @@ def _ascend(sub, first, info, weights, ids, steps, lr, seed, reg) -> np.ndarray:
     if steps < 0:
         raise InvalidOptionError(f"{option('steps', steps)}: steps must be 0 or more.")
     spec = info.input
+    seed = check_seed(seed)
     x = np.stack([_start(spec, seed, int(i)) for i in ids])
     tries = np.zeros(len(ids), int)
     axes = (2, 3) if spec.data_format == "channels_first" else (1, 2)

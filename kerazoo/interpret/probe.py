@@ -203,4 +203,7 @@ def model_samples(info: ModelInfo, n: int, seed: int = 1) -> Samples:
         raise IncompatibleError(
             "The model's metadata names no dataset to draw images from: pass images."
         )
-    return get_dataset(info.dataset.name, **info.dataset.options).generate(n, seed=seed)
+    dataset = get_dataset(info.dataset.name, **info.dataset.options)
+    h, w, c = dataset.image_shape
+    dataset.check_size(n, "count", work=4 * h * w * c)  # a float32 copy goes through the model
+    return dataset.generate(n, seed=seed)

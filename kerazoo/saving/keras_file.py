@@ -23,7 +23,7 @@ from kerazoo.saving.archive import H5_ATTRIBUTE, SUFFIXES, check_reads, read_con
 from kerazoo.saving.info import FORMAT, METADATA_NAME, ModelInfo
 from kerazoo.saving.safety import check_safe
 
-__all__ = ["complete_info", "load_keras_file", "metadata_json", "save_model"]
+__all__ = ["check_model_config", "complete_info", "load_keras_file", "metadata_json", "save_model"]
 
 # The most bytes one parameter can take in a weights file: float64 (8 bytes) for the weight
 # and up to three optimizer slots (Adam with amsgrad); plus HDF5's own structures.
@@ -181,6 +181,7 @@ def load_keras_file(p: Path, compile: bool = True) -> Any:
     """
     config = read_config(p)
     check_safe(config, p)
+    check_model_config(config, p)
     weights = check_reads(p)
     import keras
 
@@ -201,6 +202,32 @@ def load_keras_file(p: Path, compile: bool = True) -> Any:
             f"Keras could not load '{p}' (damaged or not a model): {type(exc).__name__}: "
             f"{text.splitlines()[0] if text else ''}"
         ) from None
+
+
+#: The class names of a whole model's config: ``.keras`` files, and legacy ``.h5`` ones.
+MODEL_CLASSES = ("Functional", "Sequential", "Model")
+
+
+def check_model_config(config: dict[str, Any], p: Path) -> None:
+    """Refuse a config that is not a whole model (a single layer saved on its own).
+
+    Raises:
+        ModelFileError: names what the file holds and how to make a model of it.
+
+    Example:
+        >>> check_model_config({"module": "keras", "class_name": "Functional"}, Path("m"))
+    """
+    name = config.get("class_name")
+    if name in MODEL_CLASSES:
+        return
+    module = str(config.get("module") or "")
+    what = f"a single Keras layer ({name})" if "layers" in module or not module else repr(name)
+    raise ModelFileError(
+        f"'{p}' holds {what}, not a model: kerazoo loads whole models (a Functional or "
+        "Sequential keras.Model, with inputs and outputs). Save the model the layer belongs "
+        "to, or wrap the layer: keras.Sequential([keras.Input(shape), layer]).save("
+        "'model.keras')."
+    )
 
 
 def _check_weights_size(keras: Any, config: dict[str, Any], size: int, p: Path) -> None:

@@ -32,9 +32,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from kerazoo.errors import IncompatibleError, InvalidOptionError
+from kerazoo.errors import IncompatibleError, InvalidOptionError, option
 
-__all__ = ["Placement", "chief_here", "cluster_of", "place"]
+__all__ = ["Placement", "check_batch_split", "chief_here", "cluster_of", "place"]
 
 
 @dataclass
@@ -86,6 +86,35 @@ class Placement:
 
             _compat.detach_from_strategy(model, self.strategy, batch)
         return model
+
+
+def check_batch_split(replicas: int, batch_size: int, train: int, val: int) -> None:
+    """Refuse batches that cannot give each of ``replicas`` at least one image.
+
+    A run's batches hold ``batch_size`` images, or all of a split when it is smaller; each
+    is split over the replicas.
+
+    Raises:
+        IncompatibleError: the numbers, and the fixes.
+
+    Example:
+        >>> check_batch_split(2, 64, 100, 20)
+    """
+    smallest = min(batch_size, train, val)
+    if replicas <= 1 or smallest >= replicas:
+        return
+    which = {
+        batch_size: f"{option('batch_size', batch_size)} images per batch",
+        train: f"{option('train_size', train)} training images",
+        val: f"{option('val_size', val)} validation images",
+    }[smallest]
+    raise IncompatibleError(
+        f"{option('devices', replicas)} splits every batch over {replicas} replicas, but the "
+        f"run's batches hold as few as {smallest} images ({which}): each replica needs at "
+        f"least one image of every batch. Use {option('devices', smallest)} or fewer, or at "
+        f"least {replicas} images in {option('batch_size')}, {option('train_size')} and "
+        f"{option('val_size')}."
+    )
 
 
 def cluster_of(tf_config: str | None = None) -> dict[str, Any] | None:

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from kerazoo.data.memory import check_fits
 from kerazoo.errors import DataError, InvalidOptionError, option, unknown_choice
 from kerazoo.training.lr_find_state import RampedRate, Restored
 from kerazoo.training.lr_find_suggest import METHODS, centred, suggest
@@ -190,6 +191,11 @@ def find_learning_rate(
     )
 
 
+#: Bytes one step of the ramp keeps: its rate, raw and smoothed losses (as Python floats in
+#: lists, then arrays) and the smoothing's work arrays.
+STEP_BYTES = 128
+
+
 def _check_ramp(
     start: float, end: float, steps: int, smooth: float, diverge: float, method: str
 ) -> None:
@@ -204,6 +210,12 @@ def _check_ramp(
             f"{option('steps')} must be an integer of at least 3, got {steps!r}; the ramp "
             f"needs a few batches to draw a curve. Example: {option('steps', 100)}."
         )
+    check_fits(
+        int(steps),
+        STEP_BYTES,
+        what=f"{option('steps', steps)} (the rate, loss and smoothed loss of every step)",
+        fix=f"Ask for fewer with {option('steps')} (100 is plenty)",
+    )
     if not 0 <= smooth < 1:
         raise InvalidOptionError(f"smooth must be in [0, 1), got {smooth!r}; fastai uses 0.98.")
     if not diverge > 1:

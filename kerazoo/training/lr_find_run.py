@@ -70,7 +70,7 @@ def lr_find(
     from kerazoo.training.run import resolve_plugins
     from kerazoo.training.session import seeded
     from kerazoo.training.settings import check_run_compatible, check_settings
-    from kerazoo.training.sizes import split_sizes
+    from kerazoo.training.sizes import check_split_memory, split_sizes
 
     given = {"batch_size": batch_size, "train_size": train_size, "seed": seed, **options}
     cfg = check_settings({k: v for k, v in given.items() if v is not None})
@@ -82,6 +82,7 @@ def lr_find(
 
         picture_format(out)  # a picture name it cannot write is refused before the ramp
     cfg["train_size"], cfg["val_size"], cfg["test_size"] = split_sizes(cfg, ds.max_samples)
+    check_split_memory(ds, (cfg["train_size"], cfg["val_size"], cfg["test_size"]))
     with seeded(int(cfg["seed"]), cfg["deterministic"]):
         model, batches = _model_and_batches(ds, arch, cfg)
         finding = find_learning_rate(

@@ -31,7 +31,7 @@ from kerazoo.training import rundir
 from kerazoo.training.distribute import chief_here
 from kerazoo.training.session import seeded
 from kerazoo.training.settings import check_run_compatible, check_settings
-from kerazoo.training.sizes import split_sizes
+from kerazoo.training.sizes import check_split_memory, split_sizes
 
 __all__ = ["Run", "resolve_plugins", "train"]
 
@@ -183,6 +183,7 @@ def train(
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
     cfg["train_size"], cfg["val_size"], cfg["test_size"] = split_sizes(cfg, dataset.max_samples)
+    check_split_memory(dataset, (cfg["train_size"], cfg["val_size"], cfg["test_size"]))
     placement = _placement(cfg, resume, int(verbose))
     if not placement.is_chief:  # trains in step with the chief; the chief writes the run
         with tempfile.TemporaryDirectory(prefix="kerazoo-worker-") as scratch:
@@ -194,9 +195,12 @@ def train(
 
 def _placement(cfg: dict[str, Any], resume: bool, verbose: int) -> Any:
     """Where the run trains (:mod:`kerazoo.training.distribute`), said when not one device."""
-    from kerazoo.training.distribute import place
+    from kerazoo.training.distribute import check_batch_split, place
 
+    sizes = (cfg["batch_size"], cfg["train_size"], cfg["val_size"])
+    check_batch_split(int(cfg["devices"]), *sizes)  # before TensorFlow starts
     placement = place(int(cfg["devices"]))
+    check_batch_split(placement.replicas, *sizes)  # a cluster's replicas
     if placement.strategy is None:
         return placement
     if cfg["learning_rate"] == "find":

@@ -15,17 +15,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from kerazoo.data.encoding import ENCODINGS
-from kerazoo.errors import InvalidOptionError, UnknownNameError, unknown_choice
+from kerazoo.data.memory import check_fits
+from kerazoo.errors import InvalidOptionError, UnknownNameError, option, unknown_choice
 from kerazoo.models.build import NORMALIZATIONS, PRECISIONS
 from kerazoo.models.heads import LOSSES
 from kerazoo.models.kernels import INITS
 from kerazoo.models.optimizers import OPTIMIZERS, SCHEDULES
-from kerazoo.params import Param, resolve
+from kerazoo.params import SEED_MAX, Param, resolve
 
 __all__ = [
     "FLAGS",
     "SETTINGS",
     "changed_settings",
+    "check_batch_memory",
     "check_run_compatible",
     "check_settings",
     "defaults",
@@ -111,7 +113,14 @@ SETTINGS: dict[str, Param] = {
         help="held-out test images, evaluated when training ends; auto: as many as the "
         "validation images; 0: no test evaluation",
     ),  # fmt: skip
-    "seed": Param(0, int, help="seed for data, weights, order and augmentation", tune=False),
+    "seed": Param(
+        0,
+        int,
+        low=0,
+        high=SEED_MAX,
+        tune=False,
+        help="seed for data, weights, order and augmentation",
+    ),
     "augment": Param(False, bool, help="apply the dataset's label-preserving augmentations"),
     "deterministic": Param(
         False, bool, tune=False, help="bit-identical weights for the same seed on one machine"
@@ -292,4 +301,33 @@ def check_run_compatible(architecture: Any, dataset: Any, cfg: Mapping[str, Any]
 
     chosen = {k: v for k, v in model_variants(dict(cfg)).items()
               if k in ("loss", "softmax", "pad_to")}  # fmt: skip
-    return check_compatible(architecture, dataset, cfg["encoding"], **chosen)
+    found = check_compatible(architecture, dataset, cfg["encoding"], **chosen)
+    check_batch_memory(dataset, cfg)
+    return found
+
+
+def check_batch_memory(dataset: Any, cfg: Mapping[str, Any]) -> None:
+    """Refuse a batch whose input cannot fit in memory: ``batch_size`` images of the
+    dataset's size, or of ``pad_to`` when it pads them, as float32, with their gradients.
+
+    Raises:
+        InvalidOptionError: the estimate, the limit, and how many images fit in a batch.
+
+    Example:
+        >>> import kerazoo
+        >>> check_batch_memory(kerazoo.get_dataset("shapes"), {"batch_size": 64, "pad_to": 96})
+    """
+    h, w, c = dataset.image_shape
+    pad = cfg.get("pad_to")
+    side_h, side_w = (max(h, pad), max(w, pad)) if pad else (h, w)
+    batch = int(cfg.get("batch_size") or SETTINGS["batch_size"].default)
+    padded = f", padded to {side_h}x{side_w} by {option('pad_to', pad)}" if pad else ""
+    check_fits(
+        batch,
+        2 * 4 * side_h * side_w * c,
+        what=f"A batch of {option('batch_size', batch)} images ({h}x{w}x{c}{padded}, float32 "
+        "with its gradient)",
+        fix=f"Use a smaller {option('pad_to')} or {option('batch_size')}"
+        if pad
+        else f"Use a smaller {option('batch_size')}, or smaller images; images per batch",
+    )

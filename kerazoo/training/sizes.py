@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kerazoo.data.memory import check_fits
 from kerazoo.errors import DataError, option
 
-__all__ = ["split_sizes"]
+__all__ = ["check_split_memory", "split_sizes"]
 
 #: (train, validation) when the dataset can make any number of samples.
 UNLIMITED = (4000, 1000)
@@ -63,3 +64,28 @@ def split_sizes(cfg: Mapping[str, Any], available: int | None) -> tuple[int, int
             "(leave them out to split what the dataset holds 0.7 / 0.15 / 0.15), or add images."
         )
     return train, val, test
+
+
+def check_split_memory(dataset: Any, sizes: tuple[int, int, int]) -> None:
+    """Refuse splits whose images cannot fit in memory, before any is made.
+
+    A run holds each image twice (the dataset's ``uint8`` array and the copy handed to the
+    framework), with its mask and label.
+
+    Raises:
+        InvalidOptionError: the estimate, the limit, and how many images fit.
+
+    Example:
+        >>> import kerazoo
+        >>> check_split_memory(kerazoo.get_dataset("shapes", size=16), (100, 20, 20))
+    """
+    train, val, test = sizes
+    h, w, c = dataset.image_shape
+    check_fits(
+        train + val + test,
+        dataset.sample_bytes() + h * w * c,
+        what=f"{train} training + {val} validation + {test} test images of "
+        f"{dataset.display_name} ({h}x{w}x{c})",
+        fix=f"Ask for fewer with {option('train_size')}, {option('val_size')} and "
+        f"{option('test_size')}; images in all",
+    )
