@@ -15,11 +15,10 @@ import pytest
 
 import kerazoo
 from kerazoo.data.dataset import Dataset, Samples
-from kerazoo.data.memory import available_memory, check_fits
 from kerazoo.errors import IncompatibleError, InvalidOptionError, ModelFileError, PluginError
-from kerazoo.params import Param, check_seed, resolve
+from kerazoo.params import Param, resolve
 from kerazoo.task import Task
-from kerazoo.training.settings import check_batch_memory, check_settings
+from kerazoo.training.settings import check_settings
 
 HUGE_SEED = 2**70
 
@@ -39,6 +38,8 @@ def test_a_dataset_seed_outside_numpys_range_is_refused(seed: int) -> None:
 
 
 def test_check_seed_names_the_limit_and_a_fix() -> None:
+    from kerazoo.params import check_seed
+
     with pytest.raises(InvalidOptionError, match=r"above the maximum 4294967295.*e\.g\. seed=0"):
         check_seed(HUGE_SEED)
     assert check_seed("7") == 7
@@ -207,6 +208,8 @@ def test_a_single_layer_file_is_not_loaded_as_a_model(tmp_path: Path, with_metad
 
 # -- sizes that cannot fit -------------------------------------------------------------------
 def test_check_fits_states_estimate_limit_and_how_many_fit() -> None:
+    from kerazoo.data.memory import available_memory, check_fits
+
     with pytest.raises(
         InvalidOptionError,
         match=r"^x would need about 9\.8 GB .*more than 1000\.0 MB.*"
@@ -259,6 +262,8 @@ def test_train_refuses_splits_that_cannot_fit(tmp_path: Path) -> None:
 
 
 def test_padding_that_cannot_fit_is_refused() -> None:
+    from kerazoo.training.settings import check_batch_memory
+
     ds = kerazoo.get_dataset("shapes", size=28)
     with pytest.raises(InvalidOptionError, match=r"padded to 100000x100000 by pad_to=100000"):
         check_batch_memory(ds, {"batch_size": 64, "pad_to": 100000})
