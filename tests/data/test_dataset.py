@@ -45,8 +45,8 @@ class Tiny(kerazoo.Dataset):
     [
         ({"n": -1}, r"n must be a non-negative integer, got -1\."),
         ({"n": 2.5}, r"n must be a non-negative integer, got 2\.5\."),
-        ({"n": 2, "seed": -3}, r"seed must be a non-negative integer, got -3\."),
-        ({"n": 2, "seed": True}, r"seed must be a non-negative integer, got True\."),
+        ({"n": 2, "seed": -3}, r"Invalid seed=-3: below the minimum 0\. A seed is an integer"),
+        ({"n": 2, "seed": True}, r"Invalid seed=True: expected an integer, got a boolean"),
     ],
 )
 def test_generate_refuses_bad_counts_and_seeds(kwargs, message) -> None:
