@@ -199,7 +199,10 @@ class Param:
         elif k is float:
             if isinstance(value, bool):
                 raise ValueError("expected a number, got a boolean")
-            out = float(value)
+            try:
+                out = float(value)
+            except OverflowError:
+                raise ValueError(f"{value} is too large for a float") from None
         elif k is str:
             out = str(value)
         else:

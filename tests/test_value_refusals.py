@@ -88,6 +88,8 @@ def test_a_non_finite_hyperparameter_is_refused_unless_its_param_allows_it() -> 
         resolve(table, {"rate": "nan"}, "architecture 'x'", word="hyperparameter")
     with pytest.raises(InvalidOptionError, match=r"inf is not a finite number"):
         kerazoo.get_architecture("chopped_vgg", width="inf")
+    with pytest.raises(InvalidOptionError, match=r"too large for a float"):
+        resolve(table, {"rate": 10**400}, "architecture 'x'", word="hyperparameter")
     allowed = {"rate": Param(0.5, float, finite=False)}
     assert np.isinf(resolve(allowed, {"rate": "inf"}, "x")["rate"])
 
