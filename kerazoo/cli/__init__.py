@@ -178,9 +178,11 @@ def os_error_text(exc: OSError) -> str:
         >>> os_error_text(FileNotFoundError(2, "No such file or directory", "a.png"))
         'a.png: No such file or directory'
     """
+    from kerazoo.naming import printable
+
     names = [os.fsdecode(n) for n in (exc.filename, exc.filename2) if n is not None]
     cause = exc.strerror or str(exc) or type(exc).__name__
-    return f"{' -> '.join(names)}: {cause}" if names else cause
+    return printable(f"{' -> '.join(names)}: {cause}" if names else cause)
 
 
 def _unrecognized(parser: argparse.ArgumentParser, args: Any, extra: list[str]) -> None:
