@@ -301,7 +301,8 @@ def fsync_dir(folder: str | os.PathLike[str]) -> None:
 
 def remove_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
     """Remove the temporary files that a killed :func:`atomic_file` left in ``folder`` and
-    its sub-folders (``evaluation/``, ``snapshots/``...); linked folders are not followed.
+    its sub-folders (``evaluation/``, ``snapshots/``...); linked and hidden folders are not
+    searched.
 
     Only call this while no other process writes there (a run holds its folder's lock).
 
@@ -313,7 +314,8 @@ def remove_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
         [PosixPath('runs/a/.checkpoint.keras.k2j4_x.tmp.keras')]
     """
     removed = []
-    for root, _, files in os.walk(folder):
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]  # not kerazoo's: left alone
         for name in files:
             path = Path(root, name)
             if path.match(TEMP_PATTERN) and path.is_file() and not path.is_symlink():

@@ -113,6 +113,7 @@ def test_proc_and_read_only_places_are_one_line_errors(
     for command, argv in {
         "predict": ["predict", str(auto), str(image), "--out", place],
         "data": ["data", "export", "shapes", place, *SMALL, "--n", "2"],
+        "export": ["export", str(model), place],
     }.items():
         code = main(argv)
         err = capsys.readouterr().err.replace("Operation not permitted", "Permission denied")
