@@ -22,6 +22,7 @@ __all__ = [
     "InvalidOptionError",
     "KerazooError",
     "ModelFileError",
+    "OutputError",
     "PluginConflictError",
     "PluginError",
     "UnknownNameError",
@@ -84,6 +85,29 @@ class UnsafeModelError(ModelFileError):
 
 class DivergedError(KerazooError, FloatingPointError):
     """Training produced a NaN or infinite loss."""
+
+
+class OutputError(KerazooError, OSError):
+    """A file or folder kerazoo was asked to write and cannot, or will not, write.
+
+    It exists and is not what is meant (a device, a FIFO, a socket, a folder where a file is
+    meant, a file where a folder is meant), it is a file that must not be overwritten, or the
+    place is read-only, full or not a place for files. Also an ``OSError``: ``errno`` and
+    ``strerror`` are the operating system's, when it gave one.
+
+    Attributes:
+        path: the file or folder refused, as given.
+    """
+
+    def __init__(self, message: str, path: Any = None, cause: OSError | None = None) -> None:
+        super().__init__(message)
+        self.message, self.path = message, path
+        self.filename = None if path is None else str(path)
+        if cause is not None:
+            self.errno, self.strerror = cause.errno, cause.strerror
+
+    def __str__(self) -> str:  # OSError would show "[Errno ...]" before the message
+        return self.message
 
 
 _UNSET: Any = object()

@@ -25,7 +25,7 @@ from typing import Any
 from kerazoo import __version__
 from kerazoo.errors import InvalidOptionError, KerazooError, option_flags
 
-__all__ = ["command_flags", "main", "model_path", "parse_pairs"]
+__all__ = ["command_flags", "main", "model_path", "os_error_text", "parse_pairs"]
 
 # One module per command group, in the order `kerazoo --help` shows them.
 COMMANDS = (
@@ -129,7 +129,11 @@ def _chosen_parsers(parser: argparse.ArgumentParser, args: Any) -> list[argparse
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code (0 ok, 1 failure, 2 usage or input error)."""
+    """Run the command line; return the exit code (0 ok, 1 failure, 2 usage or input error).
+
+    Errors are one line on stderr, never a traceback: a :class:`~kerazoo.errors.KerazooError`
+    (exit 2) as its message, any other ``OSError`` (exit 1) as the file and the cause.
+    """
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:
@@ -160,6 +164,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    except OSError as exc:
+        # A file that could not be read or written, that the library did not name itself
+        # (it raises OutputError, a KerazooError, for the files it writes): one line.
+        print(f"kerazoo {args.command}: error: {os_error_text(exc)}", file=sys.stderr)
+        return 1
+
+
+def os_error_text(exc: OSError) -> str:
+    """One line for an ``OSError``: the file(s) it names, then the cause.
+
+    Example:
+        >>> os_error_text(FileNotFoundError(2, "No such file or directory", "a.png"))
+        'a.png: No such file or directory'
+    """
+    from kerazoo.naming import printable
+
+    names = [os.fsdecode(n) for n in (exc.filename, exc.filename2) if n is not None]
+    cause = exc.strerror or str(exc) or type(exc).__name__
+    return printable(f"{' -> '.join(names)}: {cause}" if names else cause)
 
 
 def _unrecognized(parser: argparse.ArgumentParser, args: Any, extra: list[str]) -> None:

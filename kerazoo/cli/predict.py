@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
 from kerazoo.cli import model_path
-from kerazoo.errors import IncompatibleError, InvalidOptionError
+from kerazoo.errors import IncompatibleError
 
 
 def register(sub: Any) -> None:
@@ -32,13 +31,15 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--out",
         metavar="DIR",
-        help="reconstruction models: write each output image into DIR as a PNG named after "
-        "its input file",
+        help="reconstruction models: write each output image into DIR as a PNG at its input's "
+        "path, relative to the folder the inputs share (x/a.jpg -> DIR/x/a.png); files that "
+        "exist in DIR are never overwritten",
     )
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
+    from kerazoo.predict.outputs import write_images
     from kerazoo.predict.predictor import ImagePrediction, Predictor
 
     predictor = Predictor.load(model_path(args.model))
@@ -48,7 +49,7 @@ def _run(args: argparse.Namespace) -> int:
             f"{predictor.task.kind}: its results are printed. Leave --out out."
         )
     results = predictor.predict(args.inputs, top_k=args.top_k, batch_size=args.batch_size)
-    written = _write_images(results, Path(args.out)) if args.out else {}
+    written = write_images(results, args.out, args.inputs) if args.out else {}
     for i, result in enumerate(results):
         if args.json:
             data = result.to_dict()
@@ -60,28 +61,3 @@ def _run(args: argparse.Namespace) -> int:
         else:
             print(f"{result}  -> {written[i]}" if i in written else result)
     return 0
-
-
-def _write_images(results: list[Any], out: Path) -> dict[int, Path]:
-    """Each result's image as ``out/<input name>.png``; returns index -> file written."""
-    names = _file_names([r.source for r in results])
-    targets = {i: out / name for i, name in enumerate(names)}
-    inputs = {Path(r.source).resolve() for r in results if Path(r.source).is_file()}
-    clash = [str(t) for t in targets.values() if t.resolve() in inputs]
-    if clash:
-        raise InvalidOptionError(
-            f"--out {out} would overwrite the input image {clash[0]}. Give another folder, "
-            "e.g. --out reconstructions."
-        )
-    out.mkdir(parents=True, exist_ok=True)
-    return {i: results[i].save(target) for i, target in targets.items()}
-
-
-def _file_names(sources: list[str]) -> list[str]:
-    """``a.png`` for input ``x/a.jpg``; ``#3`` for arrays; a repeated name gets ``-2``..."""
-    names, seen = [], {}
-    for i, source in enumerate(sources):
-        stem = Path(source).stem if source and not source.startswith("#") else f"image{i}"
-        seen[stem] = seen.get(stem, 0) + 1
-        names.append(f"{stem}.png" if seen[stem] == 1 else f"{stem}-{seen[stem]}.png")
-    return names

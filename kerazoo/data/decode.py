@@ -4,7 +4,8 @@ Training (the ``folder`` dataset) and inference (the Predictor) read images thro
 module only, so a model sees the same pixels from the same file whichever way it arrives.
 The rules:
 
-- **Files**: a name ending in one of :data:`IMAGE_SUFFIXES` (case does not matter).
+- **Files**: a name ending in one of :data:`IMAGE_SUFFIXES` (case does not matter), and a
+  regular file: a FIFO, device or socket is refused without waiting for it.
 - **Pixel limit**: Pillow's ``PIL.Image.MAX_IMAGE_PIXELS``, for every image. An image with
   more pixels is refused before it is decoded (Pillow's ``DecompressionBombWarning`` is
   turned into an error) with an :class:`ImageFileError` naming the file.
@@ -26,6 +27,8 @@ bilinear, per image) bring it to a model's size; :func:`conform` does both, in t
 
 from __future__ import annotations
 
+import os
+import stat
 import warnings
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from kerazoo.errors import DataError
+from kerazoo.files import file_kind
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -81,8 +85,9 @@ def read_image(path: str | Path) -> tuple[np.ndarray, list[str]]:
         ``(pixels, notes)``: ``uint8 [H, W, C]`` with C = 1 or 3, and what changed pixels.
 
     Raises:
-        ImageFileError: (a DataError) naming the file: not an image Pillow can decode, or
-            above ``PIL.Image.MAX_IMAGE_PIXELS`` (then it is not decoded at all).
+        ImageFileError: (a DataError) naming the file: not a regular file, not an image
+            Pillow can decode, or above ``PIL.Image.MAX_IMAGE_PIXELS`` (then it is not
+            decoded at all).
 
     Example:
         >>> pixels, notes = read_image("scan.png")                     # doctest: +SKIP
@@ -94,7 +99,7 @@ def read_image(path: str | Path) -> tuple[np.ndarray, list[str]]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as img:
+            with _open_regular(path) as fh, Image.open(fh) as img:
                 return decode_image(img, str(path))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageFileError(str(path), f"{exc}", too_large=True) from None
@@ -102,6 +107,17 @@ def read_image(path: str | Path) -> tuple[np.ndarray, list[str]]:
         raise
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageFileError(str(path), f"{type(exc).__name__}: {exc}") from None
+
+
+def _open_regular(path: str | Path) -> Any:
+    """The file opened for reading, if it is a regular file (a FIFO does not block the open)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fh = open(os.open(path, flags), "rb")  # noqa: SIM115 (returned, closed by the caller)
+    mode = os.fstat(fh.fileno()).st_mode
+    if not stat.S_ISREG(mode):
+        fh.close()
+        raise ImageFileError(str(path), f"it is {file_kind(mode)}, not a regular file.")
+    return fh
 
 
 def decode_image(img: Any, source: str = "image") -> tuple[np.ndarray, list[str]]:

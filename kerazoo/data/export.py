@@ -17,7 +17,7 @@ from typing import Any
 from kerazoo.data.dataset import Samples
 from kerazoo.data.preview import label_text
 from kerazoo.errors import DataError
-from kerazoo.files import fsync_dir
+from kerazoo.files import check_output_folder, fsync_dir, output_error
 from kerazoo.task import Task
 
 __all__ = ["PROGRESS_FROM", "export_samples"]
@@ -64,6 +64,8 @@ def export_samples(
 
     Raises:
         DataError: the folder is not empty, or a class name cannot be a folder name.
+        OutputError: ``directory`` is a file, a device, a FIFO..., or the export cannot be
+            written (a full disk, a read-only place); nothing is left behind.
 
     Example:
         >>> import kerazoo
@@ -71,8 +73,8 @@ def export_samples(
         >>> export_samples(ds.generate(100), ds.task, "shapes_png")           # doctest: +SKIP
         PosixPath('shapes_png/labels.csv')
     """
-    root = Path(directory)
-    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+    root = check_output_folder(directory)
+    if root.exists() and any(root.iterdir()):
         raise DataError(
             f"{str(root)!r} exists and is not an empty folder. Export into a new or empty "
             "folder, so old files do not mix with the new ones."
@@ -81,9 +83,12 @@ def export_samples(
     if classes:
         for name in task.class_names:
             _safe_folder_name(name)
-    root.parent.mkdir(parents=True, exist_ok=True)
     tmp = root.parent / f".{root.name}.{secrets.token_hex(4)}.tmp"
-    tmp.mkdir()  # not mkdtemp: the folder keeps the usual permissions once renamed
+    try:
+        root.parent.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir()  # not mkdtemp: the folder keeps the usual permissions once renamed
+    except OSError as exc:
+        raise output_error(root, exc) from None
     try:
         _write_all(samples, task, tmp, classes, progress)
         try:
@@ -91,8 +96,10 @@ def export_samples(
         except OSError:
             root.rmdir()
             os.replace(tmp, root)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise output_error(root, exc) from None
         raise
     fsync_dir(root.parent)
     return root / "labels.csv"

@@ -57,16 +57,19 @@ def image_batch(label: str, item: Any, spec: InputSpec) -> tuple[np.ndarray, boo
     return conform(batch, spec.height, spec.width, spec.channels, notes), single, notes
 
 
-def image_files(folder: Path) -> list[Path]:
+def image_files(folder: Path, skipped: list[Path] | None = None) -> list[Path]:
     """The image files in ``folder`` and all its sub-folders, in natural order.
 
     Paths are sorted part by part in natural order (``2.png`` before ``10.png``, folder
     ``circle/`` before ``square/``), so the order is the same on every machine. Files and
     folders whose names start with ``"."`` are skipped; linked folders are not followed.
+    Only regular files (or links to them) are listed: a FIFO, device or socket with an
+    image name is left out (reading it could wait forever), and added to ``skipped``.
 
     Args:
         folder: the folder to search, e.g. one written by ``kerazoo data export``
             (``DIR/<class>/00001.png``).
+        skipped: a list to which the image names that are not regular files are added.
 
     Returns:
         The paths of the files whose names end in one of :data:`IMAGE_SUFFIXES`.
@@ -79,17 +82,18 @@ def image_files(folder: Path) -> list[Path]:
         [PosixPath('shapes_png/circle/00000.png'), PosixPath('shapes_png/circle/00003.png')]
     """
     found: list[Path] = []
+    others: list[Path] = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found += [
-            Path(root, f)
-            for f in files
-            if not f.startswith(".") and os.path.splitext(f)[1].lower() in IMAGE_SUFFIXES
-        ]
+        for f in files:
+            if not f.startswith(".") and os.path.splitext(f)[1].lower() in IMAGE_SUFFIXES:
+                (found if Path(root, f).is_file() else others).append(Path(root, f))
+    if skipped is not None:
+        skipped += others
     if not found:
         raise DataError(
             f"Folder '{folder}' has no image files, in it or in its sub-folders (looked for "
-            f"{', '.join(IMAGE_SUFFIXES)})."
+            f"regular files named {', '.join(IMAGE_SUFFIXES)})."
         )
     return sorted(found, key=lambda f: ([natural_key(p) for p in f.relative_to(folder).parts], f))
 

@@ -14,7 +14,7 @@ import numpy as np
 from kerazoo.data.dataset import Samples
 from kerazoo.data.memory import check_fits
 from kerazoo.errors import DataError, InvalidOptionError, option
-from kerazoo.files import atomic_file
+from kerazoo.files import atomic_file, check_output_file
 from kerazoo.task import Task
 
 __all__ = [
@@ -147,7 +147,8 @@ def preview_grid(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    picture_format(path)  # a name it cannot write is refused before anything is drawn
+    picture_format(path)  # a name it cannot write is refused before anything is drawn,
+    check_output_file(path)  # and so is a device, FIFO or folder there
     k = len(samples)
     if k == 0:
         raise DataError(f"There are no samples to preview: ask for {option('n', 1)} or more.")

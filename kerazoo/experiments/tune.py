@@ -37,6 +37,7 @@ from typing import Any
 
 from kerazoo.errors import InvalidOptionError, check_choice
 from kerazoo.experiments.tune_results import TuneResult
+from kerazoo.files import check_output_folder
 
 __all__ = ["TUNER_NAMES", "make_search_tuner", "tune"]
 
@@ -103,6 +104,7 @@ def tune(
     role = _chief_role(workers, chief)
     ds, plan, metric = _setup(dataset, architecture, data, hp, objective, space, settings)
     folder = Path(out) if out is not None else _default_out(ds, plan.arch_cls)
+    check_output_folder(folder)  # a file, device or FIFO there is refused before any trial
     request = _request(ds, plan, tuner, metric)
     _prepare(folder, request, overwrite)
     return _search(folder, ds, plan, (tuner, trials, metric), request, (verbose, role))

@@ -87,11 +87,13 @@ class ImagePrediction(Prediction):
     def _text(self) -> str:
         return "reconstructed image " + "x".join(str(d) for d in self.image.shape)
 
-    def save(self, path: str | os.PathLike[str]) -> Path:
+    def save(self, path: str | os.PathLike[str], overwrite: bool = True) -> Path:
         """Write the image as a PNG (written to a temporary name, then renamed).
 
         Args:
             path: the file to write.
+            overwrite: replace an existing file there; with False an existing file is an
+                :class:`~kerazoo.errors.OutputError` and is left as it is.
 
         Returns:
             The path written.
@@ -103,7 +105,7 @@ class ImagePrediction(Prediction):
 
         pixels = self.image[..., 0] if self.image.shape[-1] == 1 else self.image
         picture = Image.fromarray(np.ascontiguousarray(pixels))
-        return atomic_file(path, lambda tmp: picture.save(tmp, format="PNG"))
+        return atomic_file(path, lambda tmp: picture.save(tmp, format="PNG"), overwrite)
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()

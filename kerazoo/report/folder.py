@@ -1,9 +1,11 @@
 """What a run folder holds, read for a report: ``run.json``, the history, the evaluations
 and every picture, each file read once and checked (a broken file is noted, not fatal).
 
-Only files inside the run folder are read; nothing is imported from training, interpret or
-evaluation, so a report can be made from a folder copied to a machine without a GPU, or
-from an old run.
+Only regular files that really lie inside the run folder are read (a link out of it, a FIFO
+or a device is named as a problem, unread), each up to a size limit; a picture above
+Pillow's pixel limit and JSON nested too deeply are named too, and the rest of the page is
+still made. Nothing is imported from training, interpret or evaluation, so a report can be
+made from a folder copied to a machine without a GPU, or from an old run.
 
 Example:
     >>> folder = read_run_folder("runs/shapes-lenet")                   # doctest: +SKIP
@@ -14,14 +16,16 @@ Example:
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kerazoo.errors import DataError, InvalidOptionError
-from kerazoo.files import TEMP_PATTERN
+from kerazoo.files import TEMP_PATTERN, file_kind, read_regular_file
 from kerazoo.naming import natural_key
 
 __all__ = ["EvaluationFile", "Picture", "RunFolder", "read_run_folder"]
@@ -33,6 +37,8 @@ MIME = {".png": "image/png", ".gif": "image/gif"}
 MAX_PICTURES, MAX_PICTURE_BYTES = 300, 80_000_000
 #: At most this many files are listed in the report's list of files.
 MAX_FILES = 500
+#: At most this many bytes are read from ``run.json``, ``history.csv`` or a ``metrics.json``.
+MAX_TEXT_BYTES = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,7 @@ class RunFolder:
     """
 
     path: Path
-    run: dict[str, Any]
+    run: dict[str, Any] = field(default_factory=dict)
     history: list[dict[str, str]] = field(default_factory=list)
     evaluations: list[EvaluationFile] = field(default_factory=list)
     pictures: dict[str, Picture] = field(default_factory=dict)
@@ -99,23 +105,24 @@ def read_run_folder(run_dir: str | os.PathLike[str], skip: tuple[str, ...] = ())
         skip: names inside the folder to leave out of the list of files (the report itself).
 
     Returns:
-        A :class:`RunFolder`; files that could not be read are named in ``problems``.
+        A :class:`RunFolder`; files that could not be read are named in ``problems`` (a
+        ``run.json`` that cannot be read too: then ``run`` is empty).
 
     Raises:
         InvalidOptionError: the folder does not exist or has no ``run.json``.
-        DataError: ``run.json`` is not a JSON object.
 
     Example:
         >>> read_run_folder("runs/shapes-lenet").run["architecture"]["name"]  # doctest: +SKIP
         'lenet'
     """
     path = Path(run_dir)
-    folder = RunFolder(path, _read_run_json(path))
-    names = _list_files(path, skip)
+    folder = RunFolder(path)
+    folder.run = _read_run_json(path, folder.problems)
+    names = _list_files(path, skip, folder.problems)
     folder.files = [(n, (st := (path / n).stat()).st_size, st.st_mtime) for n in names[:MAX_FILES]]
     if len(names) > MAX_FILES:
         folder.problems.append(f"{len(names) - MAX_FILES} more files are not listed.")
-    folder.history = _read_history(path / "history.csv", folder.problems)
+    folder.history = _read_history(path, folder.problems)
     budget = _Budget()
     for name in names:
         top, _, rest = name.partition("/")
@@ -132,8 +139,8 @@ def read_run_folder(run_dir: str | os.PathLike[str], skip: tuple[str, ...] = ())
     return folder
 
 
-def _read_run_json(path: Path) -> dict[str, Any]:
-    if not path.is_dir() or not (path / "run.json").is_file():
+def _read_run_json(path: Path, problems: list[str]) -> dict[str, Any]:
+    if not path.is_dir() or not os.path.lexists(path / "run.json"):
         what = "does not exist" if not path.exists() else "has no run.json"
         raise InvalidOptionError(
             f"{path} {what}, so it is not a run folder. A run folder is what 'kerazoo train' "
@@ -142,24 +149,38 @@ def _read_run_json(path: Path) -> dict[str, Any]:
             "train DATASET ARCH --out RUN' (or kerazoo.train(..., out=RUN)), then pass that "
             "folder."
         )
-    try:
-        doc = json.loads((path / "run.json").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(
-            f"Cannot read {path / 'run.json'}: {exc}. A run folder's run.json is JSON written "
-            "by 'kerazoo train'; restore it from a copy, or train the run again."
-        ) from None
-    if not isinstance(doc, dict):
-        raise DataError(
-            f"{path / 'run.json'} holds a JSON {type(doc).__name__}, not an object: it was "
-            "not written by 'kerazoo train'. Restore it from a copy, or train the run again."
+    doc = read_json(path, "run.json", problems, "the run's settings are left out")
+    if doc is not None and not isinstance(doc, dict):
+        problems.append(
+            f"run.json holds a JSON {type(doc).__name__}, not an object: it was not written "
+            "by 'kerazoo train', and the run's settings are left out."
         )
-    return doc
+    return doc if isinstance(doc, dict) else {}
 
 
-def _list_files(path: Path, skip: tuple[str, ...]) -> list[str]:
-    """Every file below ``path`` (``/``-joined names), hidden and temporary files left out."""
-    names = []
+def read_json(path: Path, name: str, problems: list[str], left_out: str) -> Any:
+    """A JSON file of the folder, or None with a problem naming it (unreadable, not a
+    regular file inside the folder, too large, not JSON, or nested too deeply)."""
+    try:
+        return json.loads(read_regular_file(path, name, MAX_TEXT_BYTES).decode("utf-8"))
+    except RecursionError:
+        problems.append(f"{name} could not be read (its JSON is nested too deeply): {left_out}.")
+    except (OSError, DataError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problems.append(f"{name} could not be read ({_reason(exc)}): {left_out}.")
+    return None
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)
+
+
+def _list_files(path: Path, skip: tuple[str, ...], problems: list[str]) -> list[str]:
+    """Every regular file below ``path`` (``/``-joined names), hidden and temporary files left
+    out; links out of the folder and special files (FIFOs, devices) are named in
+    ``problems`` (``run.json`` and ``history.csv`` by their own readers) and not listed."""
+    names, refused = [], []
     for root, dirs, files in os.walk(path):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         rel = Path(root).relative_to(path)
@@ -167,8 +188,18 @@ def _list_files(path: Path, skip: tuple[str, ...]) -> list[str]:
             full = rel / name
             if name.startswith(".") or full.match(TEMP_PATTERN) or full.as_posix() in skip:
                 continue
-            if (Path(root) / name).is_file() and _within(path, Path(root) / name):
+            file = Path(root) / name
+            if not _within(path, file):
+                refused.append(f"{full.as_posix()} (it leads outside the folder)")
+            elif not file.is_file():
+                kind = file_kind(file.stat().st_mode) if file.exists() else "a broken link"
+                refused.append(f"{full.as_posix()} (it is {kind})")
+            else:
                 names.append(full.as_posix())
+    refused = [r for r in refused if r.split(" (")[0] not in ("run.json", "history.csv")]
+    if refused:
+        more = f", and {len(refused) - 10} more" if len(refused) > 10 else ""
+        problems.append(f"Not read: {', '.join(sorted(refused)[:10])}{more}.")
     return sorted(names, key=lambda n: (n.count("/"), natural_key(n)))
 
 
@@ -178,13 +209,13 @@ def _within(folder: Path, file: Path) -> bool:
 
 
 def _read_history(path: Path, problems: list[str]) -> list[dict[str, str]]:
-    if not path.is_file():
+    if not os.path.lexists(path / "history.csv"):
         return []
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            return [row for row in csv.DictReader(fh) if row]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        problems.append(f"history.csv could not be read ({exc}): its table is left out.")
+        text = read_regular_file(path, "history.csv", MAX_TEXT_BYTES).decode("utf-8")
+        return [row for row in csv.DictReader(io.StringIO(text, newline="")) if row]
+    except (OSError, DataError, UnicodeDecodeError, csv.Error) as exc:
+        problems.append(f"history.csv could not be read ({_reason(exc)}): its table is left out.")
         return []
 
 
@@ -192,12 +223,10 @@ def _read_evaluation(
     path: Path, folder: str, problems: list[str], budget: _Budget
 ) -> EvaluationFile:
     name = f"{folder}/metrics.json"
-    try:
-        doc = json.loads((path / name).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        problems.append(f"{name} could not be read ({exc}): its metrics are left out.")
+    doc = read_json(path, name, problems, "its metrics are left out")
+    if doc is None:
         doc = {}
-    if not isinstance(doc, dict):
+    elif not isinstance(doc, dict):
         problems.append(f"{name} is not a JSON object: its metrics are left out.")
         doc = {}
     evaluation = EvaluationFile(folder, doc)
@@ -257,19 +286,23 @@ def read_picture(
     """
     from PIL import Image, UnidentifiedImageError
 
-    file = path / name
-    mime = MIME.get(file.suffix.lower())
-    if mime is None or not file.is_file() or not _within(path, file):
+    mime = MIME.get(Path(name).suffix.lower())
+    if mime is None or not os.path.lexists(path / name):
         problems.append(f"{name} is named but is not a PNG or GIF file in the folder.")
         return None
     try:
-        data = file.read_bytes()
-        with Image.open(file) as image:
-            width, height = image.size
-            fmt = image.format
-            image.verify()
-    except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
-        problems.append(f"{name} could not be read as a picture ({exc}): left out.")
+        data = read_regular_file(path, name, MAX_PICTURE_BYTES)
+        with warnings.catch_warnings():  # above the pixel limit: refused before decoding
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+                fmt = image.format
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        problems.append(f"{name} is refused unread ({exc}): left out.")
+        return None
+    except (OSError, DataError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
+        problems.append(f"{name} could not be read as a picture ({_reason(exc)}): left out.")
         return None
     if MIME.get(f".{(fmt or '').lower()}") != mime:
         problems.append(f"{name} holds a {fmt} image, not what its suffix says: left out.")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kerazoo.errors import IncompatibleError, ModelFileError
-from kerazoo.files import fsync_dir
+from kerazoo.files import fsync_dir, output_error
 from kerazoo.saving.archive import model_kind, read_info
 from kerazoo.saving.info import METADATA_NAME, ModelInfo
 from kerazoo.saving.keras_file import complete_info, load_keras_file, metadata_json
@@ -50,6 +50,7 @@ def export_model(
 
     Raises:
         ModelFileError: ``directory`` is a non-empty folder that is not an export.
+        OutputError: the folder cannot be made there (read-only, /proc, under a file).
 
     Example:
         >>> export_model("run/model.keras", "exported/")                # doctest: +SKIP
@@ -72,8 +73,11 @@ def export_model(
             f"Cannot export to '{target}': it exists and is not an earlier export. "
             "Choose a new folder name."
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    except OSError as exc:  # /proc, a read-only place, a file where a folder is meant
+        raise output_error(target, exc) from None
     old = target.with_name(f".{target.name}.old")
     try:
         model.export(str(tmp), format="tf_saved_model", verbose=False)

@@ -79,8 +79,10 @@ def lr_find(
     check_run_compatible(arch, ds, cfg)  # before TensorFlow starts
     if out is not None:
         from kerazoo.data.preview import picture_format
+        from kerazoo.files import check_output_file
 
-        picture_format(out)  # a picture name it cannot write is refused before the ramp
+        picture_format(out)  # a picture name it cannot write is refused before the ramp,
+        check_output_file(out)  # and so is a device, FIFO or folder there
     cfg["train_size"], cfg["val_size"], cfg["test_size"] = split_sizes(cfg, ds.max_samples)
     check_split_memory(ds, (cfg["train_size"], cfg["val_size"], cfg["test_size"]))
     with seeded(int(cfg["seed"]), cfg["deterministic"]):

@@ -181,11 +181,39 @@ def test_predict_out_writes_each_reconstruction_as_png(autoencoder: Path, tmp_pa
     with Image.open(out / "second.png") as written:
         assert written.format == "PNG" and written.mode == "L"
         np.testing.assert_array_equal(np.asarray(written), results[1].image[..., 0])
-    assert main(["predict", str(autoencoder), inputs[0], "--out", str(out), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["file"] == str(out / "first.png")
+    again = tmp_path / "again"
+    assert main(["predict", str(autoencoder), inputs[0], "--out", str(again), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["file"] == str(again / "first.png")
     # never over the input itself
     assert main(["predict", str(autoencoder), inputs[0], "--out", str(autoencoder.parent)]) == 2
-    assert "would overwrite the input image" in capsys.readouterr().err
+    assert "1 of the 1 files exist already (e.g. " in capsys.readouterr().err
+
+
+def test_predict_out_keeps_the_inputs_paths_and_overwrites_nothing(
+    autoencoder: Path, tmp_path, capsys
+) -> None:
+    source = autoencoder.parent / "first.png"
+    names = ["x/a.png", "y/a.png", "z/a-2.png", "z/a.jpg"]
+    inputs = [tmp_path / name for name in names]
+    for path in inputs:
+        path.parent.mkdir(exist_ok=True)
+        shutil.copyfile(source, path)
+    out = tmp_path / "recon"
+    assert main(["predict", str(autoencoder), *map(str, inputs), "--out", str(out)]) == 0
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png"))
+    assert written == ["x/a.png", "y/a.png", "z/a-2.png", "z/a.png"]
+    assert capsys.readouterr().out.splitlines()[1].endswith(f"-> {out / 'y' / 'a.png'}")
+    # a folder given: paths relative to it; a file already there is never replaced
+    mine = tmp_path / "mine"
+    (mine / "z").mkdir(parents=True)
+    (mine / "z" / "a.png").write_bytes(b"my own picture")
+    code = main(["predict", str(autoencoder), str(tmp_path / "z"), "--out", str(mine / "z")])
+    assert code == 2 and (mine / "z" / "a.png").read_bytes() == b"my own picture"
+    err = capsys.readouterr().err
+    assert err.startswith(f"kerazoo predict: error: Refusing to write into {mine / 'z'}: 1 of ")
+    assert "predict never overwrites a file" in err and sorted(os.listdir(mine / "z")) == ["a.png"]
+    assert main(["predict", str(autoencoder), str(tmp_path / "z"), "--out", str(mine)]) == 0
+    assert sorted(os.listdir(mine)) == ["a-2.png", "a.png", "z"]
 
 
 def test_predict_out_is_refused_for_a_classifier(

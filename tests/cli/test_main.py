@@ -267,3 +267,15 @@ def test_a_package_taking_built_in_names_is_listed_and_named_when_used(tmp_path)
                   env={"KERAZOO_PREFER": "shapes=kz-shadow"})  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert grid.is_file()
+
+
+def test_an_os_error_is_one_line_naming_the_file(tmp_path) -> None:
+    """An OSError the library does not turn into a KerazooError is one line, not a traceback."""
+    from tests.fixtures.processes import run_cli
+
+    os.mkfifo(tmp_path / "pipe")
+    for out, cause in (("/proc", "No such file or directory"), (tmp_path / "pipe", "Not a dir")):
+        done = run_cli("new-plugin", "kz_x", "--out", str(out))
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.startswith(f"kerazoo new-plugin: error: {out}/kz_x: {cause}")
+        assert done.stderr.count("\n") == 1

@@ -239,3 +239,27 @@ def test_control_characters_in_class_names_are_escaped(photos: Path, tmp_path: P
     assert task.endswith(r"3 classes: \x1b[2K\rcircle, squ\nare, tri\x9bangle\x7f")
     out = run_cli("inspect", str(model), "--json")
     assert json.loads(out.stdout)["task"]["class_names"] == HOSTILE_NAMES
+
+
+# -- inputs that are not regular files -----------------------------------------------------
+@pytest.mark.slow
+def test_a_fifo_among_the_inputs_is_skipped_with_a_note(
+    saved: Path, photos: Path, tmp_path: Path
+) -> None:
+    import os
+    import shutil
+
+    folder = tmp_path / "in"
+    shutil.copytree(photos, folder)
+    os.mkfifo(folder / "pipe.png")  # nobody ever writes to it: reading it would wait forever
+    command = [sys.executable, "-m", "kerazoo", "predict", str(saved)]
+    for inputs in ([folder], [folder / "pipe.png", folder / "0.png"]):
+        argv = [*command, *map(str, inputs)]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert "pipe.png" not in done.stdout and f"{folder / '0.png'}: " in done.stdout
+        assert "kerazoo: warning: 1 input(s) skipped: not regular files" in done.stderr
+        assert str(folder / "pipe.png") in done.stderr
+    argv = [*command, str(folder / "pipe.png")]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stderr.startswith("kerazoo predict: error: No input")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from kerazoo.errors import DataError, InvalidOptionError
+from kerazoo.errors import InvalidOptionError
 from kerazoo.report import write_report
 from tests.fixtures.processes import run_cli
 from tests.report.conftest import FULL_HEADINGS, write_evaluation
@@ -168,8 +168,105 @@ def test_not_a_run_folder(tmp_path: Path) -> None:
     with pytest.raises(InvalidOptionError, match=r"does not exist.*kerazoo train DATASET ARCH"):
         write_report(tmp_path / "missing")
     (tmp_path / "run.json").write_text("[1, 2]")
-    with pytest.raises(DataError, match=r"holds a JSON list, not an object"):
-        write_report(tmp_path)
+    page = write_report(tmp_path).read_text(encoding="utf-8")  # the rest is still shown
+    assert "run.json holds a JSON list, not an object" in _problems(page)
+
+
+def _problems(page: str) -> str:
+    return page[page.index('<aside class="problems">') : page.index("</aside>")]
+
+
+def handmade_run(folder: Path) -> Path:
+    """A run folder as the report reads it, written by hand: run.json, history.csv, a picture."""
+    folder.mkdir(parents=True)
+    run = {
+        "dataset": {"name": "shapes", "options": {"size": 16}},
+        "status": "finished",
+        "architecture": {"name": "lenet", "hyperparameters": {}},
+        "settings": {"epochs": 2},
+    }
+    (folder / "run.json").write_text(json.dumps(run))
+    (folder / "history.csv").write_text("epoch,loss,val_loss\n1,1.25,1.5\n2,0.75,0.875\n")
+    Image.new("L", (8, 8), 128).save(folder / "curves.png")
+    return folder
+
+
+def test_run_files_linked_out_of_the_folder_are_named_not_read(tmp_path: Path) -> None:
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "passwd").write_text("root:x:0:0:SECRET-LINE\n")
+    (secret / "run.json").write_text(json.dumps({"dataset": {"name": "SECRET-RUN"}}))
+    Image.new("L", (8, 8), 7).save(secret / "curves.png")
+    run = handmade_run(tmp_path / "run")
+    for name, target in (
+        ("run.json", "run.json"),
+        ("history.csv", "passwd"),
+        ("curves.png", "curves.png"),
+        ("lr_find.png", "curves.png"),
+    ):
+        (run / name).unlink(missing_ok=True)
+        (run / name).symlink_to(secret / target)
+    (run / "evaluation").mkdir()
+    (run / "evaluation" / "metrics.json").symlink_to(secret / "run.json")
+    page = write_report(run).read_text(encoding="utf-8")
+    assert "SECRET" not in page and "root:x" not in page and "<img" not in page
+    box = _problems(page)
+    for name in ("run.json", "history.csv"):
+        assert f"{name} could not be read (it leads outside {run}" in box, name
+    assert (
+        "Not read: curves.png (it leads outside the folder), evaluation/metrics.json (it "
+        "leads outside the folder), lr_find.png (it leads outside the folder)."
+    ) in box
+    assert "<h1>" in page and "Settings" in _headings(page)
+
+
+def test_a_fifo_or_device_named_like_a_run_file_is_named_not_read(tmp_path: Path) -> None:
+    from tests.test_files import special_file
+
+    run = handmade_run(tmp_path / "run")
+    (run / "history.csv").unlink()
+    special_file(run / "history.csv", "fifo")
+    special_file(run / "lr_find.png", "device")
+    done = run_cli("report", str(run))  # a FIFO read would wait for a writer forever
+    assert done.returncode == 0, done.stderr
+    box = _problems((run / "report.html").read_text(encoding="utf-8"))
+    assert "history.csv could not be read (it is a FIFO (named pipe), not a regular file)" in box
+    assert "Not read: lr_find.png (it is a character device)." in box
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG whose header says ``width`` x ``height`` (and which holds no pixels)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
+def test_a_picture_bomb_and_deeply_nested_json_are_named_and_the_rest_shown(tmp_path) -> None:
+    run = handmade_run(tmp_path / "run")
+    Image.new("L", (8, 8), 128).save(run / "saliency.png")
+    (run / "curves.png").write_bytes(_png_header(30000, 30000))
+    (run / "evaluation").mkdir()
+    (run / "evaluation" / "metrics.json").write_text("[" * 100_000 + "]" * 100_000)
+    done = run_cli("report", str(run))
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    page = (run / "report.html").read_text(encoding="utf-8")
+    box = _problems(page)
+    assert "curves.png is refused unread (Image size (900000000 pixels) exceeds limit" in box
+    assert "evaluation/metrics.json could not be read (its JSON is nested too deeply)" in box
+    assert [alt for alt, _ in _images(page)] == ["saliency.png"]
+    assert '<td class="num">0.875</td>' in page  # the history is still shown
+    (run / "run.json").write_text("[" * 100_000 + "]" * 100_000)
+    done = run_cli("report", str(run))
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    page = (run / "report.html").read_text(encoding="utf-8")
+    assert "run.json could not be read (its JSON is nested too deeply)" in _problems(page)
+    assert "saliency.png" in dict(_images(page))
 
 
 def test_cli_rebuilds_the_report(plain_run: Path, tmp_path: Path) -> None:

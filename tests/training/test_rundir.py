@@ -79,8 +79,13 @@ def test_a_resumed_run_removes_temporary_files_left_by_a_kill(tmp_path) -> None:
     out = tmp_path / "run"
     kerazoo.train("shapes", "lenet", epochs=1, out=out, train_size=16, val_size=8,
                   batch_size=8, data={"size": 16}, verbose=0)  # fmt: skip
-    left = [out / ".checkpoint.keras.k2j4x9ab.tmp.keras", out / ".history.csv.a1b2c3d4.tmp.csv"]
+    left = [
+        out / ".checkpoint.keras.k2j4x9ab.tmp.keras",
+        out / ".history.csv.a1b2c3d4.tmp.csv",
+        out / "evaluation" / ".samples.png.x9y8z7w6.tmp.png",  # a kill while evaluating
+    ]
     for path in left:
+        path.parent.mkdir(exist_ok=True)
         path.write_bytes(b"half a file")
     kerazoo.train(None, None, epochs=2, out=out, resume=True, verbose=0)
     assert not any(path.exists() for path in left)
