@@ -137,10 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    if not args.startup_logs:
-        from kerazoo.cli.quiet import quiet_tensorflow
+    from kerazoo.cli.quiet import quiet_tensorflow
 
-        quiet_tensorflow()
+    quiet_tensorflow(verbose=args.startup_logs)
     warnings.showwarning = _show_warning
     try:
         with option_flags(command_flags(parser, args)):
