@@ -15,6 +15,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+import kerazoo._command_start  # noqa: F401 - first: Ctrl-C in the command's imports
 from kerazoo._startup_logs import hide_startup_lines
 from kerazoo.data.dataset import Dataset, Samples, Splits
 from kerazoo.errors import (

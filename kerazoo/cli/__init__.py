@@ -177,5 +177,14 @@ def _show_warning(message: Any, category: Any, *_: Any, **__: Any) -> None:
 
 
 def run() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point: Ctrl-C and SIGTERM stop any command with code 130 and one
+    line, from the first import on (:mod:`kerazoo.training.interrupt`)."""
+    from kerazoo.training.interrupt import STOPPED, stop_on_signals
+
+    with stop_on_signals():
+        try:
+            code = main()
+        except KeyboardInterrupt:  # before a command started (parsing, imports)
+            print("kerazoo: interrupted", file=sys.stderr)
+            code = STOPPED
+    sys.exit(code)
