@@ -15,6 +15,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+import kerazoo._command_start  # noqa: F401 - first: Ctrl-C in the command's imports
+from kerazoo._startup_logs import hide_startup_lines
 from kerazoo.data.dataset import Dataset, Samples, Splits
 from kerazoo.errors import (
     DataError,
@@ -62,6 +64,11 @@ if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and
     from kerazoo.training.run import Run, train
 
 __version__ = "0.1.0"
+
+# TensorFlow's start-up lines (the cuInit error on a machine without GPU among them) say
+# nothing about the user's work: hidden when TensorFlow is imported from now on, unless
+# TF_CPP_MIN_LOG_LEVEL is 0 or 1. Nothing is imported here.
+hide_startup_lines()
 
 # Public names whose modules import keras: resolved on first use, not at import time.
 _LAZY = {

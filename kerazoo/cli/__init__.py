@@ -141,10 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    if not args.startup_logs:
-        from kerazoo.cli.quiet import quiet_tensorflow
+    from kerazoo.cli.quiet import quiet_tensorflow
 
-        quiet_tensorflow()
+    quiet_tensorflow(verbose=args.startup_logs)
     warnings.showwarning = _show_warning
     try:
         with option_flags(command_flags(parser, args)):
@@ -201,5 +200,14 @@ def _show_warning(message: Any, category: Any, *_: Any, **__: Any) -> None:
 
 
 def run() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point: Ctrl-C and SIGTERM stop any command with code 130 and one
+    line, from the first import on (:mod:`kerazoo.training.interrupt`)."""
+    from kerazoo.training.interrupt import STOPPED, stop_on_signals
+
+    with stop_on_signals():
+        try:
+            code = main()
+        except KeyboardInterrupt:  # before a command started (parsing, imports)
+            print("kerazoo: interrupted", file=sys.stderr)
+            code = STOPPED
+    sys.exit(code)

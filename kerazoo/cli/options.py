@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import signal
-from collections.abc import Iterator
 from typing import Any
 
 __all__ = ["add_setting_flags", "sigterm_interrupts"]
@@ -44,20 +42,10 @@ def _bare_means_true(param: Any) -> bool:
         return False
 
 
-@contextlib.contextmanager
-def sigterm_interrupts() -> Iterator[None]:
+def sigterm_interrupts() -> contextlib.AbstractContextManager[None]:
     """Within the block, SIGTERM (a scheduler or ``kill``) stops training like Ctrl-C: the
-    run keeps its last checkpoint and ``run.json`` says ``interrupted``."""
+    run keeps its last checkpoint and ``run.json`` says ``interrupted``; neither is lost
+    (:func:`kerazoo.training.interrupt.stop_on_signals`)."""
+    from kerazoo.training.interrupt import stop_on_signals
 
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    return stop_on_signals()

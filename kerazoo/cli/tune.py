@@ -48,6 +48,9 @@ def register(sub: Any) -> None:
     g.add_argument("--workers", type=int, default=0, metavar="K",
                    help="run trials in K worker processes on this machine, this one being "
                    "the chief (loopback only)")  # fmt: skip
+    g.add_argument("--allow-oversubscribe", action="store_true",
+                   help="with --workers: start K workers even beyond this machine's CPU "
+                   "cores (by default at most one per core, and one per trial)")  # fmt: skip
     g.add_argument("--chief", metavar="HOST:PORT",
                    help="be the chief of a cluster: serve the search on HOST:PORT (e.g. "
                    "0.0.0.0:8000) and wait for workers started on other machines")  # fmt: skip
@@ -89,7 +92,7 @@ def _run(args: argparse.Namespace) -> int:
                 tuner=args.tuner, trials=args.trials, out=args.out, objective=args.objective,
                 space=parse_pairs(args.space, "--space"), overwrite=args.overwrite,
                 verbose=not (args.quiet or args.json), workers=args.workers,
-                chief=args.chief, **settings,
+                chief=args.chief, allow_oversubscribe=args.allow_oversubscribe, **settings,
             )  # fmt: skip
     except KeyboardInterrupt:
         again = " ".join(shlex.quote(a) for a in sys.argv[1:]) if args.out else ""
@@ -120,7 +123,8 @@ def _run_worker(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     extra = [flag for flag, given in (
         ("DATASET", args.dataset), ("ARCH", args.arch), ("--data", args.data),
         ("--hp", args.hp), ("--space", args.space), ("--chief", args.chief),
-        ("--workers", args.workers), ("training settings", settings),
+        ("--workers", args.workers), ("--allow-oversubscribe", args.allow_oversubscribe),
+        ("training settings", settings),
     ) if given]  # fmt: skip
     if extra or not args.oracle or not args.out:
         raise InvalidOptionError(

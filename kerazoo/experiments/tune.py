@@ -61,6 +61,7 @@ def tune(
     verbose: bool = True,
     workers: int = 0,
     chief: str | None = None,
+    allow_oversubscribe: bool = False,
     **settings: Any,
 ) -> TuneResult:
     """Search an architecture's hyperparameters and the tunable training settings.
@@ -88,8 +89,10 @@ def tune(
         verbose: print one line per trial.
         workers: run the trials in this many worker processes on this machine, this one
             being keras-tuner's chief (loopback only); 0: trials run here, one at a time.
+            At most one per trial and one per usable CPU core (a warning says so).
         chief: ``"HOST:PORT"``: serve the search to workers on other machines (each runs
             :func:`tune_worker` with ``out`` on a shared file system) and wait for them.
+        allow_oversubscribe: start ``workers`` beyond this machine's CPU cores.
         **settings: training settings (``epochs``, ``seed``, ``train_size``, ...); a
             tunable one given here (``learning_rate=0.01``) is fixed, not searched.
 
@@ -101,7 +104,7 @@ def tune(
     """
     check_choice(tuner, TUNER_NAMES, "tuner")
     trials = _positive("trials", trials)
-    role = _chief_role(workers, chief)
+    role = _chief_role(workers, chief, trials, allow_oversubscribe)
     ds, plan, metric = _setup(dataset, architecture, data, hp, objective, space, settings)
     folder = Path(out) if out is not None else _default_out(ds, plan.arch_cls)
     check_output_folder(folder)  # a file, device or FIFO there is refused before any trial
@@ -142,9 +145,16 @@ def _setup(
     return ds, plan, metric
 
 
-def _chief_role(workers: Any, chief: str | None) -> tuple[str, int, int] | None:
+def _chief_role(
+    workers: Any, chief: str | None, trials: int, oversubscribe: bool
+) -> tuple[str, int, int] | None:
     """``(host, port, local workers)`` for a chief, ``None`` for a search in one process."""
-    from kerazoo.experiments.tune_cluster import free_port, parse_address, require_grpc
+    from kerazoo.experiments.tune_cluster import (
+        cap_workers,
+        free_port,
+        parse_address,
+        require_grpc,
+    )
 
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
         raise InvalidOptionError(f"workers must be 0 or more, got {workers!r}.")
@@ -157,7 +167,9 @@ def _chief_role(workers: Any, chief: str | None) -> tuple[str, int, int] | None:
         require_grpc()
     if chief:
         return (*parse_address(chief, "--chief"), 0)
-    return ("127.0.0.1", free_port(), workers) if workers else None
+    if not workers:
+        return None
+    return ("127.0.0.1", free_port(), cap_workers(workers, trials, oversubscribe))
 
 
 def _positive(name: str, value: Any) -> int:

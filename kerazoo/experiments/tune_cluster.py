@@ -31,15 +31,17 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kerazoo.errors import InvalidOptionError, KerazooError
+from kerazoo.errors import InvalidOptionError, KerazooError, option
 
 __all__ = [
     "RESTARTS",
     "Workers",
+    "cap_workers",
     "oracle_role",
     "parse_address",
     "require_grpc",
@@ -52,6 +54,45 @@ RESTARTS = 2
 #: The environment variable through which a local worker learns its chief's pid.
 PARENT = "KERAZOO_TUNE_CHIEF_PID"
 _ENV = ("KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT")
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask, else every core)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # no affinity on this platform
+        return max(1, os.cpu_count() or 1)
+
+
+def cap_workers(workers: int, trials: int, allow_oversubscribe: bool = False) -> int:
+    """How many local workers to start for ``workers=K``: at most one per trial, and at
+    most one per usable CPU core unless ``allow_oversubscribe``; a cap is said in a warning.
+
+    Each worker is a whole TensorFlow process that trains one trial at a time, so a worker
+    without a trial only idles, and more workers than cores slow every trial down (hundreds
+    of them can bring a machine down) without ending the search sooner.
+
+    Example:
+        >>> cap_workers(500, trials=1)                                 # doctest: +SKIP
+        1
+    """
+    cores = usable_cores()
+    if allow_oversubscribe or trials <= cores:
+        most, rule = trials, f"one per trial ({trials} in the search)"
+    else:
+        most = cores
+        rule = (
+            f"one per usable CPU core ({cores} here); give {option('allow_oversubscribe')} "
+            "to start more"
+        )
+    if workers <= most:
+        return workers
+    warnings.warn(
+        f"{option('workers', workers)} capped to {most} worker{'s' if most != 1 else ''}: "
+        f"{rule}, each worker being a whole TensorFlow process.",
+        stacklevel=3,
+    )
+    return most
 
 
 def require_grpc() -> None:

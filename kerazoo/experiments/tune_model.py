@@ -33,7 +33,7 @@ from kerazoo._compat import TunerWithoutTensorBoard
 from kerazoo.errors import KerazooError
 from kerazoo.experiments.tune_space import Plan
 from kerazoo.files import write_text_atomic
-from kerazoo.training.callbacks import EpochSeeds, finite
+from kerazoo.training.callbacks import EpochSeeds, StopWhenAsked, finite
 from kerazoo.training.settings import check_settings
 
 __all__ = ["TUNERS", "TrialModel", "make_tuner", "read_record"]
@@ -93,7 +93,7 @@ class TrialModel(keras_tuner.HyperModel):
         epochs = int(kwargs.get("epochs", cfg["epochs"]))
         val = make_batches(self.splits.val, trainer.info, cfg["batch_size"], shuffle=False)
         callbacks = [keras.callbacks.TerminateOnNaN(), EpochSeeds(int(cfg["seed"])),
-                     *kwargs.get("callbacks", [])]  # fmt: skip
+                     StopWhenAsked(), *kwargs.get("callbacks", [])]  # fmt: skip
         history = model.fit(trainer.train_batches(start), validation_data=val, epochs=epochs,
                             initial_epoch=start, shuffle=False, verbose=0,
                             callbacks=callbacks)  # fmt: skip

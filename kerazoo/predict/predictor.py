@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import warnings
@@ -296,8 +297,12 @@ class Predictor:
                 import tensorflow as tf
 
                 shape = (None, *model.inputs[0].shape[1:])
+                # One function per Predictor, traced once (the signature). TensorFlow counts
+                # traces per Python code object, so a lambda here made every Predictor look
+                # like one function retraced ("triggered tf.function retracing" warnings); a
+                # partial has no code object of its own and is counted alone.
                 serve = tf.function(
-                    lambda x: model(x, training=False),
+                    functools.partial(_infer, model),
                     input_signature=[tf.TensorSpec(shape, self._dtype)],
                 )
                 self._fn = lambda x: serve(x).numpy()
@@ -348,6 +353,10 @@ class Predictor:
                 )
             )
         return res
+
+
+def _infer(model: Any, x: Any) -> Any:
+    return model(x, training=False)
 
 
 def _scores_as_probabilities(z: np.ndarray, softmax: np.ndarray) -> np.ndarray:

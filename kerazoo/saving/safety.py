@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kerazoo.errors import ModelFileError, UnsafeModelError
+from kerazoo.saving.loops import check_loops
 
 __all__ = ["PURE_OPS", "check_graph", "check_safe"]
 
@@ -116,7 +117,8 @@ def _find_code(obj: Any) -> str | None:
 
 
 def check_graph(p: Path) -> None:
-    """Refuse a SavedModel unless every op its functions can run is a pure tensor op.
+    """Refuse a SavedModel unless every op its functions can run is a pure tensor op, and
+    every loop among them ends by construction (:mod:`kerazoo.saving.loops`).
 
     Every function the loaded object can call (those of its object graph, and every function
     they call in turn) may use only :data:`PURE_OPS`. The rest of the graph (the checkpoint
@@ -128,7 +130,8 @@ def check_graph(p: Path) -> None:
     Raises:
         ModelFileError: a damaged ``saved_model.pb``, or a TensorFlow 1 SavedModel.
         UnsafeModelError: an op outside the allowlist (``ReadFile``, ``SaveV2``, ``PyFunc``,
-            ...), named in the message, or a call to a function the file does not hold.
+            ...), named in the message, a call to a function the file does not hold, or a
+            loop the graph does not bound.
 
     Example:
         >>> check_graph(Path("exported"))                              # doctest: +SKIP
@@ -170,6 +173,7 @@ def _check_meta_graph(p: Path, graph: Any) -> None:
             "model again with 'kerazoo export', or load it with TensorFlow yourself if you "
             "trust it."
         )
+    check_loops(p, library, callable_)
 
 
 def _object_graph_functions(object_graph: Any) -> set[str]:

@@ -37,8 +37,17 @@ import keras
 import numpy as np
 
 from kerazoo.files import copy_atomic, write_text_atomic
+from kerazoo.training.interrupt import stop_asked
 
-__all__ = ["Checkpoint", "Curves", "EpochSeeds", "HistoryCSV", "best_value", "pick_monitor"]
+__all__ = [
+    "Checkpoint",
+    "Curves",
+    "EpochSeeds",
+    "HistoryCSV",
+    "StopWhenAsked",
+    "best_value",
+    "pick_monitor",
+]
 
 _MONITORS = ("val_accuracy", "val_mae", "val_loss")
 
@@ -278,3 +287,22 @@ def seed_states(model: Any) -> list[Any]:
     """
     weights = {id(v) for v in model.weights}
     return [v for v in model.variables if id(v) not in weights and v.name == "seed_generator_state"]
+
+
+class StopWhenAsked(keras.callbacks.Callback):
+    """Stop at the next batch end once Ctrl-C or SIGTERM asked to, even if the
+    ``KeyboardInterrupt`` the signal raised was lost (see :mod:`kerazoo.training.interrupt`).
+    """
+
+    def _check(self) -> None:
+        if stop_asked():
+            raise KeyboardInterrupt
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        self._check()
+
+    def on_test_batch_end(self, batch: int, logs: Any = None) -> None:
+        self._check()
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        self._check()

@@ -24,6 +24,7 @@ from kerazoo.training.callbacks import (
     Curves,
     EpochSeeds,
     HistoryCSV,
+    StopWhenAsked,
     best_value,
     finite,
 )
@@ -222,7 +223,8 @@ class Trainer:
         keep = bool(cfg.get("keep_checkpoints"))
         checkpoint = Checkpoint(self.dir, metadata=self.metadata, best=best, keep=keep)
         callbacks = [keras.callbacks.TerminateOnNaN(), EpochSeeds(cfg["seed"]),
-                     *self.user_callbacks, self.csv, checkpoint, self.curves]  # fmt: skip
+                     *self.user_callbacks, self.csv, checkpoint, self.curves,
+                     StopWhenAsked()]  # fmt: skip
         self.history = self.csv.history  # the metadata reads the history as it grows
         self.tell_callbacks(done)
         with self.placement.scope():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,7 @@ import pytest
 import kerazoo
 from kerazoo import Predictor, UnsafeModelError
 from kerazoo.saving.savedmodel import export_model
-from tests.fixtures.processes import run_cli
+from tests.fixtures.processes import ROOT, run_cli
 from tests.fixtures.tiny_models import meta_for
 
 SPEC = [None, 8, 8, 1]
@@ -104,3 +106,54 @@ def test_exports_of_builtin_architectures_still_predict(
     predictor = Predictor.load(export)
     pixels = kerazoo.get_dataset(data).generate(2, seed=0).images
     assert len(predictor.predict(pixels)) == 2
+
+
+def _looping(x, **loop):  # noqa: ANN001, ANN003 - a tf.function body
+    import tensorflow as tf
+
+    i = tf.while_loop(lambda i: tf.constant(True), lambda i: i + 1, [tf.constant(0)], **loop)
+    return tf.zeros([tf.shape(x)[0], 3]) + tf.cast(i, tf.float32)
+
+
+@pytest.mark.slow
+def test_saved_model_looping_forever_is_refused(tmp_path: Path) -> None:
+    import tensorflow as tf
+
+    image = _image(tmp_path)
+    forever = _hostile(tmp_path / "forever", _looping)
+    # the command in a real process, with a time limit: refused at once, in one line
+    out = subprocess.run(
+        [sys.executable, "-m", "kerazoo", "predict", str(forever), str(image)],
+        capture_output=True, text=True, timeout=150, cwd=ROOT,
+    )  # fmt: skip
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr, out.stderr
+    assert "kerazoo predict: error: Refused to load" in out.stderr
+    assert "does not bound, so it may never end" in out.stderr
+    with pytest.raises(UnsafeModelError, match=r"StatelessWhile .* does not bound"):
+        Predictor.load(forever)
+
+    def from_input(x):  # noqa: ANN001, ANN202 - the bound is data, not part of the graph
+        return _looping(x, maximum_iterations=tf.cast(x[0, 0, 0, 0], tf.int32))
+
+    def nested(x):  # noqa: ANN001, ANN202 - 1000 x 1000 iterations
+        return tf.while_loop(
+            lambda i: True, lambda i: _looping(x[:1], maximum_iterations=1000)[0, :1] + i,
+            [tf.zeros([1])], maximum_iterations=1000,
+        )[0] + tf.zeros([tf.shape(x)[0], 3])  # fmt: skip
+
+    for name, serve, message in (
+        ("from_input", from_input, r"does not bound, so it may never end"),
+        (
+            "huge",
+            lambda x: _looping(x, maximum_iterations=10**9),
+            r"more than 100000 loop iterations",
+        ),
+        ("nested", nested, r"more than 100000 loop iterations \(loops inside loops"),
+    ):
+        with pytest.raises(UnsafeModelError, match=message):
+            Predictor.load(_hostile(tmp_path / name, serve))
+    bounded = _hostile(tmp_path / "bounded", lambda x: _looping(x, maximum_iterations=5))
+    np.testing.assert_array_equal(
+        Predictor.load(bounded).model(np.zeros((1, 8, 8, 1), np.uint8)), 5
+    )
