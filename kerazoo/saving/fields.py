@@ -12,7 +12,12 @@ from kerazoo.errors import KerazooError, ModelFileError
 from kerazoo.saving.records import ArchitectureInfo, DatasetInfo, TrainingInfo
 from kerazoo.task import DATA_FORMATS, TASK_KINDS, InputSpec, Task
 
-__all__ = ["FieldReader"]
+__all__ = ["INPUT_DTYPES", "OUTPUTS", "FieldReader"]
+
+#: What a kerazoo model takes in: the builder's input layer reads raw uint8 pixels.
+INPUT_DTYPES = ("uint8",)
+#: What the last layer of a kerazoo model emits (the builder's heads).
+OUTPUTS = ("logits", "probabilities", "scores", "values", "image")
 
 
 class FieldReader:
@@ -104,7 +109,27 @@ class FieldReader:
         if fmt not in DATA_FORMATS:
             raise self.fail("input.data_format", f"one of {', '.join(DATA_FORMATS)}", fmt)
         dtype = self.text(d.get("dtype", "uint8"), "input.dtype")
+        if dtype not in INPUT_DTYPES:
+            raise self.fail("input.dtype", "uint8 (the builder's pixel input)", dtype)
         return InputSpec(*sides, fmt, dtype)
+
+    def encoding(self, value: Any, kind: str) -> str | None:
+        """``task.encoding``: a label encoding that exists and fits the task's kind."""
+        from kerazoo.data.encoding import ENCODINGS
+
+        encoding = self.text(value, "task.encoding", optional=True)
+        if encoding is None or kind in ENCODINGS.get(encoding, ()):
+            return encoding
+        fits = ", ".join(e for e, kinds in ENCODINGS.items() if kind in kinds)
+        rule = f"one of {', '.join(ENCODINGS)} (for a {kind} task: {fits})"
+        raise self.fail("task.encoding", rule, encoding)
+
+    def output(self, value: Any) -> str | None:
+        """``task.output``: what the last layer emits, one of :data:`OUTPUTS`."""
+        output = self.text(value, "task.output", optional=True)
+        if output is not None and output not in OUTPUTS:
+            raise self.fail("task.output", f"one of {', '.join(OUTPUTS)}", output)
+        return output
 
     def dataset(self, value: Any) -> DatasetInfo | None:
         if value is None:

@@ -339,3 +339,20 @@ def test_saved_model_folders_that_are_not_exports(tmp_path: Path) -> None:
     (tmp_path / "junk" / "saved_model.pb").write_bytes(b"\xff\xfe not a protobuf")
     with pytest.raises(ModelFileError, match="has a damaged saved_model.pb"):
         load_model(tmp_path / "junk")
+
+
+def test_metadata_that_does_not_fit_the_model_is_refused_on_load(
+    tmp_path: Path, model: keras.Model
+) -> None:
+    path = save_model(model, tmp_path / "m.keras", meta_for())  # 3 outputs, 3 class names
+    regression = meta_for("regression", output="values", encoding="regression", value_range=[0, 9])
+    bad = rewrite_metadata(path, regression, tmp_path / "r.keras")
+    with pytest.raises(
+        ModelFileError,
+        match=r"'.*r.keras': its kerazoo.json does not fit the model: task.kind 'regression' "
+        r"needs 1 output value per image, but the model gives 3.*classification",
+    ):
+        load_model(bad)
+    two = rewrite_metadata(path, meta_for(names=["a", "b"]), tmp_path / "two.keras")
+    with pytest.raises(ModelFileError, match=r"task.class_names lists 2 classes.*gives 3"):
+        load_model(two)
