@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kerazoo.errors import KerazooError, ModelFileError
+from kerazoo.naming import PLUGIN_NAME_RULE, plugin_name_problem
 from kerazoo.saving.records import ArchitectureInfo, DatasetInfo, TrainingInfo
 from kerazoo.task import DATA_FORMATS, TASK_KINDS, InputSpec, Task
 
@@ -66,6 +67,13 @@ class FieldReader:
         if not isinstance(value, str):
             raise self.fail(where, "a string", value)
         return value
+
+    def name(self, value: Any, where: str) -> str:
+        """A dataset or architecture name: it may become part of a folder name."""
+        text = self.text(value, where)
+        if plugin_name_problem(text) is not None:
+            raise self.fail(where, f"a plugin name: {PLUGIN_NAME_RULE}", text)
+        return text
 
     def integer(
         self, value: Any, where: str, optional: bool = False, low: int | None = None
@@ -136,7 +144,7 @@ class FieldReader:
             return None
         d = self.mapping(value, "dataset")
         return DatasetInfo(
-            name=self.text(self.field(d, "name", "dataset"), "dataset.name"),
+            name=self.name(self.field(d, "name", "dataset"), "dataset.name"),
             options=self.optional_mapping(d.get("options", {}), "dataset.options") or {},
             seed=self.integer(d.get("seed"), "dataset.seed", optional=True),
             plugin=self.text(d.get("plugin"), "dataset.plugin", optional=True),
@@ -148,7 +156,7 @@ class FieldReader:
         d = self.mapping(value, "architecture")
         hp = d.get("hyperparameters", {})
         return ArchitectureInfo(
-            name=self.text(self.field(d, "name", "architecture"), "architecture.name"),
+            name=self.name(self.field(d, "name", "architecture"), "architecture.name"),
             hyperparameters=self.optional_mapping(hp, "architecture.hyperparameters") or {},
             plugin=self.text(d.get("plugin"), "architecture.plugin", optional=True),
         )

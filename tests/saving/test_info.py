@@ -183,6 +183,9 @@ IMPOSSIBLE = [
      r"regression, reconstruction \(for a classification task: .*\), got str 'pickle'"),
     ({"task.encoding": "regression"}, r"task\.encoding must be one of .* \(for a "
      r"classification task: sparse, onehot, binary, reconstruction\), got str 'regression'"),
+    ({"dataset.name": "../../x"}, r"dataset\.name must be a plugin name: a letter, then "
+     r"letters, digits.*got str '\.\./\.\./x'"),
+    ({"architecture.name": "a/b"}, r"architecture\.name must be a plugin name.*got str 'a/b'"),
     ({"task.output": "pickle"}, r"task\.output must be one of logits, probabilities, scores, "
      r"values, image, got str 'pickle'"),
 ]  # fmt: skip
