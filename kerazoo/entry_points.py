@@ -65,6 +65,7 @@ class Entry:
     error: str = ""
     trace: str = ""
     obj: Any = field(default=None, repr=False)
+    where: str = field(default="", repr=False)  # the folder its distribution is installed in
 
     @property
     def source(self) -> str:
@@ -96,7 +97,8 @@ def discover(path: Sequence[str] | None, kind: str) -> tuple[list[Entry], list[E
             continue
         seen.add(norm(name))
         for ep in dist.entry_points.select(group=GROUPS[kind]):
-            entry = Entry(kind, ep.name, ep.value, name, dist.version)
+            where = str(dist.locate_file(""))
+            entry = Entry(kind, ep.name, ep.value, name, dist.version, where=where)
             problem = plugin_name_problem(ep.name)
             if problem is None:
                 found.append(entry)

@@ -5,8 +5,8 @@ Importing a plugin runs its code. One that hangs, calls ``os._exit()``, crashes 
 interpreter or raises ``KeyboardInterrupt`` would take down the command that imports it
 (``kerazoo list`` included), so the registry asks here first. The answer is remembered in a
 small file (``$KERAZOO_CACHE_DIR``, else ``$XDG_CACHE_HOME/kerazoo``, else
-``~/.cache/kerazoo``), keyed by what is installed: the search path, every registered entry
-point with its distribution and version, and the files of the plugins' top-level modules.
+``~/.cache/kerazoo``), keyed by what is installed: every registered entry point with its
+distribution, version and install folder, and the files of the plugins' top-level modules.
 While that key holds, the file is trusted and nothing is started; when it changes, every
 plugin is imported in child processes (:mod:`kerazoo.plugin_children`), each with
 ``$KERAZOO_PLUGIN_TIMEOUT`` seconds (default 20). Only failures that took their process down
@@ -37,11 +37,14 @@ _KEEP = 32  # keys remembered (one per set of installed plugins a user switches 
 _DEFAULT_TIMEOUT = 20.0
 
 
-def cache_file() -> Path:
-    """Where the verdicts are remembered."""
+def cache_file() -> Path | None:
+    """Where the verdicts are remembered; ``None`` when there is no home folder for them."""
     folder = os.environ.get("KERAZOO_CACHE_DIR")
     if not folder:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+        try:
+            base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+        except (RuntimeError, KeyError):  # no HOME and no password entry
+            return None
         folder = os.path.join(base, "kerazoo")
     return Path(folder) / "plugin-health.json"
 
@@ -76,16 +79,18 @@ def _key(entries: Sequence[Entry], path: Sequence[str]) -> str:
     described = {
         "python": [sys.executable, sys.version],
         "kerazoo": str(Path(__file__).resolve().parent),
-        "path": list(path),
-        "entries": sorted([*e.key, e.version] for e in entries),
+        "entries": sorted([*e.key, e.version, e.where] for e in entries),
         "modules": [_stamp(m, path) for m in modules],
     }
     return hashlib.sha256(json.dumps(described, default=str).encode()).hexdigest()
 
 
 def _read() -> dict[str, Any]:
+    target = cache_file()
+    if target is None:
+        return {}
     try:
-        data = json.loads(cache_file().read_text())
+        data = json.loads(target.read_text())
     except (OSError, ValueError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -96,6 +101,8 @@ def _write(key: str, failures: Mapping[str, Any]) -> None:
     data[key] = {"checked": time.time(), "failures": dict(failures)}
     newest = sorted(data, key=lambda k: data[k].get("checked", 0))[-_KEEP:]
     target = cache_file()
+    if target is None:
+        return
     with contextlib.suppress(OSError):  # no cache: the next command checks again
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".plugin-health.", suffix=".tmp")
