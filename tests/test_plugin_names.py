@@ -3,6 +3,7 @@ that breaks the rule is skipped, with a warning naming its package, and shown as
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,7 +16,6 @@ from tests.fixtures.processes import ROOT, run_cli, write_distribution
 
 BAD = ["../../../escaped", "a/b", "st*r", "$x", "bell\x07", "9lives", "a" * 65]
 GOOD = ["traffic-ish", "Net1", "v2.1", "chopped_vgg2"]
-RULE = r"a name is a letter, then letters, digits, '_', '\.' or '-'"
 
 
 def _site(folder):
@@ -56,6 +56,11 @@ def test_the_commands_skip_and_name_a_bad_name_and_train_writes_nothing_outside(
     assert out.returncode == 1
     assert "failed  dataset      ../../../escaped" in out.stdout
     assert "not a valid name" in out.stdout and "\x07" not in out.stdout
+
+    out = run_cli("plugins", "--check", "--json", pythonpath=site)
+    rows = {r["name"]: r for r in json.loads(out.stdout)}
+    assert out.returncode == 1 and rows["traffic-ish"]["status"] == "loaded"
+    assert rows["$x"]["status"] == "failed" and "not a valid name" in rows["$x"]["error"]
 
     work = tmp_path / "work" / "deep" / "er"
     work.mkdir(parents=True)
