@@ -13,6 +13,7 @@ when the installed plugins changed since the last check (see :mod:`kerazoo.plugi
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import os
@@ -141,7 +142,7 @@ def _follow(
         when it ended or was killed (``None``: between entries), and how it ended.
     """
     lines: queue.Queue[str | None] = queue.Queue()
-    err: list[str] = []
+    err: collections.deque[str] = collections.deque(maxlen=200)  # the last lines are enough
     _drain(proc.stdout, lines.put, end=lambda: lines.put(None))
     _drain(proc.stderr, err.append)
     reports: dict[tuple[str, str, str, str], Report] = {}
@@ -152,22 +153,51 @@ def _follow(
             line = lines.get(timeout=max(0.0, min(0.2, deadline - time.monotonic())))
         except queue.Empty:
             if stop.is_set() or time.monotonic() >= deadline:
-                _kill(proc)
-                proc.wait()
-                return reports, busy, (_timed_out(timeout), "".join(err))
+                return reports, busy, _stopped(proc, timeout, err)
             continue
-        if line is None:
-            proc.wait()
+        if line is None:  # stdout closed: the child ends (or closed it and hangs on)
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                return reports, busy, _stopped(proc, timeout, err)
             return reports, busy, _ended(proc.returncode, "".join(err))
-        if not line.startswith(_MARK):
-            continue  # a plugin printing on stdout
-        what, _, rest = line[len(_MARK) :].rstrip("\n").partition(" ")
-        index, _, body = rest.partition(" ")
+        what, index, report = _parse(line, len(entries))
         if what == "begin":
-            busy, deadline = entries[int(index)], time.monotonic() + timeout
+            busy, deadline = entries[index], time.monotonic() + timeout
         elif what == "done":
-            reports[entries[int(index)].key] = json.loads(body)
+            reports[entries[index].key] = report
             busy = None
+
+
+def _stopped(
+    proc: subprocess.Popen[str], timeout: float, err: collections.deque[str]
+) -> tuple[str, str]:
+    _kill(proc)
+    proc.wait()
+    return _timed_out(timeout), "".join(err)
+
+
+def _parse(line: str, count: int) -> tuple[str, int, Report]:
+    """``(what, index, report)`` of a report line; ``("", 0, {})`` for anything else (what a
+    plugin prints, or a line that only looks like a report)."""
+    if not line.startswith(_MARK):
+        return "", 0, {}
+    what, _, rest = line[len(_MARK) :].rstrip("\n").partition(" ")
+    index, _, body = rest.partition(" ")
+    try:
+        i = int(index)
+        report = json.loads(body) if what == "done" else {}
+    except ValueError:
+        return "", 0, {}
+    fields = ("status", "error", "trace")
+    if not 0 <= i < count or (
+        what == "done"
+        and not (isinstance(report, dict) and all(isinstance(report.get(k), str) for k in fields))
+    ):
+        return "", 0, {}
+    if what == "done":
+        report = {**{k: report[k] for k in fields}, "fatal": report.get("fatal") is True}
+    return what, i, report
 
 
 def _drain(stream: Any, put: Any, end: Any = None) -> None:

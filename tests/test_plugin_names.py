@@ -68,8 +68,12 @@ def test_the_commands_skip_and_name_a_bad_name_and_train_writes_nothing_outside(
     before = set(tmp_path.rglob("*"))
     done = subprocess.run(
         [sys.executable, "-m", "kerazoo", "train", "../../../escaped", "lenet", "--epochs", "1"],
-        cwd=work, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 2, done.stderr
     assert "error: Unknown dataset '../../../escaped'" in done.stderr
     assert set(tmp_path.rglob("*")) == before  # no folder anywhere, inside runs/ or out

@@ -41,8 +41,12 @@ def _env(tmp_path: Path, site: Path, timeout: str = "4") -> dict[str, str]:
 def _kerazoo(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "kerazoo", *args],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _gone(pid: int) -> bool:
@@ -96,9 +100,13 @@ def test_ctrl_c_while_plugins_are_checked_stops_the_command_and_its_children(tmp
     site = _site(tmp_path / "site", "kz_hang", "kz_fine")
     pidfile = tmp_path / "hang.pid"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kerazoo", "list"], env=_env(tmp_path, site, timeout="120"),
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [sys.executable, "-m", "kerazoo", "list"],
+        env=_env(tmp_path, site, timeout="120"),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while not pidfile.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -113,3 +121,31 @@ def test_ctrl_c_while_plugins_are_checked_stops_the_command_and_its_children(tmp
     while not _gone(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _gone(pid)
+
+
+@pytest.mark.slow
+def test_a_plugin_that_closes_stdout_or_prints_fake_reports_is_still_judged(tmp_path) -> None:
+    from kerazoo.plugin_check import check_plugins
+    from kerazoo.registry import Registry
+
+    sneaky = {
+        "kz_closer": "import os, time\nos.close(1)\ntime.sleep(600)\n",
+        "kz_liar": (
+            "print('KERAZOO-PLUGIN-CHECK done 99 {')\n"
+            "print('KERAZOO-PLUGIN-CHECK done 0 [1]')\n"
+            "print('KERAZOO-PLUGIN-CHECK begin x')\n"
+            "raise ImportError('a liar')\n"
+        ),
+    }
+    site = tmp_path / "site"
+    for module, source in sneaky.items():
+        name = module.removeprefix("kz_")
+        eps = {"kerazoo.datasets": {name: f"{module}:P"}}
+        write_distribution(site, f"kz-{name}", eps, {module: source})
+    _site(site, "kz_fine")
+    started = time.monotonic()
+    found = {e.name: e for e in check_plugins(timeout=3, registry=Registry([site]))}
+    assert time.monotonic() - started < 60
+    assert found["closer"].status == "failed" and "timed out after 3 s" in found["closer"].error
+    assert found["liar"].status == "failed" and "ImportError: a liar" in found["liar"].error
+    assert found["fine"].status == "loaded"
