@@ -57,6 +57,9 @@ __all__ = [
 ]
 
 
+_SEPARATE = " (found in a separate process; `kerazoo plugins --check` checks again)"
+
+
 def _strict() -> bool:
     return os.environ.get("KERAZOO_STRICT_PLUGINS", "").lower() in {"1", "true", "yes", "on"}
 
@@ -130,7 +133,7 @@ class Registry:
         for entry in (e for kind in GROUPS for e in self.entries(kind)):
             if entry.key in fatal and entry.status == "not loaded":
                 entry.status = "failed"
-                entry.error = fatal[entry.key][0] + " (found by importing it in a separate process)"
+                entry.error = fatal[entry.key][0] + _SEPARATE
                 entry.trace = fatal[entry.key][1]
 
     def load(self, entry: Entry) -> Any:
