@@ -1,4 +1,5 @@
-"""How names are shown to people: natural sort, and text from files made safe to print.
+"""How names are shown to people: natural sort, text from files made safe to print, and
+the rule a plugin's registered name follows.
 
 Plain Python: used by the registry (plugin names), the folder dataset (class folders), the
 predictor (files in a folder) and every command that prints names read from a file.
@@ -9,7 +10,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["natural_key", "printable"]
+__all__ = ["PLUGIN_NAME_RULE", "natural_key", "plugin_name_problem", "printable"]
+
+#: A dataset or architecture name becomes part of folder names, Keras layer names and
+#: command lines: a letter, then letters, digits, ``_``, ``.`` or ``-``, at most 64 in all.
+PLUGIN_NAME_RULE = (
+    "a letter, then letters, digits, '_', '.' or '-' (at most 64 characters), "
+    "e.g. traffic_lights or chopped_vgg"
+)
+_PLUGIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
 
 # C0 controls, DEL, C1 controls, and the characters that reorder or break lines on a
 # terminal (line/paragraph separators, bidirectional overrides and isolates).
@@ -45,3 +54,25 @@ def printable(text: str) -> str:
         'cat\\\\x1b[2K\\\\ndog'
     """
     return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def plugin_name_problem(name: object) -> str | None:
+    """Why ``name`` cannot be a dataset or architecture name, or ``None`` when it can.
+
+    Args:
+        name: a name as a plugin registered it (an entry point's name).
+
+    Returns:
+        ``None`` for a good name; otherwise the rule it breaks, with the name echoed
+        (control characters escaped).
+
+    Example:
+        >>> plugin_name_problem("traffic_lights") is None
+        True
+        >>> plugin_name_problem("../x")
+        "'../x' is not a valid name: a name is a letter, then letters, digits, '_', '.' or '-' (at most 64 characters), e.g. traffic_lights or chopped_vgg"
+    """  # noqa: E501
+    if isinstance(name, str) and _PLUGIN_NAME.fullmatch(name):
+        return None
+    shown = f"'{printable(name)}'" if isinstance(name, str) else repr(name)
+    return f"{shown} is not a valid name: a name is {PLUGIN_NAME_RULE}"

@@ -9,31 +9,35 @@ fails to import is reported (with its traceback in ``kerazoo plugins --verbose``
 rest keeps working; ``KERAZOO_STRICT_PLUGINS=1`` makes such a failure fatal. A name
 registered by two packages is listed twice, and is an error naming every package (see
 :mod:`kerazoo.conflicts`) when it is used, unless the user says which wins, with ``source=``
-or ``KERAZOO_PREFER``.
+or ``KERAZOO_PREFER``. A name that breaks the naming rule is skipped with a warning (see
+:mod:`kerazoo.entry_points`), and a plugin whose import takes its process down (a hang,
+``os._exit``, a crash, ``KeyboardInterrupt``) is found in a child process and not imported
+here (see :mod:`kerazoo.plugin_health`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fnmatch
-import importlib.machinery
-import importlib.util
 import os
 import sys
-import traceback
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from importlib import metadata
 from typing import Any
 
 from kerazoo.conflicts import BUILTIN_DIST, conflict_message, find_conflicts, norm, preferences
 from kerazoo.data.dataset import Dataset
+from kerazoo.entry_points import (
+    GROUPS,
+    Entry,
+    PluginWarning,
+    discover,
+    load_entry,
+    refused_message,
+)
 from kerazoo.errors import PluginConflictError, PluginError, UnknownNameError, unknown_choice
 from kerazoo.models.architecture import Architecture
-from kerazoo.naming import natural_key
-from kerazoo.params import Param
-from kerazoo.task import TASK_KINDS
+from kerazoo.naming import natural_key, printable
 
 __all__ = [
     "GROUPS",
@@ -52,87 +56,12 @@ __all__ = [
     "using",
 ]
 
-GROUPS = {"dataset": "kerazoo.datasets", "architecture": "kerazoo.architectures"}
-_BASES: dict[str, type] = {"dataset": Dataset, "architecture": Architecture}
-# members a plugin class must define itself rather than inherit from the base
-_REQUIRED: dict[str, tuple[str, ...]] = {
-    "dataset": ("task", "image_shape", "make"),
-    "architecture": ("build_body",),
-}
-_TABLE: dict[str, str] = {"dataset": "options", "architecture": "hyperparameters"}
 
-
-class PluginWarning(UserWarning):
-    """A plugin failed to load; the others still work."""
-
-
-@dataclass
-class Entry:
-    """One entry point: a name registered by one distribution."""
-
-    kind: str
-    name: str
-    value: str
-    dist: str
-    version: str
-    status: str = "not loaded"  # "loaded", "failed", "not loaded"
-    error: str = ""
-    trace: str = ""
-    obj: Any = field(default=None, repr=False)
-
-    @property
-    def source(self) -> str:
-        return f"{self.dist} {self.version}".strip()
+_SEPARATE = " (found in a separate process; `kerazoo plugins --check` checks again)"
 
 
 def _strict() -> bool:
     return os.environ.get("KERAZOO_STRICT_PLUGINS", "").lower() in {"1", "true", "yes", "on"}
-
-
-def _validate(entry: Entry, obj: Any) -> None:
-    base = _BASES[entry.kind]
-    where = f"{entry.kind} plugin {entry.name!r} ({entry.value}, from {entry.source})"
-    if not (isinstance(obj, type) and issubclass(obj, base)):
-        raise PluginError(
-            f"The {where} is {obj!r}, which is not a subclass of kerazoo.{base.__name__}. "
-            f"Point the entry point at a class derived from kerazoo.{base.__name__}."
-        )
-    for member in _REQUIRED[entry.kind]:
-        if getattr(obj, member, None) is getattr(base, member):
-            raise PluginError(
-                f"The {where} does not define {member!r}, which every "
-                f"kerazoo.{base.__name__} must implement."
-            )
-    table = getattr(obj, _TABLE[entry.kind])
-    if not isinstance(table, dict) or not all(isinstance(p, Param) for p in table.values()):
-        raise PluginError(
-            f"The {where} has {_TABLE[entry.kind]!r} = {table!r}; it must be a dict of "
-            "kerazoo.Param."
-        )
-    if entry.kind == "architecture":
-        bad = [t for t in obj.tasks if t not in TASK_KINDS]
-        if bad or not obj.tasks:
-            raise PluginError(
-                f"The {where} declares tasks {obj.tasks!r}; each must be one of "
-                f"{', '.join(TASK_KINDS)}."
-            )
-
-
-def _import_from(path: Sequence[str], module: str) -> None:
-    """Import ``module``'s top-level package from ``path`` when it is not importable already."""
-    top = module.partition(".")[0]
-    if top in sys.modules:
-        return
-    spec = importlib.machinery.PathFinder.find_spec(top, list(path))
-    if spec is None or spec.loader is None:
-        return  # let the ordinary import find it, or say it is missing
-    loaded = importlib.util.module_from_spec(spec)
-    sys.modules[top] = loaded
-    try:
-        spec.loader.exec_module(loaded)
-    except BaseException:
-        del sys.modules[top]
-        raise
 
 
 class Registry:
@@ -146,6 +75,9 @@ class Registry:
         path: folders to discover installed distributions in (and to import their plugin
             modules from), as for ``sys.path``; ``None`` (the default) means ``sys.path``
             itself, read at discovery time.
+        isolate: before the first import, ask :mod:`kerazoo.plugin_health` which plugins
+            take down the process importing them (checked in child processes when what is
+            installed changed), and never import those here.
 
     Example:
         >>> reg = Registry(path=["site-packages-elsewhere"])    # doctest: +SKIP
@@ -153,61 +85,67 @@ class Registry:
         ['stripes']
     """
 
-    def __init__(self, path: Sequence[str | os.PathLike[str]] | None = None) -> None:
+    def __init__(
+        self, path: Sequence[str | os.PathLike[str]] | None = None, isolate: bool = True
+    ) -> None:
         self.path = None if path is None else [os.fspath(p) for p in path]
+        self.isolate = isolate
         self._entries: dict[str, list[Entry]] = {}
+        self._refused: dict[str, list[Entry]] = {}
+        self._checked = False
 
     def refresh(self) -> None:
         """Forget what was discovered, so newly installed plugins are seen."""
         self._entries.clear()
+        self._refused.clear()
+        self._checked = False
+
+    def search_path(self) -> list[str]:
+        """The folders plugins are discovered in: ``path``, or ``sys.path`` as it is now."""
+        return list(self.path if self.path is not None else sys.path)
 
     def entries(self, kind: str) -> list[Entry]:
-        """Every entry point of ``kind`` (``"dataset"`` or ``"architecture"``), unloaded."""
+        """Every usable entry point of ``kind`` (``"dataset"`` or ``"architecture"``).
+
+        A name that breaks the naming rule is left out, with one :class:`PluginWarning`
+        naming its package; :meth:`refused` gives those entries.
+        """
         if kind not in self._entries:
-            seen: set[str] = set()
-            found: list[Entry] = []
-            for dist in metadata.distributions(
-                **({} if self.path is None else {"path": self.path})
-            ):
-                name = dist.metadata["Name"] or "unknown"
-                if norm(name) in seen:  # as importlib: the first copy on the path wins
-                    continue
-                seen.add(norm(name))
-                for ep in dist.entry_points.select(group=GROUPS[kind]):
-                    found.append(Entry(kind, ep.name, ep.value, name, dist.version))
-            self._entries[kind] = found
+            self._entries[kind], self._refused[kind] = discover(self.path, kind)
+            if self._refused[kind]:
+                warnings.warn(refused_message(self._refused[kind]), PluginWarning, stacklevel=3)
         return self._entries[kind]
 
-    def _import(self, entry: Entry) -> Any:
-        ep = metadata.EntryPoint(entry.name, entry.value, GROUPS[entry.kind])
-        if self.path is not None:
-            _import_from(self.path, ep.module)
-        return ep.load()
+    def refused(self) -> list[Entry]:
+        """The entry points whose names were refused (``failed``, ``error`` says why)."""
+        for kind in GROUPS:
+            self.entries(kind)
+        return [e for kind in GROUPS for e in self._refused[kind]]
+
+    def _isolate(self) -> None:
+        """Mark failed, without importing them, the plugins that take their process down."""
+        if self._checked or not self.isolate:
+            return
+        self._checked = True
+        from kerazoo.plugin_health import fatal_failures  # children only when needed
+
+        fatal = fatal_failures(self)
+        for entry in (e for kind in GROUPS for e in self.entries(kind)):
+            if entry.key in fatal and entry.status == "not loaded":
+                entry.status = "failed"
+                entry.error = fatal[entry.key][0] + _SEPARATE
+                entry.trace = fatal[entry.key][1]
 
     def load(self, entry: Entry) -> Any:
         """The class behind ``entry``, or ``None`` (with a :class:`PluginWarning`) if it fails."""
         if entry.status == "loaded":
             return entry.obj
-        if entry.status != "failed":
-            try:
-                obj = self._import(entry)
-                _validate(entry, obj)
-            except KeyboardInterrupt:
-                raise
-            except BaseException as exc:  # a plugin may fail in any way, sys.exit() included
-                entry.status = "failed"
-                entry.error = f"{type(exc).__name__}: {exc}"
-                if isinstance(exc, SystemExit):
-                    entry.error = f"SystemExit: the plugin called sys.exit({exc.code!r}) on import"
-                entry.trace = traceback.format_exc()
-            else:
-                obj.name = entry.name
-                obj.plugin = entry.source
-                entry.obj, entry.status = obj, "loaded"
-                return obj
+        self._isolate()
+        if entry.status != "failed" and load_entry(entry, self.path) is not None:
+            return entry.obj
         message = (
             f"The {entry.kind} plugin {entry.name!r} from {entry.source} failed to load: "
-            f"{entry.error}. Reinstall or fix that package, or uninstall it; "
+            f"{printable(entry.error)}. Reinstall or fix that package, or uninstall it; "
             "`kerazoo plugins --verbose` shows the traceback."
         )
         if _strict():
@@ -300,7 +238,7 @@ class Registry:
             with warnings.catch_warnings(), contextlib.suppress(PluginError):
                 warnings.simplefilter("ignore", PluginWarning)
                 self.load(e)  # strict mode raises PluginError: the report still shows it
-        return entries
+        return entries + self.refused()
 
 
 _default = Registry()
@@ -395,6 +333,7 @@ def plugin_report() -> list[Entry]:
     """Load every registered plugin and return one :class:`Entry` per entry point.
 
     Used by ``kerazoo plugins``: each entry has its distribution, version, status
-    (``loaded`` or ``failed``), error and traceback. Never raises for a broken plugin.
+    (``loaded`` or ``failed``), error and traceback; entry points whose names break the
+    naming rule come last, ``failed``. Never raises for a broken plugin.
     """
     return _default.plugin_report()

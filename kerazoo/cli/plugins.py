@@ -8,6 +8,7 @@ from typing import Any
 
 from kerazoo import registry
 from kerazoo.conflicts import find_conflicts, summary
+from kerazoo.naming import printable
 
 
 def register(sub: Any) -> None:
@@ -70,11 +71,13 @@ def _run(args: argparse.Namespace) -> int:
                 if (counts[(e.kind, e.name)] > 1)
                 else ""
             )
-            print(f"{e.status:<7} {e.kind:<12} {e.name:<16} {e.value}  ({e.source}){flag}")
+            name, value, source = printable(e.name), printable(e.value), printable(e.source)
+            print(f"{e.status:<7} {e.kind:<12} {name:<16} {value}  ({source}){flag}")
             if e.status == "failed":
-                print(f"        {e.error}")
+                print(f"        {printable(e.error)}")
                 if args.verbose:
-                    print("        " + e.trace.rstrip().replace("\n", "\n        "))
+                    trace = e.trace.rstrip().splitlines()
+                    print("".join(f"        {printable(line)}\n" for line in trace), end="")
         failed = sum(e.status == "failed" for e in entries)
         print(f"{len(entries)} plugins, {len(entries) - failed} loaded, {failed} failed")
         if any(n > 1 for n in counts.values()):

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from kerazoo.data.dataset import Samples
+from kerazoo.data.figure_text import figure_text
 from kerazoo.data.memory import check_fits
 from kerazoo.errors import DataError, InvalidOptionError, option
 from kerazoo.files import atomic_file, check_output_file
@@ -174,7 +175,7 @@ def preview_grid(
         if show_masks and samples.masks is not None:
             _outline(ax, samples.masks[i])
         if samples.labels is not None:
-            ax.set_title(label_text(task, samples.labels[i]), fontsize=8)
+            ax.set_title(figure_text(label_text(task, samples.labels[i])), fontsize=8)
         ax.set_axis_off()
     fig.tight_layout(pad=0.3)
     return save_figure(fig, path)

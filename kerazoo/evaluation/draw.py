@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from kerazoo.data.figure_text import figure_text
 from kerazoo.data.preview import save_figure
 
 __all__ = ["draw_confusion", "draw_grid", "draw_reconstructions", "draw_scatter"]
@@ -64,9 +65,9 @@ def draw_confusion(
     shown = ax.imshow(counts, cmap="Blues", vmin=0, interpolation="nearest")
     ticks = np.arange(k)
     rotate = k > 6 or max(len(n) for n in class_names) > 6
-    ax.set_xticks(ticks, [str(n) for n in class_names], rotation=45 if rotate else 0,
+    ax.set_xticks(ticks, [figure_text(n) for n in class_names], rotation=45 if rotate else 0,
                   ha="right" if rotate else "center", fontsize=8)  # fmt: skip
-    ax.set_yticks(ticks, [str(n) for n in class_names], fontsize=8)
+    ax.set_yticks(ticks, [figure_text(n) for n in class_names], fontsize=8)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     if k <= 20:
@@ -82,7 +83,7 @@ def draw_confusion(
     bar = fig.colorbar(shown, ax=ax, shrink=0.8)
     bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     bar.set_label("images")
-    ax.set_title("\n".join(textwrap.wrap(title, int(side * 13))), fontsize=10)
+    ax.set_title(figure_text("\n".join(textwrap.wrap(title, int(side * 13)))), fontsize=10)
     return save_figure(fig, path)
 
 
@@ -122,10 +123,12 @@ def draw_grid(
             continue
         _show(ax, images[i])
         colour = colors[i] if colors else "black"
-        ax.set_title(titles[i], fontsize=7, color=colour, pad=2)
+        ax.set_title(figure_text(titles[i]), fontsize=7, color=colour, pad=2)
         for spine in ax.spines.values():
             spine.set_color(colour if colors else "0.6")
-    fig.suptitle("\n".join(textwrap.wrap(title, int(fig.get_figwidth() * 12))), fontsize=10)
+    fig.suptitle(
+        figure_text("\n".join(textwrap.wrap(title, int(fig.get_figwidth() * 12)))), fontsize=10
+    )
     return save_figure(fig, path)
 
 
@@ -167,11 +170,11 @@ def draw_scatter(
     ax.set_xlim(lo, hi), ax.set_ylim(lo, hi)
     ax.set_aspect("equal")
     jitter = " (jittered +-0.2)" if integer else ""
-    ax.set_xlabel(f"true {what}{jitter}")
-    ax.set_ylabel(f"predicted {what} (raw output)")
+    ax.set_xlabel(figure_text(f"true {what}{jitter}"))
+    ax.set_ylabel(figure_text(f"predicted {what} (raw output)"))
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
-    ax.set_title("\n".join(textwrap.wrap(title, 66)), fontsize=10)
+    ax.set_title(figure_text("\n".join(textwrap.wrap(title, 66))), fontsize=10)
     return save_figure(fig, path)
 
 
@@ -205,11 +208,13 @@ def draw_reconstructions(
         _show(axes[0, j], inputs[j])
         _show(axes[1, j], outputs[j])
         shown = _show(axes[2, j], diff[j], cmap="magma", vmax=1.0)
-        axes[0, j].set_title(titles[j], fontsize=7, pad=2)
+        axes[0, j].set_title(figure_text(titles[j]), fontsize=7, pad=2)
     for row, name in enumerate(("input", "output", "|difference|")):
         axes[row, 0].set_ylabel(name, fontsize=8)
     bar = fig.colorbar(shown, ax=axes[2, :].tolist(), shrink=0.9, aspect=8)
     bar.set_label("|output - input|", fontsize=7)
     bar.ax.tick_params(labelsize=7)
-    fig.suptitle("\n".join(textwrap.wrap(title, int(fig.get_figwidth() * 12))), fontsize=10)
+    fig.suptitle(
+        figure_text("\n".join(textwrap.wrap(title, int(fig.get_figwidth() * 12)))), fontsize=10
+    )
     return save_figure(fig, path)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kerazoo.data.figure_text import figure_text
 from kerazoo.experiments.compare_table import Table
 from kerazoo.interpret.pictures import save_figure
 
@@ -76,17 +77,19 @@ def draw_curves(path: Path, runs: Mapping[str, Sequence[Path]], table: Table) ->
             seeds = f"{len(curves)} seed{'s' if len(curves) > 1 else ''}"
             # hollow markers of different shapes: variants on the same point stay visible
             ax.plot(np.arange(1, short + 1), mean, color=colour, lw=2.6, marker=marker, ms=9,
-                    mfc="none", mew=1.8, label=f"{name} ({seeds})")  # fmt: skip
+                    mfc="none", mew=1.8, label=figure_text(f"{name} ({seeds})"))  # fmt: skip
     if longest <= 20:
         ax.set_xticks(range(1, longest + 1))
     else:
         ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("epoch")
-    ax.set_ylabel(shown.replace("_", " "))
+    ax.set_ylabel(figure_text(shown.replace("_", " ")))
     ax.grid(alpha=0.3)
     ax.set_title(
-        f"{table.architecture} on {table.dataset}: {shown.replace('_', ' ')} per epoch "
-        "(thin: one seed, thick: mean)",
+        figure_text(
+            f"{table.architecture} on {table.dataset}: {shown.replace('_', ' ')} per epoch "
+            "(thin: one seed, thick: mean)"
+        ),
         fontsize=10,
     )
     if ax.get_legend_handles_labels()[0]:
@@ -179,7 +182,7 @@ def _grid(
             ax.set_title(f"#{shown_filters[c]}", fontsize=7, pad=2)
             for spine in ax.spines.values():
                 spine.set_color("0.6")
-        fig.text((left - 0.1) / fw, 1 - (top + tile / 2) / fh, label, ha="right",
+        fig.text((left - 0.1) / fw, 1 - (top + tile / 2) / fh, figure_text(label), ha="right",
                  va="center", fontsize=9)  # fmt: skip
-    fig.text(0.5, 1 - 0.1 / fh, "\n".join(lines), ha="center", va="top", fontsize=9)
+    fig.text(0.5, 1 - 0.1 / fh, figure_text("\n".join(lines)), ha="center", va="top", fontsize=9)
     return save_figure(fig, path)

@@ -26,7 +26,7 @@ from kerazoo.errors import DataError, IncompatibleError, InvalidOptionError, opt
 from kerazoo.interpret import probe
 from kerazoo.interpret.gradients import value_and_grad
 from kerazoo.interpret.methods import SALIENCY_METHODS, TITLES
-from kerazoo.interpret.pictures import heading_lines, normalize, save_figure
+from kerazoo.interpret.pictures import figure_text, heading_lines, normalize, save_figure
 
 __all__ = ["SALIENCY_METHODS", "draw_saliency", "saliency"]
 
@@ -377,7 +377,7 @@ def _figure(images: Any, maps: list, titles: list, captions: list, masks: Any, h
                 ax.imshow(heat, cmap="inferno", vmin=0, vmax=1, alpha=0.75, interpolation="nearest")
             if masks is not None:
                 ax.contour(np.asarray(masks[i], float), [0.5], colors="cyan", linewidths=0.7)
-    fig.suptitle(heading, fontsize=8)
+    fig.suptitle(figure_text(heading), fontsize=8)
     cax = fig.add_axes((1 - 0.7 * bar / fig.get_figwidth(), 0.25, 0.15 / fig.get_figwidth(), 0.5))
     cbar = fig.colorbar(ScalarMappable(cmap="inferno"), cax=cax)  # full colours, 0..1
     cbar.set_label("attribution, scaled per map\n(0 least, 1 most)", fontsize=7)
@@ -396,5 +396,5 @@ def _captions(model: Any, info: Any, images: np.ndarray) -> list[str]:
         act = keras.ops.sigmoid if out.shape[1] == 1 else keras.ops.softmax
         out = keras.ops.convert_to_numpy(act(out))
     out = np.concatenate([1 - out, out], axis=1) if out.shape[1] == 1 else out
-    names = info.task.class_names
+    names = [figure_text(n) for n in info.task.class_names]  # drawn as written
     return [shown.format(names[int(k)], p[k]) for p, k in zip(out, out.argmax(1), strict=True)]

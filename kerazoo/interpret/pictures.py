@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from kerazoo.data.figure_text import figure_text
 from kerazoo.data.preview import save_figure  # the one writer; kept importable from here
 
 __all__ = ["DPI", "grid_figure", "heading_lines", "normalize", "save_figure", "tile"]
@@ -130,11 +131,11 @@ def grid_figure(
             shown = ax.imshow(tiles[i], cmap=cmap, vmin=vrange[0], vmax=vrange[1],
                               interpolation="nearest")  # fmt: skip
         if label and titles[i]:
-            ax.set_title(titles[i], fontsize=7, pad=2)
+            ax.set_title(figure_text(titles[i]), fontsize=7, pad=2)
         if c == 0 and r < len(row_labels):
-            fig.text((left - 0.08) / fw, 1 - (top + th / 2) / fh, row_labels[r],
+            fig.text((left - 0.08) / fw, 1 - (top + th / 2) / fh, figure_text(row_labels[r]),
                      ha="right", va="center", fontsize=8)  # fmt: skip
-    fig.text(0.5, 1 - 0.1 / fh, "\n".join(lines), ha="center", va="top", fontsize=9)
+    fig.text(0.5, 1 - 0.1 / fh, figure_text("\n".join(lines)), ha="center", va="top", fontsize=9)
     if colorbar and shown is not None:
         place = (fw - right + 0.15, head + label, 0.15, max(min(grid_h, 3.0) - label, 1))
         _colorbar(fig, shown, place, colorbar, ticks)
@@ -149,8 +150,8 @@ def _colorbar(
     cax.set_axis_on()
     bar = fig.colorbar(shown, cax=cax, ticks=list(ticks) if ticks else None)
     if ticks:
-        bar.ax.set_yticklabels(list(ticks.values()))
-    bar.set_label(label, fontsize=8)
+        bar.ax.set_yticklabels([figure_text(t) for t in ticks.values()])
+    bar.set_label(figure_text(label), fontsize=8)
     cax.tick_params(labelsize=7)
 
 

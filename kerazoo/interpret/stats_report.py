@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from kerazoo.data.figure_text import figure_text
 from kerazoo.errors import option
 from kerazoo.files import atomic_file
 from kerazoo.interpret.pictures import save_figure
@@ -269,7 +270,7 @@ def _row(fig: Any, grid: Any, stats: dict[str, np.ndarray], i: int, norm: Any,
     flagged = problem is not None and problem[0] == i
     if flagged:
         label += "  \u2014 " + problem[1].split(":")[0].replace(f"{name}'s ", "")
-    ax.set_title(label, loc="left", fontsize=9, color=_FLAG if flagged else "black",
+    ax.set_title(figure_text(label), loc="left", fontsize=9, color=_FLAG if flagged else "black",
                  fontweight="bold")  # fmt: skip
     ax.set_ylabel("value", fontsize=8)
     axm, axz = fig.add_subplot(grid[i, 1], sharex=ax), fig.add_subplot(grid[i, 2], sharex=ax)
@@ -338,5 +339,5 @@ def draw_activation_stats(
         else f"histograms on {n} images: bar length = share of the activations in each value "
         "bin (log scale)"
     )
-    fig.suptitle(f"{title}\n{how}", fontsize=10, y=1 - 0.12 / height, va="top")
+    fig.suptitle(figure_text(f"{title}\n{how}"), fontsize=10, y=1 - 0.12 / height, va="top")
     return save_figure(fig, path)

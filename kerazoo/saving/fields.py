@@ -9,10 +9,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from kerazoo.errors import KerazooError, ModelFileError
+from kerazoo.naming import PLUGIN_NAME_RULE, plugin_name_problem
 from kerazoo.saving.records import ArchitectureInfo, DatasetInfo, TrainingInfo
 from kerazoo.task import DATA_FORMATS, TASK_KINDS, InputSpec, Task
 
-__all__ = ["FieldReader"]
+__all__ = ["INPUT_DTYPES", "OUTPUTS", "FieldReader"]
+
+#: What a kerazoo model takes in: the builder's input layer reads raw uint8 pixels.
+INPUT_DTYPES = ("uint8",)
+#: What the last layer of a kerazoo model emits (the builder's heads).
+OUTPUTS = ("logits", "probabilities", "scores", "values", "image")
 
 
 class FieldReader:
@@ -62,6 +68,13 @@ class FieldReader:
             raise self.fail(where, "a string", value)
         return value
 
+    def name(self, value: Any, where: str) -> str:
+        """A dataset or architecture name: it may become part of a folder name."""
+        text = self.text(value, where)
+        if plugin_name_problem(text) is not None:
+            raise self.fail(where, f"a plugin name: {PLUGIN_NAME_RULE}", text)
+        return text
+
     def integer(
         self, value: Any, where: str, optional: bool = False, low: int | None = None
     ) -> Any:
@@ -104,14 +117,34 @@ class FieldReader:
         if fmt not in DATA_FORMATS:
             raise self.fail("input.data_format", f"one of {', '.join(DATA_FORMATS)}", fmt)
         dtype = self.text(d.get("dtype", "uint8"), "input.dtype")
+        if dtype not in INPUT_DTYPES:
+            raise self.fail("input.dtype", "uint8 (the builder's pixel input)", dtype)
         return InputSpec(*sides, fmt, dtype)
+
+    def encoding(self, value: Any, kind: str) -> str | None:
+        """``task.encoding``: a label encoding that exists and fits the task's kind."""
+        from kerazoo.data.encoding import ENCODINGS
+
+        encoding = self.text(value, "task.encoding", optional=True)
+        if encoding is None or kind in ENCODINGS.get(encoding, ()):
+            return encoding
+        fits = ", ".join(e for e, kinds in ENCODINGS.items() if kind in kinds)
+        rule = f"one of {', '.join(ENCODINGS)} (for a {kind} task: {fits})"
+        raise self.fail("task.encoding", rule, encoding)
+
+    def output(self, value: Any) -> str | None:
+        """``task.output``: what the last layer emits, one of :data:`OUTPUTS`."""
+        output = self.text(value, "task.output", optional=True)
+        if output is not None and output not in OUTPUTS:
+            raise self.fail("task.output", f"one of {', '.join(OUTPUTS)}", output)
+        return output
 
     def dataset(self, value: Any) -> DatasetInfo | None:
         if value is None:
             return None
         d = self.mapping(value, "dataset")
         return DatasetInfo(
-            name=self.text(self.field(d, "name", "dataset"), "dataset.name"),
+            name=self.name(self.field(d, "name", "dataset"), "dataset.name"),
             options=self.optional_mapping(d.get("options", {}), "dataset.options") or {},
             seed=self.integer(d.get("seed"), "dataset.seed", optional=True),
             plugin=self.text(d.get("plugin"), "dataset.plugin", optional=True),
@@ -123,7 +156,7 @@ class FieldReader:
         d = self.mapping(value, "architecture")
         hp = d.get("hyperparameters", {})
         return ArchitectureInfo(
-            name=self.text(self.field(d, "name", "architecture"), "architecture.name"),
+            name=self.name(self.field(d, "name", "architecture"), "architecture.name"),
             hyperparameters=self.optional_mapping(hp, "architecture.hyperparameters") or {},
             plugin=self.text(d.get("plugin"), "architecture.plugin", optional=True),
         )

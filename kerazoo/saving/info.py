@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kerazoo.errors import IncompatibleError
+from kerazoo.errors import IncompatibleError, ModelFileError
 from kerazoo.saving.fields import FieldReader
 from kerazoo.saving.records import (
     FEATURES,
@@ -133,11 +134,12 @@ class ModelInfo:
         task_d = r.mapping(r.required(data, "task"), "task")
         input_d = r.mapping(r.required(data, "input"), "input")
         fmt = r.integer(data.get("format"), "format", optional=True)
+        task = r.task(task_d)
         return cls(
-            task=r.task(task_d),
+            task=task,
             input=r.input(input_d),
-            encoding=r.text(task_d.get("encoding"), "task.encoding", optional=True),
-            output=r.text(task_d.get("output"), "task.output", optional=True),
+            encoding=r.encoding(task_d.get("encoding"), task.kind),
+            output=r.output(task_d.get("output")),
             dataset=r.dataset(data.get("dataset")),
             architecture=r.architecture(data.get("architecture")),
             compile=r.optional_mapping(data.get("compile"), "compile"),
@@ -214,6 +216,42 @@ class ModelInfo:
                 "kerazoo.json). Build it with kerazoo.build or load it with kerazoo.load_model."
             ) from None
 
+    def check_fits(self, model: Any, source: str = "model") -> None:
+        """Refuse metadata that cannot describe ``model``: its task needs another number of
+        output values per image than the model's one output gives.
+
+        Args:
+            model: the loaded Keras model (any object with ``outputs``).
+            source: a name for messages (the file it came from).
+
+        Raises:
+            ModelFileError: e.g. regression metadata on a model with 3 outputs per image.
+
+        Example:
+            >>> ModelInfo.from_dict(meta).check_fits(model, "'m.keras'")   # doctest: +SKIP
+        """
+        outputs = list(getattr(model, "outputs", None) or [])
+        dims = tuple(outputs[0].shape[1:]) if len(outputs) == 1 else (None,)
+        if any(d is None for d in dims):
+            return  # several outputs or an unknown size: the Predictor says what it runs
+        width, task = math.prod(dims), self.task
+        k, pixels = task.num_classes, math.prod(self.input.shape)
+        if task.kind == "regression" and width != 1:
+            why = "task.kind 'regression' needs 1 output value per image"
+        elif task.kind == "classification" and (width not in (k, 1) or (width == 1 and k != 2)):
+            why = f"task.class_names lists {k} classes, which needs {k} output values per image"
+            why += " (or 1, for 2 classes)" if k == 2 else ""
+        elif task.kind == "reconstruction" and width != pixels:
+            why = f"task.kind 'reconstruction' needs the input back: {pixels} values per image"
+        else:
+            return
+        raise ModelFileError(
+            f"{source}: its kerazoo.json does not fit the model: {why}, but the model gives "
+            f"{width}. {width} output value{'s' if width != 1 else ''} per image fit "
+            f"{_fits(width)}. The file was damaged or edited by hand: save the model again "
+            "with kerazoo.save_model."
+        )
+
     def attach(self, model: Any) -> ModelInfo:
         """Attach this metadata to ``model`` (held weakly: it goes with the model).
 
@@ -225,6 +263,13 @@ class ModelInfo:
         """
         _TABLE[model] = self
         return self
+
+
+def _fits(width: int) -> str:
+    """The tasks a model with ``width`` output values per image can have."""
+    if width == 1:
+        return "regression, or classification with 2 class names (binary)"
+    return f"classification with {width} class names, or reconstruction of {width} pixel values"
 
 
 def _input_stats(r: FieldReader, value: Any) -> InputStats | None:

@@ -101,5 +101,6 @@ def load_model(
         model = load_keras_file(p, compile=compile)
     if info is None:
         return model, None
+    info.check_fits(model, source=f"'{p}'")
     info.attach(model)
     return model, info.to_dict()

@@ -66,6 +66,8 @@ def curves_figure(history: Mapping[str, Sequence[float]]) -> Any:
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
+    from kerazoo.data.figure_text import figure_text
+
     names = [k for k in history if not k.startswith("val_") and k not in ("epoch", "lr")]
     names = names or [k[4:] for k in history if k.startswith("val_")]
     fig = Figure(figsize=(4.5 * len(names), 3.6))
@@ -79,8 +81,8 @@ def curves_figure(history: Mapping[str, Sequence[float]]) -> Any:
                 shown += values
         if any(word in name.lower() for word in _LOSS_LIKE) and wide_range(shown):
             ax.set_yscale("log")
-            ax.set_ylabel(f"{name} (log scale)")
-        ax.set_title(name)
+            ax.set_ylabel(figure_text(f"{name} (log scale)"))
+        ax.set_title(figure_text(name))
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3, which="both")

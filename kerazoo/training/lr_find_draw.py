@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from kerazoo.data.figure_text import figure_text
 from kerazoo.data.preview import save_figure
 
 __all__ = ["draw_lr_find", "loss_range"]
@@ -85,7 +86,7 @@ def draw_lr_find(finding: Any, path: str | os.PathLike[str]) -> Path:
     ax.set_ylabel("training loss")
     stop = "stopped: loss ran away" if finding.stopped == "ran away" else "end of ramp"
     title = "Learning-rate finder" + (f": {finding.title}" if finding.title else "")
-    ax.set_title(f"{title}\n{len(lrs)} batches, {stop}", fontsize=11)
+    ax.set_title(figure_text(f"{title}\n{len(lrs)} batches, {stop}"), fontsize=11)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9)
     fig.tight_layout()

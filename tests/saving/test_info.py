@@ -172,3 +172,28 @@ def test_input_stats_missing_part_is_named() -> None:
     stats = {k: v for k, v in STATS.items() if k != "background"}
     with pytest.raises(ModelFileError, match=r"input_stats has no 'background' field"):
         ModelInfo.from_dict({**meta_for(), "input_stats": stats})
+
+
+# Values of the right type that no kerazoo model can have: each is named with the valid ones.
+IMPOSSIBLE = [
+    ({"input.dtype": "object"}, r"input\.dtype must be uint8 \(the builder's pixel input\), "
+     r"got str 'object'"),
+    ({"input.dtype": "float64"}, r"input\.dtype must be uint8 .*got str 'float64'"),
+    ({"task.encoding": "pickle"}, r"task\.encoding must be one of sparse, onehot, binary, "
+     r"regression, reconstruction \(for a classification task: .*\), got str 'pickle'"),
+    ({"task.encoding": "regression"}, r"task\.encoding must be one of .* \(for a "
+     r"classification task: sparse, onehot, binary, reconstruction\), got str 'regression'"),
+    ({"dataset.name": "../../x"}, r"dataset\.name must be a plugin name: a letter, then "
+     r"letters, digits.*got str '\.\./\.\./x'"),
+    ({"architecture.name": "a/b"}, r"architecture\.name must be a plugin name.*got str 'a/b'"),
+    ({"task.output": "pickle"}, r"task\.output must be one of logits, probabilities, scores, "
+     r"values, image, got str 'pickle'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("change", "message"), IMPOSSIBLE)
+def test_impossible_values_are_refused_with_the_valid_ones(change: dict, message: str) -> None:
+    with pytest.raises(
+        ModelFileError, match=rf"^'m.keras': its kerazoo.json is invalid: {message}"
+    ):
+        ModelInfo.from_dict(changed(meta_for(), change), source="'m.keras'")

@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import pytest
 from keras import layers
+from PIL import Image
 
 from kerazoo import (
     IncompatibleError,
@@ -339,3 +340,42 @@ def test_saved_model_folders_that_are_not_exports(tmp_path: Path) -> None:
     (tmp_path / "junk" / "saved_model.pb").write_bytes(b"\xff\xfe not a protobuf")
     with pytest.raises(ModelFileError, match="has a damaged saved_model.pb"):
         load_model(tmp_path / "junk")
+
+
+def test_metadata_that_does_not_fit_the_model_is_refused_on_load(
+    tmp_path: Path, model: keras.Model
+) -> None:
+    path = save_model(model, tmp_path / "m.keras", meta_for())  # 3 outputs, 3 class names
+    regression = meta_for("regression", output="values", encoding="regression", value_range=[0, 9])
+    bad = rewrite_metadata(path, regression, tmp_path / "r.keras")
+    with pytest.raises(
+        ModelFileError,
+        match=r"'.*r.keras': its kerazoo.json does not fit the model: task.kind 'regression' "
+        r"needs 1 output value per image, but the model gives 3.*classification",
+    ):
+        load_model(bad)
+    two = rewrite_metadata(path, meta_for(names=["a", "b"]), tmp_path / "two.keras")
+    with pytest.raises(ModelFileError, match=r"task.class_names lists 2 classes.*gives 3"):
+        load_model(two)
+
+
+@pytest.mark.slow
+def test_inspect_and_predict_refuse_impossible_metadata_in_one_line(
+    tmp_path: Path, model: keras.Model
+) -> None:
+    from tests.fixtures.processes import run_cli
+
+    path = save_model(model, tmp_path / "m.keras", meta_for())
+    object_dtype = changed(meta_for(), {"input.dtype": "object"})
+    bad = rewrite_metadata(path, object_dtype, tmp_path / "b.keras")
+    out = run_cli("inspect", str(bad))
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.startswith("kerazoo inspect: error: ") and out.stderr.count("\n") == 1
+    assert "input.dtype must be uint8 (the builder's pixel input), got str 'object'" in out.stderr
+    regression = meta_for("regression", output="values", encoding="regression", value_range=[0, 9])
+    wrong = rewrite_metadata(path, regression, tmp_path / "r.keras")
+    image = tmp_path / "x.png"
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(image)
+    out = run_cli("predict", str(wrong), str(image))
+    assert out.returncode == 2, out.stderr
+    assert "kerazoo predict: error: " in out.stderr and "does not fit the model" in out.stderr
