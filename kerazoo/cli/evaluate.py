@@ -52,16 +52,6 @@ def register(sub: Any) -> None:
         help="seed of the images (default: training seed + 1, fresh images)",
     )
     p.add_argument(
-        "--out",
-        type=Path,
-        metavar="DIR",
-        default=None,
-        help="folder for metrics.json and pictures (default: beside the model, "
-        "evaluation-DATA or evaluation-own, then the --data options, e.g. "
-        "evaluation-shapes-noise=0.3)",
-    )
-    p.add_argument("--json", action="store_true", help="print metrics.json on stdout, only")
-    p.add_argument(
         "--no-reference",
         dest="reference",
         action="store_false",
@@ -71,7 +61,22 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--top", type=int, default=16, help="images in the top-losses and samples pictures"
     )
+    _output_arguments(p)
     p.set_defaults(func=_run)
+
+
+def _output_arguments(p: Any) -> None:
+    """Where the results go: the folder, or JSON on stdout."""
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        default=None,
+        help="folder for metrics.json and pictures (default: beside the model, "
+        "evaluation-DATA or evaluation-own, then the --data options, e.g. "
+        "evaluation-shapes-noise=0.3)",
+    )
+    p.add_argument("--json", action="store_true", help="print metrics.json on stdout, only")
 
 
 def _run(args: argparse.Namespace) -> int:

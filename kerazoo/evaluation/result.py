@@ -6,7 +6,7 @@
 .. code-block:: json
 
     {"split": "test", "n": 200, "kind": "classification", "label": "shapes(size=32)",
-     "metrics": {"accuracy": 0.97, "loss": 0.1, "macro_f1": 0.97},
+     "metrics": {"accuracy": 0.97, "cross_entropy": 0.1, "macro_f1": 0.97},
      "per_class": {"circle": {"precision": 1.0, "recall": 0.95, "f1": 0.97, "support": 66}},
      "confusion": [[63, 2, 1], ...],
      "dataset": {"name": "shapes", "options": {"size": 32}, "seed": 0},
@@ -41,7 +41,8 @@ class Evaluation:
     Attributes:
         kind: the task kind: ``"classification"``, ``"regression"`` or ``"reconstruction"``.
         n: how many images were evaluated.
-        metrics: flat ``name -> value``: ``accuracy``, ``loss`` (cross-entropy), ``macro_f1``
+        metrics: flat ``name -> value``: ``accuracy``, ``cross_entropy`` (``-log p(true
+            class)``, whatever loss the model was trained with), ``macro_f1``
             (classification); ``mae``, ``rmse``, ``mse``, ``bias``, ``exact`` (regression;
             ``exact`` for counts); ``mse``, ``worst_mse``, ``mae`` (reconstruction, in
             pixel units of ``[0, 1]``).

@@ -127,8 +127,8 @@ def _exploded(stats: dict[str, np.ndarray], i: int, on: str) -> str | None:
     if found is None:
         if s <= EXPLODED_STD:
             return None
-        cause = _cause(stats, stats["std"][0, i] > EXPLODED_STD,
-                       f"std {stats['std'][0, i]:.2g}", init)  # fmt: skip
+        first = float(stats["std"][0, i])
+        cause = _cause(stats, first > EXPLODED_STD, f"std {first:.2g}", init)
         return (
             f"{name}'s activations exploded: std {s:.2g} {on}, over the limit of "
             f"{EXPLODED_STD:g}{_growth(stats['std'][-1], i, stats['layers'])}. {cause}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
+
 from tests.fixtures.processes import run_cli
 
 
@@ -101,3 +103,17 @@ def test_the_files_listed_are_the_files_written(shapes_run, tmp_path) -> None:
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert listed == written and "reference/metrics.json" in written
     assert lines[head] == f"wrote {len(written)} files to {out}/:"
+
+
+@pytest.mark.slow
+def test_a_value_loss_run_names_its_losses(tmp_path) -> None:
+    proc = run_cli("train", "shapes", "lenet", "--loss", "mse", "--epochs", "1", "--data",
+                   "size=16", "--train-size", "64", "--val-size", "32", "--test-size", "32",
+                   "--out", str(tmp_path / "run"), "-q")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "test_loss" not in proc.stdout  # the test's cross-entropy is not the mse loss
+    assert "test_cross_entropy" in proc.stdout and "loss " in proc.stdout
+    doc = json.loads((tmp_path / "run" / "evaluation" / "metrics.json").read_text())
+    assert "loss" not in doc["metrics"] and doc["metrics"]["cross_entropy"] > 0
+    page = (tmp_path / "run" / "report.html").read_text()
+    assert "training loss: mse" in page
