@@ -212,7 +212,8 @@ def test_cli_look_stats_table_and_redraw(healthy, capsys):
     assert main(["look", "stats", str(out), "--count", "16", "--layer", "conv1,conv4"]) == 0
     printed = capsys.readouterr()
     lines = printed.out.splitlines()
-    assert lines[0].split() == ["layer", "values/image", "mean", "std", "zero", "dead", "units"]
+    header = ["layer", "values/image", "mean", "std", "gain", "zero", "dead", "units"]
+    assert lines[0].split() == header
     assert lines[1].split()[:2] == ["conv1", "2048"] and lines[2].split()[0] == "conv4"
     assert lines[-1] == f"Redrew {out / 'activation_stats.png'} from {out / FILE} (3 records)"
     assert (out / "activation_stats.png").is_file()
