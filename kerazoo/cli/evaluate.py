@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kerazoo.cli import parse_pairs
+from kerazoo.cli import model_path, parse_pairs
 
 
 def register(sub: Any) -> None:
@@ -24,7 +24,10 @@ def register(sub: Any) -> None:
         "--data noise=0.3 | kerazoo evaluate runs/lenet my_photos/ --json",
     )
     p.add_argument(
-        "model", metavar="MODEL", help="a .keras file, or a run folder (its model.keras)"
+        "model",
+        metavar="MODEL",
+        help="a .keras file, or a run folder (its model.keras; a run that has not finished: "
+        "its best.keras or checkpoint.keras, with a note)",
     )
     p.add_argument(
         "data",
@@ -49,15 +52,6 @@ def register(sub: Any) -> None:
         help="seed of the images (default: training seed + 1, fresh images)",
     )
     p.add_argument(
-        "--out",
-        type=Path,
-        metavar="DIR",
-        default=None,
-        help="folder for metrics.json and pictures (default: beside the model, "
-        "evaluation-DATA or evaluation-own)",
-    )
-    p.add_argument("--json", action="store_true", help="print metrics.json on stdout, only")
-    p.add_argument(
         "--no-reference",
         dest="reference",
         action="store_false",
@@ -67,25 +61,32 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--top", type=int, default=16, help="images in the top-losses and samples pictures"
     )
+    _output_arguments(p)
     p.set_defaults(func=_run)
 
 
-def default_out(model: str, data: str | None) -> Path:
-    """``evaluation-DATA`` (or ``evaluation-own``) beside the model file, or inside a run
-    folder."""
-    path = Path(model)
-    where = path if path.is_dir() else path.parent
-    name = Path(data.rstrip("/\\")).name if data else "own"
-    return where / f"evaluation-{name or 'data'}"
+def _output_arguments(p: Any) -> None:
+    """Where the results go: the folder, or JSON on stdout."""
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        default=None,
+        help="folder for metrics.json and pictures (default: beside the model, "
+        "evaluation-DATA or evaluation-own, then the --data options, e.g. "
+        "evaluation-shapes-noise=0.3)",
+    )
+    p.add_argument("--json", action="store_true", help="print metrics.json on stdout, only")
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kerazoo.evaluation import evaluate
+    from kerazoo.evaluation import evaluate, evaluation_folder
 
     options = parse_pairs(args.options, "--data")
-    out = args.out if args.out is not None else default_out(args.model, args.data)
+    model = model_path(args.model)  # an unfinished run: its best.keras, with a note
+    out = args.out if args.out is not None else evaluation_folder(model, args.data, options)
     result = evaluate(
-        args.model,
+        model,
         args.data,
         options=options,
         n=args.n,
@@ -99,9 +100,7 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict(), indent=2))
         return 0
     print(result.summary())
-    written = [out / "metrics.json", *result.pictures.values()]
-    if result.reference is not None:
-        written += list(result.reference.pictures.values())
+    written = result.files()
     print(f"wrote {len(written)} files to {out}/:")
     for path in written:
         print(f"  {Path(path).relative_to(out).as_posix()}")

@@ -17,7 +17,8 @@ Example:
 from __future__ import annotations
 
 from kerazoo.evaluation.evaluate import default_seed, evaluate
+from kerazoo.evaluation.folder import evaluation_folder
 from kerazoo.evaluation.result import Evaluation
 from kerazoo.evaluation.score import evaluate_samples
 
-__all__ = ["Evaluation", "default_seed", "evaluate", "evaluate_samples"]
+__all__ = ["Evaluation", "default_seed", "evaluate", "evaluate_samples", "evaluation_folder"]

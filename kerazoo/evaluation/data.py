@@ -7,6 +7,7 @@ the model was trained on (a shift, measured against the in-distribution referenc
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -41,14 +42,17 @@ def _set(pairs: Mapping[str, Any]) -> str:
 
 def read_for_evaluation(model: Any) -> tuple[Any, ModelInfo | None, str]:
     """``(model or model file, metadata or None, name for messages)`` from a model, a
-    ``.keras`` file or a run folder (its ``model.keras``). A file's metadata is read
-    without keras, so data that does not fit is refused before TensorFlow starts."""
+    ``.keras`` file or a run folder (its ``model.keras``; a run that has not finished: its
+    ``best.keras`` or ``checkpoint.keras``, with a warning saying which, as
+    :func:`kerazoo.saving.load.model_file` decides). A file's metadata is read without
+    keras, so data that does not fit is refused before TensorFlow starts."""
     if isinstance(model, str | os.PathLike):
         from kerazoo.saving.archive import read_info
+        from kerazoo.saving.load import model_file
 
-        path = Path(model)
-        if path.is_dir() and (path / "model.keras").is_file():
-            path = path / "model.keras"
+        path, note = model_file(model)
+        if note:
+            warnings.warn(note, UserWarning, stacklevel=3)
         return path, read_info(path), str(path)
     try:
         return model, ModelInfo.of(model), getattr(model, "name", "model")

@@ -71,7 +71,8 @@ def evaluate(
     both figures and the gap.
 
     Args:
-        model: a ``.keras`` file, a run folder (its ``model.keras``), or a loaded model
+        model: a ``.keras`` file, a run folder (its ``model.keras``; an unfinished run's
+            ``best.keras`` or ``checkpoint.keras``, with a warning), or a loaded model
             with kerazoo metadata (from :func:`kerazoo.build` or :func:`kerazoo.load_model`).
         data: ``None`` (the model's own dataset and options, from its metadata), a
             dataset name (the model's own dataset name starts from its training options;
@@ -83,7 +84,8 @@ def evaluate(
             train / validation / test splits from one call with its own seed), so the
             images are fresh; see :func:`default_seed`.
         out: a folder for ``metrics.json`` and the pictures (the reference's pictures go
-            in ``out/reference/``); ``None``: write nothing.
+            in ``out/reference/``); ``None``: write nothing. :func:`evaluation_folder`
+            gives the folder ``kerazoo evaluate`` writes to by default.
         batch_size: images per model call.
         top: how many images the top-losses and samples pictures show.
         reference: also evaluate in distribution when the data is shifted.
@@ -109,6 +111,7 @@ def evaluate(
             raise InvalidOptionError(f"{name} must be an integer >= 1, got {value!r}.")
     seed = None if seed is None else check_seed(seed)
     model, info, source = read_for_evaluation(model)
+    model_arg = model
     dataset = resolve_data(data, options, info)
     if info is not None:
         check_fits(dataset, info)  # before keras starts: a wrong size is refused at once
@@ -128,6 +131,8 @@ def evaluate(
     kw = {"split": "fresh", "batch_size": batch_size, "top": top}
     result = score(predictor, info, samples, out=folder, dataset=_record(dataset, seed),
                    label=describe(dataset, base), **kw)  # fmt: skip
+    if isinstance(model_arg, Path):
+        result.model["file"] = model_arg.name
     if len(samples) < n:
         result.notes.append(f"{result.label} has {len(samples)} images (n={n} asked): all used")
     if own is not None:
@@ -141,6 +146,7 @@ def evaluate(
                 predictor, info, ref, out=None if folder is None else folder / "reference",
                 dataset=_record(own, seed), label=describe(own), **kw,
             )  # fmt: skip
+            result.reference.model = dict(result.model)
     elif reference and why and not _same_record(info, dataset):
         result.notes.append(f"no in-distribution reference: {why}")
     if folder is not None:

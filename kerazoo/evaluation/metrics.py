@@ -36,7 +36,9 @@ class Scores:
     """What one task kind's scoring gives.
 
     Attributes:
-        metrics: flat ``name -> value`` (``accuracy``, ``loss``, ``mae``, ``mse`` ...).
+        metrics: flat ``name -> value`` (``accuracy``, ``cross_entropy``, ``mae``, ``mse``
+            ...). No metric is called ``loss``: a run's ``loss`` is whatever loss it was
+            trained with (an MSE on one-hot targets, say), so each number says what it is.
         losses: one loss per image (cross-entropy, ``|error|`` or mean squared error): the
             worst images are the top losses.
         per_class: ``class -> {"precision", "recall", "f1", "support"}`` (classification).
@@ -104,7 +106,7 @@ def classification_metrics(
     }
     metrics = {
         "accuracy": float(np.mean(predicted == labels)) if len(labels) else 0.0,
-        "loss": float(losses.mean()) if len(labels) else 0.0,
+        "cross_entropy": float(losses.mean()) if len(labels) else 0.0,
         "macro_f1": float(f1[present].mean()) if present.any() else 0.0,
     }
     return Scores(metrics, losses, per_class, counts)

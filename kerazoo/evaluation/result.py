@@ -6,10 +6,11 @@
 .. code-block:: json
 
     {"split": "test", "n": 200, "kind": "classification", "label": "shapes(size=32)",
-     "metrics": {"accuracy": 0.97, "loss": 0.1, "macro_f1": 0.97},
+     "metrics": {"accuracy": 0.97, "cross_entropy": 0.1, "macro_f1": 0.97},
      "per_class": {"circle": {"precision": 1.0, "recall": 0.95, "f1": 0.97, "support": 66}},
      "confusion": [[63, 2, 1], ...],
      "dataset": {"name": "shapes", "options": {"size": 32}, "seed": 0},
+     "model": {"file": "model.keras", "epochs": 5},
      "pictures": {"confusion": "confusion.png", "top_losses": "top_losses.png"},
      "notes": [], "reference": null}
 
@@ -40,7 +41,8 @@ class Evaluation:
     Attributes:
         kind: the task kind: ``"classification"``, ``"regression"`` or ``"reconstruction"``.
         n: how many images were evaluated.
-        metrics: flat ``name -> value``: ``accuracy``, ``loss`` (cross-entropy), ``macro_f1``
+        metrics: flat ``name -> value``: ``accuracy``, ``cross_entropy`` (``-log p(true
+            class)``, whatever loss the model was trained with), ``macro_f1``
             (classification); ``mae``, ``rmse``, ``mse``, ``bias``, ``exact`` (regression;
             ``exact`` for counts); ``mse``, ``worst_mse``, ``mae`` (reconstruction, in
             pixel units of ``[0, 1]``).
@@ -55,6 +57,11 @@ class Evaluation:
         label: how the summary names the data, e.g. ``"shapes(noise=0.3)"``.
         confusion: counts ``[true][predicted]`` (classification), else ``None``.
         folder: where ``metrics.json`` and the pictures were written (``None``: nowhere).
+        written: every file this evaluation wrote (``metrics.json`` and the pictures), in
+            the order written; :meth:`files` adds the reference's.
+        model: what the model was when it was scored: ``{"file", "epochs"}`` (the file's
+            name and the epochs it was trained for, each when known), so that a report can
+            tell an evaluation of an earlier state of a run's model.
         notes: what the reader should know (fewer images than asked, no reference ...).
 
     Example:
@@ -77,6 +84,21 @@ class Evaluation:
     confusion: list[list[int]] | None = None
     folder: Path | None = None
     notes: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    model: dict[str, Any] = field(default_factory=dict)
+
+    def files(self) -> list[Path]:
+        """Every file written for this evaluation, its reference's included, once each.
+
+        Example:
+            >>> Evaluation("regression", 2, {"mae": 0.5}).files()
+            []
+        """
+        out: list[Path] = []
+        for path in [*self.written, *(self.reference.files() if self.reference else [])]:
+            if path not in out:
+                out.append(path)
+        return out
 
     # -- the metrics.json form -------------------------------------------------------------
     def to_dict(self, root: Path | None = None) -> dict[str, Any]:
@@ -101,16 +123,22 @@ class Evaluation:
             out["per_class"] = {k: dict(v) for k, v in self.per_class.items()}
             out["confusion"] = self.confusion
         out["dataset"] = dict(self.dataset)
+        if self.model:
+            out["model"] = dict(self.model)
         out["pictures"] = {k: _relative(p, root) for k, p in self.pictures.items()}
         out["notes"] = list(self.notes)
         out["reference"] = None if self.reference is None else self.reference.to_dict(root)
         return out
 
     def write_json(self, path: str | Path) -> Path:
-        """Write :meth:`to_dict` as JSON to ``path``, atomically; return the path."""
+        """Write :meth:`to_dict` as JSON to ``path``, atomically; return the path (also
+        added to :attr:`written`)."""
         path = Path(path)
         text = json.dumps(self.to_dict(path.parent), indent=2) + "\n"
-        return atomic_file(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        atomic_file(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        if path not in self.written:
+            self.written.append(path)
+        return path
 
     # -- the text table --------------------------------------------------------------------
     def summary(self) -> str:

@@ -131,10 +131,18 @@ def score(
         label=label,
         confusion=None if scores.confusion is None else scores.confusion.tolist(),
         folder=folder,
+        written=list(drawn.values()),
+        model=_model_record(info),
     )
     if folder is not None:
         result.write_json(folder / "metrics.json")
     return result
+
+
+def _model_record(info: ModelInfo) -> dict[str, Any]:
+    """The epochs the scored model was trained for, when its metadata records them."""
+    epochs = None if info.training is None else info.training.epochs
+    return {} if epochs is None else {"epochs": int(epochs)}
 
 
 def _check(samples: Samples, info: ModelInfo, top: int) -> None:

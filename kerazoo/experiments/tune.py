@@ -346,8 +346,9 @@ def _say_start(folder: Path, kind: str, trials: int, done: int, plan: Any, role:
 
 
 class _Progress:
-    """One line per trial: its number, objective, the best so far, time and values (a
-    worker names itself and the trial's id: it does not know how many were run)."""
+    """One line per trial: its number (keras-tuner's trial id, the number the table, the
+    folders and the best model's line use), objective, the best so far, time, values and
+    how many trials have run (a worker names itself instead: it does not know that)."""
 
     def __init__(
         self, trials: int, metric: tuple[str, str], searched: list[str], worker: str = ""
@@ -366,9 +367,8 @@ class _Progress:
         value = _short(score) if record["status"] == "finished" else record["status"]
         values = trial.hyperparameters.values
         shown = " ".join(f"{n}={_short(values[n])}" for n in self.searched if n in values)
+        head = f"trial {trial.trial_id}: {self.metric[0]} {value}"
         if self.worker:
-            head = f"{self.worker}: trial {trial.trial_id}: {self.metric[0]} {value}"
-        else:
-            n = len(oracle.trials)
-            head = f"trial {n}/{self.trials} (id {trial.trial_id}): {self.metric[0]} {value}"
-        print(f"{head}, best {best_value}, {record['seconds']:.1f}s  {shown}", flush=True)
+            head = f"{self.worker}: {head}"
+        tail = "" if self.worker else f"  ({len(oracle.trials)} of {self.trials} trials run)"
+        print(f"{head}, best {best_value}, {record['seconds']:.1f}s  {shown}{tail}", flush=True)

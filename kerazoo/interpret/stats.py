@@ -20,7 +20,9 @@ end of training and at an epoch's end when the last drawing (or the start) is lo
 ago that drawing costs at most about 5% of the training time. At the
 end, :func:`activation_warning` checks the last record and one :class:`ActivationWarning`
 names the first layer, in model order, whose activations died, vanished or exploded (the
-rule and the picture live in :mod:`kerazoo.interpret.stats_report`).
+rule lives in :mod:`kerazoo.interpret.stats_rule`, judging growth against the network's
+input and the output layer's scale; the file and picture in
+:mod:`kerazoo.interpret.stats_report`).
 
 Example:
     >>> kerazoo.train("shapes", "lenet", callbacks=[ActivationStats()])  # doctest: +SKIP
@@ -28,7 +30,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 import os
 import time
 import warnings
@@ -40,27 +41,37 @@ import keras
 import numpy as np
 
 from kerazoo.errors import InvalidOptionError
-from kerazoo.interpret.probe import layer_model, load
+from kerazoo.interpret.probe import load
+from kerazoo.interpret.stats_probe import SAMPLE, Probe, stack_records, stats_layers
 from kerazoo.interpret.stats_report import (
-    DEAD_SHARE,
-    EXPLODED_STD,
     FILE,
     PICTURE,
+    draw_activation_stats,
+    read_stats,
+    save_stats,
+)
+from kerazoo.interpret.stats_rule import (
+    DEAD_SHARE,
+    EXPLODED_STD,
+    GROWTH_LIMIT,
+    LOGIT_LIMIT,
+    VALUE_LIMIT,
     VANISHED_STD,
     ZERO_TOL,
     ActivationWarning,
     activation_problem,
     activation_warning,
-    draw_activation_stats,
-    read_stats,
-    save_stats,
 )
 
 __all__ = [
     "DEAD_SHARE",
     "EXPLODED_STD",
     "FILE",
+    "GROWTH_LIMIT",
+    "LOGIT_LIMIT",
     "PICTURE",
+    "SAMPLE",
+    "VALUE_LIMIT",
     "VANISHED_STD",
     "ZERO_TOL",
     "ActivationStats",
@@ -75,147 +86,9 @@ __all__ = [
 ]
 
 PROBE_SIZE = 64
-#: Histograms count a fixed random sample of at most this many of a layer's activations.
-SAMPLE = 65536
 #: An epoch's end redraws the picture only when this many times its drawing time has passed
 #: since the last drawing (or the start of training), so drawing costs at most ~5%.
 DRAW_BUDGET = 20
-
-#: Layers that only prepare the input or move values around: their statistics repeat
-#: those of the layer before, so they are left out by default.
-_SKIPPED = ("InputLayer", "Rescaling", "Normalization")
-_ACTIVATIONS = ("Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax")
-
-
-def stats_layers(model: Any) -> list[str]:
-    """The layers recorded by default, in model order: those with weights (convolutions,
-    dense, batch normalisation) and activation layers, after the input preparation.
-
-    Example:
-        >>> stats_layers(kerazoo.build("lenet", "shapes"))              # doctest: +SKIP
-        ['conv1', 'conv2', 'dense1', 'dense2', 'logits']
-    """
-    out = []
-    for layer in model.layers:
-        kind = type(layer).__name__
-        if kind in _SKIPPED or len(getattr(layer.output, "shape", ())) < 2:
-            continue
-        if layer.weights or kind in _ACTIVATIONS:
-            out.append(layer.name)
-    return out
-
-
-def _model_input(model: Any, images: Any) -> np.ndarray:
-    """Probe images as the model takes them: as given when they fit its input, else
-    canonical ``uint8 [N, H, W, C]`` laid out by the model's metadata."""
-    x = np.asarray(images)
-    if tuple(x.shape[1:]) == tuple(model.inputs[0].shape[1:]):
-        return x
-    from kerazoo.data.batches import encode_inputs
-
-    return encode_inputs(x, model)
-
-
-def _edges(a: np.ndarray, bins: int, room: float) -> np.ndarray:
-    """Fixed bins for a layer from its first record: its range plus ``room`` ranges more
-    (for the values to grow into while training)."""
-    finite = a[np.isfinite(a)]
-    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
-    span = hi - lo if hi > lo else max(abs(hi), 1.0)
-    lo = 0.0 if lo >= 0 else lo - span * room
-    top = hi + span * room
-    return np.linspace(lo, top if top > lo else lo + span, bins + 1)
-
-
-def _summaries(t: Any, n: int, data_format: str, seed: int) -> list[Any]:
-    """Symbolic summaries of one layer's output ``t`` on ``n`` probe images: ``[mean, std,
-    share of zeros]``, each unit's largest ``|a|``, and a fixed random sample of values.
-
-    They are computed in the compiled forward pass, so a record moves a few thousand
-    numbers off the device instead of every activation, and the reductions run in the
-    backend's kernels (several times faster than numpy's over a small last axis).
-    """
-    from keras import ops
-
-    t = ops.cast(t, "float32")  # mixed precision: summarise in float32
-    axis = 1 if data_format == "channels_first" and len(t.shape) > 2 else len(t.shape) - 1
-    others = tuple(i for i in range(len(t.shape)) if i != axis)
-    size = n * math.prod(t.shape[1:])
-    zero = ops.cast(ops.less_equal(ops.abs(t), ZERO_TOL), "float32")
-    moments = ops.stack([ops.mean(t), ops.std(t), ops.mean(zero)])
-    flat = ops.reshape(t, (-1,))
-    if size > SAMPLE:
-        picked = np.random.default_rng(seed).choice(size, SAMPLE, replace=False)
-        flat = ops.take(flat, np.sort(picked).astype("int32"))
-    return [moments, ops.max(ops.abs(t), axis=others), flat]
-
-
-class _Probe:
-    """One forward pass over the recorded layers, summarised per layer."""
-
-    def __init__(
-        self, model: Any, images: Any, layers: Sequence[str] | None, bins: int, room: float = 0.5
-    ):
-        from kerazoo.saving.info import ModelInfo
-
-        self.layers = list(layers) if layers else stats_layers(model)
-        if not self.layers:
-            raise InvalidOptionError(
-                f"Model {model.name!r} has no layer with weights or an activation to record; "
-                "name the layers to record."
-            )
-        self.x = _model_input(model, images)
-        try:
-            data_format = ModelInfo.of(model).input.data_format
-        except ValueError:  # a plain Keras model: Keras's own default
-            data_format = keras.config.image_data_format()
-        sub = layer_model(model, self.layers)
-        outputs = [_summaries(t, len(self.x), data_format, seed=i)
-                   for i, t in enumerate(sub.outputs)]  # fmt: skip
-        self.model = keras.Model(sub.inputs, [o for out in outputs for o in out])
-        self.size = [math.prod(t.shape[1:]) for t in sub.outputs]
-        self.bins, self.room, self.edges = bins, room, None
-
-    def __call__(self) -> dict[str, np.ndarray]:
-        flat = [
-            np.asarray(keras.ops.convert_to_numpy(o)) for o in self.model.predict_on_batch(self.x)
-        ]
-        moments, units, samples = flat[0::3], flat[1::3], flat[2::3]
-        if self.edges is None:
-            self.edges = np.stack([_edges(v, self.bins, self.room) for v in samples])
-        hist = []
-        for v, e in zip(samples, self.edges, strict=True):
-            v = v[np.isfinite(v)]
-            hist.append(
-                np.histogram(np.clip(v, e[0], e[-1]), bins=len(e) - 1, range=(e[0], e[-1]))[0]
-            )
-        return {
-            "mean": np.array([m[0] for m in moments], np.float64),
-            "std": np.array([m[1] for m in moments], np.float64),
-            "near_zero": np.array([m[2] for m in moments], np.float64),
-            "dead_units": np.array([np.mean(u <= ZERO_TOL) for u in units]),
-            "hist": np.stack(hist),
-            "units": np.array([len(u) for u in units]),
-            "size": np.array(self.size),
-        }
-
-
-def _stack(records: list[dict[str, np.ndarray]], steps: Sequence[int], probe: _Probe,
-           steps_per_epoch: int) -> dict[str, np.ndarray]:  # fmt: skip
-    keys = ("mean", "std", "near_zero", "dead_units", "hist")
-    out = {k: np.stack([r[k] for r in records]) for k in keys}
-    out["hist"] = out["hist"].astype(np.int64)
-    last = records[-1]
-    return {
-        "layers": np.array(probe.layers),
-        "step": np.asarray(steps, dtype=np.int64),
-        **out,
-        "edges": np.asarray(probe.edges),
-        "units": last["units"],
-        "size": last["size"],
-        "probe_count": np.int64(len(probe.x)),
-        "steps_per_epoch": np.int64(steps_per_epoch),
-    }
 
 
 def layer_stats(
@@ -242,8 +115,8 @@ def layer_stats(
     """
     if isinstance(model, str | os.PathLike):
         model, _ = load(model)
-    probe = _Probe(model, images, layers, bins, room=0.0)  # nothing will grow into room
-    return _stack([probe()], [0], probe, 0)
+    probe = Probe(model, images, layers, bins, room=0.0)  # nothing will grow into room
+    return stack_records([probe()], [0], probe, 0)
 
 
 class ActivationStats(keras.callbacks.Callback):
@@ -297,7 +170,7 @@ class ActivationStats(keras.callbacks.Callback):
         self._records: list[dict[str, np.ndarray]] = []
         self._steps: list[int] = []
         self._step = 0
-        self._probe: _Probe | None = None
+        self._probe: Probe | None = None
         self._edges: np.ndarray | None = None  # the bins, kept across fits and resumes
         # a drawing takes about a second until one has been timed
         self._written, self._drawn_at, self._draw_cost = 0, 0.0, 1.0
@@ -312,11 +185,12 @@ class ActivationStats(keras.callbacks.Callback):
             old = read_stats(folder / FILE)
             keep = old["step"] <= self._step
             same = list(old["layers"]) == list(self.layers or old["layers"])
-            if same and old["edges"].shape[1] == self.bins + 1 and keep.any():
+            known = "input_std" in old  # a file from before inputs were recorded: start anew
+            if same and known and old["edges"].shape[1] == self.bins + 1 and keep.any():
                 self._restore(old, keep)
 
     def _restore(self, old: dict[str, np.ndarray], keep: np.ndarray) -> None:
-        keys = ("mean", "std", "near_zero", "dead_units", "hist")
+        keys = ("mean", "std", "near_zero", "dead_units", "hist", "input_std")
         self._records = [{k: old[k][t] for k in keys} | {"units": old["units"],
                           "size": old["size"]} for t in np.flatnonzero(keep)]  # fmt: skip
         self._steps = [int(s) for s in old["step"][keep]]
@@ -333,7 +207,7 @@ class ActivationStats(keras.callbacks.Callback):
                 "used), or give the callback to kerazoo.train, which uses the run's "
                 "validation images."
             )
-        self._probe = _Probe(self.model, np.asarray(images)[:PROBE_SIZE], self.layers, self.bins)
+        self._probe = Probe(self.model, np.asarray(images)[:PROBE_SIZE], self.layers, self.bins)
         self._probe.edges = self._edges
         if self.every is None:
             self.every = self._default_every()
@@ -354,7 +228,7 @@ class ActivationStats(keras.callbacks.Callback):
         self._steps.append(self._step)
         self._edges = self._probe.edges
         steps = self._run.steps_per_epoch if self._run is not None else self.params.get("steps")
-        self.stats = _stack(self._records, self._steps, self._probe, steps or 0)
+        self.stats = stack_records(self._records, self._steps, self._probe, steps or 0)
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._step += 1

@@ -1,8 +1,7 @@
-"""What recorded activation statistics say: their file, the dead/exploding rule, the picture.
+"""Recorded activation statistics: their file and their picture.
 
-The rule (:func:`activation_problem`) looks at the last record and names the first layer,
-in model order, whose activations are not finite, mostly zero (dead), too spread (exploded)
-or almost constant (vanished); the thresholds are the constants below.
+The rule that names a dead, vanished or exploded layer lives in
+:mod:`kerazoo.interpret.stats_rule` (its names are also importable from here).
 
 The picture has one row per layer: (a) the layer's histogram over time, the "colourful
 dimension" view (x: the training step, y: the activation value, colour: the share of the
@@ -14,17 +13,23 @@ that :func:`activation_problem` flags has a red title.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from kerazoo.data.figure_text import figure_text
-from kerazoo.errors import option
 from kerazoo.files import atomic_file
 from kerazoo.interpret.pictures import save_figure
+from kerazoo.interpret.stats_rule import (
+    DEAD_SHARE,
+    EXPLODED_STD,
+    VANISHED_STD,
+    ZERO_TOL,
+    ActivationWarning,
+    activation_problem,
+    activation_warning,
+)
 
 __all__ = [
     "DEAD_SHARE",
@@ -44,20 +49,6 @@ __all__ = [
 #: The files a run's statistics are written to.
 FILE = "activation_stats.npz"
 PICTURE = "activation_stats.png"
-
-#: An activation with ``|a| <= ZERO_TOL`` counts as zero (a ReLU that is off).
-ZERO_TOL = 1e-6
-#: A layer whose share of zero activations reaches this is dead.
-DEAD_SHARE = 0.9
-#: A layer whose activations' standard deviation exceeds this has exploded (inputs are
-#: normalised to a std of about 1, and healthy layers stay within a few orders of that).
-EXPLODED_STD = 1e3
-#: A layer that is not dead but whose standard deviation is below this has vanished.
-VANISHED_STD = 1e-4
-
-
-class ActivationWarning(UserWarning):
-    """A layer's activations died, vanished or exploded (see :func:`activation_warning`)."""
 
 
 def save_stats(stats: dict[str, np.ndarray], path: str | Path) -> Path:
@@ -79,8 +70,11 @@ def read_stats(path: str | Path) -> dict[str, np.ndarray]:
         ``mean``, ``std``, ``near_zero`` (share of ``|a| <= ZERO_TOL``), ``dead_units``
         (share of units zero on the whole probe) [T, L], ``hist`` [T, L, B] (counts of the
         activations, or of a fixed random sample of 65,536 of them in larger layers),
-        ``edges`` [L, B + 1], ``units`` and ``size`` [L] (units, values per image),
-        ``probe_count`` and ``steps_per_epoch`` (0 when unknown).
+        ``input_std`` [T, L] (the std of what each layer is given; absent from files of
+        kerazoo before it was recorded), ``edges`` [L, B + 1], ``units`` and ``size`` [L]
+        (units, values per image), ``head`` (``"logits"`` or ``"value"`` when the last
+        layer is the model's output layer, else ``""``), ``probe_count`` and
+        ``steps_per_epoch`` (0 when unknown).
 
     Example:
         >>> read_stats("runs/shapes-lenet")["std"].shape                # doctest: +SKIP
@@ -91,96 +85,6 @@ def read_stats(path: str | Path) -> dict[str, np.ndarray]:
         path = path / FILE
     with np.load(path, allow_pickle=False) as data:
         return {k: data[k] for k in data.files}
-
-
-def _growth(std: np.ndarray, i: int, layers: Sequence[str]) -> str:
-    """How the std changes per recorded layer from the first one to layer ``i``."""
-    if i == 0 or not std[0] > 0 or not (math.isfinite(std[i]) and std[i] > 0):
-        return ""
-    factor = (std[i] / std[0]) ** (1 / i)
-    change = f"growing {factor:.3g}x" if factor >= 1 else f"shrinking {1 / factor:.3g}x"
-    return f"; it is {change} per recorded layer from {layers[0]} (std {std[0]:.2g})"
-
-
-def _cause(stats: dict[str, np.ndarray], bad_at_start: bool, start: str, init: str,
-           extra: str = "batch normalisation") -> str:  # fmt: skip
-    """Advice by when it went wrong: at the start (the initialisation) or while training
-    (the learning rate); both when there is only one record."""
-    flag = option("learning_rate")
-    lr = "a lower learning rate" + (f" ({flag})" if flag.startswith("-") else "")
-    if len(stats["step"]) < 2:
-        return f"Use {init}, {lr}, or {extra}."
-    if bad_at_start:
-        return (
-            f"It was like this from the start (step {stats['step'][0]}): use {init}; {extra} "
-            "can also help."
-        )
-    return (
-        f"It was fine at step {stats['step'][0]} ({start}) and went wrong in training: use "
-        f"{lr}; {extra} can also help."
-    )
-
-
-def activation_problem(stats: dict[str, np.ndarray]) -> tuple[int, str] | None:
-    """The first layer, in model order, whose activations died, vanished or exploded in the
-    last record: ``(its index in stats["layers"], the message)``, or ``None``.
-
-    The rule: not finite; at least ``DEAD_SHARE`` of the activations zero (dead); a std
-    above ``EXPLODED_STD`` (exploded); or a std below ``VANISHED_STD`` (vanished). The
-    advice depends on whether the first record already had the problem.
-    """
-    layers = [str(n) for n in stats["layers"]]
-    std, zero = stats["std"], stats["near_zero"]
-    when = f"at step {int(stats['step'][-1])}" if len(stats["step"]) > 1 else "now"
-    on = f"on {int(stats['probe_count'])} probe images {when}"
-    he = "He initialisation for ReLU layers (kernel_initializer='he_normal')"
-    for i, name in enumerate(layers):
-        s = std[-1, i]
-        if not (math.isfinite(s) and math.isfinite(stats["mean"][-1, i])):
-            cause = _cause(stats, not math.isfinite(std[0, i]), f"std {std[0, i]:.2g}",
-                           "a smaller initialisation")  # fmt: skip
-            return i, (
-                f"{name}'s activations are not finite (NaN or infinity) {on}: the network "
-                f"diverged. {cause}"
-            )
-        if zero[-1, i] >= DEAD_SHARE:
-            cause = _cause(stats, zero[0, i] >= DEAD_SHARE, f"{zero[0, i]:.0%} zero",
-                           f"{he} and no negative bias", "batch normalisation or a leaky "
-                           "ReLU")  # fmt: skip
-            return i, (
-                f"{name}'s activations died: {zero[-1, i]:.0%} of them are zero and "
-                f"{stats['dead_units'][-1, i]:.0%} of its {int(stats['units'][i])} units never "
-                f"fire {on} (the limit is {DEAD_SHARE:.0%}), so no gradient flows through "
-                f"it. {cause}"
-            )
-        if s > EXPLODED_STD:
-            cause = _cause(stats, std[0, i] > EXPLODED_STD, f"std {std[0, i]:.2g}",
-                           "a smaller initialisation (He for ReLU, Glorot for tanh)")  # fmt: skip
-            return i, (
-                f"{name}'s activations exploded: std {s:.2g} {on}, over the limit of "
-                f"{EXPLODED_STD:g}{_growth(std[-1], i, layers)}. {cause}"
-            )
-        if s < VANISHED_STD:
-            cause = _cause(stats, std[0, i] < VANISHED_STD, f"std {std[0, i]:.2g}",
-                           f"{he} (Glorot for tanh)")  # fmt: skip
-            return i, (
-                f"{name}'s activations vanished: std {s:.2g} {on}, under the limit of "
-                f"{VANISHED_STD:g}{_growth(std[-1], i, layers)}, so the layers after it see "
-                f"almost nothing. {cause}"
-            )
-    return None
-
-
-def activation_warning(stats: dict[str, np.ndarray]) -> str | None:
-    """The warning for the first dead, vanished or exploded layer, or ``None`` when all look
-    healthy (the rule of :func:`activation_problem`, on the last record).
-
-    Example:
-        >>> activation_warning(read_stats("runs/shapes-lenet")) is None  # doctest: +SKIP
-        True
-    """
-    found = activation_problem(stats)
-    return None if found is None else found[1]
 
 
 _CMAP = "viridis"

@@ -17,6 +17,7 @@ from typing import Any
 
 from kerazoo.report.folder import EvaluationFile, Picture, RunFolder
 from kerazoo.report.markup import figure, fmt, gallery, key_values, section, table, text
+from kerazoo.report.state import latest_command, older_note, resumes, training_loss
 
 __all__ = [
     "curves", "evaluation_pictures", "files", "header", "inside", "lr_finder",
@@ -66,6 +67,10 @@ def header(folder: RunFolder) -> str:
         f"{text(_date(folder))}",
         f"{len(folder.history)} epochs recorded" if folder.history else "no epoch recorded",
     ]
+    starts = [r.get("from_epoch") for r in resumes(folder.run)]
+    if starts:
+        at = ", ".join(text(fmt(s)) for s in starts)
+        facts.append(f"resumed at epoch{'s' if len(starts) > 1 else ''} {at}")
     return (
         f"<header><h1>{text(title(folder))}</h1>"
         f'<p class="facts">{" &middot; ".join(facts)}</p>'
@@ -105,8 +110,11 @@ def settings(folder: RunFolder) -> str:
     resolved = _part(run, "resolved")
     task, spec = _part(resolved, "task"), _part(resolved, "input")
     versions = {k: run[k] for k in ("kerazoo", "keras", "backend", "python") if k in run}
-    if run.get("command"):
-        versions["command"] = run["command"]
+    command = latest_command(run)
+    if command:
+        versions["command"] = command
+    if resumes(run) and run.get("command"):
+        versions["first command"] = run["command"]
     model = {f"task {k}": v for k, v in task.items()}
     if spec:
         size = "x".join(str(spec.get(k, "?")) for k in ("height", "width", "channels"))
@@ -135,6 +143,7 @@ def settings(folder: RunFolder) -> str:
 _SHOWN_ELSEWHERE = {
     "kerazoo", "keras", "backend", "python", "command", "dataset", "architecture",
     "resolved", "settings", "status", "test", "ended", "finished", "started", "date",
+    "resumed",
 }  # fmt: skip
 
 
@@ -168,9 +177,13 @@ def metrics(folder: RunFolder) -> str:
     main = _main_evaluation(folder)
     doc = main.doc if main else {}
     body = _metrics_tables(doc, test)
-    return section(
-        "metrics", "Test metrics", body, _describe(doc, "held-out test split", folder.run)
-    )
+    note = _describe(doc, "held-out test split", folder.run)
+    loss = training_loss(folder.run)
+    if loss and body:
+        note += ("; " if note else "") + text(f"training loss: {loss} (the curves' loss)")
+    older = older_note(folder, main) if main else ""
+    title = "Test metrics (older model)" if older else "Test metrics"
+    return section("metrics", title, body, note + (f" {text(older)}" if older else ""))
 
 
 def _metrics_tables(doc: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> str:
@@ -272,7 +285,11 @@ def other_evaluations(folder: RunFolder) -> list[str]:
         body = _metrics_tables(evaluation.doc) + '<div class="gallery">' + "".join(shots)
         anchor = "eval-" + "".join(c if c.isalnum() else "-" for c in evaluation.folder)
         note = _describe(evaluation.doc, evaluation.folder, folder.run)
-        out.append(section(anchor, f"Evaluation: {evaluation.folder}", body + "</div>", note))
+        title = f"Evaluation: {evaluation.folder}"
+        older = older_note(folder, evaluation)
+        if older:
+            title, note = f"{title} (older model)", f"{note} {text(older)}"
+        out.append(section(anchor, title, body + "</div>", note))
     return out
 
 

@@ -164,6 +164,8 @@ class Trainer:
         if done == 0 or not (self.dir / "run.json").exists():
             rundir.write_run_json(self.dir, self.dataset, self.arch, cfg, self.info.to_dict())
             rundir.update_run_json(self.dir, lr_find=self.found)
+        elif resume and done < cfg["epochs"]:
+            rundir.record_resume(self.dir, done, cfg["epochs"])
         if done >= cfg["epochs"]:
             self.say(f"The run in {self.dir} already completed {done} epochs; nothing to do.")
         backoffs = 0

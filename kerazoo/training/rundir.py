@@ -30,6 +30,7 @@ __all__ = [
     "hold_run_dir",
     "lock_run_dir",
     "read_run_json",
+    "record_resume",
     "set_run_status",
     "update_run_json",
     "write_run_json",
@@ -213,7 +214,7 @@ def write_run_json(
         "keras": keras.__version__,
         "backend": keras.backend.backend(),
         "python": platform.python_version(),
-        "command": sys.argv if Path(sys.argv[0]).name in ("kerazoo", "__main__.py") else None,
+        "command": _command(),
         "dataset": {
             "name": type(dataset).name,
             "options": dataset.options_json(),
@@ -230,6 +231,32 @@ def write_run_json(
         "status": "running",
     }
     return write_text_atomic(run_dir / "run.json", json.dumps(doc, indent=2) + "\n")
+
+
+def _command() -> list[str] | None:
+    """The command line, when this process is the ``kerazoo`` command."""
+    return sys.argv if Path(sys.argv[0]).name in ("kerazoo", "__main__.py") else None
+
+
+def record_resume(run_dir: Path, done: int, epochs: int) -> None:
+    """Record in ``run.json`` that the run was resumed: ``resumed`` lists each resume's
+    command, the epoch it started from, the epochs then asked for and when; the settings'
+    ``epochs`` becomes the new total (a later resume continues to it).
+
+    Example:
+        >>> record_resume(Path("runs/a"), done=2, epochs=5)          # doctest: +SKIP
+    """
+    path = run_dir / "run.json"
+    if not path.is_file():
+        return
+    doc = json.loads(path.read_text())
+    resumes = doc.get("resumed") if isinstance(doc.get("resumed"), list) else []
+    started = datetime.now().isoformat(timespec="seconds")
+    resumes.append(
+        {"command": _command(), "from_epoch": int(done), "epochs": int(epochs), "started": started}
+    )
+    settings = doc.get("settings") if isinstance(doc.get("settings"), dict) else {}
+    update_run_json(run_dir, resumed=resumes, settings={**settings, "epochs": int(epochs)})
 
 
 #: What ``run.json`` says about how the run ended: ``running`` while it runs (and after a

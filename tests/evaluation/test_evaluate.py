@@ -40,7 +40,7 @@ def test_classification_matches_numpy_and_writes_pictures(shapes_run, tmp_path) 
     labels = samples.labels
     assert result.metrics["accuracy"] == pytest.approx(np.mean(probs.argmax(1) == labels))
     loss = -np.log(np.clip(probs[np.arange(300), labels], 1e-7, 1)).mean()
-    assert result.metrics["loss"] == pytest.approx(loss, rel=1e-4)
+    assert result.metrics["cross_entropy"] == pytest.approx(loss, rel=1e-4)
     counts = np.array(result.confusion)
     assert counts.sum() == 300 and counts.trace() == round(result.metrics["accuracy"] * 300)
     assert [c["support"] for c in result.per_class.values()] == np.bincount(labels).tolist()

@@ -29,7 +29,7 @@ def test_classification_numbers_by_hand() -> None:
     labels = np.array([0, 0, 1, 1])
     s = classification_metrics(probs, labels, NAMES)
     assert s.metrics["accuracy"] == pytest.approx(0.5)
-    assert s.metrics["loss"] == pytest.approx(-np.mean(np.log([0.7, 0.4, 0.8, 0.2])))
+    assert s.metrics["cross_entropy"] == pytest.approx(-np.mean(np.log([0.7, 0.4, 0.8, 0.2])))
     # a: predicted once, right once: precision 1, recall 1/2; b: predicted twice, right once
     assert s.per_class["a"] == pytest.approx(
         {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "support": 2.0}
@@ -50,7 +50,7 @@ def test_a_class_absent_from_labels_and_predictions_is_left_out_of_macro_f1() ->
 
 def test_a_zero_probability_gives_a_finite_loss() -> None:
     s = classification_metrics(np.array([[1.0, 0.0, 0.0]]), np.array([1]), NAMES)
-    assert s.metrics["loss"] == pytest.approx(-np.log(1e-7))
+    assert s.metrics["cross_entropy"] == pytest.approx(-np.log(1e-7))
 
 
 def test_regression_numbers_by_hand() -> None:

@@ -77,7 +77,7 @@ def test_the_best_model_is_an_ordinary_run(search, tmp_path: Path, capsys) -> No
     assert search.model_path == search.dir / "best" / "model.keras"
     run = json.loads((search.best_dir / "run.json").read_text())
     assert run["status"] == "finished" and run["tune"]["trial"] == best.trial
-    assert set(run["test"]) >= {"accuracy", "loss"} and run["test"] == search.test
+    assert set(run["test"]) >= {"accuracy", "cross_entropy"} and run["test"] == search.test
     assert (search.best_dir / "evaluation" / "metrics.json").is_file()
     for name, value in best.hyperparameters.items():  # the best trial's values, as saved
         where = run["architecture"]["hyperparameters"] | run["settings"]

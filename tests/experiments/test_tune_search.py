@@ -103,3 +103,19 @@ def test_a_diverged_trial_is_a_row_not_a_traceback(tmp_path: Path) -> None:
     assert done.returncode == 1  # no trial finished: no best model
     assert "diverged" in done.stdout and "No trial finished" in done.stdout
     assert "Traceback" not in done.stderr, done.stderr
+
+
+@pytest.mark.slow
+def test_progress_and_best_use_the_trial_numbers_of_the_table(tmp_path: Path) -> None:
+    out = str(tmp_path / "s")
+    done = run_cli("tune", "shapes", "lenet", "--trials", "2", "--epochs", "1", "--out", out,
+                   "--space", "batch_size=16:64", "--lr", "0.01", *FLAGS)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    progress = [line for line in lines if line.startswith("trial ")]
+    with open(tmp_path / "s" / "trials.csv", newline="") as fh:
+        ids = sorted(row["trial"] for row in csv.DictReader(fh))
+    assert sorted(line.split()[1].rstrip(":") for line in progress) == ids, progress
+    assert all("of 2 trials run" in line for line in progress), progress
+    best = next(line for line in lines if line.startswith("Best: trial "))
+    assert best.split()[2].rstrip(",") in ids

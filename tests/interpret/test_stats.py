@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 from typing import Any, ClassVar
@@ -11,6 +12,7 @@ import pytest
 
 import kerazoo
 from kerazoo.interpret.stats import (
+    EXPLODED_STD,
     FILE,
     SAMPLE,
     ActivationStats,
@@ -107,7 +109,8 @@ def test_exploding_layer_is_named_in_a_bare_fit(tmp_path):
     assert len(seen) == 1
     message = str(seen[0].message)
     assert message.startswith("conv3's activations exploded: std ")
-    assert "; it is growing " in message and "x per recorded layer from conv1 (std " in message
+    assert "x the std of the network's input (" in message
+    assert "Gain of each layer (its std over its input's): conv1 " in message
     assert "from the start (step 0): use a smaller initialisation" in message
     stats = read_stats(tmp_path)
     std = dict(zip(stats["layers"], stats["std"][-1], strict=True))
@@ -209,8 +212,61 @@ def test_cli_look_stats_table_and_redraw(healthy, capsys):
     assert main(["look", "stats", str(out), "--count", "16", "--layer", "conv1,conv4"]) == 0
     printed = capsys.readouterr()
     lines = printed.out.splitlines()
-    assert lines[0].split() == ["layer", "values/image", "mean", "std", "zero", "dead", "units"]
+    header = ["layer", "values/image", "mean", "std", "gain", "zero", "dead", "units"]
+    assert lines[0].split() == header
     assert lines[1].split()[:2] == ["conv1", "2048"] and lines[2].split()[0] == "conv4"
     assert lines[-1] == f"Redrew {out / 'activation_stats.png'} from {out / FILE} (3 records)"
     assert (out / "activation_stats.png").is_file()
     assert "warning" not in printed.err
+
+
+def _counter(**init: Any) -> tuple[Any, np.ndarray]:
+    """A 4-convolution counter on 32x32 circles, and probe images."""
+    ds = kerazoo.get_dataset("circles", size=32, target="count")
+    arch = kerazoo.get_architecture("counter", layers=4)
+    return kerazoo.build(arch, ds, seed=0, **init), ds.generate(32, seed=1).images
+
+
+def test_growth_from_the_input_flags_a_large_initialisation():
+    model, images = _counter(init="normal", init_scale=10.0)
+    stats = layer_stats(model, images)
+    std = dict(zip(stats["layers"], stats["std"][0], strict=True))
+    assert max(std.values()) < EXPLODED_STD  # the fixed limit alone never saw it
+    message = activation_warning(stats)
+    assert message is not None
+    assert re.match(r"conv[34]'s activations exploded: std \S+ on 32 probe images now, \S+x "
+                    r"the std of the network's input \(\S+; the limit is 30x\)\. ",
+                    message), message  # fmt: skip
+    assert "Gain of each layer (its std over its input's): conv1 " in message
+    assert "Use a smaller initialisation" in message
+
+
+def test_a_normally_initialised_trained_model_is_not_flagged(healthy):
+    _, callback, seen = healthy  # trained, He-initialised: the inputs were measured too
+    assert seen == [] and callback.stats["input_std"].shape == callback.stats["std"].shape
+    growth = callback.stats["std"][-1] / callback.stats["input_std"][-1, 0]
+    assert growth.max() < 10  # well under the limit
+
+
+def test_the_output_layer_is_judged_by_its_own_scale():
+    stats = {
+        "layers": np.array(["conv", "logits"]), "step": np.array([0, 10]),
+        "mean": np.zeros((2, 2)), "std": np.array([[1.0, 2.0], [3.0, 20.0]]),
+        "input_std": np.array([[1.0, 1.0], [1.0, 3.0]]), "near_zero": np.zeros((2, 2)),
+        "dead_units": np.zeros((2, 2)), "units": np.array([4, 3]), "probe_count": 64,
+        "head": np.array("logits"),
+    }  # fmt: skip
+    assert activation_warning(stats) is None  # confident logits are not exploded
+    stats["std"][-1, 1] = 80.0
+    assert activation_warning(stats).startswith(
+        "logits's activations exploded: the logits' std is 80 on 64 probe images at step 10, "
+        "over the limit of 30, so the softmax gives probabilities of 0 and 1"
+    )
+    stats["head"], stats["layers"] = np.array("value"), np.array(["conv", "value"])
+    assert "the output value's std is 80 half ranges" in activation_warning(stats)
+    stats["std"][-1] = [40.0, 1.0]  # a hidden layer 40x its input
+    assert activation_warning(stats).startswith(
+        "conv's activations exploded: std 40 on 64 probe images at step 10, 40x the std of "
+        "the network's input (1; the limit is 30x). Gain of each layer (its std over its "
+        "input's): conv 40x. It was fine at step 0 (1x its input) and went wrong in training"
+    )

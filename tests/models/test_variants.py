@@ -313,7 +313,7 @@ def test_cli_linear_head_with_mse_trains_predicts_and_evaluates(tmp_path) -> Non
     scored = run_cli("evaluate", str(run), "-n", "32", "--json")
     assert scored.returncode == 0, scored.stderr
     metrics = json.loads(scored.stdout)["metrics"]
-    assert 0 <= metrics["accuracy"] <= 1 and np.isfinite(metrics["loss"])
+    assert 0 <= metrics["accuracy"] <= 1 and np.isfinite(metrics["cross_entropy"])
 
 
 @pytest.mark.slow

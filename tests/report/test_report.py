@@ -286,3 +286,31 @@ def test_cli_rebuilds_the_report(plain_run: Path, tmp_path: Path) -> None:
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith(f"kerazoo report: error: {tmp_path} has no run.json")
     assert "kerazoo train DATASET ARCH --out RUN" in done.stderr
+
+
+TINY_FLAGS = ["--data", "size=16", "--train-size", "64", "--val-size", "32",
+              "--test-size", "32", "-q"]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_resumed_run_shows_its_latest_command_and_marks_older_evaluations(tmp_path) -> None:
+    run = tmp_path / "run"
+    done = run_cli("train", "shapes", "lenet", "--epochs", "1", "--out", str(run), *TINY_FLAGS)
+    assert done.returncode == 0, done.stderr
+    done = run_cli("evaluate", str(run), "-n", "16", "--top", "2")  # by the 1-epoch model
+    assert done.returncode == 0, done.stderr
+    done = run_cli("train", "--resume", "--out", str(run), "--epochs", "3", "-q")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads((run / "run.json").read_text())
+    assert doc["settings"]["epochs"] == 3 and doc["resumed"][0]["from_epoch"] == 1
+    assert "--resume" in doc["resumed"][0]["command"]
+    page = write_report(run).read_text(encoding="utf-8")
+    header = page[: page.index("</header>")]
+    assert "3 epochs" in header and "resumed at epoch 1" in header
+    settings = page[page.index('id="settings"') : page.index('id="curves"')]
+    assert "--resume" in settings and "first command" in settings
+    older = page[page.index('id="eval-evaluation-own"') :]
+    assert "older model" in older[: older.index("</section>")]
+    assert "after 1 epoch" in older[: older.index("</section>")]
+    test = page[page.index('id="metrics"') : page.index("</section>", page.index('id="metrics"'))]
+    assert "older model" not in test  # the test split was scored again at the end

@@ -51,15 +51,20 @@ def _layers(values: list[str] | None) -> list[str] | None:
 
 
 def _table(stats: dict[str, Any]) -> None:
-    print(f"{'layer':<16} {'values/image':>12} {'mean':>10} {'std':>10} {'zero':>6} "
-          f"{'dead':>6} {'units':>6}")  # fmt: skip
+    print(f"{'layer':<16} {'values/image':>12} {'mean':>10} {'std':>10} {'gain':>8} "
+          f"{'zero':>6} {'dead':>6} {'units':>6}")  # fmt: skip
     for i, name in enumerate(stats["layers"]):
+        given = stats["input_std"][0, i]
+        gain = f"{stats['std'][0, i] / given:.3g}x" if given > 0 else "-"
         print(
             f"{str(name):<16} {int(stats['size'][i]):>12} {stats['mean'][0, i]:>10.4g} "
-            f"{stats['std'][0, i]:>10.4g} {stats['near_zero'][0, i]:>6.0%} "
+            f"{stats['std'][0, i]:>10.4g} {gain:>8} {stats['near_zero'][0, i]:>6.0%} "
             f"{stats['dead_units'][0, i]:>6.0%} {int(stats['units'][i]):>6}"
         )
-    print("zero: share of activations with |a| <= 1e-06; dead: share of units zero on every image")
+    print(
+        "gain: std over the std of the layer's input; zero: share of activations with "
+        "|a| <= 1e-06; dead: share of units zero on every image"
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
