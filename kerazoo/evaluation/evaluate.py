@@ -51,6 +51,14 @@ def default_seed(info: ModelInfo | None) -> int:
     return 1 if seed is None else int(seed) + 1
 
 
+def _check_counts(*, seed: int | None, **counts: Any) -> int | None:
+    """Refuse a count below 1 or a bad seed before anything is loaded; return the seed."""
+    for name, value in counts.items():
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise InvalidOptionError(f"{name} must be an integer >= 1, got {value!r}.")
+    return None if seed is None else check_seed(seed)
+
+
 def evaluate(
     model: Any,
     data: str | os.PathLike[str] | Dataset | None = None,
@@ -106,10 +114,7 @@ def evaluate(
     from kerazoo.predict.predictor import Predictor
     from kerazoo.predict.shift import warn_shift
 
-    for name, value in (("n", n), ("batch_size", batch_size), ("top", top)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise InvalidOptionError(f"{name} must be an integer >= 1, got {value!r}.")
-    seed = None if seed is None else check_seed(seed)
+    seed = _check_counts(n=n, batch_size=batch_size, top=top, seed=seed)
     model, info, source = read_for_evaluation(model)
     model_arg = model
     dataset = resolve_data(data, options, info)
