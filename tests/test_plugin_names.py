@@ -64,7 +64,8 @@ def test_the_commands_skip_and_name_a_bad_name_and_train_writes_nothing_outside(
 
     work = tmp_path / "work" / "deep" / "er"
     work.mkdir(parents=True)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ["PYTHONPATH"]])}
+    paths = [str(site), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
     before = set(tmp_path.rglob("*"))
     done = subprocess.run(
         [sys.executable, "-m", "kerazoo", "train", "../../../escaped", "lenet", "--epochs", "1"],
