@@ -4,7 +4,6 @@ a FIFO, a socket, a folder where a file is meant (and the reverse), a read-only 
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import signal
@@ -19,23 +18,10 @@ from kerazoo import save_model
 from kerazoo.cli import main
 from tests.fixtures.processes import ROOT
 from tests.fixtures.tiny_models import classifier, meta_for
+from tests.report.conftest import handmade_run
 from tests.test_files import KINDS, special_file
 
 SMALL = ["--data", "size=16"]
-
-
-def handmade_run(folder: Path) -> Path:
-    """A run folder as the report reads it: run.json and history.csv (no training needed)."""
-    folder.mkdir(parents=True)
-    run = {
-        "dataset": {"name": "shapes", "options": {"size": 16}},
-        "status": "finished",
-        "architecture": {"name": "lenet", "hyperparameters": {}},
-        "settings": {"epochs": 2},
-    }
-    (folder / "run.json").write_text(json.dumps(run))
-    (folder / "history.csv").write_text("epoch,loss,val_loss\n1,1.0,1.1\n2,0.5,0.6\n")
-    return folder
 
 
 @pytest.fixture(scope="module")

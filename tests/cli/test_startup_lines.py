@@ -12,17 +12,9 @@ import pytest
 from PIL import Image
 
 from kerazoo import save_model
+from tests.cli.test_first_run import STARTUP_LINES
 from tests.fixtures.processes import ROOT
 from tests.fixtures.tiny_models import classifier, meta_for
-
-#: What TensorFlow 2.21 prints at start-up on a CPU-only machine.
-STARTUP_LINES = (
-    "oneDNN custom operations",
-    "Could not find cuda drivers",
-    "cpu_feature_guard",
-    "absl::InitializeLog",
-    "cuInit",
-)
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 import kerazoo
 
@@ -24,6 +25,21 @@ FULL_HEADINGS = [
     "Settings", "Curves", "Test metrics", "Confusion matrix", "Top losses",
     "Sample predictions", "Learning-rate finder", "Looking inside", "Files in the folder",
 ]  # fmt: skip
+
+
+def handmade_run(folder: Path) -> Path:
+    """A run folder as the report reads it, written by hand: run.json, history.csv, a picture."""
+    folder.mkdir(parents=True)
+    run = {
+        "dataset": {"name": "shapes", "options": {"size": 16}},
+        "status": "finished",
+        "architecture": {"name": "lenet", "hyperparameters": {}},
+        "settings": {"epochs": 2},
+    }
+    (folder / "run.json").write_text(json.dumps(run))
+    (folder / "history.csv").write_text("epoch,loss,val_loss\n1,1.25,1.5\n2,0.75,0.875\n")
+    Image.new("L", (8, 8), 128).save(folder / "curves.png")
+    return folder
 
 
 def _train(out: Path, callbacks=None) -> Path:

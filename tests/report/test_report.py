@@ -17,7 +17,7 @@ from PIL import Image
 from kerazoo.errors import InvalidOptionError
 from kerazoo.report import write_report
 from tests.fixtures.processes import run_cli
-from tests.report.conftest import FULL_HEADINGS, write_evaluation
+from tests.report.conftest import FULL_HEADINGS, handmade_run, write_evaluation
 
 HOSTILE = '<script>alert("x")</script>'
 
@@ -174,21 +174,6 @@ def test_not_a_run_folder(tmp_path: Path) -> None:
 
 def _problems(page: str) -> str:
     return page[page.index('<aside class="problems">') : page.index("</aside>")]
-
-
-def handmade_run(folder: Path) -> Path:
-    """A run folder as the report reads it, written by hand: run.json, history.csv, a picture."""
-    folder.mkdir(parents=True)
-    run = {
-        "dataset": {"name": "shapes", "options": {"size": 16}},
-        "status": "finished",
-        "architecture": {"name": "lenet", "hyperparameters": {}},
-        "settings": {"epochs": 2},
-    }
-    (folder / "run.json").write_text(json.dumps(run))
-    (folder / "history.csv").write_text("epoch,loss,val_loss\n1,1.25,1.5\n2,0.75,0.875\n")
-    Image.new("L", (8, 8), 128).save(folder / "curves.png")
-    return folder
 
 
 def test_run_files_linked_out_of_the_folder_are_named_not_read(tmp_path: Path) -> None:
