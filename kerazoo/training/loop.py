@@ -69,6 +69,7 @@ class Trainer:
         self.history: dict[str, list[float]] = {}
         self.test: dict[str, float] = {}
         self.found: dict[str, Any] | None = None  # what the learning-rate finder saw
+        self.backoffs: list[dict[str, Any]] = []  # each --lr-backoff step, for run.json
         self.placement = Placement()  # one device unless the run says otherwise
 
     def say(self, text: str) -> None:
@@ -163,6 +164,9 @@ class Trainer:
         if done == 0 or not (self.dir / "run.json").exists():
             rundir.write_run_json(self.dir, self.dataset, self.arch, cfg, self.info.to_dict())
             rundir.update_run_json(self.dir, lr_find=self.found)
+        else:  # resumed: the back-offs of the run so far
+            self.backoffs = list(rundir.read_learning_rate(self.dir).get("backoffs", []))
+        self.record_rate()
         if done >= cfg["epochs"]:
             self.say(f"The run in {self.dir} already completed {done} epochs; nothing to do.")
         backoffs = 0
@@ -256,19 +260,37 @@ class Trainer:
         except (TypeError, ValueError):
             return 0.0
 
+    def record_rate(self) -> None:
+        """Write the learning rate the model trains at, and the back-offs that led there,
+        into ``run.json`` (``settings`` keeps the rate asked for, which resume checks)."""
+        rundir.update_run_json(
+            self.dir, learning_rate={"used": self.lr(), "backoffs": self.backoffs}
+        )
+
     def back_off(self, epoch: int, logs: dict[str, float]) -> int:
         """Rebuild with half the learning rate, from the last good checkpoint; return epoch."""
-        from kerazoo.saving.load import load_model
-
         lr = self.lr()
         self.learning_rate = lr / 2
         path = self.dir / "checkpoint.keras"
         start = "the last good checkpoint" if path.is_file() else "new weights (no epoch ended)"
+        loss = logs.get("loss", math.nan)
         self.say(
-            f"Loss became {logs.get('loss', math.nan)} in epoch {epoch + 1} at learning "
-            f"rate {lr:g}: retrying from {start} with {lr / 2:g}."
+            f"Loss became {loss} in epoch {epoch + 1} at learning rate {lr:g}: retrying "
+            f"from {start} with {lr / 2:g}."
         )
         self.fresh(self.learning_rate)
+        restart = self.restart_from(path)
+        step = {"epoch": epoch + 1, "loss": loss if math.isfinite(loss) else str(loss)}
+        step.update({"from": lr, "to": lr / 2, "restarted_from_epoch": restart})
+        self.backoffs.append(step)
+        self.record_rate()
+        return restart
+
+    def restart_from(self, path: Path) -> int:
+        """Take the weights and history of the checkpoint at ``path`` (none: start over);
+        return its epochs."""
+        from kerazoo.saving.load import load_model
+
         if not path.is_file():
             self.history = {}
             return 0
