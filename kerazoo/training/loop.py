@@ -19,6 +19,7 @@ from kerazoo.errors import DivergedError
 from kerazoo.saving.info import ModelInfo
 from kerazoo.saving.records import TrainingInfo
 from kerazoo.training import rundir
+from kerazoo.training.baseline import Baseline, compare_with_baseline, warn_not_learned
 from kerazoo.training.callbacks import (
     Checkpoint,
     Curves,
@@ -68,6 +69,7 @@ class Trainer:
         self.learning_rate = cfg["learning_rate"]
         self.history: dict[str, list[float]] = {}
         self.test: dict[str, float] = {}
+        self.baseline: Baseline | None = None  # the test metric against the trivial one
         self.found: dict[str, Any] | None = None  # what the learning-rate finder saw
         self.backoffs: list[dict[str, Any]] = []  # each --lr-backoff step, for run.json
         self.placement = Placement()  # one device unless the run says otherwise
@@ -313,6 +315,8 @@ class Trainer:
             f"Trained {type(self.arch).name} on {type(self.dataset).name} for {done} "
             f"epochs in {seconds:.1f}s: {shown}. Model saved to {path}"
         )
+        if self.baseline is not None and not self.baseline.learned:
+            warn_not_learned(self.baseline, self.dir, self.dataset, self.arch, done)
         return self.model, self.history, metadata.to_dict()
 
     def evaluate_test(self, metadata: ModelInfo) -> dict[str, float]:
@@ -328,4 +332,7 @@ class Trainer:
         )  # fmt: skip
         shown = ", ".join(f"{k} {v:.4g}" for k, v in result.metrics.items())
         self.say(f"Test on {result.n} held-out images: {shown} (pictures in evaluation/)")
+        self.baseline = compare_with_baseline(
+            metadata.task, self.splits.train, test, result.metrics
+        )
         return dict(result.metrics)
