@@ -5,8 +5,8 @@ is never negative), never clipped to the range the model was trained on; one
 Example:
     >>> from kerazoo.task import Task
     >>> task = Task.regression(1, 5, integer=True)
-    >>> decode_values(task, np.array([-0.7, 2.4, 7.6]))
-    [0, 2, 8]
+    >>> decode_values(task, np.array([-0.7, 2.4, 7.6, np.nan]))
+    [0, 2, 8, nan]
     >>> outside_training(task, [0, 2, 8])
     [0, 8]
 """
@@ -46,7 +46,7 @@ def decode_values(task: Task, raw: np.ndarray) -> list[float]:
 
     Returns:
         One value per output: for an integer task the rounded ``int``, else the ``float``;
-        both kept inside :attr:`Task.bounds` (a count below 0 is 0).
+        both kept inside :attr:`Task.bounds` (a count below 0 is 0). A NaN output stays NaN.
 
     Example:
         >>> decode_values(Task.regression(0.0, 1.0), np.array([1.25]))
@@ -54,8 +54,8 @@ def decode_values(task: Task, raw: np.ndarray) -> list[float]:
     """
     lo, hi = task.bounds
     values = np.clip(np.asarray(raw, np.float64), lo, hi)
-    if task.integer:
-        return [int(v) for v in np.clip(np.round(values), lo, hi)]
+    if task.integer:  # a NaN (a diverged model) stays a float NaN: there is no count
+        return [int(v) if np.isfinite(v) else float(v) for v in np.round(values)]
     return [float(v) for v in values]
 
 
