@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,13 +56,33 @@ class Task:
 
     @classmethod
     def regression(cls, low: float, high: float, integer: bool = False) -> Task:
-        """A task whose labels are numbers in ``[low, high]`` (``integer`` for counts)."""
+        """A task whose labels are numbers in ``[low, high]`` (``integer`` for counts).
+
+        ``[low, high]`` is the range of the data, not a limit on predictions: see
+        :attr:`bounds`."""
         return cls("regression", value_range=(low, high), integer=integer)
 
     @classmethod
     def reconstruction(cls) -> Task:
         """A task whose target is the input image itself."""
         return cls("reconstruction")
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The values the quantity can take at all, whatever the data trained on: a count
+        (an integer task whose range starts at 0 or above) is never negative; any other
+        value is unbounded. Predictions are kept inside these bounds, never inside
+        ``value_range`` (a model may extrapolate beyond the counts it was trained on).
+
+        >>> Task.regression(1, 5, integer=True).bounds
+        (0.0, inf)
+        >>> Task.regression(-1, 1).bounds
+        (-inf, inf)
+        """
+        lo = self.value_range[0] if self.value_range else -math.inf
+        if self.kind == "regression" and self.integer and lo >= 0:
+            return (0.0, math.inf)
+        return (-math.inf, math.inf)
 
     @property
     def num_classes(self) -> int:

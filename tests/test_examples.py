@@ -8,6 +8,7 @@ by the pictures it wrote, and each of those must be a non-empty PNG or GIF that 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +24,9 @@ EXAMPLES = ROOT / "examples"
 TUTORIALS = sorted(p.name for p in EXAMPLES.glob("*.py") if "--tiny" in p.read_text())
 
 
-def run_script(script: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_script(
+    script: Path, cwd: Path, *args: str, timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
     """Run an example in a child process with this interpreter; fail with its output."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg"}
     done = subprocess.run(
@@ -32,7 +35,7 @@ def run_script(script: Path, cwd: Path, *args: str) -> subprocess.CompletedProce
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
     )
     assert done.returncode == 0, f"{script.name} {args} failed:\n{done.stdout}\n{done.stderr}"
     return done
@@ -80,3 +83,43 @@ def test_tutorial_script_runs_tiny(name: str, tmp_path: Path) -> None:
 def test_tutorial_pictures_are_small() -> None:
     for picture in (ROOT / "docs" / "tutorials" / "img").glob("*"):
         assert picture.stat().st_size < 150_000, f"{picture} is over 150 KB"
+
+
+#: How far a number the counting page states may be from what its script prints on another
+#: machine (thread counts change the order of float sums, and so the training a little).
+COUNTING_TOLERANCE = 0.05
+
+
+def _stated(pattern: str, text: str) -> list[float]:
+    """Every number the pattern's groups match in ``text``, in order."""
+    found = [m.groups() for m in re.finditer(pattern, text)]
+    assert found, f"no {pattern!r} in the text"
+    return [float(x) for groups in found for x in groups]
+
+
+def test_the_counting_page_states_what_its_1_5_command_gives(tmp_path: Path) -> None:
+    """The tutorial's first experiment at full size (about 5 CPU-minutes): the rate, the test
+    exact and MAE, and each checkpoint's score are those the page states, within
+    COUNTING_TOLERANCE."""
+    done = run_script(
+        EXAMPLES / "count_circles.py", tmp_path, "--parts", "lr", "--out", "out", timeout=3600
+    )
+    page = (ROOT / "docs" / "tutorials" / "counting.md").read_text()
+    assert f"within {COUNTING_TOLERANCE}" in page  # the page says how close it is checked
+    printed = done.stdout
+    (rate,) = _stated(r"trained at lr ([0-9.e-]+) \(--lr find\)", printed)
+    exact, mae = _stated(r"test exact ([0-9.]+), mae ([0-9.]+) on 1000 images", printed)
+    (page_rate,) = _stated(r"Trained at ([0-9.e-]+) for 6 epochs", page)
+    page_exact, page_mae = _stated(
+        r"the counter got ([0-9.]+) of 1000 test images exactly right \(mean absolute error "
+        r"([0-9.]+) circles\)",
+        " ".join(page.split()),
+    )
+    assert page_rate / 1.5 <= rate <= page_rate * 1.5
+    assert abs(exact - page_exact) <= COUNTING_TOLERANCE, printed
+    assert abs(mae - page_mae) <= COUNTING_TOLERANCE, printed
+    scores = _stated(r"epoch-00\d\.keras: exact on 200 fresh images ([0-9.]+)", printed)
+    page_scores = _stated(r"epoch-00\d\.keras: exact on 200 fresh images ([0-9.]+)", page)
+    assert len(scores) == len(page_scores) == 6
+    for got, stated in zip(scores, page_scores, strict=True):
+        assert abs(got - stated) <= COUNTING_TOLERANCE, printed

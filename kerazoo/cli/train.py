@@ -152,6 +152,7 @@ def _run_summary(run: Any) -> dict[str, Any]:
         "epochs": len(next(iter(run.history.values()), [])),
         "metrics": run.metrics,
         "test": run.test,
+        "baseline": run.baseline,
     }
 
 

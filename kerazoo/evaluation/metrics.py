@@ -121,7 +121,8 @@ def regression_metrics(
         predicted: ``[N]`` raw predicted values.
         true: ``[N]`` true values.
         rounded: for counts, the predictions as the Predictor gives them (rounded and
-            clipped to the task's range): adds ``exact``, the fraction equal to the truth.
+            kept >= 0 for counts, never clipped to the trained range): adds ``exact``, the
+            fraction equal to the truth.
 
     Returns:
         :class:`Scores`; ``losses`` is each image's ``|error|``.

@@ -35,6 +35,7 @@ from kerazoo.predict.results import (
     ValuePrediction,
 )
 from kerazoo.predict.shift import resized_from, warn_shift
+from kerazoo.predict.values import decode_values, warn_outside_training
 from kerazoo.saving.info import FORMAT, ModelInfo
 
 __all__ = ["ClassPrediction", "ImagePrediction", "Prediction", "Predictor", "ValuePrediction"]
@@ -191,7 +192,10 @@ class Predictor:
 
         Returns:
             One result per image, in input order: :class:`ClassPrediction`,
-            :class:`ValuePrediction` or :class:`ImagePrediction`.
+            :class:`ValuePrediction` or :class:`ImagePrediction`. Values are never clipped
+            to the range the model was trained on (counts are rounded and kept >= 0); when
+            some lie outside it, one :class:`~kerazoo.predict.values.ExtrapolationWarning`
+            says so.
 
         Raises:
             DataError: an input that cannot be read or interpreted, named in the message.
@@ -221,6 +225,9 @@ class Predictor:
                 results += self._flush(pending, top_k, batch_size, len(results), report)
                 pending, waiting = [], 0
         results += self._flush(pending, top_k, batch_size, len(results), report)
+        if self.task.kind == "regression":  # one warning for the whole call
+            values = [r.value for r in results if isinstance(r, ValuePrediction)]
+            warn_outside_training(self.task, values, stacklevel=3)
         return results
 
     # -- internals -------------------------------------------------------------------------
@@ -323,14 +330,11 @@ class Predictor:
             ]
         z = out.reshape(n, -1)
         if kind == "regression":
-            res: list[Prediction] = []
-            for s, t, raw in zip(sources, notes, z[:, 0].tolist(), strict=True):
-                value: float = raw
-                if self.task.integer:
-                    lo, hi = self.task.value_range or (-np.inf, np.inf)
-                    value = int(np.clip(np.round(raw), lo, hi))
-                res.append(ValuePrediction(source=s, notes=t, value=value, raw_value=raw))
-            return res
+            values = decode_values(self.task, z[:, 0])
+            return [
+                ValuePrediction(source=s, notes=t, value=v, raw_value=raw)
+                for s, t, v, raw in zip(sources, notes, values, z[:, 0].tolist(), strict=True)
+            ]
         logits = self.output not in ("probabilities", "scores")
         if z.shape[1] == 1:
             p1 = 1.0 / (1.0 + np.exp(-z)) if logits else np.clip(z, 0.0, 1.0)

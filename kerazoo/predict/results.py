@@ -67,7 +67,8 @@ class ClassPrediction(Prediction):
 
 @dataclass(frozen=True, kw_only=True)
 class ValuePrediction(Prediction):
-    """A regression value; for integer tasks rounded and clipped, ``raw_value`` as output."""
+    """A regression value: for integer tasks (counts) rounded, and kept inside the task's own
+    bounds (a count is >= 0), never clipped to the trained range; ``raw_value`` as output."""
 
     value: float
     raw_value: float

@@ -19,6 +19,7 @@ from kerazoo.errors import DivergedError
 from kerazoo.saving.info import ModelInfo
 from kerazoo.saving.records import TrainingInfo
 from kerazoo.training import rundir
+from kerazoo.training.baseline import Baseline, compare_with_baseline, warn_not_learned
 from kerazoo.training.callbacks import (
     Checkpoint,
     Curves,
@@ -69,7 +70,9 @@ class Trainer:
         self.learning_rate = cfg["learning_rate"]
         self.history: dict[str, list[float]] = {}
         self.test: dict[str, float] = {}
+        self.baseline: Baseline | None = None  # the test metric against the trivial one
         self.found: dict[str, Any] | None = None  # what the learning-rate finder saw
+        self.backoffs: list[dict[str, Any]] = []  # each --lr-backoff step, for run.json
         self.placement = Placement()  # one device unless the run says otherwise
 
     def say(self, text: str) -> None:
@@ -164,8 +167,11 @@ class Trainer:
         if done == 0 or not (self.dir / "run.json").exists():
             rundir.write_run_json(self.dir, self.dataset, self.arch, cfg, self.info.to_dict())
             rundir.update_run_json(self.dir, lr_find=self.found)
-        elif resume and done < cfg["epochs"]:
-            rundir.record_resume(self.dir, done, cfg["epochs"])
+        else:  # resumed: the back-offs of the run so far
+            self.backoffs = list(rundir.read_learning_rate(self.dir).get("backoffs", []))
+            if done < cfg["epochs"]:
+                rundir.record_resume(self.dir, done, cfg["epochs"])
+        self.record_rate()
         if done >= cfg["epochs"]:
             self.say(f"The run in {self.dir} already completed {done} epochs; nothing to do.")
         backoffs = 0
@@ -260,19 +266,37 @@ class Trainer:
         except (TypeError, ValueError):
             return 0.0
 
+    def record_rate(self) -> None:
+        """Write the learning rate the model trains at, and the back-offs that led there,
+        into ``run.json`` (``settings`` keeps the rate asked for, which resume checks)."""
+        rundir.update_run_json(
+            self.dir, learning_rate={"used": self.lr(), "backoffs": self.backoffs}
+        )
+
     def back_off(self, epoch: int, logs: dict[str, float]) -> int:
         """Rebuild with half the learning rate, from the last good checkpoint; return epoch."""
-        from kerazoo.saving.load import load_model
-
         lr = self.lr()
         self.learning_rate = lr / 2
         path = self.dir / "checkpoint.keras"
         start = "the last good checkpoint" if path.is_file() else "new weights (no epoch ended)"
+        loss = logs.get("loss", math.nan)
         self.say(
-            f"Loss became {logs.get('loss', math.nan)} in epoch {epoch + 1} at learning "
-            f"rate {lr:g}: retrying from {start} with {lr / 2:g}."
+            f"Loss became {loss} in epoch {epoch + 1} at learning rate {lr:g}: retrying "
+            f"from {start} with {lr / 2:g}."
         )
         self.fresh(self.learning_rate)
+        restart = self.restart_from(path)
+        step = {"epoch": epoch + 1, "loss": loss if math.isfinite(loss) else str(loss)}
+        step.update({"from": lr, "to": lr / 2, "restarted_from_epoch": restart})
+        self.backoffs.append(step)
+        self.record_rate()
+        return restart
+
+    def restart_from(self, path: Path) -> int:
+        """Take the weights and history of the checkpoint at ``path`` (none: start over);
+        return its epochs."""
+        from kerazoo.saving.load import load_model
+
         if not path.is_file():
             self.history = {}
             return 0
@@ -295,6 +319,8 @@ class Trainer:
             f"Trained {type(self.arch).name} on {type(self.dataset).name} for {done} "
             f"epochs in {seconds:.1f}s: {shown}. Model saved to {path}"
         )
+        if self.baseline is not None and not self.baseline.learned:
+            warn_not_learned(self.baseline, self.dir, self.dataset, self.arch, done)
         return self.model, self.history, metadata.to_dict()
 
     def evaluate_test(self, metadata: ModelInfo) -> dict[str, float]:
@@ -310,4 +336,7 @@ class Trainer:
         )  # fmt: skip
         shown = ", ".join(f"{k} {v:.4g}" for k, v in result.metrics.items())
         self.say(f"Test on {result.n} held-out images: {shown} (pictures in evaluation/)")
+        self.baseline = compare_with_baseline(
+            metadata.task, self.splits.train, test, result.metrics
+        )
         return dict(result.metrics)

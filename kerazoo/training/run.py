@@ -47,6 +47,11 @@ class Run:
         metadata: the ``kerazoo.json`` written into the saved model.
         test: the final model's metrics on the held-out test split (``evaluation/``
             holds its pictures); empty with ``test_size=0``.
+        baseline: the test metric against the trivial baseline of the task (the most
+            common class, the training mean, the mean image) and the verdict ``learned``
+            (:class:`kerazoo.training.baseline.Baseline` as a dict, as in ``run.json``);
+            ``None`` without a test split. A model that did not learn also gets a
+            :class:`~kerazoo.training.baseline.NotLearnedWarning`.
     """
 
     model: Any
@@ -54,6 +59,7 @@ class Run:
     dir: Path
     metadata: dict[str, Any] = field(repr=False)
     test: dict[str, float] = field(default_factory=dict)
+    baseline: dict[str, Any] | None = None
 
     @property
     def model_path(self) -> Path:
@@ -231,7 +237,8 @@ def _train_in(
         trainer = Trainer(dataset, architecture, cfg, run_dir, verbose, callbacks)
         trainer.placement = placement
         model, history, metadata = _run_with_status(trainer, resume)
-    return Run(model, history, run_dir, metadata, test=trainer.test)
+    baseline = None if trainer.baseline is None else trainer.baseline.to_dict()
+    return Run(model, history, run_dir, metadata, test=trainer.test, baseline=baseline)
 
 
 def _run_with_status(trainer: Any, resume: bool) -> tuple[Any, Any, Any]:
@@ -240,6 +247,8 @@ def _run_with_status(trainer: Any, resume: bool) -> tuple[Any, Any, Any]:
     try:
         result = trainer.run(resume)
         status, fields = "finished", {"test": trainer.test}
+        if trainer.baseline is not None:
+            fields["baseline"] = trainer.baseline.to_dict()
         return result
     except DivergedError:
         status = "diverged"

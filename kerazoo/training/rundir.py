@@ -29,6 +29,7 @@ __all__ = [
     "default_run_dir",
     "hold_run_dir",
     "lock_run_dir",
+    "read_learning_rate",
     "read_run_json",
     "record_resume",
     "set_run_status",
@@ -286,6 +287,16 @@ def update_run_json(run_dir: Path, **fields: Any) -> None:
     doc = json.loads(path.read_text())
     doc.update(fields)
     write_text_atomic(path, json.dumps(doc, indent=2) + "\n")
+
+
+def read_learning_rate(run_dir: Path) -> dict[str, Any]:
+    """``run.json``'s ``learning_rate`` record: ``{"used": rate, "backoffs": [...]}``, each
+    back-off ``{"epoch", "loss", "from", "to", "restarted_from_epoch"}`` (empty when none)."""
+    path = run_dir / "run.json"
+    if not path.is_file():
+        return {}
+    record = json.loads(path.read_text()).get("learning_rate")
+    return record if isinstance(record, dict) else {}
 
 
 def read_run_json(

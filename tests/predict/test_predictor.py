@@ -22,6 +22,7 @@ from kerazoo import (
     save_model,
 )
 from kerazoo.predict.predictor import ClassPrediction, ImagePrediction, ValuePrediction
+from kerazoo.predict.values import ExtrapolationWarning
 from tests.fixtures.tiny_models import (
     BAD_FIELDS,
     NAMES,
@@ -260,19 +261,30 @@ def test_binary_logit_sigmoid_and_threshold() -> None:
     assert c.label == "no" and c.score == pytest.approx(0.5)
 
 
-def test_regression_integer_rounding_and_clipping() -> None:
+def test_regression_counts_are_rounded_never_clipped_to_the_trained_range() -> None:
     meta = meta_for("regression", output="values", size=(4, 4, 1), value_range=[1, 5])
     meta["task"].update(integer=True, encoding="regression")
-    pred = Predictor(_value_model(), meta)
-    levels = [0.0, 0.24, 0.26, 0.76]  # raw outputs 0, 2.4, 2.6, 7.6
-    results = pred.predict([np.full((4, 4), v) for v in levels])
-    assert [r.value for r in results] == [1, 2, 3, 5]
-    assert [r.raw_value for r in results] == pytest.approx([0.0, 2.4, 2.6, 7.6], abs=0.03)
+    pred = Predictor(_value_model(bias=-0.7), meta)
+    levels = [0.0, 0.31, 0.33, 0.83]  # raw outputs -0.7, 2.4, 2.6, 7.6
+    with pytest.warns(ExtrapolationWarning) as caught:
+        results = pred.predict([np.full((4, 4), v) for v in levels])
+    assert [r.value for r in results] == [0, 2, 3, 8]  # a count is >= 0, and may pass 5
+    assert [r.raw_value for r in results] == pytest.approx([-0.7, 2.4, 2.6, 7.6], abs=0.03)
     assert all(isinstance(r, ValuePrediction) and isinstance(r.value, int) for r in results)
-    assert str(results[3]).startswith("#3: 5 (raw 7.6")
+    assert str(results[3]).startswith("#3: 8 (raw 7.6")
+    assert len(caught) == 1  # once for the call, not once per image
+    message = str(caught[0].message)
+    assert "2 of 4 predicted counts lie outside the range the model was trained on (1 to 5)" in (
+        message
+    )
+    assert "from 0 to 8" in message and "not clipped" in message
     meta["task"]["integer"] = False
-    (r,) = Predictor(_value_model(), meta).predict(np.full((4, 4), 0.76))
+    with pytest.warns(ExtrapolationWarning, match=r"1 of 1 predicted values"):
+        (r,) = Predictor(_value_model(), meta).predict(np.full((4, 4), 0.76))
     assert r.value == r.raw_value == pytest.approx(7.6, abs=0.03)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # inside the range: no warning
+        (r,) = Predictor(_value_model(), meta).predict(np.full((4, 4), 0.3))
 
 
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])

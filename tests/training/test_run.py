@@ -171,6 +171,14 @@ def test_lr_backoff_retries_from_the_checkpoint_with_half_the_rate(tmp_path) -> 
     )
     assert len(run.history["loss"]) == 3 and all(np.isfinite(run.history["loss"]))
     assert run.metadata["training"]["learning_rate"] == pytest.approx(0.005)
+    doc = json.loads((run.dir / "run.json").read_text())
+    assert doc["settings"]["learning_rate"] == 0.01  # what was asked, as resume checks it
+    rate = doc["learning_rate"]  # what the model was trained at, and how it got there
+    assert rate["used"] == pytest.approx(0.005)
+    (backoff,) = rate["backoffs"]
+    assert backoff["epoch"] == 2 and backoff["from"] == pytest.approx(0.01)
+    assert backoff["to"] == pytest.approx(0.005) and backoff["loss"] in ("nan", "inf")
+    assert backoff["restarted_from_epoch"] == 1
 
 
 @pytest.mark.slow

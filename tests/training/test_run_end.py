@@ -97,6 +97,8 @@ def test_train_json_prints_one_object_with_status_and_test_metrics(tmp_path) -> 
     assert summary["status"] == "finished" and summary["dir"] == str(out)
     assert summary["model"] == str(out / "model.keras") and summary["epochs"] == 1
     assert set(summary["test"]) >= {"accuracy", "loss"} and "val_accuracy" in summary["metrics"]
+    assert summary["baseline"] == run_json(out)["baseline"]  # the test against the trivial one
+    assert summary["baseline"]["metric"] == "accuracy"
 
 
 def test_resume_refuses_another_dataset_architecture_or_option(tmp_path) -> None:
