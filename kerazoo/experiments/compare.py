@@ -197,8 +197,8 @@ def _saved(run_dir: Path) -> dict[str, Any] | None:
 
 
 def _result(saved: Mapping[str, Any]) -> str:
-    shown = ", ".join(f"test {k} {v:.4g}" for k, v in (saved.get("test") or {}).items()
-                      if k != "loss")  # fmt: skip
+    test = (saved.get("test") or {}).items()
+    shown = ", ".join(f"test {k} {v:.4g}" for k, v in test if k not in ("loss", "cross_entropy"))
     return f" ({shown})" if shown else ""
 
 
