@@ -14,6 +14,7 @@ from typing import Any
 
 __all__ = [
     "TunerWithoutTensorBoard",
+    "atomic_keras_tuner_files",
     "detach_from_strategy",
     "fix_multi_worker_metrics",
     "get_keras_seed_state",
@@ -91,6 +92,32 @@ class TunerWithoutTensorBoard:
     def _configure_tensorboard_dir(self, callbacks: list[Any], trial: Any, execution: int = 0):
         if any(type(c).__name__ == "TensorBoard" for c in callbacks):
             super()._configure_tensorboard_dir(callbacks, trial, execution)  # type: ignore[misc]
+
+
+def atomic_keras_tuner_files() -> None:
+    """Make keras-tuner write its JSON state files (``oracle.json``, each ``trial.json``)
+    through :func:`kerazoo.files.write_text_atomic`.
+
+    Why private: keras-tuner 1.4 writes them with ``keras_tuner.src.utils.save_json``, which
+    truncates the file and then writes it; a search killed in between leaves an empty
+    ``trial.json`` that its own reload cannot read, so the search could never continue.
+    There is no public way to choose how it writes.
+    """
+    from keras_tuner.src import utils
+
+    if getattr(utils.save_json, "kerazoo_atomic", False):
+        return
+    import json
+
+    from kerazoo.files import write_text_atomic
+
+    def save_json(path: str, obj: Any) -> str:
+        text = json.dumps(obj)
+        write_text_atomic(path, text)
+        return text
+
+    save_json.kerazoo_atomic = True  # type: ignore[attr-defined]
+    utils.save_json = save_json
 
 
 def detach_from_strategy(model: Any, strategy: Any, batch: Any) -> None:

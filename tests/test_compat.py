@@ -55,6 +55,22 @@ def test_keras_tuner_still_has_the_tensorboard_hook_that_is_narrowed() -> None:
     assert tuner._configure_tensorboard_dir is TunerWithoutTensorBoard._configure_tensorboard_dir
 
 
+def test_keras_tuner_state_files_are_replaced_whole(tmp_path) -> None:
+    from keras_tuner import HyperParameters
+    from keras_tuner.src.engine import trial as trial_module
+
+    from kerazoo._compat import atomic_keras_tuner_files
+
+    atomic_keras_tuner_files()
+    path = tmp_path / "trial.json"
+    trial_module.Trial(HyperParameters(), trial_id="0").save(str(path))
+    with open(path) as old:  # a reader (or a kill) in the middle sees the old whole file
+        trial_module.Trial(HyperParameters(), trial_id="1").save(str(path))
+        assert '"trial_id": "0"' in old.read()
+    assert trial_module.Trial.load(str(path)).trial_id == "1"
+    assert not list(tmp_path.glob(".*tmp*"))
+
+
 def test_detach_from_strategy_builds_and_fits_inside_the_scope() -> None:
     import keras
     import numpy as np

@@ -29,7 +29,7 @@ from typing import Any
 import keras
 import keras_tuner
 
-from kerazoo._compat import TunerWithoutTensorBoard
+from kerazoo._compat import TunerWithoutTensorBoard, atomic_keras_tuner_files
 from kerazoo.errors import KerazooError
 from kerazoo.experiments.tune_space import Plan
 from kerazoo.files import write_text_atomic
@@ -176,6 +176,7 @@ def make_tuner(
     }
     if kind == "bayesian":  # keras-tuner's default, 3 per dimension, is often all trials
         common["num_initial_points"] = max(2, trials // 3)
+    atomic_keras_tuner_files()  # a killed search leaves whole state files to continue from
     hypermodel.declaring = True
     try:
         if kind == "hyperband":
