@@ -234,7 +234,10 @@ def test_growth_from_the_input_flags_a_large_initialisation():
     assert max(std.values()) < EXPLODED_STD  # the fixed limit alone never saw it
     message = activation_warning(stats)
     assert message is not None
-    assert re.match(r"conv[34]'s activations exploded: std \S+ on 32 probe images now, \S+x "
+    # which layer crosses the limit first depends on the backend's random draws (TensorFlow:
+    # conv3 or conv4; JAX: conv4 at 29.7x, then density)
+    assert re.match(r"(conv[34]|density)'s activations exploded: std \S+ on 32 probe images "
+                    r"now, \S+x "
                     r"the std of the network's input \(\S+; the limit is 30x\)\. ",
                     message), message  # fmt: skip
     assert "Gain of each layer (its std over its input's): conv1 " in message
