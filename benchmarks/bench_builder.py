@@ -61,9 +61,13 @@ def plain_vgg(shape: tuple[int, ...], classes: int):
     for b, filters in enumerate((32, 64, 128), start=1):
         for k in (1, 2):
             x = layers.Conv2D(
-                filters, 3, padding="same", activation="relu",
-                kernel_initializer="he_normal", name=f"b{b}c{k}",
-            )(x)  # fmt: skip
+                filters,
+                3,
+                padding="same",
+                activation="relu",
+                kernel_initializer="he_normal",
+                name=f"b{b}c{k}",
+            )(x)
         x = layers.MaxPooling2D(2)(x)
     x = layers.Flatten()(x)
     x = layers.Dropout(0.5)(x)
@@ -177,21 +181,31 @@ def main() -> None:
     assert flops == 3 * forward_flops(plain), "the two networks differ"
     peak = 2 * 4096**3 / statistics.median(mm_t)
     devices = [d.device_type for d in tf.config.list_physical_devices()]
-    print(f"keras {keras.__version__}, tensorflow {tf.__version__}, backend "
-          f"{keras.backend.backend()}, devices {devices}, {os.cpu_count()} CPUs")  # fmt: skip
+    print(
+        f"keras {keras.__version__}, tensorflow {tf.__version__}, backend "
+        f"{keras.backend.backend()}, devices {devices}, {os.cpu_count()} CPUs"
+    )
     print(f"load average before: {load}")
-    print(f"data: {type(ds).__name__} {images.shape} uint8, batch {args.batch}, "
-          f"{args.reps} interleaved epochs each (medians)")  # fmt: skip
+    print(
+        f"data: {type(ds).__name__} {images.shape} uint8, batch {args.batch}, "
+        f"{args.reps} interleaved epochs each (medians)"
+    )
     print(f"kerazoo.build + make_batches : {zoo_ips:8.1f} images/s  (epochs {_fmt(zoo_t)})")
     print(f"plain Keras + numpy fit      : {plain_ips:8.1f} images/s  (epochs {_fmt(plain_t)})")
     print(f"throughput ratio kerazoo / plain: {zoo_ips / plain_ips:.3f}  (target >= 0.97)")
     print(f"chopped VGG training FLOPs per image: {flops / 1e9:.3f} GFLOP (forward x3)")
-    print(f"float32 matmul 4096x4096: {peak / 1e9:8.1f} GFLOP/s  (median of {args.reps}, "
-          "best of 2 each)")  # fmt: skip
-    print(f"kerazoo achieved: {zoo_ips * flops / 1e9:8.1f} GFLOP/s = "
-          f"{zoo_ips * flops / peak:.1%} of matmul")  # fmt: skip
-    print(f"plain achieved  : {plain_ips * flops / 1e9:8.1f} GFLOP/s = "
-          f"{plain_ips * flops / peak:.1%} of matmul")  # fmt: skip
+    print(
+        f"float32 matmul 4096x4096: {peak / 1e9:8.1f} GFLOP/s  (median of {args.reps}, "
+        "best of 2 each)"
+    )
+    print(
+        f"kerazoo achieved: {zoo_ips * flops / 1e9:8.1f} GFLOP/s = "
+        f"{zoo_ips * flops / peak:.1%} of matmul"
+    )
+    print(
+        f"plain achieved  : {plain_ips * flops / 1e9:8.1f} GFLOP/s = "
+        f"{plain_ips * flops / peak:.1%} of matmul"
+    )
 
 
 def _fmt(times: list[float]) -> str:

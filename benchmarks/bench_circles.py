@@ -43,8 +43,15 @@ import kerazoo  # noqa: E402
 from kerazoo.evaluation import evaluate_samples  # noqa: E402
 from kerazoo.predict.values import ExtrapolationWarning  # noqa: E402
 
-VGG_HP = {"blocks": 3, "convs": 1, "filters": 16, "batch_norm": False, "top": "average",
-          "dense_layers": 0, "dropout": 0.0}  # fmt: skip
+VGG_HP = {
+    "blocks": 3,
+    "convs": 1,
+    "filters": 16,
+    "batch_norm": False,
+    "top": "average",
+    "dense_layers": 0,
+    "dropout": 0.0,
+}
 #: Learning rate per detector: quads has a handful of weights, far from their zero start.
 LR = {"quads": 1e-2, "conv": 1e-3}
 #: Cosine schedule length (epochs of 20,000 images) per detector, 45-50 and 1-20 runs: quads
@@ -109,18 +116,40 @@ class CpuBudget(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def train(arch, hp, counts, budget, probes, *, target="count", epochs, size=20000, lr=1e-3,
-          schedule="cosine", goal=None, **data):  # fmt: skip
+def train(
+    arch,
+    hp,
+    counts,
+    budget,
+    probes,
+    *,
+    target="count",
+    epochs,
+    size=20000,
+    lr=1e-3,
+    schedule="cosine",
+    goal=None,
+    **data,
+):
     """One run of kerazoo.train under a CPU budget; returns (model, callback)."""
     t0 = time.process_time()
     cb = CpuBudget(t0, budget, probes, classes=target == "class", goal=goal)
     with tempfile.TemporaryDirectory() as tmp:
         run = kerazoo.train(
-            "circles", arch, hp=hp, epochs=epochs, train_size=size, val_size=500,
+            "circles",
+            arch,
+            hp=hp,
+            epochs=epochs,
+            train_size=size,
+            val_size=500,
             data={"min_count": counts[0], "max_count": counts[1], "target": target, **data},
-            batch_size=64, learning_rate=lr, schedule=schedule, out=Path(tmp) / "run",
-            verbose=0, callbacks=[cb],
-        )  # fmt: skip
+            batch_size=64,
+            learning_rate=lr,
+            schedule=schedule,
+            out=Path(tmp) / "run",
+            verbose=0,
+            callbacks=[cb],
+        )
     return run.model, cb
 
 
@@ -135,25 +164,45 @@ def part_count45(args) -> None:
     # always the conv detector: quads trained on 45-50 alone is an ill-conditioned fit (the
     # count must be found as 1 x the corner feature from inside 45..50: 0.20 exact after 3
     # epochs), and trained on 1-20 it is exact on 45-50 anyway (part extrapolate)
-    print("\n[count45] counter detector=conv on 45-50 circles, 64x64, radius 2-5; "
-          "target >= 0.95 exact")  # fmt: skip
+    print(
+        "\n[count45] counter detector=conv on 45-50 circles, 64x64, radius 2-5; "
+        "target >= 0.95 exact"
+    )
     probes = {"45-50": probe((45, 50), target="count")}
-    model, cb = train("counter", {"detector": "conv"}, (45, 50), args.minutes * 60,
-                      probes, epochs=args.epochs, lr=LR["conv"])  # fmt: skip
+    model, cb = train(
+        "counter",
+        {"detector": "conv"},
+        (45, 50),
+        args.minutes * 60,
+        probes,
+        epochs=args.epochs,
+        lr=LR["conv"],
+    )
     final = exact(model, probes["45-50"])
     print(f"  RESULT 45-50: exact {final:.4f} after {cb.cpu() / 60:.2f} CPU-min (target 0.95)")
     renderings(model)
 
 
 def part_extrapolate(args) -> None:
-    print(f"\n[extrapolate] counter detector={args.detector} trained on 1-20 circles, tested "
-          "on 45-50; target >= 0.80")  # fmt: skip
+    print(
+        f"\n[extrapolate] counter detector={args.detector} trained on 1-20 circles, tested "
+        "on 45-50; target >= 0.80"
+    )
     probes = {"45-50": probe((45, 50), target="count"), "1-20": probe((1, 20), target="count")}
-    model, cb = train("counter", {"detector": args.detector}, (1, 20), args.extra_minutes * 60,
-                      probes, epochs=args.extra_epochs, lr=LR[args.detector])  # fmt: skip
+    model, cb = train(
+        "counter",
+        {"detector": args.detector},
+        (1, 20),
+        args.extra_minutes * 60,
+        probes,
+        epochs=args.extra_epochs,
+        lr=LR[args.detector],
+    )
     final = exact(model, probes["45-50"])
-    print(f"  RESULT trained 1-20, tested 45-50: exact {final:.4f} after {cb.cpu() / 60:.2f} "
-          f"CPU-min (1-20: {exact(model, probes['1-20']):.4f})")  # fmt: skip
+    print(
+        f"  RESULT trained 1-20, tested 45-50: exact {final:.4f} after {cb.cpu() / 60:.2f} "
+        f"CPU-min (1-20: {exact(model, probes['1-20']):.4f})"
+    )
     renderings(model)
 
 
@@ -161,13 +210,26 @@ def part_time99(args) -> None:
     print("\n[time99] CPU time to >= 0.99 exact on 1-5 circles (5000 training images/epoch)")
     cap = args.time99_minutes * 60
     result = {}
-    contestants = (("counter", "counter", {"detector": args.detector}, "count", LR[args.detector]),
-                   ("chopped_vgg", "chopped_vgg", VGG_HP, "class", 1e-3))  # fmt: skip
+    contestants = (
+        ("counter", "counter", {"detector": args.detector}, "count", LR[args.detector]),
+        ("chopped_vgg", "chopped_vgg", VGG_HP, "class", 1e-3),
+    )
     for name, arch, hp, target, lr in contestants:
         print(f"  {name} {hp if arch == 'counter' else ''} ({target}):")
         probes = {"1-5": probe((1, 5), n=1000, target=target)}
-        _, cb = train(arch, hp, (1, 5), cap, probes, target=target, epochs=1000, size=5000,
-                      schedule=None, goal=0.99, lr=lr)  # fmt: skip
+        _, cb = train(
+            arch,
+            hp,
+            (1, 5),
+            cap,
+            probes,
+            target=target,
+            epochs=1000,
+            size=5000,
+            schedule=None,
+            goal=0.99,
+            lr=lr,
+        )
         result[name] = cb.reached
         shown = "not reached" if cb.reached is None else f"{cb.reached / 60:.2f} CPU-min"
         print(f"  {name}: 0.99 exact after {shown} (cap {args.time99_minutes:g})")
@@ -177,14 +239,23 @@ def part_time99(args) -> None:
 
 
 def part_retrain(args) -> None:
-    print(f"\n[retrain] counter detector={args.detector} trained on 1-20 circles drawn "
-          f"otherwise, tested on 45-50 ({args.retrain_minutes:g} CPU-min each)")  # fmt: skip
+    print(
+        f"\n[retrain] counter detector={args.detector} trained on 1-20 circles drawn "
+        f"otherwise, tested on 45-50 ({args.retrain_minutes:g} CPU-min each)"
+    )
     for name, options in RETRAIN.items():
         print(f"  {name}:")
         probes = {name: probe((45, 50), target="count", **options)}
-        model, cb = train("counter", {"detector": args.detector}, (1, 20),
-                          args.retrain_minutes * 60, probes, epochs=args.retrain_epochs,
-                          lr=LR[args.detector], **options)  # fmt: skip
+        model, cb = train(
+            "counter",
+            {"detector": args.detector},
+            (1, 20),
+            args.retrain_minutes * 60,
+            probes,
+            epochs=args.retrain_epochs,
+            lr=LR[args.detector],
+            **options,
+        )
         score = exact(model, probes[name])
         print(f"  RESULT retrained on {name}: exact {score:.4f} after {cb.cpu() / 60:.2f} CPU-min")
 
@@ -192,19 +263,26 @@ def part_retrain(args) -> None:
 def part_vgg45(args) -> None:
     print("\n[vgg45] the previous best: chopped_vgg regression on 45-50 (for comparison)")
     probes = {"45-50": probe((45, 50), target="count")}
-    model, cb = train("chopped_vgg", VGG_HP, (45, 50), args.minutes * 60, probes,
-                      epochs=1000, schedule=None)  # fmt: skip
+    model, cb = train(
+        "chopped_vgg", VGG_HP, (45, 50), args.minutes * 60, probes, epochs=1000, schedule=None
+    )
     print(f"  RESULT chopped_vgg 45-50: exact {exact(model, probes['45-50']):.4f}")
 
 
-PARTS = {"count45": part_count45, "extrapolate": part_extrapolate, "time99": part_time99,
-         "retrain": part_retrain, "vgg45": part_vgg45}  # fmt: skip
+PARTS = {
+    "count45": part_count45,
+    "extrapolate": part_extrapolate,
+    "time99": part_time99,
+    "retrain": part_retrain,
+    "vgg45": part_vgg45,
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--parts", nargs="+", choices=list(PARTS),
-                        default=["extrapolate", "count45", "time99"])  # fmt: skip
+    parser.add_argument(
+        "--parts", nargs="+", choices=list(PARTS), default=["extrapolate", "count45", "time99"]
+    )
     parser.add_argument("--minutes", type=float, default=10.0, help="CPU budget, 45-50 runs")
     parser.add_argument("--epochs", type=int, default=None, help="cosine length, count45")
     parser.add_argument("--extra-minutes", type=float, default=8.0, help="CPU budget, 1-20")
@@ -217,8 +295,10 @@ def main() -> None:
     args.epochs = args.epochs or EPOCHS["conv"]
     args.extra_epochs = args.extra_epochs or EPOCHS[args.detector] // 2
     backend = keras.backend.backend()
-    print(f"{os.cpu_count()} CPU cores, keras {keras.__version__} ({backend}); budgets in "
-          "CPU-minutes of this process (all threads), data generation included")  # fmt: skip
+    print(
+        f"{os.cpu_count()} CPU cores, keras {keras.__version__} ({backend}); budgets in "
+        "CPU-minutes of this process (all threads), data generation included"
+    )
     for part in args.parts:
         PARTS[part](args)
 

@@ -103,11 +103,17 @@ def main() -> None:
     bench("traffic_lights (27x11 RGB)", "traffic_lights")
     bench("polkadots (100x150)", "polkadots")
     bench("circles (64x64, 1-5, separate)", "circles")
-    fast = bench("circles 45-50, overlap=true (radius 2-5)", "circles", overlap=True,
-                 **CIRCLES_45_50)  # fmt: skip
+    fast = bench(
+        "circles 45-50, overlap=true (radius 2-5)", "circles", overlap=True, **CIRCLES_45_50
+    )
     separate = bench("circles 45-50, overlap=false (radius 2-5)", "circles", **CIRCLES_45_50)
-    separate23 = bench("circles 45-50, overlap=false (radius 2-3)", "circles", min_radius=2,
-                       max_radius=3, **CIRCLES_45_50)  # fmt: skip
+    separate23 = bench(
+        "circles 45-50, overlap=false (radius 2-3)",
+        "circles",
+        min_radius=2,
+        max_radius=3,
+        **CIRCLES_45_50,
+    )
     try:
         kerazoo.get_dataset("circles", min_radius=3, max_radius=5, **CIRCLES_45_50)
         refused = ""
@@ -119,8 +125,9 @@ def main() -> None:
 
         shapes = kerazoo.get_dataset("shapes", channels=3)
         export_samples(shapes.generate(500, seed=0), shapes.task, Path(tmp) / "png")
-        bench("folder (500 PNG 64x64 -> 64x64 RGB)", "folder", count=500,
-              path=str(Path(tmp) / "png"))  # fmt: skip
+        bench(
+            "folder (500 PNG 64x64 -> 64x64 RGB)", "folder", count=500, path=str(Path(tmp) / "png")
+        )
 
     plain_n = max(50, n // 8)
     plain = rate(lambda k: naive_circles(k, **CIRCLES_45_50), plain_n, repeat)
@@ -133,9 +140,11 @@ def main() -> None:
         print(f"  {label:<{width}}  {r:>9,.0f} img/s")
     print()
     print(f"circles 45-50 with overlap:    {fast / plain:5.1f}x the plain disk loop")
-    print(f"circles 45-50 without overlap: {separate / plain:5.1f}x (radius 2-5), "
-          f"{separate23 / plain:.1f}x (radius 2-3) the plain disk loop, which does not keep "
-          "circles apart")  # fmt: skip
+    print(
+        f"circles 45-50 without overlap: {separate / plain:5.1f}x (radius 2-5), "
+        f"{separate23 / plain:.1f}x (radius 2-3) the plain disk loop, which does not keep "
+        "circles apart"
+    )
     shapes_rate = next(r for label, r in rows if label.startswith("shapes"))
     print(f"shapes:                        {shapes_rate / plain_shapes:5.1f}x the plain loop")
     print(

@@ -44,16 +44,23 @@ def row(args: argparse.Namespace) -> None:
     keras.utils.set_random_seed(0)
     ds = kerazoo.get_dataset("shapes", size=64)
     data = ds.generate(args.images, seed=0)
-    model = kerazoo.build("chopped_vgg", ds, data_format=args.data_format,
-                          precision=args.precision, jit_compile=args.jit == "true",
-                          adapt=data.images[:512])  # fmt: skip
+    model = kerazoo.build(
+        "chopped_vgg",
+        ds,
+        data_format=args.data_format,
+        precision=args.precision,
+        jit_compile=args.jit == "true",
+        adapt=data.images[:512],
+    )
     x = encode_inputs(data.images, model)
     model.fit(x, data.labels, batch_size=args.batch, epochs=1, verbose=0)  # trace, compile
     start = time.perf_counter()
     fit = model.fit(x, data.labels, batch_size=args.batch, epochs=args.epochs, verbose=0)
     seconds = time.perf_counter() - start
-    out = {"images_per_s": args.images * args.epochs / seconds,
-           "loss": float(fit.history["loss"][-1])}  # fmt: skip
+    out = {
+        "images_per_s": args.images * args.epochs / seconds,
+        "loss": float(fit.history["loss"][-1]),
+    }
     print(json.dumps(out))
 
 
@@ -87,17 +94,37 @@ def main() -> None:
     mixed = "mixed_bfloat16" if args.bf16 else "mixed_float16"
     precisions = ("float32", mixed) if gpu else ("float32",)
     formats = ("channels_last", "channels_first") if gpu else ("channels_last",)
-    print(f"chopped_vgg on shapes 64x64, {args.images} images, batch {args.batch}, "
-          f"{args.epochs} timed epochs after one to compile; keras {keras.__version__} "
-          f"(tensorflow), {'GPU' if gpu else 'CPU only'}")  # fmt: skip
-    print(f"{'precision':<15} {'XLA':<6} {'channels':<15} {'images/s':>9} {'ratio':>6} "
-          f"{'last loss':>9}")  # fmt: skip
+    print(
+        f"chopped_vgg on shapes 64x64, {args.images} images, batch {args.batch}, "
+        f"{args.epochs} timed epochs after one to compile; keras {keras.__version__} "
+        f"(tensorflow), {'GPU' if gpu else 'CPU only'}"
+    )
+    print(
+        f"{'precision':<15} {'XLA':<6} {'channels':<15} {'images/s':>9} {'ratio':>6} "
+        f"{'last loss':>9}"
+    )
     base = None
     for precision, jit, data_format in itertools.product(precisions, ("false", "true"), formats):
-        sizes = ["--images", str(args.images), "--batch", str(args.batch), "--epochs",
-                 str(args.epochs)]  # fmt: skip
-        command = [sys.executable, __file__, "--row", *sizes, "--precision", precision,
-                   "--jit", jit, "--data-format", data_format]  # fmt: skip
+        sizes = [
+            "--images",
+            str(args.images),
+            "--batch",
+            str(args.batch),
+            "--epochs",
+            str(args.epochs),
+        ]
+        command = [
+            sys.executable,
+            __file__,
+            "--row",
+            *sizes,
+            "--precision",
+            precision,
+            "--jit",
+            jit,
+            "--data-format",
+            data_format,
+        ]
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
             reason = (done.stderr.strip().splitlines() or ["no output"])[-1]
@@ -106,8 +133,10 @@ def main() -> None:
         result = json.loads(done.stdout.strip().splitlines()[-1])
         speed = result["images_per_s"]
         base = base or speed  # the first row is float32 / no XLA / channels_last
-        print(f"{precision:<15} {jit:<6} {data_format:<15} {speed:>9.0f} {speed / base:>5.2f}x "
-              f"{result['loss']:>9.4f}")  # fmt: skip
+        print(
+            f"{precision:<15} {jit:<6} {data_format:<15} {speed:>9.0f} {speed / base:>5.2f}x "
+            f"{result['loss']:>9.4f}"
+        )
 
 
 if __name__ == "__main__":

@@ -82,8 +82,10 @@ def main() -> None:
 
     model, images = trained_model(args.n)
     print(f"keras {keras.__version__}, backend {keras.backend.backend()}, {os.cpu_count()} CPUs")
-    print(f"model: LeNet, input {images.shape[1:]}, {model.count_params()} params; "
-          f"{args.n} images, median of {args.reps} runs")  # fmt: skip
+    print(
+        f"model: LeNet, input {images.shape[1:]}, {model.count_params()} params; "
+        f"{args.n} images, median of {args.reps} runs"
+    )
     print(f"  {'method':<12} {'seconds':>9} {'images/s':>10}")
     rates = {}
     for method in SALIENCY_METHODS:
@@ -99,8 +101,10 @@ def main() -> None:
         rate = len(few) / t
         ratio = rates["gradients"] / rate
         verdict = "ok" if ratio >= 5 else "MISSED"
-        print(f"  {name:<26} {rate:8.1f} images/s; batched is {ratio:6.1f}x faster "
-              f"(target >= 5x: {verdict})")  # fmt: skip
+        print(
+            f"  {name:<26} {rate:8.1f} images/s; batched is {ratio:6.1f}x faster "
+            f"(target >= 5x: {verdict})"
+        )
 
 
 if __name__ == "__main__":

@@ -34,15 +34,33 @@ from pathlib import Path
 from typing import Any
 
 SIZE, TRAIN, VAL, BATCH = 32, 2048, 256, 64
-TUNE = ["shapes", "lenet", "--data", f"size={SIZE}", "--train-size", "512", "--val-size",
-        "128", "--test-size", "64", "--batch-size", "64", "--space", "learning_rate=1e-4:1e-2",
-        "--quiet"]  # fmt: skip
+TUNE = [
+    "shapes",
+    "lenet",
+    "--data",
+    f"size={SIZE}",
+    "--train-size",
+    "512",
+    "--val-size",
+    "128",
+    "--test-size",
+    "64",
+    "--batch-size",
+    "64",
+    "--space",
+    "learning_rate=1e-4:1e-2",
+    "--quiet",
+]
 
 
 def kerazoo_cli(*args: str, env: dict[str, str] | None = None) -> float:
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "kerazoo", *args], check=True,
-                   env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "kerazoo", *args],
+        check=True,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+    )
     return time.perf_counter() - t0
 
 
@@ -50,8 +68,10 @@ def bench_tune(trials: int, epochs: int, tmp: Path) -> None:
     common = [*TUNE, "--trials", str(trials), "--epochs", str(epochs)]
     alone = kerazoo_cli("tune", *common, "--out", str(tmp / "alone"))
     spread = kerazoo_cli("tune", *common, "--workers", "2", "--out", str(tmp / "workers"))
-    print(f"tuning: shapes {SIZE}x{SIZE}, lenet, {trials} trials x {epochs} epochs, 512 train "
-          "images, end to end through `kerazoo tune`")  # fmt: skip
+    print(
+        f"tuning: shapes {SIZE}x{SIZE}, lenet, {trials} trials x {epochs} epochs, 512 train "
+        "images, end to end through `kerazoo tune`"
+    )
     for name, seconds in (("one process", alone), ("chief + 2 workers", spread)):
         print(f"  {name:22s} {seconds:6.1f} s  {trials / seconds * 60:5.1f} trials/min")
     print(f"  chief + 2 workers / one process: {alone / spread:.2f}x the trials per minute")
@@ -86,18 +106,39 @@ def child(args: argparse.Namespace) -> None:
             self.end = time.perf_counter()
 
     clock = Clock()
-    kerazoo.train("shapes", "lenet", data={"size": SIZE}, epochs=args.epochs, out=args.out,
-                  train_size=TRAIN, val_size=VAL, test_size=0, batch_size=BATCH,
-                  devices=args.devices, callbacks=[clock], verbose=0)  # fmt: skip
+    kerazoo.train(
+        "shapes",
+        "lenet",
+        data={"size": SIZE},
+        epochs=args.epochs,
+        out=args.out,
+        train_size=TRAIN,
+        val_size=VAL,
+        test_size=0,
+        batch_size=BATCH,
+        devices=args.devices,
+        callbacks=[clock],
+        verbose=0,
+    )
     seconds = clock.end - clock.starts[1]
     print(json.dumps({"images_per_s": TRAIN * (args.epochs - 1) / seconds}), flush=True)
 
 
 def run_child(epochs: int, out: Path, devices: int = 1, env: dict | None = None) -> Any:
-    cmd = [sys.executable, __file__, "--child", "--epochs", str(epochs), "--out", str(out),
-           "--devices", str(devices)]  # fmt: skip
-    return subprocess.Popen(cmd, env={**os.environ, **(env or {})}, text=True,
-                            stdout=subprocess.PIPE)  # fmt: skip
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        "--epochs",
+        str(epochs),
+        "--out",
+        str(out),
+        "--devices",
+        str(devices),
+    ]
+    return subprocess.Popen(
+        cmd, env={**os.environ, **(env or {})}, text=True, stdout=subprocess.PIPE
+    )
 
 
 def history(run: Path) -> list[float]:
@@ -119,16 +160,23 @@ def bench_train(epochs: int, tmp: Path) -> None:
     outputs = [p.communicate()[0] for p in procs]
     results["2 worker processes"] = json.loads(outputs[1].strip().splitlines()[-1])
     one = history(tmp / "1-device")
-    print(f"training: shapes {SIZE}x{SIZE}, lenet, {TRAIN} images, batch {BATCH} in all, "
-          f"epochs 2-{epochs} (the first traces)")  # fmt: skip
+    print(
+        f"training: shapes {SIZE}x{SIZE}, lenet, {TRAIN} images, batch {BATCH} in all, "
+        f"epochs 2-{epochs} (the first traces)"
+    )
     base = results["1 device"]["images_per_s"]
-    folders = {"1 device": "1-device", "2 logical CPU devices": "2-logical-CPU-devices",
-               "2 worker processes": "2-workers"}  # fmt: skip
+    folders = {
+        "1 device": "1-device",
+        "2 logical CPU devices": "2-logical-CPU-devices",
+        "2 worker processes": "2-workers",
+    }
     for name, r in results.items():
         losses = history(tmp / folders[name])
         same = max(abs(a - b) / abs(a) for a, b in zip(one, losses, strict=True))
-        print(f"  {name:24s} {r['images_per_s']:8.0f} images/s  {r['images_per_s'] / base:5.2f}x"
-              f"  loss vs 1 device: max relative difference {same:.1e}")  # fmt: skip
+        print(
+            f"  {name:24s} {r['images_per_s']:8.0f} images/s  {r['images_per_s'] / base:5.2f}x"
+            f"  loss vs 1 device: max relative difference {same:.1e}"
+        )
 
 
 def main() -> None:

@@ -34,9 +34,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 #: (name, dataset, dataset options, architecture, layers, training images)
 CASES = [
     ("lenet on shapes 64x64", "shapes", {"size": 64}, "lenet", ["conv1", "conv2"], 4000),
-    ("autoencoder on polkadots 50x75", "polkadots", {"size": "50x75"}, "autoencoder",
-     ["enc1_conv1", "output"], 1000),
-]  # fmt: skip
+    (
+        "autoencoder on polkadots 50x75",
+        "polkadots",
+        {"size": "50x75"},
+        "autoencoder",
+        ["enc1_conv1", "output"],
+        1000,
+    ),
+]
 
 
 def timed_snapshots(layers: list[str]) -> Any:
@@ -77,10 +83,17 @@ def timed_run(
     callbacks = [timed_snapshots(layers)] if snapshots else []
     wall, cpu = time.perf_counter(), time.process_time()
     kerazoo.train(
-        dataset, arch, data=options, epochs=args.epochs, batch_size=args.batch_size,
-        train_size=train_size, val_size=args.val_size, out=folder, verbose=0,
+        dataset,
+        arch,
+        data=options,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        train_size=train_size,
+        val_size=args.val_size,
+        out=folder,
+        verbose=0,
         callbacks=callbacks,
-    )  # fmt: skip
+    )
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     if snapshots and not all((folder / "snapshots" / f"{n}.gif").is_file() for n in layers):
         raise SystemExit(f"no GIF written in {folder}; not timing.")
@@ -114,8 +127,13 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--val-size", type=int, default=200)
-    parser.add_argument("--case", type=int, choices=range(len(CASES)), action="append",
-                        help="only this case (0 lenet, 1 autoencoder; repeatable)")  # fmt: skip
+    parser.add_argument(
+        "--case",
+        type=int,
+        choices=range(len(CASES)),
+        action="append",
+        help="only this case (0 lenet, 1 autoencoder; repeatable)",
+    )
     args = parser.parse_args()
 
     import keras

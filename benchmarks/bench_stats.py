@@ -32,9 +32,16 @@ def train_once(folder: Path, args: argparse.Namespace, callbacks: list) -> float
 
     t0 = time.perf_counter()
     kerazoo.train(
-        "shapes", "lenet", data={"size": args.size}, epochs=args.epochs, train_size=args.train,
-        val_size=256, out=Path(tempfile.mkdtemp(dir=folder)), verbose=0, callbacks=callbacks,
-    )  # fmt: skip
+        "shapes",
+        "lenet",
+        data={"size": args.size},
+        epochs=args.epochs,
+        train_size=args.train,
+        val_size=256,
+        out=Path(tempfile.mkdtemp(dir=folder)),
+        verbose=0,
+        callbacks=callbacks,
+    )
     return time.perf_counter() - t0
 
 
@@ -81,13 +88,17 @@ def main() -> None:
     print(f"keras {keras.__version__}, backend {keras.backend.backend()}, {os.cpu_count()} CPUs")
     side = f"{args.size}x{args.size}"
     print(f"LeNet on {side} shapes: {args.train} images x {args.epochs} epochs = {steps} batches")
-    print(f"records per run: {len(callback.stats['step'])} (every {callback.every} batches), "
-          f"layers: {', '.join(callback.stats['layers'])}")  # fmt: skip
+    print(
+        f"records per run: {len(callback.stats['step'])} (every {callback.every} batches), "
+        f"layers: {', '.join(callback.stats['layers'])}"
+    )
     print(f"  training without the callback  {t_plain:7.2f} s median, {min(plain):7.2f} s min")
     print(f"  training with ActivationStats  {t_rec:7.2f} s median, {min(recorded):7.2f} s min")
     print(f"  one record (probe + summary)   {statistics.median(record_times) * 1e3:7.1f} ms")
-    print(f"  one drawing of the picture     {statistics.median(draw_times) * 1e3:7.1f} ms "
-          f"({len(draw_times) / (args.reps):.1f} per run)")  # fmt: skip
+    print(
+        f"  one drawing of the picture     {statistics.median(draw_times) * 1e3:7.1f} ms "
+        f"({len(draw_times) / (args.reps):.1f} per run)"
+    )
     for name, value in (("medians", overhead), ("minimums", best)):
         ok = value <= 0.10
         print(f"  overhead ({name:<8}) {value:7.1%}  (target <= 10%: {'ok' if ok else 'MISSED'})")

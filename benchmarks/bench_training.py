@@ -52,9 +52,16 @@ def run_kerazoo(arch: str, max_epochs: int, out: Path) -> tuple[float, StopAt, k
     t0 = time.perf_counter()
     stop.t0 = t0
     run = kerazoo.train(
-        "shapes", arch, epochs=max_epochs, out=out, verbose=0, callbacks=[stop],
-        train_size=TRAIN, val_size=VAL, batch_size=BATCH,
-    )  # fmt: skip
+        "shapes",
+        arch,
+        epochs=max_epochs,
+        out=out,
+        verbose=0,
+        callbacks=[stop],
+        train_size=TRAIN,
+        val_size=VAL,
+        batch_size=BATCH,
+    )
     return time.perf_counter() - t0, stop, run
 
 
@@ -74,9 +81,14 @@ def run_plain(
         metrics=["accuracy"],
     )
     model.fit(
-        data.train.images, data.train.labels, batch_size=BATCH, epochs=epochs,
-        validation_data=(data.val.images, data.val.labels), verbose=0, shuffle=True,
-    )  # fmt: skip
+        data.train.images,
+        data.train.labels,
+        batch_size=BATCH,
+        epochs=epochs,
+        validation_data=(data.val.images, data.val.labels),
+        verbose=0,
+        shuffle=True,
+    )
     model.save(out / "plain.keras")
     return time.perf_counter() - t0
 

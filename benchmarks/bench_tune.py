@@ -55,9 +55,21 @@ def run_kerazoo(trials: int, epochs: int, out: Path) -> float:
     fixed.update(optimizer="adam", batch_size=BATCH)
     arch = kerazoo.get_architecture("lenet")
     t0 = time.perf_counter()
-    tune("shapes", "lenet", data={"size": SIZE}, hp=dict(arch.config), trials=trials,
-         epochs=epochs, out=out, space={"learning_rate": LR}, verbose=False,
-         train_size=TRAIN, val_size=VAL, test_size=0, **fixed)  # fmt: skip
+    tune(
+        "shapes",
+        "lenet",
+        data={"size": SIZE},
+        hp=dict(arch.config),
+        trials=trials,
+        epochs=epochs,
+        out=out,
+        space={"learning_rate": LR},
+        verbose=False,
+        train_size=TRAIN,
+        val_size=VAL,
+        test_size=0,
+        **fixed,
+    )
     return time.perf_counter() - t0
 
 
@@ -70,13 +82,26 @@ def run_bare(trials: int, epochs: int, out: Path) -> float:
     def build(hp):
         keras.utils.set_random_seed(0)
         lr = hp.Float("learning_rate", *LR, sampling="log")
-        return kerazoo.build(arch, ds, optimizer="adam", learning_rate=lr,
-                             adapt=splits.train.images, seed=0)  # fmt: skip
+        return kerazoo.build(
+            arch, ds, optimizer="adam", learning_rate=lr, adapt=splits.train.images, seed=0
+        )
 
-    tuner = BareRandomSearch(build, objective="val_accuracy", max_trials=trials, seed=0,
-                             directory=str(out), project_name="tuner")  # fmt: skip
-    tuner.search(splits.train.images, splits.train.labels, batch_size=BATCH, epochs=epochs,
-                 validation_data=(splits.val.images, splits.val.labels), verbose=0)  # fmt: skip
+    tuner = BareRandomSearch(
+        build,
+        objective="val_accuracy",
+        max_trials=trials,
+        seed=0,
+        directory=str(out),
+        project_name="tuner",
+    )
+    tuner.search(
+        splits.train.images,
+        splits.train.labels,
+        batch_size=BATCH,
+        epochs=epochs,
+        validation_data=(splits.val.images, splits.val.labels),
+        verbose=0,
+    )
     tuner.get_best_models(1)[0].save(out / "best.keras")
     return time.perf_counter() - t0
 
@@ -96,17 +121,21 @@ def main() -> None:
                 run = run_kerazoo if name == "kerazoo" else run_bare
                 out = Path(tmp) / f"{name}-{i}"
                 times[name].append(run(args.trials, args.epochs, out))
-    print(f"shapes {SIZE}x{SIZE}, lenet, {TRAIN} train / {VAL} val images, batch {BATCH}, "
-          f"{args.trials} trials x {args.epochs} epochs, median of {args.repeats}")  # fmt: skip
+    print(
+        f"shapes {SIZE}x{SIZE}, lenet, {TRAIN} train / {VAL} val images, batch {BATCH}, "
+        f"{args.trials} trials x {args.epochs} epochs, median of {args.repeats}"
+    )
     med = {k: statistics.median(v) for k, v in times.items()}
     for name in ("kerazoo", "bare"):
         shown = ", ".join(f"{t:.1f}" for t in times[name])
         per_minute = args.trials / med[name] * 60
         label = "kerazoo tune" if name == "kerazoo" else "bare keras-tuner RandomSearch"
         print(f"  {label:30s} {med[name]:6.1f} s  {per_minute:5.1f} trials/min  ({shown})")
-    print(f"  overhead: kerazoo / bare = {med['kerazoo'] / med['bare']:.2f}x "
-          f"({med['kerazoo'] - med['bare']:+.1f} s per search, "
-          f"{(med['kerazoo'] - med['bare']) / args.trials:+.2f} s per trial)")  # fmt: skip
+    print(
+        f"  overhead: kerazoo / bare = {med['kerazoo'] / med['bare']:.2f}x "
+        f"({med['kerazoo'] - med['bare']:+.1f} s per search, "
+        f"{(med['kerazoo'] - med['bare']) / args.trials:+.2f} s per trial)"
+    )
 
 
 if __name__ == "__main__":

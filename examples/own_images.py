@@ -34,8 +34,18 @@ def make_images(folder: Path, n: int) -> None:
     """Write ``n`` labelled images into ``folder/CLASS/``: PNGs, a third of them as JPEGs."""
     if folder.exists():
         shutil.rmtree(folder)
-    kerazoo_cli("data", "export", "shapes", str(folder), "--n", str(n),
-                "--data", "size=48", "--data", "classes=circle,square,star")  # fmt: skip
+    kerazoo_cli(
+        "data",
+        "export",
+        "shapes",
+        str(folder),
+        "--n",
+        str(n),
+        "--data",
+        "size=48",
+        "--data",
+        "classes=circle,square,star",
+    )
     (folder / "labels.csv").unlink()  # the folder dataset reads the sub-folders, not this
     for i, png in enumerate(sorted(folder.glob("*/*.png"))):
         if i % 3 == 0:  # a "photo": larger, RGB, JPEG
@@ -48,8 +58,21 @@ def main(out: Path, tiny: bool) -> list[Path]:
     folder = out / "my_images"
     make_images(folder, 180 if tiny else 1200)
     data = {"path": str(folder), "size": 32, "channels": 1}
-    kerazoo_cli("data", "preview", "folder", "--data", f"path={folder}", "--data", "size=32",
-                "--data", "channels=1", "--n", "12", "--out", str(out / "preview.png"))  # fmt: skip
+    kerazoo_cli(
+        "data",
+        "preview",
+        "folder",
+        "--data",
+        f"path={folder}",
+        "--data",
+        "size=32",
+        "--data",
+        "channels=1",
+        "--n",
+        "12",
+        "--out",
+        str(out / "preview.png"),
+    )
     run = kerazoo.train(
         "folder", "lenet", data=data, epochs=2 if tiny else 8, out=out / "run", verbose=2
     )

@@ -69,8 +69,11 @@ def main(out: Path, tiny: bool) -> list[Path]:
     found = kerazoo_train(out / "lr-find", *common, "--lr", "find")
     if (diverged, backoff, found) != (2, 0, 0):
         sys.exit(f"unexpected exit codes {diverged}, {backoff}, {found} (expected 2, 0, 0)")
-    return [out / "lr-10-backoff" / "curves.png", out / "lr-find" / "lr_find.png",
-            out / "lr-find" / "curves.png"]  # fmt: skip
+    return [
+        out / "lr-10-backoff" / "curves.png",
+        out / "lr-find" / "lr_find.png",
+        out / "lr-find" / "curves.png",
+    ]
 
 
 if __name__ == "__main__":

@@ -160,9 +160,13 @@ class Registry:
         if not matches:
             names = sorted({e.name for e in entries}, key=natural_key)
             raise unknown_choice(
-                kind, name, names, listed="Available", empty="(none installed)",
+                kind,
+                name,
+                names,
+                listed="Available",
+                empty="(none installed)",
                 error=UnknownNameError,
-            )  # fmt: skip
+            )
         per_name, overall = preferences()
         wanted = [source] if source else ([per_name[name]] if name in per_name else overall)
         if wanted:

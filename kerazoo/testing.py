@@ -124,8 +124,11 @@ def check_dataset(name: str | Dataset, n: int = 6, **options: Any) -> Dataset:
             _require(out.shape == first.images.shape, name, "augment changed the shape")
         else:
             out, m = augment(first.images, rng, aug, masks=first.masks)
-            _require(out.shape == first.images.shape and m.shape == first.masks.shape,
-                     name, "augment changed the shape")  # fmt: skip
+            _require(
+                out.shape == first.images.shape and m.shape == first.masks.shape,
+                name,
+                "augment changed the shape",
+            )
         _require(out.dtype == np.uint8, name, "augment changed the dtype")
     return ds
 
@@ -229,8 +232,9 @@ def check_architecture(
     cls, name = type(arch), architecture
     _require(bool(cls.description), name, "has no one-line description", "architecture")
     drawn = cls.search_space(keras_tuner.HyperParameters())
-    _require(set(drawn) == set(cls.hyperparameters), name, "search_space misses names",
-             "architecture")  # fmt: skip
+    _require(
+        set(drawn) == set(cls.hyperparameters), name, "search_space misses names", "architecture"
+    )
     cls(**drawn)  # the tuner's draws are valid hyperparameters
     ds = get_dataset(dataset, **options) if isinstance(dataset, str) else dataset
     data = ds.generate(n, seed=0)
@@ -241,14 +245,16 @@ def check_architecture(
         except IncompatibleError:
             pass
         else:
-            _require(False, name, f"built a model for a {kind} task it does not declare",
-                     "architecture")  # fmt: skip
+            _require(
+                False, name, f"built a model for a {kind} task it does not declare", "architecture"
+            )
         if "reconstruction" not in cls.tasks:
             return None
         encoding = "reconstruction"
     model = build(arch, ds, encoding=encoding, adapt=data.images)
-    history = model.fit(make_batches(data, ModelInfo.of(model), 8, seed=0), epochs=1, verbose=0,
-                        shuffle=False)  # fmt: skip
+    history = model.fit(
+        make_batches(data, ModelInfo.of(model), 8, seed=0), epochs=1, verbose=0, shuffle=False
+    )
     loss = history.history["loss"][-1]
     _require(bool(np.isfinite(loss)), name, f"training gave a loss of {loss}", "architecture")
     path = save_model(model, Path(workdir) / f"{name}-{type(ds).name or 'data'}.keras")
@@ -276,8 +282,12 @@ def _check_predictions(
     with warnings.catch_warnings():  # an untrained model's values may fall anywhere
         warnings.simplefilter("ignore", ExtrapolationWarning)
         results = Predictor.load(path).predict(raw)
-    _require(len(results) == len(raw), name,
-             f"{len(raw)} images gave {len(results)} predictions", "architecture")  # fmt: skip
+    _require(
+        len(results) == len(raw),
+        name,
+        f"{len(raw)} images gave {len(results)} predictions",
+        "architecture",
+    )
     kind = info.task.kind
     for r in results:
         if kind == "classification":

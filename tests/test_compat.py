@@ -80,10 +80,14 @@ def test_detach_from_strategy_builds_and_fits_inside_the_scope() -> None:
     x = np.random.default_rng(0).random((8, 4, 4, 1)).astype("float32")
     y = np.arange(8) % 2
     with strategy.scope():
-        model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(),
-                                  keras.layers.Dense(2)])  # fmt: skip
-        model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                      metrics=["accuracy"])  # fmt: skip
+        model = keras.Sequential(
+            [keras.Input((4, 4, 1)), keras.layers.Flatten(), keras.layers.Dense(2)]
+        )
+        model.compile(
+            "sgd",
+            keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+        )
     _compat.detach_from_strategy(model, strategy, (x[:2], y[:2]))
     assert model._distribute_strategy is None and model.optimizer.built
     with strategy.scope():

@@ -23,19 +23,35 @@ def test_unknown_choice_suggests_lists_and_carries_attributes() -> None:
 @pytest.mark.parametrize(
     ("call", "name", "value", "error"),
     [
-        (lambda: kerazoo.build("lenet", "shapes", optimizer="adm"), "optimizer", "adm",
-         UnknownNameError),
-        (lambda: kerazoo.build("lenet", "shapes", schedule="cosin"), "schedule", "cosin",
-         InvalidOptionError),
-        (lambda: kerazoo.build("lenet", "shapes", data_format="nhwc"), "data_format", "nhwc",
-         InvalidOptionError),
-        (lambda: kerazoo.build("lenet", "shapes", precision="float16"), "precision", "float16",
-         InvalidOptionError),
+        (
+            lambda: kerazoo.build("lenet", "shapes", optimizer="adm"),
+            "optimizer",
+            "adm",
+            UnknownNameError,
+        ),
+        (
+            lambda: kerazoo.build("lenet", "shapes", schedule="cosin"),
+            "schedule",
+            "cosin",
+            InvalidOptionError,
+        ),
+        (
+            lambda: kerazoo.build("lenet", "shapes", data_format="nhwc"),
+            "data_format",
+            "nhwc",
+            InvalidOptionError,
+        ),
+        (
+            lambda: kerazoo.build("lenet", "shapes", precision="float16"),
+            "precision",
+            "float16",
+            InvalidOptionError,
+        ),
         (lambda: kerazoo.get_dataset("shape"), "dataset", "shape", UnknownNameError),
         (lambda: kerazoo.get_dataset("shapes", sise=3), "option", "sise", UnknownNameError),
         (lambda: kerazoo.get_dataset("shapes", channels=2), "channels", 2, InvalidOptionError),
     ],
-)  # fmt: skip
+)
 def test_every_refused_choice_names_what_and_lists_the_valid_ones(call, name, value, error) -> None:
     with pytest.raises(error, match=rf"{value!r}") as caught:
         call()

@@ -59,8 +59,14 @@ def test_every_tutorial_has_a_script() -> None:
         "traffic_lights_lenet.py",
     ]
     pages = {p.stem for p in (ROOT / "docs" / "tutorials").glob("*.md")}
-    for page in ("autoencoder", "variants", "counting", "chopped_vgg", "traffic_lights",
-                 "own_images"):  # fmt: skip
+    for page in (
+        "autoencoder",
+        "variants",
+        "counting",
+        "chopped_vgg",
+        "traffic_lights",
+        "own_images",
+    ):
         assert page in pages
 
 

@@ -164,7 +164,7 @@ NEVER = {
         "kerazoo.interpret",
         "kerazoo.evaluation",
         "kerazoo.cli",
-    ),  # fmt: skip
+    ),
 }
 
 

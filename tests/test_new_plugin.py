@@ -47,8 +47,10 @@ def test_an_existing_folder_is_never_overwritten(tmp_path: Path) -> None:
     (tmp_path / "kz_dots" / "mine.py").write_text("keep me")
     out = run_cli("new-plugin", "kz_dots", "--out", str(tmp_path))
     assert out.returncode == 2
-    assert out.stderr.startswith(f"kerazoo new-plugin: error: '{tmp_path / 'kz_dots'}' already "
-                                 "exists: kerazoo new-plugin never overwrites")  # fmt: skip
+    assert out.stderr.startswith(
+        f"kerazoo new-plugin: error: '{tmp_path / 'kz_dots'}' already "
+        "exists: kerazoo new-plugin never overwrites"
+    )
     assert "choose another NAME or --out DIR" in out.stderr
     assert _files(tmp_path / "kz_dots") == ["mine.py"]
 
@@ -66,8 +68,9 @@ def test_an_existing_folder_is_never_overwritten(tmp_path: Path) -> None:
 def test_a_bad_name_is_explained_with_a_fix(tmp_path: Path, name: str, why: str, fix: str) -> None:
     out = run_cli("new-plugin", name, "--out", str(tmp_path))
     assert out.returncode == 2
-    assert out.stderr.startswith("kerazoo new-plugin: error: The plugin NAME must be a Python "
-                                 f"package name ({why}")  # fmt: skip
+    assert out.stderr.startswith(
+        f"kerazoo new-plugin: error: The plugin NAME must be a Python package name ({why}"
+    )
     assert f"Got {name!r}. Try: kerazoo new-plugin {fix}" in out.stderr
     assert list(tmp_path.iterdir()) == []
 
@@ -92,20 +95,44 @@ def test_the_template_ships_in_the_wheel(tmp_path: Path) -> None:
 def test_a_generated_plugin_installs_passes_its_tests_and_is_listed(tmp_path: Path) -> None:
     root = write_plugin("kz_dots", tmp_path)
     site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--no-build-isolation", "--disable-pip-version-check", "--target",
-                    str(site), str(root)], check=True)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            "--target",
+            str(site),
+            str(root),
+        ],
+        check=True,
+    )
     assert (site / "kz_dots" / "datasets.py").is_file()
     env = {**os.environ, "PYTHONPATH": str(site), "TF_CPP_MIN_LOG_LEVEL": "3"}
     pytest_cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    tests = subprocess.run(pytest_cmd, cwd=root, env=env, capture_output=True, text=True,
-                           timeout=300)  # fmt: skip
+    tests = subprocess.run(
+        pytest_cmd, cwd=root, env=env, capture_output=True, text=True, timeout=300
+    )
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "6 passed" in tests.stdout
     listed = run_cli("list", pythonpath=site)
     assert listed.returncode == 0, listed.stderr
     assert "kz_dots_bars" in listed.stdout and "kz_dots_net" in listed.stdout
-    train = run_cli("train", "kz_dots_bars", "kz_dots_net", "--epochs", "1", "--data", "size=12",
-                    "--out", str(tmp_path / "run"), pythonpath=site)  # fmt: skip
+    train = run_cli(
+        "train",
+        "kz_dots_bars",
+        "kz_dots_net",
+        "--epochs",
+        "1",
+        "--data",
+        "size=12",
+        "--out",
+        str(tmp_path / "run"),
+        pythonpath=site,
+    )
     assert train.returncode == 0, train.stderr
     assert (tmp_path / "run" / "model.keras").is_file()

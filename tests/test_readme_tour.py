@@ -19,8 +19,18 @@ from pathlib import Path
 import pytest
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-SMALL = ["--epochs", "1", "--train-size", "64", "--val-size", "16", "--test-size", "16",
-         "--batch-size", "16"]  # fmt: skip
+SMALL = [
+    "--epochs",
+    "1",
+    "--train-size",
+    "64",
+    "--val-size",
+    "16",
+    "--test-size",
+    "16",
+    "--batch-size",
+    "16",
+]
 
 
 def tour_commands() -> list[list[str]]:
@@ -38,8 +48,18 @@ def tour_commands() -> list[list[str]]:
 
 def test_the_tour_lists_the_main_commands() -> None:
     used = {words[0] for words in tour_commands()}
-    assert used >= {"list", "data", "train", "evaluate", "report", "lr-find", "look", "predict",
-                    "compare", "tune"}  # fmt: skip
+    assert used >= {
+        "list",
+        "data",
+        "train",
+        "evaluate",
+        "report",
+        "lr-find",
+        "look",
+        "predict",
+        "compare",
+        "tune",
+    }
 
 
 @pytest.mark.slow
@@ -54,8 +74,13 @@ def test_the_readme_tour_runs_as_written(tmp_path) -> None:
     for words in tour_commands():
         if words[0] in ("train", "compare", "tune") and "--resume" not in words:
             words = [*words, *SMALL]
-        done = subprocess.run([sys.executable, "-m", "kerazoo", *words], cwd=tmp_path,
-                              capture_output=True, text=True, timeout=600)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-m", "kerazoo", *words],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         shown = shlex.join(["kerazoo", *words])
         assert done.returncode == 0, f"{shown} failed:\n{done.stdout[-2000:]}\n{done.stderr}"
         assert "Traceback" not in done.stderr, f"{shown}:\n{done.stderr}"

@@ -206,10 +206,12 @@ def test_a_registry_instance_sees_only_its_own_folders(tmp_path) -> None:
 def test_a_plugin_calling_sys_exit_is_a_failing_plugin(tmp_path, on_path) -> None:
     on_path(
         write_distribution(
-            tmp_path, "kz-quits", {"kerazoo.datasets": {"quits": "kzquits:Quits"}},
+            tmp_path,
+            "kz-quits",
+            {"kerazoo.datasets": {"quits": "kzquits:Quits"}},
             {"kzquits": "import sys\nsys.exit(3)\n"},
         )
-    )  # fmt: skip
+    )
     with pytest.warns(
         registry.PluginWarning,
         match=r"'quits' from kz-quits 0\.1 failed to load: SystemExit: the plugin called "
@@ -228,9 +230,11 @@ def test_isolated_check_of_a_registry(tmp_path) -> None:
     from kerazoo.plugin_check import check_plugins
 
     site = write_distribution(
-        tmp_path, "kz-nets", {"kerazoo.architectures": {"net": "kznet:Net", "gone": "kznet:No"}},
+        tmp_path,
+        "kz-nets",
+        {"kerazoo.architectures": {"net": "kznet:Net", "gone": "kznet:No"}},
         {"kznet": GOOD},
-    )  # fmt: skip
+    )
     found = {e.name: e for e in check_plugins(timeout=30, registry=registry.Registry([site]))}
     assert found["net"].status == "loaded" and found["gone"].status == "failed"
     assert "AttributeError" in found["gone"].error

@@ -70,9 +70,15 @@ def test_check_dataset_takes_an_object_as_check_architecture_does() -> None:
 
 def test_check_dataset_refuses_options_with_an_object() -> None:
     ds = kerazoo.get_dataset("shapes", size=16)
-    with pytest.raises(TypeError, match=r"got a Dataset object and options \['size'\].*"
-                       r"check_dataset\(MyData\(size=16\)\)"):  # fmt: skip
+    with pytest.raises(
+        TypeError,
+        match=r"got a Dataset object and options \['size'\].*"
+        r"check_dataset\(MyData\(size=16\)\)",
+    ):
         check_dataset(ds, size=8)
-    with pytest.raises(TypeError, match=r"takes a dataset name or a kerazoo.Dataset object, "
-                       r"got int 3"):  # fmt: skip
+    with pytest.raises(
+        TypeError,
+        match=r"takes a dataset name or a kerazoo.Dataset object, "
+        r"got int 3",
+    ):
         check_dataset(3)  # type: ignore[arg-type]

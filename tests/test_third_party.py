@@ -24,8 +24,9 @@ def test_contract_checks_pass_for_a_pip_installed_plugin(plugin_site, tmp_path) 
         """
     )
     env = {"PYTHONPATH": str(plugin_site), "TF_CPP_MIN_LOG_LEVEL": "3", "PATH": ""}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ROOT, env=env, timeout=300)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["tinynet-stripes.keras", "lenet-stripes.keras"]
 
@@ -50,10 +51,18 @@ def test_contract_check_names_what_is_wrong(tmp_path, on_path) -> None:
                 return keras.layers.GlobalAveragePooling2D(data_format=data_format)(inputs)
         """
     )
-    on_path(write_distribution(tmp_path / "site", "kz-liar",
-                               {"kerazoo.architectures": {"liar": "kzliar:Liar"}},
-                               {"kzliar": source}))  # fmt: skip
-    with pytest.raises(kerazoo.PluginError, match=r"returned shape .* for reconstruction; it "
-                       r"must equal the input shape"):  # fmt: skip
+    on_path(
+        write_distribution(
+            tmp_path / "site",
+            "kz-liar",
+            {"kerazoo.architectures": {"liar": "kzliar:Liar"}},
+            {"kzliar": source},
+        )
+    )
+    with pytest.raises(
+        kerazoo.PluginError,
+        match=r"returned shape .* for reconstruction; it "
+        r"must equal the input shape",
+    ):
         check_architecture("liar", "shapes", tmp_path, size=16)
     assert issubclass(ContractError, AssertionError)

@@ -29,9 +29,21 @@ __all__ = ["command_flags", "main", "model_path", "os_error_text", "parse_pairs"
 
 # One module per command group, in the order `kerazoo --help` shows them.
 COMMANDS = (
-    "listing", "plugins", "data", "train", "lr_find", "evaluate", "report", "compare", "tune",
-    "inspect", "predict", "export", "look", "new_plugin",
-)  # fmt: skip
+    "listing",
+    "plugins",
+    "data",
+    "train",
+    "lr_find",
+    "evaluate",
+    "report",
+    "compare",
+    "tune",
+    "inspect",
+    "predict",
+    "export",
+    "look",
+    "new_plugin",
+)
 
 
 def parse_pairs(pairs: Sequence[str] | None, flag: str) -> dict[str, str]:

@@ -46,8 +46,7 @@ def register(sub: Any) -> None:
 
 
 #: Options passed on to the model, as (flag, attribute) in the order the command shows them.
-_PASSED = (("--optimizer", "optimizer"), ("--batch-size", "batch_size"),
-           ("--encoding", "encoding"))  # fmt: skip
+_PASSED = (("--optimizer", "optimizer"), ("--batch-size", "batch_size"), ("--encoding", "encoding"))
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -59,10 +58,18 @@ def _run(args: argparse.Namespace) -> int:
         if getattr(args, name) is not None
     }
     finding = lr_find(
-        args.dataset, args.arch, data=parse_pairs(args.data, "--data"),
-        hp=parse_pairs(args.hp, "--hp"), out=args.out, start=args.start, end=args.end,
-        steps=args.steps, method=args.method, verbose=0 if args.json else 1, **settings,
-    )  # fmt: skip
+        args.dataset,
+        args.arch,
+        data=parse_pairs(args.data, "--data"),
+        hp=parse_pairs(args.hp, "--hp"),
+        out=args.out,
+        start=args.start,
+        end=args.end,
+        steps=args.steps,
+        method=args.method,
+        verbose=0 if args.json else 1,
+        **settings,
+    )
     if args.json:
         print(json.dumps(finding.to_dict(), indent=1))
         return 0

@@ -27,9 +27,13 @@ def add_setting_flags(p: argparse.ArgumentParser) -> None:
         kind = param.kind if param.kind in (int, float) else str
         switch = {"nargs": "?", "const": "true"} if _bare_means_true(param) else {}
         p.add_argument(
-            flag, dest=name, type=kind, metavar=name.upper(), **switch,
+            flag,
+            dest=name,
+            type=kind,
+            metavar=name.upper(),
+            **switch,
             help=f"{param.help} ({allowed}default {shown})",
-        )  # fmt: skip
+        )
 
 
 def _bare_means_true(param: Any) -> bool:

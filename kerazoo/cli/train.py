@@ -170,11 +170,16 @@ def _check_resume_names(
     for given, kind in ((args.dataset, "dataset"), (args.arch, "architecture")):
         if given is not None and given != saved[kind]["name"]:
             wrong.append(f"{kind} {given!r} (the run trains {saved[kind]['name']!r})")
-    for pairs, flag, kind, key in ((data, "--data", "dataset", "options"),
-                                   (hp, "--hp", "architecture", "hyperparameters")):  # fmt: skip
+    for pairs, flag, kind, key in (
+        (data, "--data", "dataset", "options"),
+        (hp, "--hp", "architecture", "hyperparameters"),
+    ):
         own = saved[kind][key]
-        wrong += [f"{flag} {k}={v} (the run has {k}={own.get(k)!r})"
-                  for k, v in pairs.items() if str(own.get(k)) != v]  # fmt: skip
+        wrong += [
+            f"{flag} {k}={v} (the run has {k}={own.get(k)!r})"
+            for k, v in pairs.items()
+            if str(own.get(k)) != v
+        ]
     if wrong:
         raise InvalidOptionError(
             f"--resume continues the run in {args.out} with its own dataset, architecture and "

@@ -25,48 +25,100 @@ def register(sub: Any) -> None:
         "Example: kerazoo tune shapes lenet --trials 20 --epochs 3",
     )
     p.add_argument("dataset", nargs="?", help="dataset name (see 'kerazoo list datasets')")
-    p.add_argument("arch", nargs="?",
-                   help="architecture name (see 'kerazoo list architectures')")  # fmt: skip
-    p.add_argument("--tuner", default="random", choices=("random", "bayesian", "hyperband"),
-                   help="search strategy (default random; bayesian needs scikit-learn; "
-                   "hyperband: --epochs is the most epochs a trial reaches)")  # fmt: skip
+    p.add_argument("arch", nargs="?", help="architecture name (see 'kerazoo list architectures')")
+    p.add_argument(
+        "--tuner",
+        default="random",
+        choices=("random", "bayesian", "hyperband"),
+        help="search strategy (default random; bayesian needs scikit-learn; "
+        "hyperband: --epochs is the most epochs a trial reaches)",
+    )
     p.add_argument("--trials", type=int, default=10, help="trials in the search (default 10)")
-    p.add_argument("--objective", help="metric to optimise (default val_accuracy, or val_mae "
-                   "for regression; also val_loss, loss)")  # fmt: skip
+    p.add_argument(
+        "--objective",
+        help="metric to optimise (default val_accuracy, or val_mae "
+        "for regression; also val_loss, loss)",
+    )
     p.add_argument("--data", action="append", metavar="KEY=VALUE", help="dataset option")
-    p.add_argument("--hp", action="append", metavar="KEY=VALUE",
-                   help="hyperparameter fixed in every trial (not searched)")  # fmt: skip
-    p.add_argument("--space", action="append", metavar="KEY=LOW:HIGH|A,B,C",
-                   help="narrow one searched entry: a range or a list of values, e.g. "
-                   "--space learning_rate=1e-4:1e-1 --space optimizer=adam,sgd")  # fmt: skip
+    p.add_argument(
+        "--hp",
+        action="append",
+        metavar="KEY=VALUE",
+        help="hyperparameter fixed in every trial (not searched)",
+    )
+    p.add_argument(
+        "--space",
+        action="append",
+        metavar="KEY=LOW:HIGH|A,B,C",
+        help="narrow one searched entry: a range or a list of values, e.g. "
+        "--space learning_rate=1e-4:1e-1 --space optimizer=adam,sgd",
+    )
     add_setting_flags(p)  # a setting given here is fixed, not searched
-    p.add_argument("--out", help="output folder (default runs/tune-DATASET-ARCH-TIME); "
-                   "an existing search there is continued")  # fmt: skip
-    p.add_argument("--overwrite", action="store_true",
-                   help="remove the previous search in --out and start over")  # fmt: skip
-    g = p.add_argument_group("several processes (keras-tuner's chief and workers)")
-    g.add_argument("--workers", type=int, default=0, metavar="K",
-                   help="run trials in K worker processes on this machine, this one being "
-                   "the chief (loopback only)")  # fmt: skip
-    g.add_argument("--allow-oversubscribe", action="store_true",
-                   help="with --workers: start K workers even beyond this machine's CPU "
-                   "cores (by default at most one per core, and one per trial)")  # fmt: skip
-    g.add_argument("--chief", metavar="HOST:PORT",
-                   help="be the chief of a cluster: serve the search on HOST:PORT (e.g. "
-                   "0.0.0.0:8000) and wait for workers started on other machines")  # fmt: skip
-    g.add_argument("--worker", type=int, metavar="I",
-                   help="be worker I (1, 2, ...) of the chief at --oracle: DATASET, ARCH and "
-                   "every option come from the chief's --out/tune.json")  # fmt: skip
-    g.add_argument("--oracle", metavar="HOST:PORT", help="with --worker: the chief's address")
-    g.add_argument("--wait", type=float, default=600.0, metavar="S",
-                   help="with --worker: seconds to wait for the chief's tune.json (default "
-                   "600)")  # fmt: skip
+    p.add_argument(
+        "--out",
+        help="output folder (default runs/tune-DATASET-ARCH-TIME); "
+        "an existing search there is continued",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="remove the previous search in --out and start over",
+    )
+    _add_process_flags(p)
+    _add_output_flags(p)
+    p.set_defaults(func=_run)
+
+
+def _add_output_flags(p: argparse.ArgumentParser) -> None:
+    """What the search prints: the table's length, a line per trial, or one JSON object."""
     p.add_argument("--top", type=int, default=10, help="rows of the table shown (default 10)")
     p.add_argument("--quiet", "-q", action="store_true", help="no line per trial")
-    p.add_argument("--json", action="store_true",
-                   help="print only one JSON object: the best trial, model and test metrics, "
-                   "and every trial's values and objective")  # fmt: skip
-    p.set_defaults(func=_run)
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print only one JSON object: the best trial, model and test metrics, "
+        "and every trial's values and objective",
+    )
+
+
+def _add_process_flags(p: argparse.ArgumentParser) -> None:
+    """Flags for a search spread over processes: local workers, or a chief and its workers."""
+    g = p.add_argument_group("several processes (keras-tuner's chief and workers)")
+    g.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        metavar="K",
+        help="run trials in K worker processes on this machine, this one being "
+        "the chief (loopback only)",
+    )
+    g.add_argument(
+        "--allow-oversubscribe",
+        action="store_true",
+        help="with --workers: start K workers even beyond this machine's CPU "
+        "cores (by default at most one per core, and one per trial)",
+    )
+    g.add_argument(
+        "--chief",
+        metavar="HOST:PORT",
+        help="be the chief of a cluster: serve the search on HOST:PORT (e.g. "
+        "0.0.0.0:8000) and wait for workers started on other machines",
+    )
+    g.add_argument(
+        "--worker",
+        type=int,
+        metavar="I",
+        help="be worker I (1, 2, ...) of the chief at --oracle: DATASET, ARCH and "
+        "every option come from the chief's --out/tune.json",
+    )
+    g.add_argument("--oracle", metavar="HOST:PORT", help="with --worker: the chief's address")
+    g.add_argument(
+        "--wait",
+        type=float,
+        default=600.0,
+        metavar="S",
+        help="with --worker: seconds to wait for the chief's tune.json (default 600)",
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -87,18 +139,26 @@ def _run(args: argparse.Namespace) -> int:
     try:
         with sigterm_interrupts():
             result = tune(
-                args.dataset, args.arch,
-                data=parse_pairs(args.data, "--data"), hp=parse_pairs(args.hp, "--hp"),
-                tuner=args.tuner, trials=args.trials, out=args.out, objective=args.objective,
-                space=parse_pairs(args.space, "--space"), overwrite=args.overwrite,
-                verbose=not (args.quiet or args.json), workers=args.workers,
-                chief=args.chief, allow_oversubscribe=args.allow_oversubscribe, **settings,
-            )  # fmt: skip
+                args.dataset,
+                args.arch,
+                data=parse_pairs(args.data, "--data"),
+                hp=parse_pairs(args.hp, "--hp"),
+                tuner=args.tuner,
+                trials=args.trials,
+                out=args.out,
+                objective=args.objective,
+                space=parse_pairs(args.space, "--space"),
+                overwrite=args.overwrite,
+                verbose=not (args.quiet or args.json),
+                workers=args.workers,
+                chief=args.chief,
+                allow_oversubscribe=args.allow_oversubscribe,
+                **settings,
+            )
     except KeyboardInterrupt:
         again = " ".join(shlex.quote(a) for a in sys.argv[1:]) if args.out else ""
         hint = f" Run the same command to continue: kerazoo {again}" if again else ""
-        print(f"\nkerazoo tune: interrupted; the finished trials are kept.{hint}",
-              file=sys.stderr)  # fmt: skip
+        print(f"\nkerazoo tune: interrupted; the finished trials are kept.{hint}", file=sys.stderr)
         return 130
     if args.json:
         _print_json(result)
@@ -120,12 +180,21 @@ def _run_worker(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     from kerazoo.cli.options import sigterm_interrupts
     from kerazoo.experiments.tune_worker import tune_worker
 
-    extra = [flag for flag, given in (
-        ("DATASET", args.dataset), ("ARCH", args.arch), ("--data", args.data),
-        ("--hp", args.hp), ("--space", args.space), ("--chief", args.chief),
-        ("--workers", args.workers), ("--allow-oversubscribe", args.allow_oversubscribe),
-        ("training settings", settings),
-    ) if given]  # fmt: skip
+    extra = [
+        flag
+        for flag, given in (
+            ("DATASET", args.dataset),
+            ("ARCH", args.arch),
+            ("--data", args.data),
+            ("--hp", args.hp),
+            ("--space", args.space),
+            ("--chief", args.chief),
+            ("--workers", args.workers),
+            ("--allow-oversubscribe", args.allow_oversubscribe),
+            ("training settings", settings),
+        )
+        if given
+    ]
     if extra or not args.oracle or not args.out:
         raise InvalidOptionError(
             "A worker takes --worker I --oracle HOST:PORT --out FOLDER and nothing else"
@@ -135,11 +204,15 @@ def _run_worker(args: argparse.Namespace, settings: dict[str, Any]) -> int:
         )
     try:
         with sigterm_interrupts():
-            ran = tune_worker(args.out, args.worker, args.oracle, wait=args.wait,
-                              verbose=not args.quiet)  # fmt: skip
+            ran = tune_worker(
+                args.out, args.worker, args.oracle, wait=args.wait, verbose=not args.quiet
+            )
     except KeyboardInterrupt:
-        print(f"\nkerazoo tune: worker {args.worker} interrupted; start it again with the "
-              "same --worker number to rerun its trial.", file=sys.stderr)  # fmt: skip
+        print(
+            f"\nkerazoo tune: worker {args.worker} interrupted; start it again with the "
+            "same --worker number to rerun its trial.",
+            file=sys.stderr,
+        )
         return 130
     if not args.quiet:
         print(f"worker {args.worker}: the search is over; this worker ran {ran} trials.")
@@ -154,15 +227,25 @@ def _print_json(result: Any) -> None:
         "dir": str(result.dir),
         "objective": result.objective,
         "direction": result.direction,
-        "best": None if best is None else {
-            "trial": best.trial, "value": best.objective,
+        "best": None
+        if best is None
+        else {
+            "trial": best.trial,
+            "value": best.objective,
             "hyperparameters": best.hyperparameters,
-            "model": str(result.model_path), "test": result.test,
+            "model": str(result.model_path),
+            "test": result.test,
         },
         "trials": [
-            {"trial": t.trial, "value": t.objective, "status": t.status, "epochs": t.epochs,
-             "seconds": t.seconds, "hyperparameters": t.hyperparameters}
+            {
+                "trial": t.trial,
+                "value": t.objective,
+                "status": t.status,
+                "epochs": t.epochs,
+                "seconds": t.seconds,
+                "hyperparameters": t.hyperparameters,
+            }
             for t in result.trials
         ],
-    }  # fmt: skip
+    }
     print(json.dumps(doc, indent=2, default=str))

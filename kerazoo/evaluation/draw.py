@@ -65,8 +65,13 @@ def draw_confusion(
     shown = ax.imshow(counts, cmap="Blues", vmin=0, interpolation="nearest")
     ticks = np.arange(k)
     rotate = k > 6 or max(len(n) for n in class_names) > 6
-    ax.set_xticks(ticks, [figure_text(n) for n in class_names], rotation=45 if rotate else 0,
-                  ha="right" if rotate else "center", fontsize=8)  # fmt: skip
+    ax.set_xticks(
+        ticks,
+        [figure_text(n) for n in class_names],
+        rotation=45 if rotate else 0,
+        ha="right" if rotate else "center",
+        fontsize=8,
+    )
     ax.set_yticks(ticks, [figure_text(n) for n in class_names], fontsize=8)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
@@ -76,8 +81,15 @@ def draw_confusion(
             if c == 0 and k > 10:
                 continue  # many classes: blank zeros, so the counts that matter stand out
             colour = "white" if c > 0.6 * top else "black"
-            ax.text(j, i, str(int(c)), ha="center", va="center", color=colour,
-                    fontsize=9 if k <= 10 else 7)  # fmt: skip
+            ax.text(
+                j,
+                i,
+                str(int(c)),
+                ha="center",
+                va="center",
+                color=colour,
+                fontsize=9 if k <= 10 else 7,
+            )
     from matplotlib.ticker import MaxNLocator
 
     bar = fig.colorbar(shown, ax=ax, shrink=0.8)
@@ -162,8 +174,15 @@ def draw_scatter(
     x = true + np.random.default_rng(seed).uniform(-0.2, 0.2, len(true)) if integer else true
     fig = _figure(5.5, 5.0)
     ax = fig.add_subplot()
-    ax.scatter(x, predicted, s=10, alpha=0.45, color="#0969da", edgecolors="none",
-               label=f"{len(true)} images")  # fmt: skip
+    ax.scatter(
+        x,
+        predicted,
+        s=10,
+        alpha=0.45,
+        color="#0969da",
+        edgecolors="none",
+        label=f"{len(true)} images",
+    )
     lo = float(min(true.min(), predicted.min())) - 0.5
     hi = float(max(true.max(), predicted.max())) + 0.5
     ax.plot([lo, hi], [lo, hi], color="0.3", linewidth=1, linestyle="--", label="y = x (exact)")

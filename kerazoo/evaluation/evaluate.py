@@ -134,29 +134,59 @@ def evaluate(
     warn_shift(info, samples.images, where="evaluate", stacklevel=3)
     base = own.options_json() if own is not None and type(own) is type(dataset) else None
     kw = {"split": "fresh", "batch_size": batch_size, "top": top}
-    result = score(predictor, info, samples, out=folder, dataset=_record(dataset, seed),
-                   label=describe(dataset, base), **kw)  # fmt: skip
+    result = score(
+        predictor,
+        info,
+        samples,
+        out=folder,
+        dataset=_record(dataset, seed),
+        label=describe(dataset, base),
+        **kw,
+    )
     if isinstance(model_arg, Path):
         result.model["file"] = model_arg.name
     if len(samples) < n:
         result.notes.append(f"{result.label} has {len(samples)} images (n={n} asked): all used")
     if own is not None:
-        try:
-            own_map = check_fits(own, info)
-        except IncompatibleError as exc:
-            result.notes.append(f"no in-distribution reference: {exc}")
-        else:
-            ref = _relabel(own.generate(len(samples), seed=seed), own_map)
-            result.reference = score(
-                predictor, info, ref, out=None if folder is None else folder / "reference",
-                dataset=_record(own, seed), label=describe(own), **kw,
-            )  # fmt: skip
-            result.reference.model = dict(result.model)
+        _score_reference(
+            result, predictor, info, own, n=len(samples), seed=seed, folder=folder, **kw
+        )
     elif reference and why and not _same_record(info, dataset):
         result.notes.append(f"no in-distribution reference: {why}")
     if folder is not None:
         result.write_json(folder / "metrics.json")
     return result
+
+
+def _score_reference(
+    result: Evaluation,
+    predictor: Any,
+    info: ModelInfo,
+    own: Dataset,
+    *,
+    n: int,
+    seed: int,
+    folder: Path | None,
+    **kw: Any,
+) -> None:
+    """Score ``n`` fresh images of the model's own data into ``result.reference``, or say
+    in ``result.notes`` why there is no in-distribution reference."""
+    try:
+        own_map = check_fits(own, info)
+    except IncompatibleError as exc:
+        result.notes.append(f"no in-distribution reference: {exc}")
+        return
+    ref = _relabel(own.generate(n, seed=seed), own_map)
+    result.reference = score(
+        predictor,
+        info,
+        ref,
+        out=None if folder is None else folder / "reference",
+        dataset=_record(own, seed),
+        label=describe(own),
+        **kw,
+    )
+    result.reference.model = dict(result.model)
 
 
 def _plain_info(predictor: Any, dataset: Dataset) -> ModelInfo:

@@ -210,5 +210,6 @@ def _fmt(value: float | None, sign: bool = False) -> str:
 def _table(rows: list[list[str]]) -> list[str]:
     """Left-aligned columns, two spaces apart, indented by two."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-            for r in rows]  # fmt: skip
+    return [
+        "  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    ]

@@ -88,8 +88,17 @@ def evaluate_samples(
         dataset = {k: v for k, v in info.dataset.to_dict().items() if k != "plugin"}
     dataset = dict(dataset or {})
     label = label or str(dataset.get("name", "the samples"))
-    return score(predictor, info, samples, out=out, split=split, batch_size=batch_size,
-                 top=top, dataset=dataset, label=label)  # fmt: skip
+    return score(
+        predictor,
+        info,
+        samples,
+        out=out,
+        split=split,
+        batch_size=batch_size,
+        top=top,
+        dataset=dataset,
+        label=label,
+    )
 
 
 def score(
@@ -183,8 +192,9 @@ def _classification(
         return scores
     predicted = probs.argmax(axis=1)
     heading = f"Confusion matrix, {where}: accuracy {scores.metrics['accuracy']:.3f}"
-    drawn["confusion"] = draw.draw_confusion(folder / "confusion.png", scores.confusion, names,
-                                             heading)  # fmt: skip
+    drawn["confusion"] = draw.draw_confusion(
+        folder / "confusion.png", scores.confusion, names, heading
+    )
 
     def caption(i: int, worst: bool) -> str:
         p = probs[i, predicted[i]]
@@ -222,9 +232,10 @@ def _grids(
             samples.images[rows],
             [caption(i, name == "top_losses") for i in rows],
             heading,
-            colors=None if right is None else [draw.RIGHT if right[i] else draw.WRONG
-                                               for i in rows],
-        )  # fmt: skip
+            colors=None
+            if right is None
+            else [draw.RIGHT if right[i] else draw.WRONG for i in rows],
+        )
 
 
 def _regression(
@@ -246,10 +257,13 @@ def _regression(
     m = scores.metrics
     exact = f", exact {m['exact']:.3f}" if integer else ""
     drawn["predicted_vs_true"] = draw.draw_scatter(
-        folder / "predicted_vs_true.png", true, raw,
+        folder / "predicted_vs_true.png",
+        true,
+        raw,
         f"Predicted vs true, {where}: MAE {m['mae']:.3f}, RMSE {m['rmse']:.3f}{exact}",
-        integer=integer, what="count" if integer else "value",
-    )  # fmt: skip
+        integer=integer,
+        what="count" if integer else "value",
+    )
     right = None if rounded is None else rounded == true
 
     def caption(i: int, worst: bool) -> str:
@@ -275,9 +289,11 @@ def _reconstruction(
     worst = np.argsort(-scores.losses, kind="stable")[: min(top, 8)]
     m = scores.metrics
     drawn["reconstructions"] = draw.draw_reconstructions(
-        folder / "reconstructions.png", samples.images[worst], outputs[worst],
+        folder / "reconstructions.png",
+        samples.images[worst],
+        outputs[worst],
         [f"mse {scores.losses[i]:.4f}" for i in worst],
         f"The {len(worst)} worst reconstructions of {where}, worst first "
         f"(mean squared error: mean {m['mse']:.4f}, worst {m['worst_mse']:.4f})",
-    )  # fmt: skip
+    )
     return scores

@@ -40,8 +40,11 @@ from kerazoo.files import write_text_atomic
 __all__ = ["Comparison", "compare", "default_dir"]
 
 #: The test metric per task kind, and whether higher is better.
-METRICS = {"classification": ("accuracy", True), "regression": ("mae", False),
-           "reconstruction": ("mse", False)}  # fmt: skip
+METRICS = {
+    "classification": ("accuracy", True),
+    "regression": ("mae", False),
+    "reconstruction": ("mse", False),
+}
 _DONE = ("finished", "diverged")
 
 
@@ -114,11 +117,14 @@ def compare(
         UnknownNameError, InvalidOptionError: a key or value that does not fit, named with
             its variant, before anything trains.
     """
-    plan = _plan(dataset, architecture, variants, seeds, data, hp, shared, out, baseline,
-                 verbose, settings)  # fmt: skip
+    plan = _plan(
+        dataset, architecture, variants, seeds, data, hp, shared, out, baseline, verbose, settings
+    )
     total = len(plan.variants) * len(plan.seeds)
-    plan.say(f"compare: {len(plan.variants)} variants x {len(plan.seeds)} seeds = {total} "
-             f"runs in {plan.out}")  # fmt: skip
+    plan.say(
+        f"compare: {len(plan.variants)} variants x {len(plan.seeds)} seeds = {total} "
+        f"runs in {plan.out}"
+    )
     k = 0
     for seed in plan.seeds:  # seed by seed: the first full table needs one pass
         for variant in plan.variants:
@@ -133,8 +139,9 @@ def default_dir(dataset: str, architecture: str) -> Path:
     return Path("runs") / f"compare-{dataset}-{architecture}-{stamp}"
 
 
-def _plan(dataset, architecture, variants, seeds, data, hp, shared, out, baseline, verbose,
-          settings) -> _Plan:  # fmt: skip
+def _plan(
+    dataset, architecture, variants, seeds, data, hp, shared, out, baseline, verbose, settings
+) -> _Plan:
     if "seed" in settings:
         raise InvalidOptionError(
             "compare runs every variant over seeds=...; give seeds=, not seed=."
@@ -202,8 +209,9 @@ def _result(saved: Mapping[str, Any]) -> str:
     return f" ({shown})" if shown else ""
 
 
-def _check_same(run_dir: Path, saved: Mapping[str, Any], ds: Any, arch: Any,
-                settings: Mapping[str, Any]) -> None:  # fmt: skip
+def _check_same(
+    run_dir: Path, saved: Mapping[str, Any], ds: Any, arch: Any, settings: Mapping[str, Any]
+) -> None:
     """Refuse to reuse a run made with other options: the table would mix experiments."""
     from kerazoo.training.settings import SETTINGS
 
@@ -218,9 +226,11 @@ def _check_same(run_dir: Path, saved: Mapping[str, Any], ds: Any, arch: Any,
         for k, v in saved["architecture"]["hyperparameters"].items()
         if own.get(k) != v
     ]
-    differ += [f"setting {k}: run {saved['settings'].get(k)!r}, now {v!r}"
-               for k, v in settings.items() if k != "epochs" and v is not None
-               and k in saved["settings"] and saved["settings"][k] != v]  # fmt: skip
+    differ += [
+        f"setting {k}: run {saved['settings'].get(k)!r}, now {v!r}"
+        for k, v in settings.items()
+        if k != "epochs" and v is not None and k in saved["settings"] and saved["settings"][k] != v
+    ]
     before, now = saved["settings"].get("epochs", 0), settings["epochs"]
     if before > now or (before < now == SETTINGS["epochs"].default):
         # kerazoo.train(resume=True) reads epochs equal to the default as "not given"

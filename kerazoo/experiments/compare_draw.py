@@ -76,8 +76,17 @@ def draw_curves(path: Path, runs: Mapping[str, Sequence[Path]], table: Table) ->
             mean = np.mean([c[:short] for c in curves], axis=0)
             seeds = f"{len(curves)} seed{'s' if len(curves) > 1 else ''}"
             # hollow markers of different shapes: variants on the same point stay visible
-            ax.plot(np.arange(1, short + 1), mean, color=colour, lw=2.6, marker=marker, ms=9,
-                    mfc="none", mew=1.8, label=figure_text(f"{name} ({seeds})"))  # fmt: skip
+            ax.plot(
+                np.arange(1, short + 1),
+                mean,
+                color=colour,
+                lw=2.6,
+                marker=marker,
+                ms=9,
+                mfc="none",
+                mew=1.8,
+                label=figure_text(f"{name} ({seeds})"),
+            )
     if longest <= 20:
         ax.set_xticks(range(1, longest + 1))
     else:
@@ -182,7 +191,13 @@ def _grid(
             ax.set_title(f"#{shown_filters[c]}", fontsize=7, pad=2)
             for spine in ax.spines.values():
                 spine.set_color("0.6")
-        fig.text((left - 0.1) / fw, 1 - (top + tile / 2) / fh, figure_text(label), ha="right",
-                 va="center", fontsize=9)  # fmt: skip
+        fig.text(
+            (left - 0.1) / fw,
+            1 - (top + tile / 2) / fh,
+            figure_text(label),
+            ha="right",
+            va="center",
+            fontsize=9,
+        )
     fig.text(0.5, 1 - 0.1 / fh, figure_text("\n".join(lines)), ha="center", va="top", fontsize=9)
     return save_figure(fig, path)

@@ -35,11 +35,41 @@ __all__ = ["RULE", "T975", "Row", "Table", "welch"]
 
 #: Student's t, 97.5% quantile (two-sided 5%), by degrees of freedom; above 30 the nearest
 #: lower entry is used, and 1.960 beyond 120 (the normal quantile).
-T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
-        9: 2.262, 10: 2.228, 11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131,
-        16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093, 20: 2.086, 21: 2.080, 22: 2.074,
-        23: 2.069, 24: 2.064, 25: 2.060, 26: 2.056, 27: 2.052, 28: 2.048, 29: 2.045,
-        30: 2.042, 40: 2.021, 60: 2.000, 120: 1.980}  # fmt: skip
+T975 = {
+    1: 12.706,
+    2: 4.303,
+    3: 3.182,
+    4: 2.776,
+    5: 2.571,
+    6: 2.447,
+    7: 2.365,
+    8: 2.306,
+    9: 2.262,
+    10: 2.228,
+    11: 2.201,
+    12: 2.179,
+    13: 2.160,
+    14: 2.145,
+    15: 2.131,
+    16: 2.120,
+    17: 2.110,
+    18: 2.101,
+    19: 2.093,
+    20: 2.086,
+    21: 2.080,
+    22: 2.074,
+    23: 2.069,
+    24: 2.064,
+    25: 2.060,
+    26: 2.056,
+    27: 2.052,
+    28: 2.048,
+    29: 2.045,
+    30: 2.042,
+    40: 2.021,
+    60: 2.000,
+    120: 1.980,
+}
 
 RULE = (
     "verdict: Welch's t-test, two-sided at 5%: the difference from {ref} exceeds the seed "
@@ -69,8 +99,12 @@ def welch(values: Sequence[float], reference: Sequence[float]) -> dict[str, Any]
     diff, se = a.mean() - b.mean(), math.sqrt(va + vb)
     if se == 0:  # every seed gave the same number on both sides
         same = diff == 0
-        return {"verdict": "within noise" if same else "exceeds noise", "t": None,
-                "df": None, "critical": None}  # fmt: skip
+        return {
+            "verdict": "within noise" if same else "exceeds noise",
+            "t": None,
+            "df": None,
+            "critical": None,
+        }
     df = (va + vb) ** 2 / (
         (va**2 / (len(a) - 1) if va else 0) + (vb**2 / (len(b) - 1) if vb else 0)
     )
@@ -139,43 +173,80 @@ class Table:
     def to_dict(self) -> dict[str, Any]:
         """What ``comparison.json`` holds."""
         rows = [{**asdict(r), "mean": r.mean, "std": r.std} for r in self.rows]
-        return {"dataset": self.dataset, "architecture": self.architecture,
-                "metric": f"test {self.metric}", "higher_is_better": self.higher_is_better,
-                "reference": self.reference, "rule": self.rule, "rows": rows}  # fmt: skip
+        return {
+            "dataset": self.dataset,
+            "architecture": self.architecture,
+            "metric": f"test {self.metric}",
+            "higher_is_better": self.higher_is_better,
+            "reference": self.reference,
+            "rule": self.rule,
+            "rows": rows,
+        }
 
     def csv_text(self) -> str:
         """What ``comparison.csv`` holds: one line per variant."""
         buf = io.StringIO()
-        names = ["variant", "changes", "parameters", "metric", "mean", "std", "n_seeds",
-                 "values", "verdict", "t", "df", "critical", "status", "train_seconds",
-                 "ms_per_image"]  # fmt: skip
+        names = [
+            "variant",
+            "changes",
+            "parameters",
+            "metric",
+            "mean",
+            "std",
+            "n_seeds",
+            "values",
+            "verdict",
+            "t",
+            "df",
+            "critical",
+            "status",
+            "train_seconds",
+            "ms_per_image",
+        ]
         out = csv.DictWriter(buf, names, lineterminator="\n")
         out.writeheader()
         for r in self.rows:
-            out.writerow({**{k: getattr(r, k) for k in names if hasattr(r, k)},
-                          "metric": f"test_{self.metric}", "n_seeds": len(r.values),
-                          "values": " ".join(f"{v:.6g}" for v in r.values),
-                          "mean": _g(r.mean), "std": _g(r.std)})  # fmt: skip
+            out.writerow(
+                {
+                    **{k: getattr(r, k) for k in names if hasattr(r, k)},
+                    "metric": f"test_{self.metric}",
+                    "n_seeds": len(r.values),
+                    "values": " ".join(f"{v:.6g}" for v in r.values),
+                    "mean": _g(r.mean),
+                    "std": _g(r.std),
+                }
+            )
         return buf.getvalue()
 
     def write(self, folder: Path) -> tuple[Path, Path]:
         """Write ``comparison.csv`` and ``comparison.json`` into ``folder``."""
         doc = json.dumps(self.to_dict(), indent=2) + "\n"
-        return (write_text_atomic(folder / "comparison.csv", self.csv_text()),
-                write_text_atomic(folder / "comparison.json", doc))  # fmt: skip
+        return (
+            write_text_atomic(folder / "comparison.csv", self.csv_text()),
+            write_text_atomic(folder / "comparison.json", doc),
+        )
 
     def text(self) -> str:
         """The table as aligned text, the rule below it."""
-        head = ["variant", "changes", "params", f"test {self.metric}", "verdict",
-                "train s", "ms/image"]  # fmt: skip
+        head = [
+            "variant",
+            "changes",
+            "params",
+            f"test {self.metric}",
+            "verdict",
+            "train s",
+            "ms/image",
+        ]
         lines = [head] + [_cells(r) for r in self.rows]
         widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
         right = {2, 5, 6}
         text = [
-            "  ".join(c.rjust(w) if i in right else c.ljust(w)
-                      for i, (c, w) in enumerate(zip(line, widths, strict=True))).rstrip()
+            "  ".join(
+                c.rjust(w) if i in right else c.ljust(w)
+                for i, (c, w) in enumerate(zip(line, widths, strict=True))
+            ).rstrip()
             for line in lines
-        ]  # fmt: skip
+        ]
         text.insert(1, "-" * len(text[0]))
         better = "higher" if self.higher_is_better else "lower"
         note = f"test {self.metric}: mean +- standard deviation over seeds ({better} is better)"
@@ -197,9 +268,15 @@ def _cells(r: Row) -> list[str]:
         verdict += f" (t={r.t:+.2f}, crit {r.critical:.2f})"
     if r.status != "finished":
         verdict += f" [{r.status}]"
-    return [r.variant, r.changes, _count(r.parameters), metric, verdict,
-            "-" if r.train_seconds is None else f"{r.train_seconds:.1f}",
-            "-" if r.ms_per_image is None else f"{r.ms_per_image:.3f}"]  # fmt: skip
+    return [
+        r.variant,
+        r.changes,
+        _count(r.parameters),
+        metric,
+        verdict,
+        "-" if r.train_seconds is None else f"{r.train_seconds:.1f}",
+        "-" if r.ms_per_image is None else f"{r.ms_per_image:.3f}",
+    ]
 
 
 def _count(n: int | None) -> str:

@@ -114,9 +114,14 @@ def tune(
 
 
 def _setup(
-    dataset: Any, architecture: Any, data: Any, hp: Any, objective: str | None, space: Any,
+    dataset: Any,
+    architecture: Any,
+    data: Any,
+    hp: Any,
+    objective: str | None,
+    space: Any,
     settings: dict[str, Any],
-) -> tuple[Any, Any, tuple[str, str]]:  # fmt: skip
+) -> tuple[Any, Any, tuple[str, str]]:
     """Check a search before anything starts: ``(dataset, plan, (metric, direction))``."""
     from kerazoo.experiments.tune_space import Plan, parse_space_text, searched_settings
     from kerazoo.training.run import resolve_plugins
@@ -140,8 +145,13 @@ def _setup(
     check_split_memory(ds, split_sizes(cfg, ds.max_samples))  # before any image is made
     metric = _objective(objective, task.kind == "classification")
     texts = {k: v for k, v in (space or {}).items() if isinstance(v, str)}
-    plan = Plan(type(arch), fixed_hp, cfg, set(settings) & set(searched_settings()),
-                {**dict(space or {}), **parse_space_text(texts)})  # fmt: skip
+    plan = Plan(
+        type(arch),
+        fixed_hp,
+        cfg,
+        set(settings) & set(searched_settings()),
+        {**dict(space or {}), **parse_space_text(texts)},
+    )
     return ds, plan, metric
 
 
@@ -255,9 +265,13 @@ def _prepare(folder: Path, request: dict[str, Any], overwrite: bool) -> None:
 
 
 def _search(
-    folder: Path, ds: Any, plan: Any, how: tuple[str, int, tuple[str, str]],
-    request: dict[str, Any], mode: tuple[bool, tuple[str, int, int] | None],
-) -> TuneResult:  # fmt: skip
+    folder: Path,
+    ds: Any,
+    plan: Any,
+    how: tuple[str, int, tuple[str, str]],
+    request: dict[str, Any],
+    mode: tuple[bool, tuple[str, int, int] | None],
+) -> TuneResult:
     """Run (or continue) the search in ``folder`` and write its results; with a chief
     ``role`` (host, port, local workers), the workers run the trials."""
     (kind, trials, metric), (verbose, role) = how, mode
@@ -305,8 +319,16 @@ def make_search_tuner(
     cfg["train_size"], cfg["val_size"], cfg["test_size"] = sizes
     hypermodel = TrialModel(plan, ds, ds.split(*sizes, seed=int(cfg["seed"])), folder)
     with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner's "Reloading Tuner"
-        return make_tuner(kind, hypermodel, metric, trials=trials, epochs=cfg["epochs"],
-                          seed=int(cfg["seed"]), folder=folder, progress=progress)  # fmt: skip
+        return make_tuner(
+            kind,
+            hypermodel,
+            metric,
+            trials=trials,
+            epochs=cfg["epochs"],
+            seed=int(cfg["seed"]),
+            folder=folder,
+            progress=progress,
+        )
 
 
 @contextlib.contextmanager
@@ -334,15 +356,19 @@ def _quiet_search() -> Iterator[None]:
 def _say_start(folder: Path, kind: str, trials: int, done: int, plan: Any, role: Any) -> None:
     searched = ", ".join(plan.searched()) or "nothing"
     again = f"; continuing: {min(done, trials)} of {trials} trials already run" if done else ""
-    print(f"Searching {plan.arch_cls.name} ({kind}, {trials} trials) in {folder}{again}",
-          flush=True)  # fmt: skip
+    print(
+        f"Searching {plan.arch_cls.name} ({kind}, {trials} trials) in {folder}{again}", flush=True
+    )
     print(f"Searched: {searched}", flush=True)
     if role and role[2]:
         print(f"Chief on 127.0.0.1:{role[1]} with {role[2]} worker processes", flush=True)
     elif role:
-        print(f"Chief serving the search on {role[0]}:{role[1]}; on each worker machine run: "
-              f"kerazoo tune --worker I --oracle CHIEF_HOST:{role[1]} --out {folder} (the "
-              "same folder, shared)", flush=True)  # fmt: skip
+        print(
+            f"Chief serving the search on {role[0]}:{role[1]}; on each worker machine run: "
+            f"kerazoo tune --worker I --oracle CHIEF_HOST:{role[1]} --out {folder} (the "
+            "same folder, shared)",
+            flush=True,
+        )
 
 
 class _Progress:

@@ -35,15 +35,25 @@ def collect(tuner: Any, plan: Plan, metric: tuple[str, str], folder: Path) -> Tu
         status = record.get("status") or ("running" if trial.status == "RUNNING" else "failed")
         score = objective_value(trial.score) if status == "finished" else None
         epochs = trial.hyperparameters.values.get("tuner/epochs", record.get("epochs", 0))
-        rows.append(TrialResult(
-            trial=str(trial_id), hyperparameters={**base, **values}, objective=score,
-            epochs=int(epochs or 0), seconds=record.get("seconds"), status=status,
-            history=record.get("history", {}), message=record.get("message", ""),
-        ))  # fmt: skip
-    fixed = {**{n: table[n].dump(v) for n, v in plan.fixed_hp.items()},
-             **{n: plan.settings[n] for n in sorted(plan.fixed_settings)}}  # fmt: skip
-    return TuneResult(sort_trials(rows, metric[1]), metric[0], metric[1], plan.searched(),
-                      fixed, folder)  # fmt: skip
+        rows.append(
+            TrialResult(
+                trial=str(trial_id),
+                hyperparameters={**base, **values},
+                objective=score,
+                epochs=int(epochs or 0),
+                seconds=record.get("seconds"),
+                status=status,
+                history=record.get("history", {}),
+                message=record.get("message", ""),
+            )
+        )
+    fixed = {
+        **{n: table[n].dump(v) for n, v in plan.fixed_hp.items()},
+        **{n: plan.settings[n] for n in sorted(plan.fixed_settings)},
+    }
+    return TuneResult(
+        sort_trials(rows, metric[1]), metric[0], metric[1], plan.searched(), fixed, folder
+    )
 
 
 #: Where keras-tuner's ``Tuner`` keeps a trial's best epoch (Keras 3: weights and optimizer
@@ -85,16 +95,20 @@ def save_best(tuner: Any, result: TuneResult, verbose: bool) -> None:
     trainer.dir = best_dir
     best_dir.mkdir(parents=True)
     metadata = trainer.metadata(epochs)
-    rundir.write_run_json(best_dir, trainer.dataset, trainer.arch, trainer.cfg,
-                          metadata.to_dict())  # fmt: skip
+    rundir.write_run_json(best_dir, trainer.dataset, trainer.arch, trainer.cfg, metadata.to_dict())
     save_model(model, best_dir / "model.keras", metadata)
     result.test = trainer.evaluate_test(metadata)
-    rundir.update_run_json(best_dir, tune={"folder": str(result.dir), "trial": best.trial,
-                                           result.objective: best.objective})  # fmt: skip
+    rundir.update_run_json(
+        best_dir,
+        tune={"folder": str(result.dir), "trial": best.trial, result.objective: best.objective},
+    )
     rundir.set_run_status(best_dir, "finished", test=result.test)
     result.best_dir = best_dir
     if verbose:
         shown = ", ".join(f"{k} {v:.4g}" for k, v in result.test.items())
         test = f"; test: {shown}" if shown else ""
-        print(f"Best: trial {best.trial}, {result.objective} {best.objective:.4g}{test}. "
-              f"Model saved to {best_dir / 'model.keras'}", flush=True)  # fmt: skip
+        print(
+            f"Best: trial {best.trial}, {result.objective} {best.objective:.4g}{test}. "
+            f"Model saved to {best_dir / 'model.keras'}",
+            flush=True,
+        )

@@ -164,8 +164,18 @@ class Workers:
             self.start(index)
 
     def start(self, index: int) -> None:
-        cmd = [sys.executable, "-m", "kerazoo", "tune", "--worker", str(index), "--oracle",
-               f"127.0.0.1:{self.port}", "--out", str(self.folder)]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "kerazoo",
+            "tune",
+            "--worker",
+            str(index),
+            "--oracle",
+            f"127.0.0.1:{self.port}",
+            "--out",
+            str(self.folder),
+        ]
         if self.quiet:
             cmd.append("--quiet")
         env = {**os.environ, PARENT: str(os.getpid())}
@@ -181,9 +191,12 @@ class Workers:
                 continue
             if self.restarts[index] < RESTARTS:
                 self.restarts[index] += 1
-                print(f"kerazoo tune: worker {index} exited with code {code}; starting it "
-                      f"again (its trial reruns), {self.restarts[index]} of {RESTARTS}",
-                      file=sys.stderr, flush=True)  # fmt: skip
+                print(
+                    f"kerazoo tune: worker {index} exited with code {code}; starting it "
+                    f"again (its trial reruns), {self.restarts[index]} of {RESTARTS}",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 self.start(index)
             else:
                 self.failed[index] = code
@@ -235,9 +248,12 @@ def serve(tuner: Any, epochs: int, workers: Workers | None) -> None:
             workers.stop()
             if workers.failed:
                 shown = ", ".join(f"worker {i} (exit code {c})" for i, c in workers.failed.items())
-                print(f"kerazoo tune: gave up on {shown} after {RESTARTS} restarts; their "
-                      "trials are left unfinished: run the same command again to rerun them.",
-                      file=sys.stderr, flush=True)  # fmt: skip
+                print(
+                    f"kerazoo tune: gave up on {shown} after {RESTARTS} restarts; their "
+                    "trials are left unfinished: run the same command again to rerun them.",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
 
 def watch_parent() -> None:

@@ -92,11 +92,21 @@ class TrialModel(keras_tuner.HyperModel):
         start = int(kwargs.get("initial_epoch", 0))
         epochs = int(kwargs.get("epochs", cfg["epochs"]))
         val = make_batches(self.splits.val, trainer.info, cfg["batch_size"], shuffle=False)
-        callbacks = [keras.callbacks.TerminateOnNaN(), EpochSeeds(int(cfg["seed"])),
-                     StopWhenAsked(), *kwargs.get("callbacks", [])]  # fmt: skip
-        history = model.fit(trainer.train_batches(start), validation_data=val, epochs=epochs,
-                            initial_epoch=start, shuffle=False, verbose=0,
-                            callbacks=callbacks)  # fmt: skip
+        callbacks = [
+            keras.callbacks.TerminateOnNaN(),
+            EpochSeeds(int(cfg["seed"])),
+            StopWhenAsked(),
+            *kwargs.get("callbacks", []),
+        ]
+        history = model.fit(
+            trainer.train_batches(start),
+            validation_data=val,
+            epochs=epochs,
+            initial_epoch=start,
+            shuffle=False,
+            verbose=0,
+            callbacks=callbacks,
+        )
         logs = {k: [float(v) for v in vs] for k, vs in history.history.items()}
         self.record.update(history=logs, initial_epoch=start, epochs=epochs)
         last = {k: v[-1] for k, v in logs.items() if v}

@@ -106,8 +106,10 @@ class TuneResult:
 def sort_trials(trials: list[TrialResult], direction: str) -> list[TrialResult]:
     """Best first (ties: the earlier trial first); trials without an objective last."""
     sign = -1.0 if direction == "max" else 1.0
-    scored = sorted((t for t in trials if t.objective is not None),
-                    key=lambda t: (sign * t.objective, _order(t.trial)))  # type: ignore[operator]  # fmt: skip
+    scored = sorted(
+        (t for t in trials if t.objective is not None),
+        key=lambda t: (sign * t.objective, _order(t.trial)),
+    )  # type: ignore[operator]
     rest = sorted((t for t in trials if t.objective is None), key=lambda t: _order(t.trial))
     return scored + rest
 
@@ -133,8 +135,9 @@ def write_results(result: TuneResult) -> list[Path]:
     writer.writerow(head)
     for t in result.trials:
         row = [t.hyperparameters.get(n, "") for n in names]
-        writer.writerow([t.trial, *row, _blank(t.objective), t.epochs, _blank(t.seconds),
-                         t.status, t.message])  # fmt: skip
+        writer.writerow(
+            [t.trial, *row, _blank(t.objective), t.epochs, _blank(t.seconds), t.status, t.message]
+        )
     paths = [write_text_atomic(result.dir / "trials.csv", out.getvalue())]
     text = json.dumps(result.to_dict(), indent=2, default=str) + "\n"
     paths.append(write_text_atomic(result.dir / "trials.json", text))
@@ -173,8 +176,9 @@ def check_top(top: Any) -> int:
     return top
 
 
-def format_table(trials: list[TrialResult], objective: str, searched: list[str],
-                 top: int = 10) -> str:  # fmt: skip
+def format_table(
+    trials: list[TrialResult], objective: str, searched: list[str], top: int = 10
+) -> str:
     """The ``top`` trials as aligned text, best first: the searched values as columns.
 
     Example:
@@ -187,8 +191,17 @@ def format_table(trials: list[TrialResult], objective: str, searched: list[str],
     for rank, t in enumerate(trials[:top], start=1):
         shown = [_short(t.hyperparameters.get(n)) for n in searched]
         seconds = "" if t.seconds is None else f"{t.seconds:.1f}"
-        rows.append([str(rank), t.trial, _short(t.objective) if t.objective is not None else "-",
-                     str(t.epochs), seconds, t.status, *shown])  # fmt: skip
+        rows.append(
+            [
+                str(rank),
+                t.trial,
+                _short(t.objective) if t.objective is not None else "-",
+                str(t.epochs),
+                seconds,
+                t.status,
+                *shown,
+            ]
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     if len(trials) > top:

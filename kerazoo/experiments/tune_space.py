@@ -102,8 +102,11 @@ class Plan:
 
     def searched(self) -> list[str]:
         """The names that vary between trials, in table order."""
-        arch = [n for n, p in self.arch_cls.hyperparameters.items()
-                if n not in self.fixed_hp and (p.tune or n in self.space)]  # fmt: skip
+        arch = [
+            n
+            for n, p in self.arch_cls.hyperparameters.items()
+            if n not in self.fixed_hp and (p.tune or n in self.space)
+        ]
         settings = [n for n in searched_settings() if n not in self.fixed_settings]
         return arch + settings
 
@@ -116,8 +119,14 @@ class Plan:
                     f"{name} is both fixed and searched: --space {name}=... narrows a search, "
                     f"a fixed value ({option(name)} or --hp {name}=VALUE) leaves none. Keep one."
                 )
-            raise unknown_choice("--space", name, self.searchable(), what="searchable name",
-                                 listed="Searchable", error=UnknownNameError)  # fmt: skip
+            raise unknown_choice(
+                "--space",
+                name,
+                self.searchable(),
+                what="searchable name",
+                listed="Searchable",
+                error=UnknownNameError,
+            )
         param = self.table(name)
         values = [spec] if isinstance(spec, str) else list(spec)
         try:

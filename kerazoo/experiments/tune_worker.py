@@ -27,9 +27,13 @@ __all__ = ["search_from_request", "tune_worker"]
 
 
 def tune_worker(
-    out: str | os.PathLike[str], worker: int, oracle: str, *, wait: float = 600.0,
+    out: str | os.PathLike[str],
+    worker: int,
+    oracle: str,
+    *,
+    wait: float = 600.0,
     verbose: bool = True,
-) -> int:  # fmt: skip
+) -> int:
     """Run trials for the chief at ``oracle`` until it says the search is over.
 
     Args:
@@ -68,8 +72,10 @@ def tune_worker(
     with seeded(int(cfg["seed"]), cfg["deterministic"]), _quiet_search(), role:
         tuner = make_search_tuner(folder, ds, plan, how, progress)
         if verbose:
-            print(f"{label}: searching {plan.arch_cls.name} for the chief at {host}:{port}",
-                  flush=True)  # fmt: skip
+            print(
+                f"{label}: searching {plan.arch_cls.name} for the chief at {host}:{port}",
+                flush=True,
+            )
         tuner.search(epochs=cfg["epochs"], verbose=0)
     return len(ran)
 
@@ -101,15 +107,21 @@ def search_from_request(request: dict[str, Any]) -> tuple[Any, Any, tuple[str, i
     from kerazoo.experiments.tune_space import searched_settings
 
     fixed = set(request["fixed_settings"])
-    settings = {k: v for k, v in request["settings"].items()
-                if k in fixed or k not in searched_settings()}  # fmt: skip
-    space = {k: tuple(v) if kind == "range" else list(v)
-             for k, (kind, v) in request["space"].items()}  # fmt: skip
+    settings = {
+        k: v for k, v in request["settings"].items() if k in fixed or k not in searched_settings()
+    }
+    space = {
+        k: tuple(v) if kind == "range" else list(v) for k, (kind, v) in request["space"].items()
+    }
     ds, plan, metric = _setup(
-        request["dataset"]["name"], request["architecture"]["name"],
-        request["dataset"]["options"], request["architecture"]["fixed"],
-        request["objective"][0], space, settings,
-    )  # fmt: skip
+        request["dataset"]["name"],
+        request["architecture"]["name"],
+        request["dataset"]["options"],
+        request["architecture"]["fixed"],
+        request["objective"][0],
+        space,
+        settings,
+    )
     again = json.loads(json.dumps(_request(ds, plan, request["tuner"], metric)))
     if again != request:
         raise InvalidOptionError(

@@ -51,8 +51,11 @@ def read_variants_file(path: str | Path) -> dict[str, Any]:
             raise InvalidOptionError(
                 f"--file {path}: variant {name!r} must be a table, e.g. {name} = {{ width = 0.5 }}."
             )
-    return {"variants": doc.get("variants", {}), "shared": doc.get("shared", {}),
-            "seeds": doc.get("seeds")}  # fmt: skip
+    return {
+        "variants": doc.get("variants", {}),
+        "shared": doc.get("shared", {}),
+        "seeds": doc.get("seeds"),
+    }
 
 
 def _read_text(path: Path) -> str:

@@ -37,7 +37,7 @@ _NAMES = {
     "activation_warning": "stats",
     "SALIENCY_METHODS": "methods",
     "saliency": "attribution",
-    "draw_saliency": "attribution",
+    "draw_saliency": "saliency_picture",
     "SaliencyScore": "score",
     "saliency_score": "score",
     "load": "probe",

@@ -73,9 +73,14 @@ def check_map_layers(
                 f"(batch, height, width, channels). Pick a layer with maps: {', '.join(valid)}."
             )
         raise unknown_choice(
-            setting, name, valid, what="layer", owner=f"model {model.name!r}",
-            listed="Layers with maps", error=UnknownNameError,
-        )  # fmt: skip
+            setting,
+            name,
+            valid,
+            what="layer",
+            owner=f"model {model.name!r}",
+            listed="Layers with maps",
+            error=UnknownNameError,
+        )
 
 
 def _as_batch(images: Any) -> np.ndarray:
@@ -259,9 +264,14 @@ def draw_kernels(model: Any, path: str | Path, layer: str | None = None) -> Path
         layer = convs[0]
     if layer not in convs:
         raise unknown_choice(
-            "layer", layer, convs, what="convolution layer", owner=f"model {model.name!r}",
-            listed="Convolutions", error=UnknownNameError,
-        )  # fmt: skip
+            "layer",
+            layer,
+            convs,
+            what="convolution layer",
+            owner=f"model {model.name!r}",
+            listed="Convolutions",
+            error=UnknownNameError,
+        )
     out = Path(path)
     if not is_picture_name(out):
         out = out / f"kernels-{layer}.png"
@@ -283,6 +293,13 @@ def draw_kernels(model: Any, path: str | Path, layer: str | None = None) -> Path
     cols = c_out if c_in > 1 else min(c_out, max(4, math.ceil(math.sqrt(c_out))))
     titles = [f"#{i % c_out}" if c_in == 1 or i < c_out else "" for i in range(len(tiles))]
     return grid_figure(
-        out, tiles, titles, title, cols, row_labels=names if c_in > 1 else (),
-        cmap="RdBu_r", vrange=(-vmax, vmax), colorbar="weight (white = 0)",
-    )  # fmt: skip
+        out,
+        tiles,
+        titles,
+        title,
+        cols,
+        row_labels=names if c_in > 1 else (),
+        cmap="RdBu_r",
+        vrange=(-vmax, vmax),
+        colorbar="weight (white = 0)",
+    )

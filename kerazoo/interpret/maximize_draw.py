@@ -136,7 +136,13 @@ def _grid(path, images, titles, head, cols=None, rows=()) -> Path:
         x = x.mean(axis=-1)
     grey = x.ndim == 3
     return grid_figure(
-        path, x, titles, head, cols or min(len(x), 8), row_labels=rows, frame=True,
+        path,
+        x,
+        titles,
+        head,
+        cols or min(len(x), 8),
+        row_labels=rows,
+        frame=True,
         colorbar="pixel value / 255" if grey else "",
         ticks={0.0: "0 black", 0.5: "0.5", 1.0: "1 white"},
-    )  # fmt: skip
+    )

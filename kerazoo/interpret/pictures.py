@@ -128,18 +128,24 @@ def grid_figure(
         if tiles.ndim == 4:
             ax.imshow(np.clip(tiles[i], 0, 1), interpolation="nearest")
         else:
-            shown = ax.imshow(tiles[i], cmap=cmap, vmin=vrange[0], vmax=vrange[1],
-                              interpolation="nearest")  # fmt: skip
+            shown = ax.imshow(
+                tiles[i], cmap=cmap, vmin=vrange[0], vmax=vrange[1], interpolation="nearest"
+            )
         if label and titles[i]:
             ax.set_title(figure_text(titles[i]), fontsize=7, pad=2)
         if c == 0 and r < len(row_labels):
-            fig.text((left - 0.08) / fw, 1 - (top + th / 2) / fh, figure_text(row_labels[r]),
-                     ha="right", va="center", fontsize=8)  # fmt: skip
+            _row_label(fig, row_labels[r], right=left - 0.08, middle=top + th / 2)
     fig.text(0.5, 1 - 0.1 / fh, figure_text("\n".join(lines)), ha="center", va="top", fontsize=9)
     if colorbar and shown is not None:
         place = (fw - right + 0.15, head + label, 0.15, max(min(grid_h, 3.0) - label, 1))
         _colorbar(fig, shown, place, colorbar, ticks)
     return save_figure(fig, path)
+
+
+def _row_label(fig: Any, text: str, *, right: float, middle: float) -> None:
+    """A row's label, its right end at ``right`` inches, centred ``middle`` inches down."""
+    fw, fh = fig.get_figwidth(), fig.get_figheight()
+    fig.text(right / fw, 1 - middle / fh, figure_text(text), ha="right", va="center", fontsize=8)
 
 
 def _colorbar(

@@ -350,8 +350,15 @@ def _save_gif(path: Path, frames: np.ndarray) -> None:
     images = [_image(f) for f in frames]
     durations = [_FRAME_MS] * (len(images) - 1) + [_LAST_MS]
     # optimize=False: Pillow's palette optimisation doubled the time for 10% smaller files
-    images[0].save(path, format="GIF", save_all=True, append_images=images[1:],
-                   duration=durations, loop=0, optimize=False)  # fmt: skip
+    images[0].save(
+        path,
+        format="GIF",
+        save_all=True,
+        append_images=images[1:],
+        duration=durations,
+        loop=0,
+        optimize=False,
+    )
 
 
 def _labelled(

@@ -191,8 +191,10 @@ class ActivationStats(keras.callbacks.Callback):
 
     def _restore(self, old: dict[str, np.ndarray], keep: np.ndarray) -> None:
         keys = ("mean", "std", "near_zero", "dead_units", "hist", "input_std")
-        self._records = [{k: old[k][t] for k in keys} | {"units": old["units"],
-                          "size": old["size"]} for t in np.flatnonzero(keep)]  # fmt: skip
+        self._records = [
+            {k: old[k][t] for k in keys} | {"units": old["units"], "size": old["size"]}
+            for t in np.flatnonzero(keep)
+        ]
         self._steps = [int(s) for s in old["step"][keep]]
         self.layers = [str(n) for n in old["layers"]]
         self._edges = old["edges"]

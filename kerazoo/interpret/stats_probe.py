@@ -110,8 +110,9 @@ class Probe:
         except ValueError:  # a plain Keras model: Keras's own default
             data_format = keras.config.image_data_format()
         sub = layer_model(model, self.layers)
-        outputs = [_summaries(t, len(self.x), data_format, seed=i)
-                   for i, t in enumerate(sub.outputs)]  # fmt: skip
+        outputs = [
+            _summaries(t, len(self.x), data_format, seed=i) for i, t in enumerate(sub.outputs)
+        ]
         inputs = [_input_std(model.get_layer(name)) for name in self.layers]
         self.model = keras.Model(sub.inputs, [*(o for out in outputs for o in out), *inputs])
         self.size = [math.prod(t.shape[1:]) for t in sub.outputs]
@@ -172,8 +173,9 @@ def _head(model: Any, layers: Sequence[str]) -> str:
     return "value" if kind == "regression" and layers[-1] == "value" else ""
 
 
-def stack_records(records: list[dict[str, np.ndarray]], steps: Sequence[int], probe: Probe,
-           steps_per_epoch: int) -> dict[str, np.ndarray]:  # fmt: skip
+def stack_records(
+    records: list[dict[str, np.ndarray]], steps: Sequence[int], probe: Probe, steps_per_epoch: int
+) -> dict[str, np.ndarray]:
     keys = ("mean", "std", "near_zero", "dead_units", "hist", "input_std")
     out = {k: np.stack([r[k] for r in records]) for k in keys}
     out["hist"] = out["hist"].astype(np.int64)

@@ -132,19 +132,31 @@ def _epoch_lines(ax: Any, stats: dict[str, np.ndarray], colour: str) -> None:
 def _curves(axm: Any, axz: Any, stats: dict[str, np.ndarray], i: int, first: bool) -> None:
     steps = stats["step"]
     if len(steps) == 1:  # one point in time: the numbers in words
-        axm.text(0.05, 0.5, f"mean {stats['mean'][0, i]:.3g}\nstd {stats['std'][0, i]:.3g}",
-                 transform=axm.transAxes, va="center", fontsize=9)  # fmt: skip
-        axz.text(0.05, 0.5, f"zero {stats['near_zero'][0, i]:.0%}\n"
-                 f"dead units {stats['dead_units'][0, i]:.0%}",
-                 transform=axz.transAxes, va="center", fontsize=9)  # fmt: skip
+        axm.text(
+            0.05,
+            0.5,
+            f"mean {stats['mean'][0, i]:.3g}\nstd {stats['std'][0, i]:.3g}",
+            transform=axm.transAxes,
+            va="center",
+            fontsize=9,
+        )
+        axz.text(
+            0.05,
+            0.5,
+            f"zero {stats['near_zero'][0, i]:.0%}\ndead units {stats['dead_units'][0, i]:.0%}",
+            transform=axz.transAxes,
+            va="center",
+            fontsize=9,
+        )
         axm.set_axis_off()
         axz.set_axis_off()
         return
     axm.plot(steps, stats["mean"][:, i], color="#1f77b4", lw=1.2, label="mean")
     axm.plot(steps, stats["std"][:, i], color="#ff7f0e", lw=1.2, label="std")
     axz.plot(steps, 100 * stats["near_zero"][:, i], color="#2ca02c", lw=1.2, label="zero")
-    axz.plot(steps, 100 * stats["dead_units"][:, i], color="#7f7f7f", lw=1.0, ls="--",
-             label="dead units")  # fmt: skip
+    axz.plot(
+        steps, 100 * stats["dead_units"][:, i], color="#7f7f7f", lw=1.0, ls="--", label="dead units"
+    )
     axz.axhline(100 * DEAD_SHARE, color=_FLAG, lw=0.6, ls=":")
     axz.set_ylim(-4, 104)
     for ax in (axm, axz):
@@ -158,8 +170,15 @@ def _curves(axm: Any, axz: Any, stats: dict[str, np.ndarray], i: int, first: boo
         axz.legend(fontsize=7, loc="best")
 
 
-def _row(fig: Any, grid: Any, stats: dict[str, np.ndarray], i: int, norm: Any,
-         share: np.ndarray, problem: tuple[int, str] | None) -> Any:  # fmt: skip
+def _row(
+    fig: Any,
+    grid: Any,
+    stats: dict[str, np.ndarray],
+    i: int,
+    norm: Any,
+    share: np.ndarray,
+    problem: tuple[int, str] | None,
+) -> Any:
     """Layer ``i``'s histogram strip, mean and std, and zero shares; the strip's mesh."""
     from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
@@ -174,8 +193,13 @@ def _row(fig: Any, grid: Any, stats: dict[str, np.ndarray], i: int, norm: Any,
     flagged = problem is not None and problem[0] == i
     if flagged:
         label += "  \u2014 " + problem[1].split(":")[0].replace(f"{name}'s ", "")
-    ax.set_title(figure_text(label), loc="left", fontsize=9, color=_FLAG if flagged else "black",
-                 fontweight="bold")  # fmt: skip
+    ax.set_title(
+        figure_text(label),
+        loc="left",
+        fontsize=9,
+        color=_FLAG if flagged else "black",
+        fontweight="bold",
+    )
     ax.set_ylabel("value", fontsize=8)
     axm, axz = fig.add_subplot(grid[i, 1], sharex=ax), fig.add_subplot(grid[i, 2], sharex=ax)
     _curves(axm, axz, stats, i, first=i == 0)
@@ -223,17 +247,26 @@ def draw_activation_stats(
     fig = Figure(figsize=(11, head + 0.5 + _ROW_INCHES * rows))
     FigureCanvasAgg(fig)
     height = fig.get_figheight()
-    grid = fig.add_gridspec(rows, 3, width_ratios=(3.2, 1.6, 1.5), left=0.07, right=0.9,
-                            top=1 - head / height, bottom=0.45 / height, hspace=0.55,
-                            wspace=0.28)  # fmt: skip
+    grid = fig.add_gridspec(
+        rows,
+        3,
+        width_ratios=(3.2, 1.6, 1.5),
+        left=0.07,
+        right=0.9,
+        top=1 - head / height,
+        bottom=0.45 / height,
+        hspace=0.55,
+        wspace=0.28,
+    )
     mesh = None
     for i in range(rows):
         mesh = _row(fig, grid, stats, i, norm, share, problem) or mesh
     if mesh is not None:
         cax = fig.add_axes((0.925, 0.45 / height, 0.012, 1 - (head + 0.45) / height))
         bar = fig.colorbar(mesh, cax=cax)
-        bar.set_label("share of the layer's activations in the bin (log scale; white: none)",
-                      fontsize=8)  # fmt: skip
+        bar.set_label(
+            "share of the layer's activations in the bin (log scale; white: none)", fontsize=8
+        )
         bar.ax.tick_params(labelsize=7)
     n = int(stats["probe_count"])
     how = (

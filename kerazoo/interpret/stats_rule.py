@@ -74,8 +74,13 @@ def _growth(std: np.ndarray, i: int, layers: Sequence[str]) -> str:
     return f"; it is {change} per recorded layer from {layers[0]} (std {std[0]:.2g})"
 
 
-def _cause(stats: dict[str, np.ndarray], bad_at_start: bool, start: str, init: str,
-           extra: str = "batch normalisation") -> str:  # fmt: skip
+def _cause(
+    stats: dict[str, np.ndarray],
+    bad_at_start: bool,
+    start: str,
+    init: str,
+    extra: str = "batch normalisation",
+) -> str:
     """Advice by when it went wrong: at the start (the initialisation) or while training
     (the learning rate); both when there is only one record."""
     flag = option("learning_rate")
@@ -177,16 +182,24 @@ def activation_problem(stats: dict[str, np.ndarray]) -> tuple[int, str] | None:
     for i, name in enumerate(layers):
         s = std[-1, i]
         if not (math.isfinite(s) and math.isfinite(stats["mean"][-1, i])):
-            cause = _cause(stats, not math.isfinite(std[0, i]), f"std {std[0, i]:.2g}",
-                           "a smaller initialisation")  # fmt: skip
+            cause = _cause(
+                stats,
+                not math.isfinite(std[0, i]),
+                f"std {std[0, i]:.2g}",
+                "a smaller initialisation",
+            )
             return i, (
                 f"{name}'s activations are not finite (NaN or infinity) {on}: the network "
                 f"diverged. {cause}"
             )
         if zero[-1, i] >= DEAD_SHARE:
-            cause = _cause(stats, zero[0, i] >= DEAD_SHARE, f"{zero[0, i]:.0%} zero",
-                           f"{he} and no negative bias", "batch normalisation or a leaky "
-                           "ReLU")  # fmt: skip
+            cause = _cause(
+                stats,
+                zero[0, i] >= DEAD_SHARE,
+                f"{zero[0, i]:.0%} zero",
+                f"{he} and no negative bias",
+                "batch normalisation or a leaky ReLU",
+            )
             return i, (
                 f"{name}'s activations died: {zero[-1, i]:.0%} of them are zero and "
                 f"{stats['dead_units'][-1, i]:.0%} of its {int(stats['units'][i])} units never "
@@ -197,8 +210,9 @@ def activation_problem(stats: dict[str, np.ndarray]) -> tuple[int, str] | None:
         if exploded:
             return i, exploded
         if s < VANISHED_STD:
-            cause = _cause(stats, std[0, i] < VANISHED_STD, f"std {std[0, i]:.2g}",
-                           f"{he} (Glorot for tanh)")  # fmt: skip
+            cause = _cause(
+                stats, std[0, i] < VANISHED_STD, f"std {std[0, i]:.2g}", f"{he} (Glorot for tanh)"
+            )
             return i, (
                 f"{name}'s activations vanished: std {s:.2g} {on}, under the limit of "
                 f"{VANISHED_STD:g}{_growth(std[-1], i, layers)}, so the layers after it see "

@@ -18,9 +18,20 @@ __all__ = ["RESERVED_LAYER_NAMES", "call_build_body", "check_body"]
 
 #: Layer names the builder gives its own layers (models/inputs.py and models/heads.py).
 RESERVED_LAYER_NAMES = (
-    "pixels", "rescale", "pad_to", "image_mean", "subtract_image_mean", "normalize",
-    "head_flatten", "output_float32", "value", "value_range", "logits", "softmax", "sigmoid",
-)  # fmt: skip
+    "pixels",
+    "rescale",
+    "pad_to",
+    "image_mean",
+    "subtract_image_mean",
+    "normalize",
+    "head_flatten",
+    "output_float32",
+    "value",
+    "value_range",
+    "logits",
+    "softmax",
+    "sigmoid",
+)
 _CODE_LAYERS = ("Lambda", "TFOpLambda", "SlicingOpLambda")
 
 

@@ -182,10 +182,14 @@ def build(
     opt, opt_info = make_optimizer(optimizer, learning_rate, schedule, steps_per_epoch, epochs)
     stats, seed, seen = _adapt(ds, spec, normalization, adapt, seed, pads)
     model, output = _assemble(
-        arch, (spec, body_spec, pads), normalization, stats, precision,
+        arch,
+        (spec, body_spec, pads),
+        normalization,
+        stats,
+        precision,
         (task, encoding, softmax, output_kind(loss, softmax)),
         name or f"{_name(arch)}_{_name(ds)}",
-    )  # fmt: skip
+    )
     apply_kernel_options(model, init, init_scale, l2)
     _compile(model, opt, precision, loss_and_metric(loss, encoding, output), jit)
     compiled = {"loss": loss, "precision": precision, "jit_compile": jit}

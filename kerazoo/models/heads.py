@@ -22,11 +22,14 @@ __all__ = ["LOSSES", "add_head", "loss_and_metric", "loss_encoding", "loss_name"
 
 #: encoding -> (loss, keras loss class, keras accuracy class)
 _CLASSIFY = {
-    "sparse": ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy",
-               "SparseCategoricalAccuracy"),
+    "sparse": (
+        "sparse_categorical_crossentropy",
+        "SparseCategoricalCrossentropy",
+        "SparseCategoricalAccuracy",
+    ),
     "onehot": ("categorical_crossentropy", "CategoricalCrossentropy", "CategoricalAccuracy"),
     "binary": ("binary_crossentropy", "BinaryCrossentropy", "BinaryAccuracy"),
-}  # fmt: skip
+}
 _VALUE_LOSSES = {"mse": "MeanSquaredError", "mae": "MeanAbsoluteError"}
 #: The losses a user picks: the encoding's cross-entropy, or a value loss.
 LOSSES = ("crossentropy", *_VALUE_LOSSES)

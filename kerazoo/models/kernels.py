@@ -23,9 +23,14 @@ __all__ = ["INITS", "NORMAL_STDDEV", "apply_kernel_options", "initializer", "ker
 
 #: ``init`` choices: ``auto`` keeps each architecture's own initializers.
 INITS = (
-    "auto", "he_normal", "he_uniform", "glorot_normal", "glorot_uniform", "lecun_normal",
+    "auto",
+    "he_normal",
+    "he_uniform",
+    "glorot_normal",
+    "glorot_uniform",
+    "lecun_normal",
     "normal",
-)  # fmt: skip
+)
 #: The standard deviation of ``init="normal"`` at ``init_scale=1`` (Keras' RandomNormal).
 NORMAL_STDDEV = 0.05
 #: name -> (variance scale, fan mode, distribution) of keras.initializers.VarianceScaling

@@ -59,9 +59,12 @@ def make_optimizer(
     key = optimizer.lower() if isinstance(optimizer, str) else str(optimizer)
     if key not in OPTIMIZERS:
         raise unknown_choice(
-            "optimizer", optimizer, OPTIMIZERS, error=UnknownNameError,
+            "optimizer",
+            optimizer,
+            OPTIMIZERS,
+            error=UnknownNameError,
             extra=", or a keras.optimizers.Optimizer object",
-        )  # fmt: skip
+        )
     cls_name, extra, default_lr = OPTIMIZERS[key]
     lr = default_lr if learning_rate is None else learning_rate
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < float("inf"):
@@ -69,29 +72,36 @@ def make_optimizer(
     sched = _SCHEDULE_ALIASES.get(schedule or "none", schedule or "none")
     if sched not in SCHEDULES + tuple(_SCHEDULE_ALIASES):
         raise unknown_choice("schedule", schedule, SCHEDULES + tuple(_SCHEDULE_ALIASES))
-    rate: Any = float(lr)
-    if sched != "none":
-        total = _total_steps(sched, steps_per_epoch, epochs)
-        s = keras.optimizers.schedules
-        if sched == "exponential":
-            rate = s.ExponentialDecay(float(lr), decay_steps=total, decay_rate=0.1)
-        elif sched == "cosine":
-            rate = s.CosineDecay(float(lr), decay_steps=total)
-        else:  # one cycle: linear warm-up from lr/25 over 30%, cosine down to lr/25e4
-            warm = max(1, round(0.3 * total))
-            rate = s.CosineDecay(
-                float(lr) / 25,
-                decay_steps=max(1, total - warm),
-                alpha=1 / 25e4,
-                warmup_target=float(lr),
-                warmup_steps=warm,
-            )
+    rate = _rate(float(lr), sched, steps_per_epoch, epochs)
     opt = getattr(keras.optimizers, cls_name)(learning_rate=rate, **extra)
     return opt, {
         "optimizer": key,
         "learning_rate": float(lr),
         "schedule": None if sched == "none" else sched,
     }
+
+
+def _rate(lr: float, sched: str, steps_per_epoch: Any, epochs: Any) -> Any:
+    """The learning rate as given (``sched == "none"``) or as a Keras schedule over training."""
+    import keras
+
+    if sched == "none":
+        return lr
+    total = _total_steps(sched, steps_per_epoch, epochs)
+    s = keras.optimizers.schedules
+    if sched == "exponential":
+        return s.ExponentialDecay(lr, decay_steps=total, decay_rate=0.1)
+    if sched == "cosine":
+        return s.CosineDecay(lr, decay_steps=total)
+    # one cycle: linear warm-up from lr/25 over 30%, cosine down to lr/25e4
+    warm = max(1, round(0.3 * total))
+    return s.CosineDecay(
+        lr / 25,
+        decay_steps=max(1, total - warm),
+        alpha=1 / 25e4,
+        warmup_target=lr,
+        warmup_steps=warm,
+    )
 
 
 def _total_steps(schedule: str, steps_per_epoch: Any, epochs: Any) -> int:

@@ -170,9 +170,11 @@ def _compare(
             f"{_median(f['background'], flip):.0f}){_share(flip)} but the model was trained "
             f"on {trained} (median grey level {stats.background.mean:.0f})"
         )
-    for name, label in (("background", "background (median grey level)"),
-                        ("brightness", "mean brightness"),
-                        ("contrast", "contrast (standard deviation of grey levels)")):  # fmt: skip
+    for name, label in (
+        ("background", "background (median grey level)"),
+        ("brightness", "mean brightness"),
+        ("contrast", "contrast (standard deviation of grey levels)"),
+    ):
         out = _outside(getattr(stats, name), f[name], stats.n)
         if _enough(out) and not (name == "background" and _enough(flip)):
             spread = getattr(stats, name)

@@ -110,8 +110,10 @@ def key_values(title: str, pairs: Mapping[str, Any]) -> str:
     """A small titled two-column table (setting, value); empty text when nothing to show."""
     if not pairs:
         return ""
-    rows = [(k, shlex.join(map(str, v)) if k == "command" and isinstance(v, list) else v)
-            for k, v in pairs.items()]  # fmt: skip
+    rows = [
+        (k, shlex.join(map(str, v)) if k == "command" and isinstance(v, list) else v)
+        for k, v in pairs.items()
+    ]
     return f'<div class="card"><h3>{text(title)}</h3>{table(rows, cls="kv")}</div>'
 
 

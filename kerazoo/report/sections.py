@@ -20,9 +20,18 @@ from kerazoo.report.markup import figure, fmt, gallery, key_values, section, tab
 from kerazoo.report.state import latest_command, older_note, resumes, training_loss
 
 __all__ = [
-    "curves", "evaluation_pictures", "files", "header", "inside", "lr_finder",
-    "metrics", "other_evaluations", "problems", "settings", "title",
-]  # fmt: skip
+    "curves",
+    "evaluation_pictures",
+    "files",
+    "header",
+    "inside",
+    "lr_finder",
+    "metrics",
+    "other_evaluations",
+    "problems",
+    "settings",
+    "title",
+]
 
 #: Evaluation pictures by their key in metrics.json: anchor and heading, in report order.
 EVALUATION_PICTURES = {
@@ -35,16 +44,21 @@ EVALUATION_PICTURES = {
 #: Pictures of the looking-inside views, grouped by folder or by the first word of their
 #: name (``maps-conv1.png``): heading and a line on what they show, in report order.
 INSIDE_GROUPS = {
-    "snapshots": ("Snapshots over training", "A layer's maps on one fixed image, recorded "
-                  "while the network learned; the GIFs play in a loop."),
-    "activation_stats": ("Activation statistics", "Per layer and epoch: dead or exploding "
-                         "units show up here first."),
+    "snapshots": (
+        "Snapshots over training",
+        "A layer's maps on one fixed image, recorded "
+        "while the network learned; the GIFs play in a loop.",
+    ),
+    "activation_stats": (
+        "Activation statistics",
+        "Per layer and epoch: dead or exploding units show up here first.",
+    ),
     "maps": ("Feature maps", "Every map of a layer on one image."),
     "kernels": ("Kernels", "The first layer's filters."),
     "maximize": ("Activation maximisation", "The input each filter or class likes most."),
     "top": ("Top images", "The images that excite each filter most."),
     "saliency": ("Saliency", "Where the network looks."),
-}  # fmt: skip
+}
 #: Pictures that have their own section, not "Looking inside".
 OWN_SECTIONS = ("curves.png", "lr_find.png")
 _STATUS = {"finished": "ok", "diverged": "bad", "interrupted": "warn", "running": "info"}
@@ -141,10 +155,23 @@ def settings(folder: RunFolder) -> str:
 
 #: The run.json keys that have their own place in the report.
 _SHOWN_ELSEWHERE = {
-    "kerazoo", "keras", "backend", "python", "command", "dataset", "architecture",
-    "resolved", "settings", "status", "test", "ended", "finished", "started", "date",
+    "kerazoo",
+    "keras",
+    "backend",
+    "python",
+    "command",
+    "dataset",
+    "architecture",
+    "resolved",
+    "settings",
+    "status",
+    "test",
+    "ended",
+    "finished",
+    "started",
+    "date",
     "resumed",
-}  # fmt: skip
+}
 
 
 def curves(folder: RunFolder) -> str:

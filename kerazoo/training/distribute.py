@@ -251,9 +251,13 @@ def _multi_worker(cluster: dict[str, Any]) -> Placement:
     workers = sum(len(v) for v in cluster["cluster"].values())
     task = cluster["task"]
     who = f"{task['type']} {task['index']}"
-    return Placement(strategy, int(strategy.num_replicas_in_sync), workers, _is_chief(cluster),
-                     f"{workers} workers (MultiWorkerMirroredStrategy, TF_CONFIG; this is "
-                     f"{who})")  # fmt: skip
+    return Placement(
+        strategy,
+        int(strategy.num_replicas_in_sync),
+        workers,
+        _is_chief(cluster),
+        f"{workers} workers (MultiWorkerMirroredStrategy, TF_CONFIG; this is {who})",
+    )
 
 
 def _jax_devices(devices: int) -> Placement:

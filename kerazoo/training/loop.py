@@ -197,8 +197,14 @@ class Trainer:
 
         cfg = self.cfg
         augment = tuple(self.dataset.augmentations) if cfg["augment"] else ()
-        return make_batches(self.splits.train, self.info, cfg["batch_size"],
-                            augment=augment, seed=cfg["seed"], epoch=epoch)  # fmt: skip
+        return make_batches(
+            self.splits.train,
+            self.info,
+            cfg["batch_size"],
+            augment=augment,
+            seed=cfg["seed"],
+            epoch=epoch,
+        )
 
     def find_rate(self) -> float:
         """``--lr find``: the finder's suggestion for this run's model, batches and optimizer
@@ -230,15 +236,27 @@ class Trainer:
         _, best = best_value(self.history)
         keep = bool(cfg.get("keep_checkpoints"))
         checkpoint = Checkpoint(self.dir, metadata=self.metadata, best=best, keep=keep)
-        callbacks = [keras.callbacks.TerminateOnNaN(), EpochSeeds(cfg["seed"]),
-                     *self.user_callbacks, self.csv, checkpoint, self.curves,
-                     StopWhenAsked()]  # fmt: skip
+        callbacks = [
+            keras.callbacks.TerminateOnNaN(),
+            EpochSeeds(cfg["seed"]),
+            *self.user_callbacks,
+            self.csv,
+            checkpoint,
+            self.curves,
+            StopWhenAsked(),
+        ]
         self.history = self.csv.history  # the metadata reads the history as it grows
         self.tell_callbacks(done)
         with self.placement.scope():
-            fit = self.model.fit(batches, validation_data=val, initial_epoch=done,
-                                 epochs=cfg["epochs"], shuffle=False, verbose=self.verbose,
-                                 callbacks=callbacks)  # fmt: skip
+            fit = self.model.fit(
+                batches,
+                validation_data=val,
+                initial_epoch=done,
+                epochs=cfg["epochs"],
+                shuffle=False,
+                verbose=self.verbose,
+                callbacks=callbacks,
+            )
         logs = {k: float(v[-1]) for k, v in fit.history.items() if v}
         epochs_run = len(next(iter(fit.history.values()), []))
         if logs and not finite(logs):
@@ -331,9 +349,12 @@ class Trainer:
         from kerazoo.evaluation import evaluate_samples
 
         result = evaluate_samples(
-            self.model, metadata, test, out=self.dir / "evaluation",
+            self.model,
+            metadata,
+            test,
+            out=self.dir / "evaluation",
             batch_size=self.cfg["batch_size"],
-        )  # fmt: skip
+        )
         shown = ", ".join(f"{k} {v:.4g}" for k, v in result.metrics.items())
         self.say(f"Test on {result.n} held-out images: {shown} (pictures in evaluation/)")
         self.baseline = compare_with_baseline(

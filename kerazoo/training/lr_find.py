@@ -225,9 +225,14 @@ def _check_ramp(
 
 
 def _run(
-    model: Any, batches: Any, lrs: np.ndarray, ramp: RampedRate, beta: float, diverge: float,
+    model: Any,
+    batches: Any,
+    lrs: np.ndarray,
+    ramp: RampedRate,
+    beta: float,
+    diverge: float,
     verbose: int,
-) -> tuple[np.ndarray, np.ndarray, str]:  # fmt: skip
+) -> tuple[np.ndarray, np.ndarray, str]:
     """Train one batch per rate; return raw and smoothed losses and why it stopped."""
     losses: list[float]
     smoothed: list[float]
@@ -243,8 +248,11 @@ def _run(
         losses.append(loss)
         smoothed.append(value)
         if verbose and ((i + 1) % every == 0 or i == 0):
-            print(f"lr-find: batch {i + 1}/{len(lrs)}, rate {lrs[i]:.3g}, loss {loss:.4g} "
-                  f"(smoothed {value:.4g})", flush=True)  # fmt: skip
+            print(
+                f"lr-find: batch {i + 1}/{len(lrs)}, rate {lrs[i]:.3g}, loss {loss:.4g} "
+                f"(smoothed {value:.4g})",
+                flush=True,
+            )
         if not math.isfinite(value) or value > diverge * best:
             stopped = "ran away"
             break

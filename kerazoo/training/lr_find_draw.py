@@ -63,23 +63,38 @@ def draw_lr_find(finding: Any, path: str | os.PathLike[str]) -> Path:
     fig = Figure(figsize=(10, 4.8))
     ax = fig.subplots()
     ax.plot(lrs, finding.losses, color="tab:blue", alpha=0.3, lw=1, label="loss of each batch")
-    ax.plot(lrs, finding.smoothed, color="tab:gray", lw=1, ls=":",
-            label="running average (fastai, stops the ramp)")  # fmt: skip
+    ax.plot(
+        lrs,
+        finding.smoothed,
+        color="tab:gray",
+        lw=1,
+        ls=":",
+        label="running average (fastai, stops the ramp)",
+    )
     ax.plot(lrs, finding.centred, color="tab:blue", lw=2, label="smoothed loss (centred)")
     for name, (marker, color) in _MARKS.items():
         i = finding.points[name]
         chosen = name == finding.method
         ax.plot(
-            lrs[i], finding.centred[i], marker=marker, color=color, ls="none",
-            markersize=13 if chosen else 9, markeredgecolor="black" if chosen else color,
-            markeredgewidth=2 if chosen else 1, zorder=5,
+            lrs[i],
+            finding.centred[i],
+            marker=marker,
+            color=color,
+            ls="none",
+            markersize=13 if chosen else 9,
+            markeredgecolor="black" if chosen else color,
+            markeredgewidth=2 if chosen else 1,
+            zorder=5,
             label=f"{name}: {getattr(finding, name):.2g}" + ("  (suggested)" if chosen else ""),
-        )  # fmt: skip
+        )
     chosen = finding.method == "minimum"
     ax.axvline(
-        finding.minimum, color="gray", ls="--", lw=2 if chosen else 1,
+        finding.minimum,
+        color="gray",
+        ls="--",
+        lw=2 if chosen else 1,
         label=f"minimum/10: {finding.minimum:.2g}" + ("  (suggested)" if chosen else ""),
-    )  # fmt: skip
+    )
     ax.set_xscale("log")
     ax.set_ylim(*loss_range(finding))
     ax.set_xlabel("learning rate (log scale)")

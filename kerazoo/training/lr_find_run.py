@@ -90,8 +90,9 @@ def lr_find(
         finding = find_learning_rate(
             model, batches, start=start, end=end, steps=steps, method=method, verbose=verbose
         )
-    finding.title = (f"{type(arch).name} on {type(ds).name}, {cfg['optimizer']}, "
-                     f"batch {cfg['batch_size']}")  # fmt: skip
+    finding.title = (
+        f"{type(arch).name} on {type(ds).name}, {cfg['optimizer']}, batch {cfg['batch_size']}"
+    )
     if out is not None:
         from kerazoo.training.lr_find_draw import draw_lr_find
 

@@ -193,10 +193,12 @@ def train(
     placement = _placement(cfg, resume, int(verbose))
     if not placement.is_chief:  # trains in step with the chief; the chief writes the run
         with tempfile.TemporaryDirectory(prefix="kerazoo-worker-") as scratch:
-            return _train_in(Path(scratch) / "run", dataset, architecture, cfg, placement,
-                             (False, 0, callbacks))  # fmt: skip
-    return _train_in(run_dir, dataset, architecture, cfg, placement,
-                     (resume, int(verbose), callbacks))  # fmt: skip
+            return _train_in(
+                Path(scratch) / "run", dataset, architecture, cfg, placement, (False, 0, callbacks)
+            )
+    return _train_in(
+        run_dir, dataset, architecture, cfg, placement, (resume, int(verbose), callbacks)
+    )
 
 
 def _placement(cfg: dict[str, Any], resume: bool, verbose: int) -> Any:
@@ -221,15 +223,22 @@ def _placement(cfg: dict[str, Any], resume: bool, verbose: int) -> Any:
             "a new run."
         )
     if verbose and placement.is_chief:
-        print(f"Training on {placement.description}; batch size {cfg['batch_size']} "
-              f"in all, {placement.replicas} replicas.", flush=True)  # fmt: skip
+        print(
+            f"Training on {placement.description}; batch size {cfg['batch_size']} "
+            f"in all, {placement.replicas} replicas.",
+            flush=True,
+        )
     return placement
 
 
 def _train_in(
-    run_dir: Path, dataset: Any, architecture: Any, cfg: dict[str, Any], placement: Any,
+    run_dir: Path,
+    dataset: Any,
+    architecture: Any,
+    cfg: dict[str, Any],
+    placement: Any,
     how: tuple[bool, int, list[Any] | None],
-) -> Run:  # fmt: skip
+) -> Run:
     resume, verbose, callbacks = how
     with rundir.hold_run_dir(run_dir, resume), seeded(int(cfg["seed"]), cfg["deterministic"]):
         from kerazoo.training.loop import Trainer
@@ -274,8 +283,17 @@ def _write_report(run_dir: Path) -> None:
         warnings.warn(f"report.html was not written: {exc}", UserWarning, stacklevel=3)
 
 
-_NOT_SETTINGS = {"dataset", "architecture", "data", "hp", "out", "resume", "verbose",
-                 "callbacks", "unknown"}  # fmt: skip
+_NOT_SETTINGS = {
+    "dataset",
+    "architecture",
+    "data",
+    "hp",
+    "out",
+    "resume",
+    "verbose",
+    "callbacks",
+    "unknown",
+}
 
 
 def resolve_plugins(

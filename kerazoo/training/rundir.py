@@ -275,8 +275,9 @@ def set_run_status(run_dir: Path, status: str, **fields: Any) -> None:
     """
     if status not in STATUSES:
         raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
-    update_run_json(run_dir, **fields, status=status,
-                    ended=datetime.now().isoformat(timespec="seconds"))  # fmt: skip
+    update_run_json(
+        run_dir, **fields, status=status, ended=datetime.now().isoformat(timespec="seconds")
+    )
 
 
 def update_run_json(run_dir: Path, **fields: Any) -> None:

@@ -75,7 +75,7 @@ SETTINGS: dict[str, Param] = {
         search=(1e-4, 1e-1),
         help="learning rate; auto is the optimizer's own; 'find' runs the learning-rate "
         "finder first and trains with its suggestion (writes lr_find.png)",
-    ),  # fmt: skip
+    ),
     "schedule": Param(None, str, choices=SCHEDULES, help="learning-rate schedule"),
     "encoding": Param(
         None,
@@ -83,28 +83,28 @@ SETTINGS: dict[str, Param] = {
         choices=tuple(ENCODINGS),
         tune=False,
         help="label encoding; auto is the task's own",
-    ),  # fmt: skip
+    ),
     "data_format": Param(
         "auto",
         str,
         choices=("auto", "channels_last", "channels_first"),
         tune=False,
         help="channel order of the model's input",
-    ),  # fmt: skip
+    ),
     "train_size": Param(
         None,
         int,
         low=1,
         tune=False,
         help="training images; auto: 4000, or 0.7 of the images a folder dataset holds",
-    ),  # fmt: skip
+    ),
     "val_size": Param(
         None,
         int,
         low=1,
         tune=False,
         help="validation images; auto: 1000, or 0.15 of the images a folder dataset holds",
-    ),  # fmt: skip
+    ),
     "test_size": Param(
         None,
         int,
@@ -112,7 +112,7 @@ SETTINGS: dict[str, Param] = {
         tune=False,
         help="held-out test images, evaluated when training ends; auto: as many as the "
         "validation images; 0: no test evaluation",
-    ),  # fmt: skip
+    ),
     "seed": Param(
         0,
         int,
@@ -130,7 +130,7 @@ SETTINGS: dict[str, Param] = {
         bool,
         tune=False,
         help="on a NaN loss, retry from the last good checkpoint at half the rate",
-    ),  # fmt: skip
+    ),
     "precision": Param("float32", str, choices=PRECISIONS, tune=False, help="mixed_* for GPUs"),
     "jit_compile": Param("auto", _jit, tune=False, help="XLA compilation: auto, true, false"),
     "devices": Param(
@@ -141,7 +141,7 @@ SETTINGS: dict[str, Param] = {
         tune=False,
         help="train one model on N devices in step: N GPUs, or N logical devices split "
         "from the CPU (no speed-up; to try it); several machines: set TF_CONFIG instead",
-    ),  # fmt: skip
+    ),
     # -- the model's variants (kerazoo.build's options), for any architecture ------------
     "loss": Param(
         None,
@@ -150,7 +150,7 @@ SETTINGS: dict[str, Param] = {
         tune=False,
         help="loss; auto: cross-entropy for classes, mse for values; mse (or mae) on "
         "classes trains a linear output on one-hot targets, the 'remove softmax' experiment",
-    ),  # fmt: skip
+    ),
     "output": Param(
         "logits",
         str,
@@ -158,7 +158,7 @@ SETTINGS: dict[str, Param] = {
         tune=False,
         help="what a classifier emits: logits, or probabilities (a softmax/sigmoid layer "
         "inside the model, the loss taken on them)",
-    ),  # fmt: skip
+    ),
     "normalization": Param(
         "channel",
         str,
@@ -166,7 +166,7 @@ SETTINGS: dict[str, Param] = {
         tune=False,
         help="inside the model: channel (mean/std per channel) or image (per pixel) over "
         "the training images; per_image: each image minus its own mean; none: pixels/255",
-    ),  # fmt: skip
+    ),
     "pad_to": Param(
         None,
         int,
@@ -174,13 +174,13 @@ SETTINGS: dict[str, Param] = {
         tune=False,
         help="zero-pad the image inside the model up to this side (28x28 -> 32x32 for "
         "LeNet; auto: no padding); the saved model still takes the dataset's images",
-    ),  # fmt: skip
+    ),
     "init": Param(
         "auto",
         str,
         choices=INITS,
         help="initialisation of every conv and dense kernel; auto: the architecture's own",
-    ),  # fmt: skip
+    ),
     "init_scale": Param(
         1.0,
         float,
@@ -189,7 +189,7 @@ SETTINGS: dict[str, Param] = {
         log=True,
         search=(0.5, 2.0),
         help="multiplies the initial kernel weights (init normal: stddev 0.05 x this)",
-    ),  # fmt: skip
+    ),
     "l2": Param(
         0.0, float, low=0.0, high=0.01, help="L2 penalty factor on every conv and dense kernel"
     ),
@@ -198,7 +198,7 @@ SETTINGS: dict[str, Param] = {
         bool,
         tune=False,
         help="also keep every epoch's checkpoint as checkpoints/epoch-NNN.keras",
-    ),  # fmt: skip
+    ),
 }
 
 #: Command-line flags whose name is not the setting's own (``--batch-size`` is derived).
@@ -287,8 +287,11 @@ def model_variants(cfg: dict[str, Any]) -> dict[str, Any]:
         >>> model_variants({"output": "probabilities", "l2": 1e-4})
         {'softmax': True, 'l2': 0.0001}
     """
-    out = {k: cfg[k] for k in ("loss", "normalization", "pad_to", "init", "init_scale", "l2")
-           if k in cfg}  # fmt: skip
+    out = {
+        k: cfg[k]
+        for k in ("loss", "normalization", "pad_to", "init", "init_scale", "l2")
+        if k in cfg
+    }
     if "output" in cfg:
         out = {"softmax": cfg["output"] == "probabilities", **out}
     return out
@@ -299,8 +302,9 @@ def check_run_compatible(architecture: Any, dataset: Any, cfg: Mapping[str, Any]
     output, padding), before TensorFlow starts; returns what it returns."""
     from kerazoo.models.build import check_compatible
 
-    chosen = {k: v for k, v in model_variants(dict(cfg)).items()
-              if k in ("loss", "softmax", "pad_to")}  # fmt: skip
+    chosen = {
+        k: v for k, v in model_variants(dict(cfg)).items() if k in ("loss", "softmax", "pad_to")
+    }
     found = check_compatible(architecture, dataset, cfg["encoding"], **chosen)
     check_batch_memory(dataset, cfg)
     return found

@@ -162,13 +162,20 @@ def test_autoencoder_output_shape_equals_input(size: str, channels: int, depth: 
     assert model.output.shape == model.input.shape
     assert model.get_layer("bottleneck").filters == 4
     assert model.layers[-1].get_config().get("activation") in ("sigmoid", None)
-    first = build(a, Blobs(size=size, channels=channels), data_format="channels_first",
-                  normalization="none", _allow_unrunnable=True)  # fmt: skip
+    first = build(
+        a,
+        Blobs(size=size, channels=channels),
+        data_format="channels_first",
+        normalization="none",
+        _allow_unrunnable=True,
+    )
     assert first.output.shape == first.input.shape == (None, channels, *model.input.shape[1:3])
 
 
-@pytest.mark.parametrize(("top", "layer"), [("flatten", "Flatten"), ("average",
-                         "GlobalAveragePooling2D"), ("max", "GlobalMaxPooling2D")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("top", "layer"),
+    [("flatten", "Flatten"), ("average", "GlobalAveragePooling2D"), ("max", "GlobalMaxPooling2D")],
+)
 def test_chopped_vgg_top_turns_the_feature_map_into_a_vector(top: str, layer: str) -> None:
     ds = kerazoo.get_dataset("circles", size=32, target="count")
     arch = kerazoo.get_architecture("chopped_vgg", blocks=2, top=top, dense_layers=0)

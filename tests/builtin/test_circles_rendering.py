@@ -29,8 +29,11 @@ def test_dark_circles_on_a_light_background() -> None:
 
 def test_same_circles_whatever_the_colours() -> None:
     plain = generate()
-    for options in ({"foreground": 0, "background": 255}, {"foreground": 90, "background": 30},
-                    {"channels": 3, "color": "255,0,0", "background": 255}):  # fmt: skip
+    for options in (
+        {"foreground": 0, "background": 255},
+        {"foreground": 90, "background": 30},
+        {"channels": 3, "color": "255,0,0", "background": 255},
+    ):
         other = generate(**options)
         assert (other.masks == plain.masks).all() and (other.labels == plain.labels).all()
 

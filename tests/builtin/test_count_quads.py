@@ -99,8 +99,10 @@ def test_training_on_few_counts_then_counting_more() -> None:
 
 def export_counts(root: Path, n: int, **options) -> Path:
     """Circles exported as classes: one sub-folder per count, named by the count."""
-    args = [f"--data={k}={v}" for k, v in {"size": 24, "min_radius": 1, "max_radius": 2,
-                                            **options}.items()]  # fmt: skip
+    args = [
+        f"--data={k}={v}"
+        for k, v in {"size": 24, "min_radius": 1, "max_radius": 2, **options}.items()
+    ]
     done = run_cli("data", "export", "circles", str(root), "--n", str(n), *args)
     assert done.returncode == 0, done.stderr
     return root
@@ -133,16 +135,53 @@ def test_train_on_a_count_folder_and_evaluate_on_more_circles(tmp_path: Path) ->
     evaluate on circles with counts it never saw (a regression summary)."""
     root = export_counts(tmp_path / "counts", 300, min_count=1, max_count=5)
     run = tmp_path / "run"
-    done = run_cli("train", "folder", "counter", "--data", f"path={root}", "--data", "size=24",
-                   "--data", "channels=1", "--data", "target=count", "--hp", "detector=quads",
-                   "--epochs", "1", "--train-size", "200", "--val-size", "50",
-                   "--test-size", "50", "--out", str(run))  # fmt: skip
+    done = run_cli(
+        "train",
+        "folder",
+        "counter",
+        "--data",
+        f"path={root}",
+        "--data",
+        "size=24",
+        "--data",
+        "channels=1",
+        "--data",
+        "target=count",
+        "--hp",
+        "detector=quads",
+        "--epochs",
+        "1",
+        "--train-size",
+        "200",
+        "--val-size",
+        "50",
+        "--test-size",
+        "50",
+        "--out",
+        str(run),
+    )
     assert done.returncode == 0, done.stderr
     saved = json.loads((run / "run.json").read_text())
     assert saved["status"] == "finished"
-    done = run_cli("evaluate", str(run), "circles", "--data", "min_count=8", "--data",
-                   "max_count=10", "--data", "target=count", "--data", "size=24", "--data",
-                   "min_radius=1", "--data", "max_radius=2", "-n", "50")  # fmt: skip
+    done = run_cli(
+        "evaluate",
+        str(run),
+        "circles",
+        "--data",
+        "min_count=8",
+        "--data",
+        "max_count=10",
+        "--data",
+        "target=count",
+        "--data",
+        "size=24",
+        "--data",
+        "min_radius=1",
+        "--data",
+        "max_radius=2",
+        "-n",
+        "50",
+    )
     assert done.returncode == 0, done.stderr
     assert "mae" in done.stdout.lower(), done.stdout
     # a folder of numbered sub-folders is read as counts for a counting model, unasked

@@ -47,8 +47,13 @@ def test_classes_files_and_conversion(tree: Path) -> None:
     assert ds.task.class_names == ("cat", "dog")
     assert ds.image_shape == (8, 8, 3)
     assert [p.relative_to(tree).as_posix() for p in ds.files] == [
-        "cat/a.png", "cat/b.jpg", "cat/sub/c.png", "dog/d.PNG", "dog/e.jpeg", "dog/f.png",
-    ]  # fmt: skip
+        "cat/a.png",
+        "cat/b.jpg",
+        "cat/sub/c.png",
+        "dog/d.PNG",
+        "dog/e.jpeg",
+        "dog/f.png",
+    ]
     data = ds.generate(100, seed=0)  # up to n: all six, each once
     assert data.images.shape == (6, 8, 8, 3) and data.masks is None
     levels = sorted(int(round(img.mean())) for img in data.images)

@@ -49,13 +49,14 @@ def test_splits_do_not_overlap_and_masks_mark_objects(name: str) -> None:
 #: because numpy changed a random stream (numpy does not promise Generator streams across
 #: versions), which users must hear about too.
 GOLDEN = {
-    "shapes": ({"size": 16, "classes": "circle,square,triangle,star", "noise": 0.1},
-               "1e4a2fbd682e5ba0"),
-    "circles": ({"size": 20, "max_radius": 2, "min_radius": 1, "max_count": 4},
-                "486307f827f66b53"),
+    "shapes": (
+        {"size": 16, "classes": "circle,square,triangle,star", "noise": 0.1},
+        "1e4a2fbd682e5ba0",
+    ),
+    "circles": ({"size": 20, "max_radius": 2, "min_radius": 1, "max_count": 4}, "486307f827f66b53"),
     "polkadots": ({"size": "20x30", "min_radius": 2, "max_radius": 4}, "3fcf986941106ebd"),
     "traffic_lights": ({}, "8b27ffbf99feff18"),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("name", list(GOLDEN))
@@ -73,9 +74,15 @@ def test_same_bits_as_recorded(name: str) -> None:
 
 def _centred(kinds: str, scale: float = 0.75, size: int = 32, **kw):
     ds = kerazoo.get_dataset(
-        "shapes", size=size, classes=kinds, min_scale=scale, max_scale=scale, position=0,
-        rotate=False, **kw,
-    )  # fmt: skip
+        "shapes",
+        size=size,
+        classes=kinds,
+        min_scale=scale,
+        max_scale=scale,
+        position=0,
+        rotate=False,
+        **kw,
+    )
     return ds, ds.generate(30, seed=0)
 
 
@@ -142,8 +149,11 @@ def test_shapes_bad_options(options: dict, match: str) -> None:
 
 def test_shapes_augmentations_follow_the_image_shape() -> None:
     assert kerazoo.get_dataset("shapes", size=16).augmentations == (
-        "hflip", "vflip", "rot90", "shift",
-    )  # fmt: skip
+        "hflip",
+        "vflip",
+        "rot90",
+        "shift",
+    )
     assert "rot90" not in kerazoo.get_dataset("shapes", size="16x24").augmentations
 
 

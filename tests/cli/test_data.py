@@ -57,7 +57,7 @@ def test_listing_datasets_imports_no_heavy_library() -> None:
                 "max_radius=4",
             ],
             None,
-        ),  # fmt: skip
+        ),
         (["circles", "--n", "4", "--data", "target=count", "--seed", "3"], None),
     ],
 )
@@ -131,15 +131,20 @@ def test_export_then_folder_reads_the_same_labels_and_pixels(tmp_path: Path, cap
             "polkadots",
             ["--data", "size=20x30", "--data", "min_radius=2", "--data", "max_radius=4"],
             False,
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_export_without_classes_is_flat(tmp_path: Path, name, options, labelled) -> None:
     out = tmp_path / name
     assert main(["data", "export", name, str(out), "--n", "5", *options]) == 0
     assert sorted(p.name for p in out.iterdir()) == [
-        "00000.png", "00001.png", "00002.png", "00003.png", "00004.png", "labels.csv",
-    ]  # fmt: skip
+        "00000.png",
+        "00001.png",
+        "00002.png",
+        "00003.png",
+        "00004.png",
+        "labels.csv",
+    ]
     with open(out / "labels.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["file"] for r in rows] == [f"0000{i}.png" for i in range(5)]

@@ -50,8 +50,12 @@ def _cli_without_log_settings(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in LOG_VARIABLES}
     return subprocess.run(
         [sys.executable, "-m", "kerazoo", *args],
-        capture_output=True, text=True, env=env, timeout=300, cwd=ROOT,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=ROOT,
+    )
 
 
 # -- 1. TensorFlow's start-up lines --------------------------------------------------------
@@ -71,10 +75,27 @@ def test_tensorflow_log_lines_after_the_start_up_still_reach_stderr(tmp_path: Pa
     # every back-off retraces the training step, and TensorFlow warns through a logging
     # handler made while its start-up lines were hidden: it used to write to a closed fd
     out = _cli_without_log_settings(
-        "train", "shapes", "chopped_vgg", "--data", "size=16", "--optimizer", "sgd", "--lr",
-        "10", "--lr-backoff", "--epochs", "2", "--train-size", "200", "--val-size", "40",
-        "--test-size", "40", "--out", str(tmp_path / "run"),
-    )  # fmt: skip
+        "train",
+        "shapes",
+        "chopped_vgg",
+        "--data",
+        "size=16",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "10",
+        "--lr-backoff",
+        "--epochs",
+        "2",
+        "--train-size",
+        "200",
+        "--val-size",
+        "40",
+        "--test-size",
+        "40",
+        "--out",
+        str(tmp_path / "run"),
+    )
     assert out.returncode == 0, out.stderr
     assert "retrying from new weights (no epoch ended)" in out.stdout
     assert "Logging error" not in out.stderr and "Bad file descriptor" not in out.stderr
@@ -88,8 +109,11 @@ def test_piping_into_head_ends_without_a_traceback(saved: Path, image: Path) -> 
     for command in (f"{python} predict {saved} {many} | head -1", f"{python} list | head -c 0"):
         out = subprocess.run(
             ["bash", "-c", f"set -o pipefail; {command}"],
-            capture_output=True, text=True, cwd=ROOT, timeout=300,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=300,
+        )
         assert "BrokenPipeError" not in out.stderr and "Traceback" not in out.stderr, out.stderr
         assert "Exception ignored" not in out.stderr, out.stderr
         # TF_CPP_MIN_LOG_LEVEL=3, set by the user (here conftest): no start-up lines either
@@ -262,8 +286,11 @@ def test_mixed_precision_on_a_cpu_warns() -> None:
 
     shapes = kerazoo.get_dataset("shapes", size=32)
     try:
-        with pytest.warns(UserWarning, match=r"precision='mixed_float16' is meant for a GPU.*"
-                          r"on a CPU mixed precision is usually slower"):  # fmt: skip
+        with pytest.warns(
+            UserWarning,
+            match=r"precision='mixed_float16' is meant for a GPU.*"
+            r"on a CPU mixed precision is usually slower",
+        ):
             kerazoo.build("lenet", shapes, precision="mixed_float16")
     finally:
         keras.config.set_dtype_policy("float32")

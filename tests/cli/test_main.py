@@ -83,8 +83,9 @@ def test_pip_installed_plugin_appears_and_broken_one_is_reported(plugin_site) ->
 
 @pytest.mark.slow
 def test_errors_speak_in_flags_on_the_command_line() -> None:
-    out = run_cli("train", "shapes", "autoencoder", "--epochs", "1", "--train-size", "8",
-                  "--val-size", "8")  # fmt: skip
+    out = run_cli(
+        "train", "shapes", "autoencoder", "--epochs", "1", "--train-size", "8", "--val-size", "8"
+    )
     assert out.returncode == 2
     assert "pass --encoding reconstruction." in out.stderr
     assert "encoding='reconstruction'" not in out.stderr
@@ -157,7 +158,7 @@ def _misbehaving_site(folder: Path, *modules: str) -> Path:
         target = "kz_fine:Fine" if name == "fine" else f"{module}:Plugin"
         write_distribution(
             folder, f"kz-{name}", {group: {name: target}}, {module: MISBEHAVING[module]}
-        )  # fmt: skip
+        )
     return folder
 
 
@@ -182,13 +183,20 @@ def test_plugins_check_isolates_hangs_and_hard_exits(tmp_path) -> None:
     pidfile = tmp_path / "hang.pid"
     started = time.monotonic()
     out = run_cli(
-        "plugins", "--check", "--timeout", "4", pythonpath=site,
+        "plugins",
+        "--check",
+        "--timeout",
+        "4",
+        pythonpath=site,
         env={"KZ_HANG_PIDFILE": str(pidfile)},
-    )  # fmt: skip
+    )
     assert time.monotonic() - started < 60
     assert out.returncode == 1, out.stderr
-    lines = {line.split()[2]: line for line in out.stdout.splitlines() if line[:6] in {
-        "loaded", "failed"}}  # fmt: skip
+    lines = {
+        line.split()[2]: line
+        for line in out.stdout.splitlines()
+        if line[:6] in {"loaded", "failed"}
+    }
     assert lines["fine"].startswith("loaded") and lines["shapes"].startswith("loaded")
     for name in ("sysexit", "hardexit", "segfault", "hang"):
         assert lines[name].startswith("failed"), out.stdout
@@ -202,8 +210,9 @@ def test_plugins_check_isolates_hangs_and_hard_exits(tmp_path) -> None:
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
 
-    out = run_cli("plugins", "--check", "--json", pythonpath=_misbehaving_site(
-        tmp_path / "good", "kz_fine"))  # fmt: skip
+    out = run_cli(
+        "plugins", "--check", "--json", pythonpath=_misbehaving_site(tmp_path / "good", "kz_fine")
+    )
     assert out.returncode == 0, out.stderr
     rows = {r["name"]: r for r in json.loads(out.stdout)}
     assert rows["fine"]["status"] == "loaded" and rows["fine"]["distribution"] == "kz-fine"
@@ -225,11 +234,14 @@ SHADOW = textwrap.dedent(
 
 def test_a_package_taking_built_in_names_is_listed_and_named_when_used(tmp_path) -> None:
     site = write_distribution(
-        tmp_path / "site", "kz-shadow",
-        {"kerazoo.datasets": {"shapes": "kz_shadow:OtherShapes"},
-         "kerazoo.architectures": {"lenet": "kz_shadow:OtherLeNet"}},
+        tmp_path / "site",
+        "kz-shadow",
+        {
+            "kerazoo.datasets": {"shapes": "kz_shadow:OtherShapes"},
+            "kerazoo.architectures": {"lenet": "kz_shadow:OtherLeNet"},
+        },
         {"kz_shadow": SHADOW},
-    )  # fmt: skip
+    )
     out = run_cli("list", pythonpath=site)
     assert out.returncode == 0, out.stderr
     rows = [line.split() for line in out.stdout.splitlines()]
@@ -251,20 +263,38 @@ def test_a_package_taking_built_in_names_is_listed_and_named_when_used(tmp_path)
     assert all(d["conflict"] for d in contested)
     assert not any(d["conflict"] for d in data["datasets"] if d["name"] != "shapes")
 
-    out = run_cli("train", "shapes", "lenet", "--epochs", "1", "--out", str(tmp_path / "run"),
-                  pythonpath=site)  # fmt: skip
+    out = run_cli(
+        "train", "shapes", "lenet", "--epochs", "1", "--out", str(tmp_path / "run"), pythonpath=site
+    )
     assert out.returncode == 2
-    assert re.search(r"The dataset name 'shapes' is registered by built-in kerazoo 0\.1\.0"
-                     r".* and kz-shadow 0\.1", out.stderr), out.stderr  # fmt: skip
-    for fix in ("source='kerazoo'", "source='kz-shadow'", "KERAZOO_PREFER=shapes=kerazoo",
-                "KERAZOO_PREFER=shapes=kz-shadow", "architecture 'lenet'",
-                "KERAZOO_PREFER=shapes=kerazoo,lenet=kerazoo"):  # fmt: skip
+    assert re.search(
+        r"The dataset name 'shapes' is registered by built-in kerazoo 0\.1\.0"
+        r".* and kz-shadow 0\.1",
+        out.stderr,
+    ), out.stderr
+    for fix in (
+        "source='kerazoo'",
+        "source='kz-shadow'",
+        "KERAZOO_PREFER=shapes=kerazoo",
+        "KERAZOO_PREFER=shapes=kz-shadow",
+        "architecture 'lenet'",
+        "KERAZOO_PREFER=shapes=kerazoo,lenet=kerazoo",
+    ):
         assert fix in out.stderr, out.stderr
     assert "Traceback" not in out.stderr
 
     grid = tmp_path / "grid.png"
-    out = run_cli("data", "preview", "shapes", "--n", "4", "--out", str(grid), pythonpath=site,
-                  env={"KERAZOO_PREFER": "shapes=kz-shadow"})  # fmt: skip
+    out = run_cli(
+        "data",
+        "preview",
+        "shapes",
+        "--n",
+        "4",
+        "--out",
+        str(grid),
+        pythonpath=site,
+        env={"KERAZOO_PREFER": "shapes=kz-shadow"},
+    )
     assert out.returncode == 0, out.stderr
     assert grid.is_file()
 

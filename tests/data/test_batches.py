@@ -85,8 +85,9 @@ def test_augmentation_is_fresh_every_epoch_and_keeps_labels() -> None:
     # a vertical flip keeps each image's bar column, so the labels still hold
     columns = x1[..., 0].astype(int).sum(axis=1).argmax(axis=1)
     assert np.array_equal(columns, ((y1 * 12 + 2) // 3))
-    recon = make_batches(Blobs().generate(8), meta("channels_first", "reconstruction"), 4,
-                         augment=("hflip",))  # fmt: skip
+    recon = make_batches(
+        Blobs().generate(8), meta("channels_first", "reconstruction"), 4, augment=("hflip",)
+    )
     for x, y in batches_of(recon):
         assert x.shape == (4, 1, 12, 12) and np.allclose(y * 255, x)
 

@@ -23,8 +23,9 @@ class Tiny(kerazoo.Dataset):
 
     def make(self, n, rng):
         labels = rng.integers(0, 2, size=n)
-        images = np.broadcast_to((labels * 200 + 20).astype(np.uint8)[:, None, None, None],
-                                 (n, *self.image_shape)).copy()  # fmt: skip
+        images = np.broadcast_to(
+            (labels * 200 + 20).astype(np.uint8)[:, None, None, None], (n, *self.image_shape)
+        ).copy()
         if self.config["bad"] == "dtype":
             images = images.astype(np.float32)
         if self.config["bad"] == "shape":
@@ -65,8 +66,11 @@ def test_generate_refuses_bad_counts_and_seeds(kwargs, message) -> None:
     ],
 )
 def test_a_plugin_that_breaks_the_contract_is_named(bad, message) -> None:
-    with pytest.raises(kerazoo.PluginError, match=r"dataset 'Tiny' broke the Dataset "
-                       r"contract: " + message):  # fmt: skip
+    with pytest.raises(
+        kerazoo.PluginError,
+        match=r"dataset 'Tiny' broke the Dataset "
+        r"contract: " + message,
+    ):
         Tiny(bad=bad).generate(3)
 
 
@@ -74,8 +78,9 @@ def test_split_is_one_seeded_draw_cut_in_three() -> None:
     ds = Tiny(size="3x5")
     s = ds.split(5, 2, 1, seed=4)
     whole = ds.generate(8, seed=4)
-    assert np.array_equal(np.concatenate([s.train.images, s.val.images, s.test.images]),
-                          whole.images)  # fmt: skip
+    assert np.array_equal(
+        np.concatenate([s.train.images, s.val.images, s.test.images]), whole.images
+    )
     assert (len(s.train), len(s.val), len(s.test)) == (5, 2, 1)
     assert ds.options_json() == {"size": "3x5", "bad": ""}
 

@@ -20,8 +20,22 @@ from tests.fixtures.processes import ROOT, run_cli
 
 pytestmark = pytest.mark.slow
 
-TINY = ["shapes", "lenet", "--data", "size=16", "--epochs", "2", "--train-size", "192",
-        "--val-size", "64", "--test-size", "32", "--batch-size", "32"]  # fmt: skip
+TINY = [
+    "shapes",
+    "lenet",
+    "--data",
+    "size=16",
+    "--epochs",
+    "2",
+    "--train-size",
+    "192",
+    "--val-size",
+    "64",
+    "--test-size",
+    "32",
+    "--batch-size",
+    "32",
+]
 #: One device against several: the same batches, gradients averaged over replicas; the
 #: sums differ only in float rounding (measured: equal to 6 digits on 2 CPU devices).
 RTOL = 1e-4
@@ -91,10 +105,16 @@ def test_two_worker_processes_train_one_model_and_only_the_chief_writes(
     for index in (1, 0):
         config = {"cluster": cluster, "task": {"type": "worker", "index": index}}
         env = {**os.environ, "TF_CONFIG": json.dumps(config), "TMPDIR": str(scratch)}
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "kerazoo", "train", *TINY, "--out", str(out)],
-            cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        ))  # fmt: skip
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "kerazoo", "train", *TINY, "--out", str(out)],
+                cwd=ROOT,
+                env=env,
+                text=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        )
     try:
         outputs = [p.communicate(timeout=240) for p in procs]
     finally:
@@ -116,8 +136,7 @@ def test_two_worker_processes_train_one_model_and_only_the_chief_writes(
 
 
 def test_a_broken_tf_config_is_refused_with_the_expected_shape(tmp_path) -> None:
-    done = run_cli("train", *TINY, "--out", str(tmp_path / "run"),
-                   env={"TF_CONFIG": "{not json"})  # fmt: skip
+    done = run_cli("train", *TINY, "--out", str(tmp_path / "run"), env={"TF_CONFIG": "{not json"})
     assert done.returncode == 2
     assert "TF_CONFIG is not a cluster description" in done.stderr
     assert '"task": {"type": "worker"' in done.stderr
@@ -125,7 +144,6 @@ def test_a_broken_tf_config_is_refused_with_the_expected_shape(tmp_path) -> None
 
 
 def test_lr_find_with_several_devices_says_how(tmp_path) -> None:
-    done = run_cli("train", *TINY, "--devices", "2", "--lr", "find",
-                   "--out", str(tmp_path / "run"))  # fmt: skip
+    done = run_cli("train", *TINY, "--devices", "2", "--lr", "find", "--out", str(tmp_path / "run"))
     assert done.returncode == 2
     assert "--lr find runs on one device" in done.stderr and "kerazoo lr-find" in done.stderr

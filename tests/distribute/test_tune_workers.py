@@ -17,10 +17,30 @@ from tests.fixtures.processes import ROOT, run_cli
 
 pytestmark = pytest.mark.slow
 
-TINY = ["shapes", "lenet", "--data", "size=16", "--epochs", "1", "--train-size", "96",
-        "--val-size", "32", "--test-size", "16", "--batch-size", "32",
-        "--space", "filters=2:8", "--space", "dense1=0:32", "--space", "dense2=0:32",
-        "--space", "learning_rate=1e-3:1e-2"]  # fmt: skip
+TINY = [
+    "shapes",
+    "lenet",
+    "--data",
+    "size=16",
+    "--epochs",
+    "1",
+    "--train-size",
+    "96",
+    "--val-size",
+    "32",
+    "--test-size",
+    "16",
+    "--batch-size",
+    "32",
+    "--space",
+    "filters=2:8",
+    "--space",
+    "dense1=0:32",
+    "--space",
+    "dense2=0:32",
+    "--space",
+    "learning_rate=1e-3:1e-2",
+]
 TRIAL_LINE = re.compile(r"^worker (\d): trial (\d+): val_accuracy ([0-9.]+)", re.M)
 
 
@@ -56,8 +76,9 @@ def test_chief_and_two_workers_run_every_trial_once_in_the_usual_table(tmp_path)
     assert sorted(r["trial"] for r in table) == ["0", "1", "2", "3"]
     assert all(r["status"] == "finished" for r in table)
     scores = {t: float(v) for _, t, v in ran}
-    assert all(float(r["val_accuracy"]) == pytest.approx(scores[r["trial"]], abs=1e-3)
-               for r in table)  # fmt: skip
+    assert all(
+        float(r["val_accuracy"]) == pytest.approx(scores[r["trial"]], abs=1e-3) for r in table
+    )
     assert (out / "best" / "model.keras").is_file() and (out / "histories.csv").is_file()
     alone = tmp_path / "alone"
     single = run_cli("tune", *TINY, "--trials", "1", "--out", str(alone))
@@ -70,10 +91,25 @@ def test_chief_and_two_workers_run_every_trial_once_in_the_usual_table(tmp_path)
 def test_a_killed_worker_is_started_again_and_its_trial_reruns(tmp_path) -> None:
     out = tmp_path / "search"
     chief = subprocess.Popen(
-        [sys.executable, "-m", "kerazoo", "tune", *TINY, "--trials", "3", "--workers", "2",
-         "--out", str(out)], cwd=ROOT, text=True, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "kerazoo",
+            "tune",
+            *TINY,
+            "--trials",
+            "3",
+            "--workers",
+            "2",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         port, lines = None, []
         for line in chief.stdout:
@@ -104,32 +140,58 @@ def test_a_killed_worker_is_started_again_and_its_trial_reruns(tmp_path) -> None
 
 
 def test_a_worker_refuses_options_of_its_own_and_says_what_it_takes(tmp_path) -> None:
-    done = run_cli("tune", "shapes", "lenet", "--worker", "1", "--oracle", "127.0.0.1:9",
-                   "--out", str(tmp_path))  # fmt: skip
+    done = run_cli(
+        "tune",
+        "shapes",
+        "lenet",
+        "--worker",
+        "1",
+        "--oracle",
+        "127.0.0.1:9",
+        "--out",
+        str(tmp_path),
+    )
     assert done.returncode == 2
     assert "A worker takes --worker I --oracle HOST:PORT --out FOLDER" in done.stderr
     assert "DATASET, ARCH" in done.stderr
 
 
 def test_a_worker_without_a_chief_search_stops_waiting(tmp_path) -> None:
-    done = run_cli("tune", "--worker", "1", "--oracle", "127.0.0.1:9", "--out", str(tmp_path),
-                   "--wait", "1")  # fmt: skip
+    done = run_cli(
+        "tune", "--worker", "1", "--oracle", "127.0.0.1:9", "--out", str(tmp_path), "--wait", "1"
+    )
     assert done.returncode == 2
     assert "No search in" in done.stderr and "--chief HOST:PORT" in done.stderr
 
 
 def test_chief_and_workers_together_are_refused(tmp_path) -> None:
-    done = run_cli("tune", *TINY, "--workers", "2", "--chief", "0.0.0.0:8000",
-                   "--out", str(tmp_path / "s"))  # fmt: skip
+    done = run_cli(
+        "tune", *TINY, "--workers", "2", "--chief", "0.0.0.0:8000", "--out", str(tmp_path / "s")
+    )
     assert done.returncode == 2 and "Give one of them" in done.stderr
 
 
 def test_workers_stop_themselves_when_their_chief_is_killed(tmp_path) -> None:
     chief = subprocess.Popen(
-        [sys.executable, "-m", "kerazoo", "tune", *TINY, "--trials", "4", "--workers", "2",
-         "--out", str(tmp_path / "search")], cwd=ROOT, text=True, stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "kerazoo",
+            "tune",
+            *TINY,
+            "--trials",
+            "4",
+            "--workers",
+            "2",
+            "--out",
+            str(tmp_path / "search"),
+        ],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     port = None
     for line in chief.stdout:
         found = re.search(r"Chief on 127\.0\.0\.1:(\d+)", line)

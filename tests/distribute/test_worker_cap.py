@@ -19,8 +19,11 @@ def test_workers_are_capped_by_trials_and_cores_with_a_warning() -> None:
     assert cores == len(os.sched_getaffinity(0))
     with pytest.warns(UserWarning, match=r"^workers=500 capped to 1 worker: one per trial"):
         assert cap_workers(500, trials=1) == 1
-    with pytest.warns(UserWarning, match=rf"one per usable CPU core \({cores} here\); give "
-                      r"allow_oversubscribe to start more"):  # fmt: skip
+    with pytest.warns(
+        UserWarning,
+        match=rf"one per usable CPU core \({cores} here\); give "
+        r"allow_oversubscribe to start more",
+    ):
         assert cap_workers(cores + 1, trials=1000) == cores
     with pytest.warns(UserWarning, match=r"capped to 30 workers: one per trial"):
         assert cap_workers(500, trials=30, allow_oversubscribe=True) == 30

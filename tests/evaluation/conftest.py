@@ -23,19 +23,29 @@ def _train(factory: pytest.TempPathFactory, name: str, *args: str, **kw) -> Path
 @pytest.fixture(scope="session")
 def shapes_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A run folder: LeNet on 32x32 shapes, better than chance (about 0.75)."""
-    return _train(tmp_path_factory, "shapes", "shapes", "lenet", data=SHAPES,
-                  train_size=600, epochs=4)  # fmt: skip
+    return _train(
+        tmp_path_factory, "shapes", "shapes", "lenet", data=SHAPES, train_size=600, epochs=4
+    )
 
 
 @pytest.fixture(scope="session")
 def count_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A run folder: the counter regressing the number of circles (1..5) in 32x32 images."""
-    return _train(tmp_path_factory, "count", "circles", "counter", data=COUNTS,
-                  train_size=300, epochs=2)  # fmt: skip
+    return _train(
+        tmp_path_factory, "count", "circles", "counter", data=COUNTS, train_size=300, epochs=2
+    )
 
 
 @pytest.fixture(scope="session")
 def dots_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A run folder: a small autoencoder reconstructing 24x32 polka dots."""
-    return _train(tmp_path_factory, "dots", "polkadots", "autoencoder", data=DOTS,
-                  hp={"filters": 4, "bottleneck": 4}, train_size=200, epochs=2)  # fmt: skip
+    return _train(
+        tmp_path_factory,
+        "dots",
+        "polkadots",
+        "autoencoder",
+        data=DOTS,
+        hp={"filters": 4, "bottleneck": 4},
+        train_size=200,
+        epochs=2,
+    )

@@ -11,8 +11,9 @@ from tests.fixtures.processes import run_cli
 
 
 def test_shifted_data_as_json_only_on_stdout(shapes_run) -> None:
-    proc = run_cli("evaluate", str(shapes_run), "shapes", "--data", "noise=0.3", "-n", "60",
-                   "--json")  # fmt: skip
+    proc = run_cli(
+        "evaluate", str(shapes_run), "shapes", "--data", "noise=0.3", "-n", "60", "--json"
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["label"] == "shapes(noise=0.3)" and data["n"] == 60
@@ -23,8 +24,16 @@ def test_shifted_data_as_json_only_on_stdout(shapes_run) -> None:
 
 
 def test_the_table_and_the_files_written(shapes_run, tmp_path) -> None:
-    proc = run_cli("evaluate", str(shapes_run / "model.keras"), "-n", "40", "--out",
-                   str(tmp_path / "ev"), "--top", "4")  # fmt: skip
+    proc = run_cli(
+        "evaluate",
+        str(shapes_run / "model.keras"),
+        "-n",
+        "40",
+        "--out",
+        str(tmp_path / "ev"),
+        "--top",
+        "4",
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == "classification on 40 images of shapes(size=32) (fresh split)"
@@ -44,8 +53,19 @@ def test_errors_speak_in_flags(shapes_run, tmp_path) -> None:
 
 
 def test_shifted_images_get_one_warning_saying_what_differs(shapes_run, tmp_path) -> None:
-    proc = run_cli("evaluate", str(shapes_run), "shapes", "--data", "foreground=0", "--data",
-                   "background=255", "-n", "40", "--out", str(tmp_path / "e"))  # fmt: skip
+    proc = run_cli(
+        "evaluate",
+        str(shapes_run),
+        "shapes",
+        "--data",
+        "foreground=0",
+        "--data",
+        "background=255",
+        "-n",
+        "40",
+        "--out",
+        str(tmp_path / "e"),
+    )
     assert proc.returncode == 0, proc.stderr
     warned = [line for line in proc.stderr.splitlines() if line.startswith("kerazoo: warning:")]
     assert len(warned) == 1, proc.stderr
@@ -74,16 +94,27 @@ def test_other_options_get_their_own_folder_and_the_report_shows_each(shapes_run
     run = tmp_path / "run"
     shutil.copytree(shapes_run, run)
     for noise in ("0.3", "0.5", "0.30"):
-        proc = run_cli("evaluate", str(run), "shapes", "--data", f"noise={noise}", "-n", "20",
-                       "--top", "4", "--no-reference")  # fmt: skip
+        proc = run_cli(
+            "evaluate",
+            str(run),
+            "shapes",
+            "--data",
+            f"noise={noise}",
+            "-n",
+            "20",
+            "--top",
+            "4",
+            "--no-reference",
+        )
         assert proc.returncode == 0, proc.stderr
     made = sorted(p.name for p in run.glob("evaluation-*"))
     assert made == ["evaluation-shapes-noise=0.3", "evaluation-shapes-noise=0.5"]  # 0.30 is 0.3
     for noise in ("0.3", "0.5"):
         doc = json.loads((run / f"evaluation-shapes-noise={noise}" / "metrics.json").read_text())
         assert doc["dataset"]["options"]["noise"] == float(noise)
-    proc = run_cli("evaluate", str(run), "shapes", "--data", "noise=0.3", "--data", "seed=../x",
-                   "-n", "20")  # fmt: skip
+    proc = run_cli(
+        "evaluate", str(run), "shapes", "--data", "noise=0.3", "--data", "seed=../x", "-n", "20"
+    )
     assert proc.returncode == 2  # an unknown option is refused, and nothing made outside
     assert not (tmp_path / "x").exists() and not list(run.glob("evaluation-*seed*"))
     assert run_cli("report", str(run)).returncode == 0
@@ -94,8 +125,19 @@ def test_other_options_get_their_own_folder_and_the_report_shows_each(shapes_run
 
 def test_the_files_listed_are_the_files_written(shapes_run, tmp_path) -> None:
     out = tmp_path / "shifted"
-    proc = run_cli("evaluate", str(shapes_run), "shapes", "--data", "noise=0.3", "-n", "20",
-                   "--top", "4", "--out", str(out))  # fmt: skip
+    proc = run_cli(
+        "evaluate",
+        str(shapes_run),
+        "shapes",
+        "--data",
+        "noise=0.3",
+        "-n",
+        "20",
+        "--top",
+        "4",
+        "--out",
+        str(out),
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     head = next(i for i, line in enumerate(lines) if line.startswith("wrote "))
@@ -107,9 +149,26 @@ def test_the_files_listed_are_the_files_written(shapes_run, tmp_path) -> None:
 
 @pytest.mark.slow
 def test_a_value_loss_run_names_its_losses(tmp_path) -> None:
-    proc = run_cli("train", "shapes", "lenet", "--loss", "mse", "--epochs", "1", "--data",
-                   "size=16", "--train-size", "64", "--val-size", "32", "--test-size", "32",
-                   "--out", str(tmp_path / "run"), "-q")  # fmt: skip
+    proc = run_cli(
+        "train",
+        "shapes",
+        "lenet",
+        "--loss",
+        "mse",
+        "--epochs",
+        "1",
+        "--data",
+        "size=16",
+        "--train-size",
+        "64",
+        "--val-size",
+        "32",
+        "--test-size",
+        "32",
+        "--out",
+        str(tmp_path / "run"),
+        "-q",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "test_loss" not in proc.stdout  # the test's cross-entropy is not the mse loss
     assert "test_cross_entropy" in proc.stdout and "loss " in proc.stdout

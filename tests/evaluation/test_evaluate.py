@@ -97,8 +97,9 @@ def test_own_data_by_default_with_a_fresh_seed(shapes_run) -> None:
 
 
 def test_other_options_are_a_shift_with_a_reference(shapes_run, tmp_path) -> None:
-    result = evaluate(shapes_run / "model.keras", "shapes", options={"noise": 0.3}, n=120,
-                      out=tmp_path)  # fmt: skip
+    result = evaluate(
+        shapes_run / "model.keras", "shapes", options={"noise": 0.3}, n=120, out=tmp_path
+    )
     ref = result.reference
     assert result.label == "shapes(noise=0.3)" and result.dataset["options"]["noise"] == 0.3
     assert ref is not None and ref.n == 120 and ref.label == "shapes(size=32)"
@@ -124,8 +125,9 @@ def test_a_folder_is_read_at_the_model_size_and_classes_matched_by_name(shapes_r
 
 def test_a_subset_of_classes_maps_labels_by_name(shapes_run) -> None:
     model, info = _loaded(shapes_run)
-    result = evaluate(model, "shapes", options={"classes": "triangle,square"}, n=30,
-                      reference=False)  # fmt: skip
+    result = evaluate(
+        model, "shapes", options={"classes": "triangle,square"}, n=30, reference=False
+    )
     support = {k: v["support"] for k, v in result.per_class.items()}
     assert support["circle"] == 0 and support["square"] + support["triangle"] == 30
     assert result.reference is None
@@ -151,20 +153,40 @@ def test_a_plain_keras_model_takes_the_classes_of_the_data_named() -> None:
 @pytest.mark.parametrize(
     ("data", "options", "error", "match"),
     [
-        ("shapes", {"size": 64}, kerazoo.IncompatibleError,
-         r"dataset 'shapes' makes 64x64x1 images \(HxWxC\) but the model takes 32x32x1\. "
-         r"Pass options=\{'size': 32\}"),
-        ("shapes", {"channels": 3}, kerazoo.IncompatibleError,
-         r"makes 32x32x3 .* Pass options=\{'channels': 1\}"),
-        ("circles", {"size": 32}, kerazoo.IncompatibleError,
-         r"classes the model does not know: 1, 2, 3, 4, 5\. The model's classes: circle"),
-        ("circles", COUNTS, kerazoo.IncompatibleError,
-         r"The model does classification but dataset 'circles' .* regression task"),
-        ("shape", None, kerazoo.UnknownNameError,
-         r"Unknown dataset 'shape'\. Did you mean 'shapes'"),
+        (
+            "shapes",
+            {"size": 64},
+            kerazoo.IncompatibleError,
+            r"dataset 'shapes' makes 64x64x1 images \(HxWxC\) but the model takes 32x32x1\. "
+            r"Pass options=\{'size': 32\}",
+        ),
+        (
+            "shapes",
+            {"channels": 3},
+            kerazoo.IncompatibleError,
+            r"makes 32x32x3 .* Pass options=\{'channels': 1\}",
+        ),
+        (
+            "circles",
+            {"size": 32},
+            kerazoo.IncompatibleError,
+            r"classes the model does not know: 1, 2, 3, 4, 5\. The model's classes: circle",
+        ),
+        (
+            "circles",
+            COUNTS,
+            kerazoo.IncompatibleError,
+            r"The model does classification but dataset 'circles' .* regression task",
+        ),
+        (
+            "shape",
+            None,
+            kerazoo.UnknownNameError,
+            r"Unknown dataset 'shape'\. Did you mean 'shapes'",
+        ),
         ("no/such/folder", None, kerazoo.DataError, r"'no/such/folder' is not a folder"),
     ],
-)  # fmt: skip
+)
 def test_data_that_does_not_fit_is_refused_with_the_fix(shapes_run, data, options, error, match):
     with pytest.raises(error, match=match):
         evaluate(shapes_run, data, options=options, n=5)

@@ -75,10 +75,15 @@ def test_reconstruction_mean_and_worst_per_image() -> None:
 def test_summary_and_dict_with_a_reference(tmp_path) -> None:
     ref = Evaluation("classification", 10, {"accuracy": 0.98}, label="shapes(size=32)")
     shifted = Evaluation(
-        "classification", 10, {"accuracy": 0.41}, per_class={}, reference=ref,
-        label="shapes(noise=0.3)", pictures={"confusion": tmp_path / "confusion.png"},
+        "classification",
+        10,
+        {"accuracy": 0.41},
+        per_class={},
+        reference=ref,
+        label="shapes(noise=0.3)",
+        pictures={"confusion": tmp_path / "confusion.png"},
         folder=tmp_path,
-    )  # fmt: skip
+    )
     text = shifted.summary()
     assert "in distribution" in text and "-0.570" in text
     assert shifted.gap_line() == (

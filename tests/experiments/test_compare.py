@@ -19,14 +19,51 @@ from tests.fixtures.processes import run_cli, start_cli
 pytestmark = pytest.mark.slow  # every test here trains (the fixture alone takes ~20 s)
 
 VARIANTS = ["half: width=0.5", "no-dense: dense_layers=0"]
-TINY = {"data": {"size": 16}, "hp": {"blocks": 2, "filters": 4, "dense_units": 16},
-        "epochs": 1, "train_size": 96, "val_size": 32, "test_size": 32, "batch_size": 32,
-        "deterministic": True}  # fmt: skip
-TINY_FLAGS = ["--data", "size=16", "--hp", "blocks=2", "--hp", "filters=4", "--hp",
-              "dense_units=16", "--train-size", "96", "--val-size", "32", "--test-size", "32",
-              "--batch-size", "32", "--deterministic", "--inside-steps", "8"]  # fmt: skip
-NUMBERS = ("variant", "changes", "parameters", "seeds", "values", "mean", "std", "verdict",
-           "t", "df", "critical", "status")  # fmt: skip
+TINY = {
+    "data": {"size": 16},
+    "hp": {"blocks": 2, "filters": 4, "dense_units": 16},
+    "epochs": 1,
+    "train_size": 96,
+    "val_size": 32,
+    "test_size": 32,
+    "batch_size": 32,
+    "deterministic": True,
+}
+TINY_FLAGS = [
+    "--data",
+    "size=16",
+    "--hp",
+    "blocks=2",
+    "--hp",
+    "filters=4",
+    "--hp",
+    "dense_units=16",
+    "--train-size",
+    "96",
+    "--val-size",
+    "32",
+    "--test-size",
+    "32",
+    "--batch-size",
+    "32",
+    "--deterministic",
+    "--inside-steps",
+    "8",
+]
+NUMBERS = (
+    "variant",
+    "changes",
+    "parameters",
+    "seeds",
+    "values",
+    "mean",
+    "std",
+    "verdict",
+    "t",
+    "df",
+    "critical",
+    "status",
+)
 
 
 def numbers(folder: Path) -> list[dict]:
@@ -38,15 +75,23 @@ def numbers(folder: Path) -> list[dict]:
 @pytest.fixture(scope="module")
 def done(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("compare") / "c"
-    return compare("shapes", "chopped_vgg", VARIANTS, seeds=2, out=out, verbose=False,
-                   inside_steps=8, **TINY)  # fmt: skip
+    return compare(
+        "shapes", "chopped_vgg", VARIANTS, seeds=2, out=out, verbose=False, inside_steps=8, **TINY
+    )
 
 
 def test_the_table_and_its_files(done) -> None:
     out = done.dir
-    assert {p.name for p in out.iterdir()} >= {"baseline", "half", "no-dense", "times.json",
-                                              "comparison.csv", "comparison.json", "curves.png",
-                                              "inside.png"}  # fmt: skip
+    assert {p.name for p in out.iterdir()} >= {
+        "baseline",
+        "half",
+        "no-dense",
+        "times.json",
+        "comparison.csv",
+        "comparison.json",
+        "curves.png",
+        "inside.png",
+    }
     for name in ("baseline", "half", "no-dense"):
         for seed in (0, 1):
             run = json.loads((out / name / f"seed-{seed}" / "run.json").read_text())
@@ -78,8 +123,9 @@ def test_the_pictures(done) -> None:
 
 def test_running_again_reuses_every_run_and_gives_the_same_table(done, capsys) -> None:
     before = numbers(done.dir)
-    again = compare("shapes", "chopped_vgg", VARIANTS, seeds=2, out=done.dir, inside_steps=0,
-                    **TINY)  # fmt: skip
+    again = compare(
+        "shapes", "chopped_vgg", VARIANTS, seeds=2, out=done.dir, inside_steps=0, **TINY
+    )
     printed = capsys.readouterr().out
     assert printed.count("finished earlier, reused (test accuracy") == 6
     assert "training ..." not in printed and "Welch" in printed
@@ -87,8 +133,16 @@ def test_running_again_reuses_every_run_and_gives_the_same_table(done, capsys) -
 
 
 def test_the_same_seeds_give_the_same_table_in_a_new_folder(done, tmp_path) -> None:
-    fresh = compare("shapes", "chopped_vgg", VARIANTS, seeds=2, out=tmp_path / "again",
-                    verbose=False, inside_steps=0, **TINY)  # fmt: skip
+    fresh = compare(
+        "shapes",
+        "chopped_vgg",
+        VARIANTS,
+        seeds=2,
+        out=tmp_path / "again",
+        verbose=False,
+        inside_steps=0,
+        **TINY,
+    )
     assert numbers(fresh.dir) == numbers(done.dir)
 
 
@@ -114,8 +168,20 @@ def _wait_for_run(proc, run_json: Path) -> None:
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_a_killed_comparison_continues_where_it_stopped(tmp_path, sig) -> None:
     out = tmp_path / "c"
-    args = ["compare", "shapes", "chopped_vgg", "--variant", "half: width=0.5", "--seeds", "1",
-            "--epochs", "3", *TINY_FLAGS, "--out", str(out)]  # fmt: skip
+    args = [
+        "compare",
+        "shapes",
+        "chopped_vgg",
+        "--variant",
+        "half: width=0.5",
+        "--seeds",
+        "1",
+        "--epochs",
+        "3",
+        *TINY_FLAGS,
+        "--out",
+        str(out),
+    ]
     proc = start_cli(*args)
     _wait_for_run(proc, out / "half" / "seed-0" / "run.json")  # the 2nd run has started
     proc.send_signal(sig)
@@ -144,15 +210,29 @@ def test_the_issue_command_at_tiny_sizes(tmp_path) -> None:
     """Done-when: the classic variants of chopped VGG on shapes give the table and pictures."""
     out = tmp_path / "classic"
     done = run_cli(
-        "compare", "shapes", "chopped_vgg",
-        "--variant", "half: width=0.5",
-        "--variant", "deeper: dense_layers=2",
-        "--variant", "wider: dense_units=512",
-        "--variant", "no-dense: dense_layers=0",
-        "--variant", "4 classes: classes=circle,square,triangle,star",
-        "--variant", "linear+mse: loss=mse",
-        "--seeds", "2", "--epochs", "1", *TINY_FLAGS, "--out", str(out),
-    )  # fmt: skip
+        "compare",
+        "shapes",
+        "chopped_vgg",
+        "--variant",
+        "half: width=0.5",
+        "--variant",
+        "deeper: dense_layers=2",
+        "--variant",
+        "wider: dense_units=512",
+        "--variant",
+        "no-dense: dense_layers=0",
+        "--variant",
+        "4 classes: classes=circle,square,triangle,star",
+        "--variant",
+        "linear+mse: loss=mse",
+        "--seeds",
+        "2",
+        "--epochs",
+        "1",
+        *TINY_FLAGS,
+        "--out",
+        str(out),
+    )
     assert done.returncode == 0, done.stderr
     assert "compare: 7 variants x 2 seeds = 14 runs in" in done.stdout
     table = done.stdout.split("\n\n")[-2] if "\n\n" in done.stdout else done.stdout

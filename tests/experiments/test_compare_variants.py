@@ -56,8 +56,12 @@ def test_a_malformed_variant_says_the_syntax(text: str, match: str) -> None:
 
 
 def test_keys_are_found_in_their_own_table(tables) -> None:
-    specs = ["half: width=0.5", "4 classes: classes=circle,square,triangle,star",
-             "slow: learning_rate=1e-4", "fast: lr=0.1 batch-size=8"]  # fmt: skip
+    specs = [
+        "half: width=0.5",
+        "4 classes: classes=circle,square,triangle,star",
+        "slow: learning_rate=1e-4",
+        "fast: lr=0.1 batch-size=8",
+    ]
     base, half, four, lr, fast = make_variants(specs, tables)
     assert base.name == "baseline" and not base.changes and base.describe() == "-"
     assert half.hp == {"width": "0.5"} and not half.data and not half.settings
@@ -68,9 +72,12 @@ def test_keys_are_found_in_their_own_table(tables) -> None:
 
 
 def test_an_unknown_key_is_refused_with_a_suggestion_and_the_valid_keys(tables) -> None:
-    with pytest.raises(UnknownNameError, match=r"Unknown key 'widht' in variant 'half'\. Did you "
-                       r"mean 'width'\?.*hyperparameters: blocks, convs.*dataset options: size"
-                       r".*training settings: epochs") as info:  # fmt: skip
+    with pytest.raises(
+        UnknownNameError,
+        match=r"Unknown key 'widht' in variant 'half'\. Did you "
+        r"mean 'width'\?.*hyperparameters: blocks, convs.*dataset options: size"
+        r".*training settings: epochs",
+    ) as info:
         make_variants(["half: widht=0.5"], tables)
     assert info.value.value == "widht" and "width" in info.value.choices
     with pytest.raises(UnknownNameError, match=r"Unknown key 'data\.width'.*dataset options"):
@@ -79,9 +86,12 @@ def test_an_unknown_key_is_refused_with_a_suggestion_and_the_valid_keys(tables) 
 
 def test_a_key_in_two_tables_needs_a_prefix() -> None:
     both = {"hp": {"size": Param(3, int)}, "data": {"size": Param(32, "size")}, "train": {}}
-    with pytest.raises(InvalidOptionError, match=r"Variant 'big': the key 'size' is ambiguous: "
-                       r"it is a hyperparameter and a dataset option\. Say which with a prefix: "
-                       r"hp\.size=\.\.\. or data\.size=\.\.\."):  # fmt: skip
+    with pytest.raises(
+        InvalidOptionError,
+        match=r"Variant 'big': the key 'size' is ambiguous: "
+        r"it is a hyperparameter and a dataset option\. Say which with a prefix: "
+        r"hp\.size=\.\.\. or data\.size=\.\.\.",
+    ):
         make_variants(["big: size=64"], both)
     _, big = make_variants(["big: data.size=64 hp.size=5"], both)
     assert big.data == {"size": "64"} and big.hp == {"size": "5"}
@@ -101,8 +111,11 @@ def test_seed_baseline_and_folder_clashes_are_refused(tables) -> None:
 
 def test_a_bad_value_names_its_variant(tables) -> None:
     (half,) = make_variants({"half": {"width": "lots"}}, tables, baseline=False)
-    with pytest.raises(InvalidOptionError, match=r"Variant 'half' \(width=lots\): Invalid value "
-                       r"'lots' for hyperparameter 'width'"):  # fmt: skip
+    with pytest.raises(
+        InvalidOptionError,
+        match=r"Variant 'half' \(width=lots\): Invalid value "
+        r"'lots' for hyperparameter 'width'",
+    ):
         check_variant(half, "shapes", "chopped_vgg", NO_SHARED)
     (sgd,) = make_variants({"sgd": {"optimizer": "sgdd"}}, tables, baseline=False)
     with pytest.raises(InvalidOptionError, match=r"Variant 'sgd' \(optimizer=sgdd\).*'sgd'"):
@@ -113,8 +126,15 @@ def test_a_bad_value_names_its_variant(tables) -> None:
 
 
 def test_the_cli_refuses_a_bad_variant_before_training(tmp_path) -> None:
-    done = run_cli("compare", "shapes", "chopped_vgg", "--variant", "half: widht=0.5",
-                   "--out", str(tmp_path / "c"))  # fmt: skip
+    done = run_cli(
+        "compare",
+        "shapes",
+        "chopped_vgg",
+        "--variant",
+        "half: widht=0.5",
+        "--out",
+        str(tmp_path / "c"),
+    )
     assert done.returncode == 2
     assert "kerazoo compare: error: Unknown key 'widht' in variant 'half'. Did you mean " in (
         done.stderr
@@ -172,14 +192,19 @@ def test_welch_verdict_matches_a_hand_computation() -> None:
 
 def test_the_table_says_better_or_worse_only_beyond_the_noise() -> None:
     table = Table("shapes", "chopped_vgg", "mae", False, "baseline")
-    table.rows = [Row("baseline", "-", 1000, [0, 1, 2], [0.30, 0.31, 0.29]),
-                  Row("half", "width=0.5", 500, [0, 1, 2], [0.40, 0.41, 0.39]),
-                  Row("wide", "dense_units=512", 2000, [0, 1, 2], [0.28, 0.33, 0.29]),
-                  Row("one", "epochs=2", 2000, [0], [0.1], status="2 of 3 diverged")]  # fmt: skip
+    table.rows = [
+        Row("baseline", "-", 1000, [0, 1, 2], [0.30, 0.31, 0.29]),
+        Row("half", "width=0.5", 500, [0, 1, 2], [0.40, 0.41, 0.39]),
+        Row("wide", "dense_units=512", 2000, [0, 1, 2], [0.28, 0.33, 0.29]),
+        Row("one", "epochs=2", 2000, [0], [0.1], status="2 of 3 diverged"),
+    ]
     table.judge()
     assert [r.verdict for r in table.rows] == [
-        "reference", "worse: exceeds noise", "within noise", "one seed: no verdict"
-    ]  # fmt: skip
+        "reference",
+        "worse: exceeds noise",
+        "within noise",
+        "one seed: no verdict",
+    ]
     text = table.text()
     assert "0.4000 +- 0.0100 (n=3)" in text and "[2 of 3 diverged]" in text
     assert "test mae: mean +- standard deviation over seeds (lower is better)" in text

@@ -24,8 +24,17 @@ TINY = {"data": {"size": 16}, "epochs": 1, "train_size": 128, "val_size": 32, "t
 def search(tmp_path_factory: pytest.TempPathFactory):
     """3 random trials of lenet on 16x16 shapes; filters and the learning rate fixed."""
     out = tmp_path_factory.mktemp("tune") / "search"
-    return tune("shapes", "lenet", trials=3, out=out, hp={"filters": 4}, learning_rate=0.01,
-                space={"batch_size": "16:64"}, verbose=False, **TINY)  # fmt: skip
+    return tune(
+        "shapes",
+        "lenet",
+        trials=3,
+        out=out,
+        hp={"filters": 4},
+        learning_rate=0.01,
+        space={"batch_size": "16:64"},
+        verbose=False,
+        **TINY,
+    )
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -112,21 +121,40 @@ def test_no_tensorboard_needed(search) -> None:
     assert "tensorboard" not in sys.modules
     from kerazoo.experiments.tune_best import CHECKPOINT
 
-    assert all((search.dir / "tuner" / f"trial_{t.trial}" / CHECKPOINT).is_file()
-               for t in search.trials)  # fmt: skip
+    assert all(
+        (search.dir / "tuner" / f"trial_{t.trial}" / CHECKPOINT).is_file() for t in search.trials
+    )
 
 
 def test_same_folder_continues_and_refuses_another_search(search) -> None:
-    again = tune("shapes", "lenet", trials=3, out=search.dir, hp={"filters": 4}, learning_rate=0.01,
-                 space={"batch_size": "16:64"}, verbose=False, **TINY)  # fmt: skip
+    again = tune(
+        "shapes",
+        "lenet",
+        trials=3,
+        out=search.dir,
+        hp={"filters": 4},
+        learning_rate=0.01,
+        space={"batch_size": "16:64"},
+        verbose=False,
+        **TINY,
+    )
     assert [(t.trial, t.seconds) for t in again.trials] == [
         (t.trial, t.seconds) for t in search.trials
     ]  # nothing ran again
     with pytest.raises(
         InvalidOptionError, match=r"another search: learning_rate was 0.01, now 0.02"
     ):
-        tune("shapes", "lenet", trials=3, out=search.dir, hp={"filters": 4}, learning_rate=0.02,
-             space={"batch_size": "16:64"}, verbose=False, **TINY)  # fmt: skip
+        tune(
+            "shapes",
+            "lenet",
+            trials=3,
+            out=search.dir,
+            hp={"filters": 4},
+            learning_rate=0.02,
+            space={"batch_size": "16:64"},
+            verbose=False,
+            **TINY,
+        )
     with pytest.raises(InvalidOptionError, match=r"holds no search \(no tune.json\)"):
         tune("shapes", "lenet", out=search.best_dir, **TINY)
 
@@ -163,7 +191,12 @@ def test_failed_trials_sort_last() -> None:
     def trial(i: str, value: float | None, status: str = "finished") -> TrialResult:
         return TrialResult(i, {}, value, 1, 1.0, status)
 
-    trials = [trial("0", None, "diverged"), trial("1", 0.5), trial("2", 0.9), trial("3", 0.5),
-              trial("10", None, "invalid")]  # fmt: skip
+    trials = [
+        trial("0", None, "diverged"),
+        trial("1", 0.5),
+        trial("2", 0.9),
+        trial("3", 0.5),
+        trial("10", None, "invalid"),
+    ]
     assert [t.trial for t in sort_trials(trials, "max")] == ["2", "1", "3", "0", "10"]
     assert [t.trial for t in sort_trials(trials, "min")] == ["1", "3", "2", "0", "10"]

@@ -24,9 +24,17 @@ def test_hyperband_continues_the_most_promising_models(tmp_path: Path) -> None:
     the parent's weights into the new trial's model, is not shown to the user."""
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
-        result = tune("shapes", "lenet", tuner="hyperband", trials=4, epochs=3,
-                      out=tmp_path / "hb", space={"learning_rate": "1e-3:1e-1",
-                      "batch_size": "16:64"}, verbose=False, **TINY)  # fmt: skip
+        result = tune(
+            "shapes",
+            "lenet",
+            tuner="hyperband",
+            trials=4,
+            epochs=3,
+            out=tmp_path / "hb",
+            space={"learning_rate": "1e-3:1e-1", "batch_size": "16:64"},
+            verbose=False,
+            **TINY,
+        )
     assert not [w for w in seen if "Skipping variable loading" in str(w.message)]
     assert len(result.trials) == 4 and result.best is not None
     assert sorted(t.epochs for t in result.trials) == [1, 1, 1, 3]
@@ -43,9 +51,18 @@ def test_hyperband_continues_the_most_promising_models(tmp_path: Path) -> None:
 
 def test_bayesian_optimisation_runs(tmp_path: Path) -> None:
     pytest.importorskip("sklearn", reason="keras-tuner's BayesianOptimization needs it")
-    result = tune("shapes", "lenet", tuner="bayesian", trials=3, epochs=1, out=tmp_path / "bo",
-                  hp={"filters": 4}, space={"learning_rate": "1e-3:1e-1", "optimizer": "adam,sgd"},
-                  verbose=False, **TINY)  # fmt: skip
+    result = tune(
+        "shapes",
+        "lenet",
+        tuner="bayesian",
+        trials=3,
+        epochs=1,
+        out=tmp_path / "bo",
+        hp={"filters": 4},
+        space={"learning_rate": "1e-3:1e-1", "optimizer": "adam,sgd"},
+        verbose=False,
+        **TINY,
+    )
     assert [t.status for t in result.trials] == ["finished"] * 3
     assert {t.hyperparameters["optimizer"] for t in result.trials} <= {"adam", "sgd"}
     oracle = json.loads((result.dir / "tuner" / "oracle.json").read_text())
@@ -63,8 +80,22 @@ def _wait_for_trials(proc, folder: Path, n: int) -> None:
 
 def test_a_killed_search_continues_where_it_stopped(tmp_path: Path) -> None:
     out = tmp_path / "search"
-    args = ["tune", "shapes", "lenet", "--trials", "3", "--epochs", "1", "--out", str(out),
-            "--space", "batch_size=16:64", "--lr", "0.01", *FLAGS]  # fmt: skip
+    args = [
+        "tune",
+        "shapes",
+        "lenet",
+        "--trials",
+        "3",
+        "--epochs",
+        "1",
+        "--out",
+        str(out),
+        "--space",
+        "batch_size=16:64",
+        "--lr",
+        "0.01",
+        *FLAGS,
+    ]
     proc = start_cli(*args)
     _wait_for_trials(proc, out, 1)
     proc.send_signal(signal.SIGKILL)
@@ -97,9 +128,26 @@ def test_a_killed_search_continues_where_it_stopped(tmp_path: Path) -> None:
 
 
 def test_a_diverged_trial_is_a_row_not_a_traceback(tmp_path: Path) -> None:
-    done = run_cli("tune", "shapes", "lenet", "--trials", "1", "--epochs", "1", "--optimizer",
-                   "sgd", "--lr", "10", "--init-scale", "10", "--batch-size", "4",
-                   "--out", str(tmp_path / "search"), *FLAGS)  # fmt: skip
+    done = run_cli(
+        "tune",
+        "shapes",
+        "lenet",
+        "--trials",
+        "1",
+        "--epochs",
+        "1",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "10",
+        "--init-scale",
+        "10",
+        "--batch-size",
+        "4",
+        "--out",
+        str(tmp_path / "search"),
+        *FLAGS,
+    )
     assert done.returncode == 1  # no trial finished: no best model
     assert "diverged" in done.stdout and "No trial finished" in done.stdout
     assert "Traceback" not in done.stderr, done.stderr
@@ -108,8 +156,22 @@ def test_a_diverged_trial_is_a_row_not_a_traceback(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_progress_and_best_use_the_trial_numbers_of_the_table(tmp_path: Path) -> None:
     out = str(tmp_path / "s")
-    done = run_cli("tune", "shapes", "lenet", "--trials", "2", "--epochs", "1", "--out", out,
-                   "--space", "batch_size=16:64", "--lr", "0.01", *FLAGS)  # fmt: skip
+    done = run_cli(
+        "tune",
+        "shapes",
+        "lenet",
+        "--trials",
+        "2",
+        "--epochs",
+        "1",
+        "--out",
+        out,
+        "--space",
+        "batch_size=16:64",
+        "--lr",
+        "0.01",
+        *FLAGS,
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     progress = [line for line in lines if line.startswith("trial ")]

@@ -18,9 +18,16 @@ def shapes_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A run folder: LeNet trained on 32x32 shapes to high validation accuracy."""
     out = tmp_path_factory.mktemp("interpret") / "shapes-lenet"
     run = kerazoo.train(
-        "shapes", "lenet", data=SHAPES, epochs=8, train_size=3000, val_size=300,
-        test_size=0, out=out, verbose=0,  # no test split: the training images stay as measured
-    )  # fmt: skip
+        "shapes",
+        "lenet",
+        data=SHAPES,
+        epochs=8,
+        train_size=3000,
+        val_size=300,
+        test_size=0,
+        out=out,
+        verbose=0,  # no test split: the training images stay as measured
+    )
     assert run.metrics["val_accuracy"] > 0.9, run.metrics
     return out
 

@@ -44,8 +44,11 @@ def test_maps_are_what_a_direct_layer_model_call_gives(random_model, images) -> 
         assert got.dtype == np.float32, name
         np.testing.assert_allclose(got, want, atol=1e-5, err_msg=name)
     assert [m.shape for m in maps.values()] == [
-        (3, 32, 32, 6), (3, 10, 10, 6), (3, 10, 10, 16), (3, 3, 3, 16),
-    ]  # fmt: skip
+        (3, 32, 32, 6),
+        (3, 10, 10, 6),
+        (3, 10, 10, 16),
+        (3, 3, 3, 16),
+    ]
     one = feature_maps(random_model, images[1], layers="conv2")  # one [H, W, C] image
     np.testing.assert_allclose(one["conv2"], maps["conv2"][1:2], atol=1e-5)
 
@@ -53,14 +56,16 @@ def test_maps_are_what_a_direct_layer_model_call_gives(random_model, images) -> 
 def test_maps_of_a_saved_file_and_of_a_run_folder(run_dir, random_model, images) -> None:
     want = feature_maps(random_model, images, ["pool2"])["pool2"]
     for source in (run_dir, run_dir / "model.keras", str(run_dir)):
-        np.testing.assert_allclose(feature_maps(source, images, ["pool2"])["pool2"], want,
-                                   atol=1e-5)  # fmt: skip
+        np.testing.assert_allclose(
+            feature_maps(source, images, ["pool2"])["pool2"], want, atol=1e-5
+        )
 
 
 def test_channels_first_models_give_channels_last_maps(images) -> None:
     dataset = kerazoo.get_dataset("shapes", size=32, channels=3)
-    first = kerazoo.build("lenet", dataset, data_format="channels_first", seed=0,
-                          _allow_unrunnable=True)  # fmt: skip
+    first = kerazoo.build(
+        "lenet", dataset, data_format="channels_first", seed=0, _allow_unrunnable=True
+    )
     pixels = np.random.default_rng(0).integers(0, 256, (2, 32, 32, 3), dtype=np.uint8)
     rescaled = feature_maps(first, pixels, ["rescale"])["rescale"]  # no convolution: runs on TF
     np.testing.assert_allclose(rescaled, pixels / 255.0, atol=1e-6)
@@ -69,8 +74,11 @@ def test_channels_first_models_give_channels_last_maps(images) -> None:
     last = kerazoo.build("lenet", dataset, data_format="channels_last", seed=0)
     first.set_weights(last.get_weights())  # conv kernels are (kh, kw, in, out) in both layouts
     for name in FEATURE_LAYERS:
-        np.testing.assert_allclose(feature_maps(first, pixels, [name])[name],
-                                   feature_maps(last, pixels, [name])[name], atol=1e-4)  # fmt: skip
+        np.testing.assert_allclose(
+            feature_maps(first, pixels, [name])[name],
+            feature_maps(last, pixels, [name])[name],
+            atol=1e-4,
+        )
 
 
 def test_layers_without_maps_are_refused_with_the_ones_that_have_them(random_model) -> None:
@@ -130,8 +138,22 @@ def test_look_maps_out_with_a_picture_suffix_names_files_in_that_format(run_dir,
     make a folder called ``x.jpg``)."""
     out = run_dir / "look" / "x.jpg"
     out.parent.mkdir()
-    assert main(["look", "maps", str(run_dir), "--layer", "conv1", "--layer", "pool2",
-                 "--out", str(out)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "look",
+                "maps",
+                str(run_dir),
+                "--layer",
+                "conv1",
+                "--layer",
+                "pool2",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out.split()
     assert printed == [str(out.with_name(f"x-{n}.jpg")) for n in ("conv1", "pool2")]
     assert not out.exists()
@@ -140,8 +162,10 @@ def test_look_maps_out_with_a_picture_suffix_names_files_in_that_format(run_dir,
     assert main(["look", "maps", str(run_dir), "--kernels", "--out", str(kernels)]) == 0
     assert capsys.readouterr().out.split() == [str(kernels)]
     assert kernels.read_text().lstrip().startswith("<?xml")
-    assert main(["look", "maps", str(run_dir), "--count", "2", "--layer", "pool1",
-                 "--out", str(out)]) == 0  # fmt: skip
+    assert (
+        main(["look", "maps", str(run_dir), "--count", "2", "--layer", "pool1", "--out", str(out)])
+        == 0
+    )
     assert capsys.readouterr().out.split() == [
         str(out.with_name(f"x-image{i}-pool1.jpg")) for i in (1, 2)
     ]

@@ -104,9 +104,17 @@ def test_callbacks_that_ask_get_the_run(tmp_path) -> None:
             seen["layers"] = run.info.layers
 
     kerazoo.train(
-        "shapes", "lenet", data={"size": 16}, epochs=1, train_size=64, val_size=16,
-        batch_size=32, out=tmp_path / "run", verbose=0, callbacks=[Ask()],
-    )  # fmt: skip
+        "shapes",
+        "lenet",
+        data={"size": 16},
+        epochs=1,
+        train_size=64,
+        val_size=16,
+        batch_size=32,
+        out=tmp_path / "run",
+        verbose=0,
+        callbacks=[Ask()],
+    )
     assert seen["dir"] == tmp_path / "run" and seen["steps"] == 2 and seen["epochs"] == 1
     assert seen["val"].images.shape == (16, 16, 16, 1) and seen["val"].masks is not None
     assert seen["layers"] == {"last_conv": "conv2", "logits": "logits"}

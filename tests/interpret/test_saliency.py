@@ -12,7 +12,8 @@ import kerazoo
 from kerazoo.cli import main
 from kerazoo.errors import DataError, IncompatibleError, InvalidOptionError, UnknownNameError
 from kerazoo.interpret import probe
-from kerazoo.interpret.attribution import SALIENCY_METHODS, draw_saliency, saliency
+from kerazoo.interpret.attribution import SALIENCY_METHODS, saliency
+from kerazoo.interpret.saliency_picture import draw_saliency
 from kerazoo.saving.info import ModelInfo
 from kerazoo.task import InputSpec, Task
 

@@ -148,7 +148,14 @@ def test_the_score_is_a_record(scores):
     assert record["n"] == N and record["tolerance"] == 1
     table = score_table([scores[m]["trained"] for m in METHODS]).splitlines()
     assert table[0].split() == [
-        "method", "pointing", "game", "(uniform)", "share", "inside", "mask", "(uniform)",
-    ]  # fmt: skip
+        "method",
+        "pointing",
+        "game",
+        "(uniform)",
+        "share",
+        "inside",
+        "mask",
+        "(uniform)",
+    ]
     assert [row.split()[0] for row in table[1:]] == list(METHODS)
     assert float(table[1].split()[1]) == pytest.approx(result.pointing_game, abs=5e-4)

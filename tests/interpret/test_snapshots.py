@@ -53,8 +53,9 @@ class CountBatches(keras.callbacks.Callback):
 def test_train_with_snapshots_writes_one_frame_per_snapshot(tmp_path) -> None:
     every3 = Snapshots(["conv1", "pool2"], every=3, out=tmp_path / "every3")
     default = Snapshots(["conv2"], frames=4)  # 8 batches in the run: one every 2
-    kerazoo.train("shapes", "lenet", **TINY, out=tmp_path / "run", verbose=0,
-                  callbacks=[every3, default])  # fmt: skip
+    kerazoo.train(
+        "shapes", "lenet", **TINY, out=tmp_path / "run", verbose=0, callbacks=[every3, default]
+    )
     # before training, after batches 3 and 6, and at the end (batch 8 was not a snapshot)
     for name in ("conv1", "pool2"):
         frames = gif_frames(tmp_path / "every3" / f"{name}.gif")
@@ -66,8 +67,9 @@ def test_train_with_snapshots_writes_one_frame_per_snapshot(tmp_path) -> None:
     folder = tmp_path / "run" / "snapshots"  # default: in the run folder
     assert sorted(p.name for p in folder.iterdir()) == ["conv2.gif", "conv2.png"]
     assert len(gif_frames(folder / "conv2.gif")) == 1 + 8 // 2
-    assert every3.files == [tmp_path / "every3" / n for n in
-                            ("conv1.gif", "conv1.png", "pool2.gif", "pool2.png")]  # fmt: skip
+    assert every3.files == [
+        tmp_path / "every3" / n for n in ("conv1.gif", "conv1.png", "pool2.gif", "pool2.png")
+    ]
 
 
 def test_model_fit_with_a_probe_keeps_a_gif_at_every_epoch_end(tmp_path) -> None:
@@ -77,8 +79,9 @@ def test_model_fit_with_a_probe_keeps_a_gif_at_every_epoch_end(tmp_path) -> None
     snaps = Snapshots(["conv1"], every=2, probe=data.images[0], out=tmp_path)
     counter = CountBatches()
     counter.gif = tmp_path / "conv1.gif"
-    model.fit(data.images, data.labels, batch_size=16, epochs=2, verbose=0,
-              callbacks=[snaps, counter])  # fmt: skip
+    model.fit(
+        data.images, data.labels, batch_size=16, epochs=2, verbose=0, callbacks=[snaps, counter]
+    )
     # 3 batches an epoch: before training, after batches 2, 4 and 6 (the last one)
     assert counter.frames_at_epoch_end == [2, 4]
     assert len(gif_frames(tmp_path / "conv1.gif")) == 4
@@ -100,12 +103,24 @@ def test_unknown_layers_are_refused_before_any_batch(tmp_path) -> None:
     with pytest.raises(
         UnknownNameError, match=rf"'conv9'.*Did you mean 'conv2' or 'conv1'\?.*{listed}"
     ):
-        kerazoo.train("shapes", "lenet", **TINY, out=tmp_path / "a", verbose=0,
-                      callbacks=[Snapshots(["conv1", "conv9"]), counter])  # fmt: skip
+        kerazoo.train(
+            "shapes",
+            "lenet",
+            **TINY,
+            out=tmp_path / "a",
+            verbose=0,
+            callbacks=[Snapshots(["conv1", "conv9"]), counter],
+        )
     assert counter.batches == 0
     with pytest.raises(IncompatibleError, match=r"'output' shows a reconstruction.*classif"):
-        kerazoo.train("shapes", "lenet", **TINY, out=tmp_path / "b", verbose=0,
-                      callbacks=[Snapshots(["output"])])  # fmt: skip
+        kerazoo.train(
+            "shapes",
+            "lenet",
+            **TINY,
+            out=tmp_path / "b",
+            verbose=0,
+            callbacks=[Snapshots(["output"])],
+        )
     model = kerazoo.build("lenet", kerazoo.get_dataset("shapes", size=16))
     x, y = np.zeros((4, 16, 16, 1), np.uint8), np.zeros(4, int)
     with pytest.raises(InvalidOptionError, match="no probe image: pass probe=IMAGE"):
@@ -113,9 +128,26 @@ def test_unknown_layers_are_refused_before_any_batch(tmp_path) -> None:
 
 
 def test_kerazoo_train_refuses_an_unknown_snapshot_layer_in_flags(tmp_path, capsys) -> None:
-    code = main(["train", "shapes", "lenet", "--data", "size=16", "--train-size", "32",
-                 "--val-size", "16", "--epochs", "1", "--snapshot", "conv1,conv9",
-                 "--out", str(tmp_path / "run"), "-q"])  # fmt: skip
+    code = main(
+        [
+            "train",
+            "shapes",
+            "lenet",
+            "--data",
+            "size=16",
+            "--train-size",
+            "32",
+            "--val-size",
+            "16",
+            "--epochs",
+            "1",
+            "--snapshot",
+            "conv1,conv9",
+            "--out",
+            str(tmp_path / "run"),
+            "-q",
+        ]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert "kerazoo train: error: Unknown layer 'conv9'" in err
@@ -126,8 +158,11 @@ def test_too_many_frames_are_refused_before_training(tmp_path) -> None:
     model = kerazoo.build("lenet", kerazoo.get_dataset("shapes", size=16))
     x, y = np.zeros((16, 16, 16, 1), np.uint8), np.zeros(16, int)
     snaps = Snapshots(["conv1"], every=1, probe=x[0], out=tmp_path)
-    with pytest.raises(InvalidOptionError, match=r"at most 500 frames.*would take 642 .*"
-                       r"Use every=2 or more, or leave it out for about 40\."):  # fmt: skip
+    with pytest.raises(
+        InvalidOptionError,
+        match=r"at most 500 frames.*would take 642 .*"
+        r"Use every=2 or more, or leave it out for about 40\.",
+    ):
         model.fit(x, y, batch_size=1, epochs=40, verbose=0, callbacks=[snaps])
 
 
@@ -144,11 +179,31 @@ def test_bad_settings_are_refused_at_once() -> None:
 def test_kerazoo_train_snapshot_gives_a_gif_per_layer_that_changes(tmp_path) -> None:
     run = tmp_path / "ae"
     done = run_cli(
-        "train", "polkadots", "autoencoder", "--data", "size=16", "--data", "min_radius=2",
-        "--data", "max_radius=4", "--train-size", "64", "--val-size", "16", "--epochs", "2",
-        "--batch-size", "16", "--snapshot", "enc1_conv1,output", "--snapshot-every", "3",
-        "--out", str(run), "-q",
-    )  # fmt: skip
+        "train",
+        "polkadots",
+        "autoencoder",
+        "--data",
+        "size=16",
+        "--data",
+        "min_radius=2",
+        "--data",
+        "max_radius=4",
+        "--train-size",
+        "64",
+        "--val-size",
+        "16",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "16",
+        "--snapshot",
+        "enc1_conv1,output",
+        "--snapshot-every",
+        "3",
+        "--out",
+        str(run),
+        "-q",
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     files = sorted(p.name for p in (run / "snapshots").iterdir())
     assert files == ["enc1_conv1.gif", "enc1_conv1.png", "output.gif", "output.png"]

@@ -47,9 +47,16 @@ class FourConvs(kerazoo.Architecture):
                 bias = initializers.Constant(-1.0)
             elif i == 3 and self.config["broken"] == "exploding":
                 kernel = initializers.RandomNormal(stddev=1e3, seed=0)
-            x = layers.Conv2D(8, 3, padding="same", activation="relu", kernel_initializer=kernel,
-                              bias_initializer=bias, data_format=data_format,
-                              name=f"conv{i}")(x)  # fmt: skip
+            x = layers.Conv2D(
+                8,
+                3,
+                padding="same",
+                activation="relu",
+                kernel_initializer=kernel,
+                bias_initializer=bias,
+                data_format=data_format,
+                name=f"conv{i}",
+            )(x)
             if i == 2:
                 x = layers.MaxPooling2D(2, data_format=data_format, name="pool")(x)
         x = layers.Flatten(data_format=data_format)(x)
@@ -63,9 +70,15 @@ def train(out: Path, broken: str, every: int | None = None) -> tuple[ActivationS
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         kerazoo.train(
-            kerazoo.get_dataset("shapes", size=16), FourConvs(broken=broken), epochs=2,
-            train_size=STEPS * 64, val_size=64, out=out, verbose=0, callbacks=[callback],
-        )  # fmt: skip
+            kerazoo.get_dataset("shapes", size=16),
+            FourConvs(broken=broken),
+            epochs=2,
+            train_size=STEPS * 64,
+            val_size=64,
+            out=out,
+            verbose=0,
+            callbacks=[callback],
+        )
     return callback, [w for w in seen if issubclass(w.category, ActivationWarning)]
 
 
@@ -103,8 +116,9 @@ def test_exploding_layer_is_named_in_a_bare_fit(tmp_path):
     callback = ActivationStats(probe=data.images[:8], out=tmp_path, points=3)
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
-        model.fit(data.images, data.labels, batch_size=16, epochs=2, verbose=0,
-                  callbacks=[callback])  # fmt: skip
+        model.fit(
+            data.images, data.labels, batch_size=16, epochs=2, verbose=0, callbacks=[callback]
+        )
     seen = [w for w in seen if issubclass(w.category, ActivationWarning)]
     assert len(seen) == 1
     message = str(seen[0].message)
@@ -171,9 +185,13 @@ def test_layer_stats_of_a_plain_keras_model():
 
     layers = keras.layers
     model = keras.Sequential(
-        [keras.Input((4,)), layers.Dense(3, name="hidden"), layers.ReLU(name="relu"),
-         layers.Dense(2, name="out")]
-    )  # fmt: skip
+        [
+            keras.Input((4,)),
+            layers.Dense(3, name="hidden"),
+            layers.ReLU(name="relu"),
+            layers.Dense(2, name="out"),
+        ]
+    )
     x = np.linspace(-1, 1, 20, dtype=np.float32).reshape(5, 4)
     stats = layer_stats(model, x)
     assert list(stats["layers"]) == ["hidden", "relu", "out"]
@@ -185,11 +203,15 @@ def test_layer_stats_of_a_plain_keras_model():
 
 def test_rule_on_numbers():
     stats = {
-        "layers": np.array(["a", "b", "c"]), "step": np.array([0, 10]),
-        "mean": np.ones((2, 3)), "std": np.array([[1, 2, 4], [1, 3e4, 9e8]]),
+        "layers": np.array(["a", "b", "c"]),
+        "step": np.array([0, 10]),
+        "mean": np.ones((2, 3)),
+        "std": np.array([[1, 2, 4], [1, 3e4, 9e8]]),
         "near_zero": np.array([[0.5, 0.5, 0.5], [0.5, 0.5, 0.95]]),
-        "dead_units": np.zeros((2, 3)), "units": np.array([4, 4, 4]), "probe_count": 64,
-    }  # fmt: skip
+        "dead_units": np.zeros((2, 3)),
+        "units": np.array([4, 4, 4]),
+        "probe_count": 64,
+    }
     assert activation_problem(stats)[0] == 1  # b explodes before c dies
     message = activation_warning(stats)
     assert message.startswith("b's activations exploded: std 3e+04 on 64 probe images at step 10")
@@ -236,10 +258,12 @@ def test_growth_from_the_input_flags_a_large_initialisation():
     assert message is not None
     # which layer crosses the limit first depends on the backend's random draws (TensorFlow:
     # conv3 or conv4; JAX: conv4 at 29.7x, then density)
-    assert re.match(r"(conv[34]|density)'s activations exploded: std \S+ on 32 probe images "
-                    r"now, \S+x "
-                    r"the std of the network's input \(\S+; the limit is 30x\)\. ",
-                    message), message  # fmt: skip
+    assert re.match(
+        r"(conv[34]|density)'s activations exploded: std \S+ on 32 probe images "
+        r"now, \S+x "
+        r"the std of the network's input \(\S+; the limit is 30x\)\. ",
+        message,
+    ), message
     assert "Gain of each layer (its std over its input's): conv1 " in message
     assert "Use a smaller initialisation" in message
 
@@ -253,12 +277,17 @@ def test_a_normally_initialised_trained_model_is_not_flagged(healthy):
 
 def test_the_output_layer_is_judged_by_its_own_scale():
     stats = {
-        "layers": np.array(["conv", "logits"]), "step": np.array([0, 10]),
-        "mean": np.zeros((2, 2)), "std": np.array([[1.0, 2.0], [3.0, 20.0]]),
-        "input_std": np.array([[1.0, 1.0], [1.0, 3.0]]), "near_zero": np.zeros((2, 2)),
-        "dead_units": np.zeros((2, 2)), "units": np.array([4, 3]), "probe_count": 64,
+        "layers": np.array(["conv", "logits"]),
+        "step": np.array([0, 10]),
+        "mean": np.zeros((2, 2)),
+        "std": np.array([[1.0, 2.0], [3.0, 20.0]]),
+        "input_std": np.array([[1.0, 1.0], [1.0, 3.0]]),
+        "near_zero": np.zeros((2, 2)),
+        "dead_units": np.zeros((2, 2)),
+        "units": np.array([4, 3]),
+        "probe_count": 64,
         "head": np.array("logits"),
-    }  # fmt: skip
+    }
     assert activation_warning(stats) is None  # confident logits are not exploded
     stats["std"][-1, 1] = 80.0
     assert activation_warning(stats).startswith(

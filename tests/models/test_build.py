@@ -50,8 +50,11 @@ def test_autoencoder_on_classification_says_how() -> None:
     ):
         build("autoencoder", Bars())
     model = build("autoencoder", Bars(), encoding="reconstruction")
-    assert info(model)["task"] == {"kind": "reconstruction", "encoding": "reconstruction",
-                                   "output": "image"}  # fmt: skip
+    assert info(model)["task"] == {
+        "kind": "reconstruction",
+        "encoding": "reconstruction",
+        "output": "image",
+    }
 
 
 def test_binary_with_three_classes_is_refused() -> None:
@@ -192,9 +195,15 @@ def test_only_builtin_layers_and_safe_mode_loading(tmp_path) -> None:
     for model in (
         build("chopped_vgg", Bars(size=16), softmax=True),
         build("autoencoder", Blobs(size="9x13"), precision="mixed_bfloat16"),
-        build("lenet", Brightness(), normalization="image", schedule="onecycle",
-              steps_per_epoch=3, epochs=2),
-    ):  # fmt: skip
+        build(
+            "lenet",
+            Brightness(),
+            normalization="image",
+            schedule="onecycle",
+            steps_per_epoch=3,
+            epochs=2,
+        ),
+    ):
         for layer in model.layers:
             assert type(layer).__module__.startswith("keras."), layer
         path = tmp_path / f"{model.name}.keras"
@@ -236,8 +245,17 @@ def test_channels_first_refusal_speaks_flags_on_the_command_line(tmp_path, capsy
 
     if has_accelerator():
         pytest.skip("a GPU can run channels_first")
-    code = main(["train", "shapes", "lenet", "--data-format", "channels_first",
-                 "--out", str(tmp_path / "run")])  # fmt: skip
+    code = main(
+        [
+            "train",
+            "shapes",
+            "lenet",
+            "--data-format",
+            "channels_first",
+            "--out",
+            str(tmp_path / "run"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "--data-format channels_first cannot run on TensorFlow" in err
     assert "Use --data-format auto or --data-format channels_last." in err
@@ -293,9 +311,14 @@ def test_resolve_data_format_per_backend() -> None:
 # -- optimizer, schedule, precision, jit ---------------------------------------------------
 @pytest.mark.parametrize(
     ("name", "cls", "lr"),
-    [("sgd", "SGD", 0.01), ("momentum", "SGD", 0.01), ("nesterov", "SGD", 0.01),
-     ("adamw", "AdamW", 1e-3), ("RMSprop", "RMSprop", 1e-3)],
-)  # fmt: skip
+    [
+        ("sgd", "SGD", 0.01),
+        ("momentum", "SGD", 0.01),
+        ("nesterov", "SGD", 0.01),
+        ("adamw", "AdamW", 1e-3),
+        ("RMSprop", "RMSprop", 1e-3),
+    ],
+)
 def test_optimizers_by_name(name: str, cls: str, lr: float) -> None:
     model = build("lenet", Bars(), optimizer=name)
     assert type(model.optimizer).__name__ == cls
@@ -323,8 +346,15 @@ def test_optimizer_object_and_errors() -> None:
 
 @pytest.mark.parametrize("schedule", ["exponential", "decay", "cosine", "onecycle"])
 def test_schedules(schedule: str) -> None:
-    model = build("lenet", Bars(), optimizer="sgd", learning_rate=0.1, schedule=schedule,
-                  steps_per_epoch=10, epochs=10)  # fmt: skip
+    model = build(
+        "lenet",
+        Bars(),
+        optimizer="sgd",
+        learning_rate=0.1,
+        schedule=schedule,
+        steps_per_epoch=10,
+        epochs=10,
+    )
     sched = model.optimizer._learning_rate
     start, peak, end = (float(sched(s)) for s in (0, 30, 100))
     if schedule == "onecycle":
@@ -405,20 +435,47 @@ def test_info_has_the_design_shape_and_is_json() -> None:
     arch = kerazoo.get_architecture("chopped_vgg", blocks=2, width=0.5)
     model = build(arch, Bars(size="16x12"), encoding="onehot", seed=3)
     meta = info(model)
-    assert set(meta) == {"task", "input", "dataset", "architecture", "compile", "layers",
-                         "input_stats"}  # fmt: skip
+    assert set(meta) == {
+        "task",
+        "input",
+        "dataset",
+        "architecture",
+        "compile",
+        "layers",
+        "input_stats",
+    }
     assert meta["layers"] == {"last_conv": "block2_conv2", "logits": "logits"}
-    assert meta["task"] == {"kind": "classification", "class_names": ["band0", "band1", "band2"],
-                            "encoding": "onehot", "output": "logits"}  # fmt: skip
-    assert meta["input"] == {"height": 16, "width": 12, "channels": 1,
-                             "data_format": "channels_last", "dtype": "uint8"}  # fmt: skip
-    assert meta["dataset"] == {"name": "bars", "options": {"size": "16x12", "classes": 3,
-                               "channels": 1}, "seed": 3, "plugin": ""}  # fmt: skip
+    assert meta["task"] == {
+        "kind": "classification",
+        "class_names": ["band0", "band1", "band2"],
+        "encoding": "onehot",
+        "output": "logits",
+    }
+    assert meta["input"] == {
+        "height": 16,
+        "width": 12,
+        "channels": 1,
+        "data_format": "channels_last",
+        "dtype": "uint8",
+    }
+    assert meta["dataset"] == {
+        "name": "bars",
+        "options": {"size": "16x12", "classes": 3, "channels": 1},
+        "seed": 3,
+        "plugin": "",
+    }
     assert meta["architecture"]["name"] == "chopped_vgg"
     assert meta["architecture"]["hyperparameters"]["width"] == 0.5
     assert meta["architecture"]["plugin"].startswith("kerazoo ")
-    assert set(meta["compile"]) == {"optimizer", "learning_rate", "schedule", "loss",
-                                    "precision", "jit_compile", "normalization"}  # fmt: skip
+    assert set(meta["compile"]) == {
+        "optimizer",
+        "learning_rate",
+        "schedule",
+        "loss",
+        "precision",
+        "jit_compile",
+        "normalization",
+    }
     assert json.loads(json.dumps(meta)) == meta
     meta["task"]["kind"] = "changed"  # a copy: the model's metadata is untouched
     assert info(model)["task"]["kind"] == "classification"
@@ -442,9 +499,14 @@ def test_info_of_a_plain_keras_model_is_a_clear_error() -> None:
         info(plain)
     meta = {
         "task": {"kind": "regression", "value_range": [0.0, 1.0], "integer": False},
-        "input": {"height": 2, "width": 1, "channels": 1, "data_format": "channels_last",
-                  "dtype": "uint8"},
-    }  # fmt: skip
+        "input": {
+            "height": 2,
+            "width": 1,
+            "channels": 1,
+            "data_format": "channels_last",
+            "dtype": "uint8",
+        },
+    }
     set_info(plain, meta)
     assert info(plain) == meta
     with pytest.raises(ModelFileError, match=r"invalid: task.kind must be a string, got int 3"):
@@ -485,13 +547,19 @@ class _Body(kerazoo.Architecture):
         ("lambda", kerazoo.PluginError, r"layer 'double' \(Lambda\)"),
         ("custom", kerazoo.PluginError, r"layer 'twice' \(Twice\): its class is not a registered"),
         ("reserved", kerazoo.PluginError, r"layer 'logits'.* reserved"),
-        ("nested", kerazoo.PluginError,
-         r"layer 'block' \(Sequential\): a model inside the model hides its layers"),
-        ("raises", kerazoo.PluginError,
-         r"architecture '_Body' from kz-bodies 0\.2 failed in build_body\(\): RuntimeError: "
-         r"the body broke"),
+        (
+            "nested",
+            kerazoo.PluginError,
+            r"layer 'block' \(Sequential\): a model inside the model hides its layers",
+        ),
+        (
+            "raises",
+            kerazoo.PluginError,
+            r"architecture '_Body' from kz-bodies 0\.2 failed in build_body\(\): RuntimeError: "
+            r"the body broke",
+        ),
     ],
-)  # fmt: skip
+)
 def test_build_refuses_bodies_a_saved_model_could_not_keep(kind, error, message) -> None:
     with pytest.raises(error, match=message) as caught:
         build(_Body(kind=kind), Brightness(size=8))

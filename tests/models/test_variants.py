@@ -18,13 +18,27 @@ keras = pytest.importorskip("keras")
 from kerazoo.models.build import build, info  # noqa: E402
 from kerazoo.models.kernels import INITS, NORMAL_STDDEV, apply_kernel_options  # noqa: E402
 
-TINY_RUN = ("--epochs", "1", "--train-size", "64", "--val-size", "32", "--test-size", "32",
-            "--batch-size", "32", "--quiet")  # fmt: skip
+TINY_RUN = (
+    "--epochs",
+    "1",
+    "--train-size",
+    "64",
+    "--val-size",
+    "32",
+    "--test-size",
+    "32",
+    "--batch-size",
+    "32",
+    "--quiet",
+)
 
 
 def kernels(model) -> dict[str, np.ndarray]:
-    return {layer.name: np.asarray(layer.kernel) for layer in model.layers
-            if hasattr(layer, "kernel_initializer")}  # fmt: skip
+    return {
+        layer.name: np.asarray(layer.kernel)
+        for layer in model.layers
+        if hasattr(layer, "kernel_initializer")
+    }
 
 
 # -- 1. linear head + MSE ------------------------------------------------------------------
@@ -97,8 +111,9 @@ def test_value_losses_that_cannot_work_on_classes_are_refused() -> None:
 # -- 2. initialisation ---------------------------------------------------------------------
 @pytest.mark.parametrize("init", [i for i in INITS if i != "auto"])
 def test_every_kernel_is_drawn_from_the_chosen_initializer(init) -> None:
-    model = build("chopped_vgg", Bars(size=16), init=init, init_scale=0.5,
-                  data_format="channels_last")  # fmt: skip
+    model = build(
+        "chopped_vgg", Bars(size=16), init=init, init_scale=0.5, data_format="channels_last"
+    )
     layer = model.get_layer("dense1")  # 256 x 256 after two blocks: a fair sample
     fan_in, fan_out = layer.kernel.shape
     want = {"he": 2 / fan_in, "glorot": 2 / (fan_in + fan_out), "lecun": 1 / fan_in}
@@ -154,9 +169,18 @@ def test_chopped_vgg_takes_one_conv_count_per_block() -> None:
     arch = kerazoo.get_architecture("chopped_vgg", blocks=4, convs="2,2,3,3", dense_units=4096)
     model = build(arch, Bars(size=16))
     convs = [layer.name for layer in model.layers if type(layer).__name__ == "Conv2D"]
-    assert convs == ["block1_conv1", "block1_conv2", "block2_conv1", "block2_conv2",
-                     "block3_conv1", "block3_conv2", "block3_conv3",
-                     "block4_conv1", "block4_conv2", "block4_conv3"]  # fmt: skip
+    assert convs == [
+        "block1_conv1",
+        "block1_conv2",
+        "block2_conv1",
+        "block2_conv2",
+        "block3_conv1",
+        "block3_conv2",
+        "block3_conv3",
+        "block4_conv1",
+        "block4_conv2",
+        "block4_conv3",
+    ]
     assert model.get_layer("dense1").units == 4096
     assert info(model)["architecture"]["hyperparameters"]["convs"] == "2,2,3,3"
     same = kerazoo.get_architecture("chopped_vgg", blocks=4, convs=[2, 2, 3, 3])
@@ -234,8 +258,7 @@ def test_per_image_normalization_subtracts_each_images_own_mean() -> None:
     sub = keras.Model(model.input, model.get_layer("subtract_image_mean").output)
     z = np.asarray(sub(images))
     assert np.allclose(z.mean(axis=(1, 2)), 0, atol=1e-6)
-    assert np.allclose(z, images / 255 - (images / 255).mean(axis=(1, 2), keepdims=True),
-                       atol=1e-6)  # fmt: skip
+    assert np.allclose(z, images / 255 - (images / 255).mean(axis=(1, 2), keepdims=True), atol=1e-6)
     assert info(model)["compile"]["normalization"] == "per_image"
     assert kerazoo.ModelInfo.of(model).input_stats is None  # nothing adapted, none given
 
@@ -243,8 +266,14 @@ def test_per_image_normalization_subtracts_each_images_own_mean() -> None:
 def test_per_image_and_padding_convert_to_channels_last() -> None:
     from kerazoo.models.layout import to_channels_last
 
-    first = build("lenet", Bars(size=10, channels=3), normalization="per_image", pad_to=12,
-                  data_format="channels_first", _allow_unrunnable=True)  # fmt: skip
+    first = build(
+        "lenet",
+        Bars(size=10, channels=3),
+        normalization="per_image",
+        pad_to=12,
+        data_format="channels_first",
+        _allow_unrunnable=True,
+    )
     twin = to_channels_last(first)
     images = np.random.default_rng(1).integers(0, 256, (2, 10, 10, 3), np.uint8)
     sub = keras.Model(twin.input, twin.get_layer("subtract_image_mean").output)
@@ -260,13 +289,27 @@ def test_the_variants_are_training_settings_with_sensible_tuning() -> None:
     tuned = {name for name, p in SETTINGS.items() if p.tune}
     assert {"init", "init_scale", "l2"} <= tuned
     assert not {"loss", "output", "normalization", "pad_to", "keep_checkpoints"} & tuned
-    cfg = check_settings({"loss": "mse", "output": "probabilities", "pad_to": "32",
-                          "init": "he_uniform", "init_scale": "0.5", "l2": "1e-4",
-                          "normalization": "per_image", "keep_checkpoints": "true"})  # fmt: skip
+    cfg = check_settings(
+        {
+            "loss": "mse",
+            "output": "probabilities",
+            "pad_to": "32",
+            "init": "he_uniform",
+            "init_scale": "0.5",
+            "l2": "1e-4",
+            "normalization": "per_image",
+            "keep_checkpoints": "true",
+        }
+    )
     assert model_variants(cfg) == {
-        "softmax": True, "loss": "mse", "normalization": "per_image", "pad_to": 32,
-        "init": "he_uniform", "init_scale": 0.5, "l2": 1e-4,
-    }  # fmt: skip
+        "softmax": True,
+        "loss": "mse",
+        "normalization": "per_image",
+        "pad_to": 32,
+        "init": "he_uniform",
+        "init_scale": 0.5,
+        "l2": 1e-4,
+    }
     assert cfg["keep_checkpoints"] is True
     with pytest.raises(
         InvalidOptionError, match=r"Invalid value 'softmax' for training setting 'output'"
@@ -294,9 +337,24 @@ def test_train_help_lists_every_variant_with_its_choices() -> None:
 @pytest.mark.slow
 def test_cli_linear_head_with_mse_trains_predicts_and_evaluates(tmp_path) -> None:
     run = tmp_path / "mse"
-    done = run_cli("train", "shapes", "chopped_vgg", "--loss", "mse", "--data", "size=16",
-                   "--hp", "blocks=2", "--hp", "filters=4", "--hp", "dense_units=16",
-                   "--out", str(run), *TINY_RUN)  # fmt: skip
+    done = run_cli(
+        "train",
+        "shapes",
+        "chopped_vgg",
+        "--loss",
+        "mse",
+        "--data",
+        "size=16",
+        "--hp",
+        "blocks=2",
+        "--hp",
+        "filters=4",
+        "--hp",
+        "dense_units=16",
+        "--out",
+        str(run),
+        *TINY_RUN,
+    )
     assert done.returncode == 0, done.stderr
     assert "accuracy" in done.stdout and "test_accuracy" in done.stdout
     meta = kerazoo.read_metadata(run / "model.keras")
@@ -319,9 +377,26 @@ def test_cli_linear_head_with_mse_trains_predicts_and_evaluates(tmp_path) -> Non
 @pytest.mark.slow
 def test_cli_pads_28_to_32_and_the_model_predicts_28x28_images(tmp_path) -> None:
     run = tmp_path / "pad"
-    done = run_cli("train", "shapes", "lenet", "--data", "size=28", "--pad-to", "32",
-                   "--normalization", "per_image", "--init", "glorot_uniform", "--l2", "1e-4",
-                   "--output", "probabilities", "--out", str(run), *TINY_RUN)  # fmt: skip
+    done = run_cli(
+        "train",
+        "shapes",
+        "lenet",
+        "--data",
+        "size=28",
+        "--pad-to",
+        "32",
+        "--normalization",
+        "per_image",
+        "--init",
+        "glorot_uniform",
+        "--l2",
+        "1e-4",
+        "--output",
+        "probabilities",
+        "--out",
+        str(run),
+        *TINY_RUN,
+    )
     assert done.returncode == 0, done.stderr
     meta = kerazoo.read_metadata(run / "model.keras")
     assert meta["input"]["height"] == 28 and meta["task"]["output"] == "probabilities"

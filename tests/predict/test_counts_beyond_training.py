@@ -31,13 +31,21 @@ def counter_1_5(tmp_path_factory: pytest.TempPathFactory) -> Path:
     model = keras.Model(inp, dense(layers.Flatten()(layers.Rescaling(1 / 255)(inp))))
     dense.set_weights([np.full((24 * 24, 1), 1 / 5, np.float32), np.zeros(1, np.float32)])
     meta = {
-        "task": {"kind": "regression", "value_range": [1, 5], "integer": True,
-                 "encoding": "regression", "output": "values"},
+        "task": {
+            "kind": "regression",
+            "value_range": [1, 5],
+            "integer": True,
+            "encoding": "regression",
+            "output": "values",
+        },
         "input": {"height": 24, "width": 24, "channels": 1, "data_format": "channels_last"},
-        "dataset": {"name": "circles", "options": {**CIRCLES, "min_count": 1, "max_count": 5},
-                    "seed": 0},
+        "dataset": {
+            "name": "circles",
+            "options": {**CIRCLES, "min_count": 1, "max_count": 5},
+            "seed": 0,
+        },
         "architecture": {"name": "handmade", "hyperparameters": {}},
-    }  # fmt: skip
+    }
     return save_model(model, tmp_path_factory.mktemp("counter") / "model.keras", meta)
 
 
@@ -60,8 +68,19 @@ def test_predict_prints_counts_above_the_trained_range_and_says_so_once(counter_
 
 def test_evaluate_scores_the_extrapolated_counts(counter_1_5, tmp_path) -> None:
     out = tmp_path / "ev"
-    proc = run_cli("evaluate", str(counter_1_5), "circles", "--data", "min_count=8", "--data",
-                   "max_count=12", "-n", "40", "--out", str(out))  # fmt: skip
+    proc = run_cli(
+        "evaluate",
+        str(counter_1_5),
+        "circles",
+        "--data",
+        "min_count=8",
+        "--data",
+        "max_count=12",
+        "-n",
+        "40",
+        "--out",
+        str(out),
+    )
     assert proc.returncode == 0, proc.stderr
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["metrics"]["exact"] == 1.0 and metrics["metrics"]["mae"] < 1e-4

@@ -256,8 +256,9 @@ def test_predict_command_warns_in_one_line(circles_model: Path, tmp_path: Path) 
     assert len(done.stdout.splitlines()) == 3
 
     exported = tmp_path / "exported"
-    made = run_cli("data", "export", "circles", str(exported), "--n", "12", "--data", "size=32",
-                   "--seed", "5")  # fmt: skip
+    made = run_cli(
+        "data", "export", "circles", str(exported), "--n", "12", "--data", "size=32", "--seed", "5"
+    )
     assert made.returncode == 0, made.stderr
     done = run_cli("predict", str(circles_model), str(exported))
     assert done.returncode == 0, done.stderr

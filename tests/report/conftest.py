@@ -22,9 +22,16 @@ import kerazoo
 CLASSES = ["circle", "square", "triangle"]
 #: Headings a report of ``full_run`` has, in order.
 FULL_HEADINGS = [
-    "Settings", "Curves", "Test metrics", "Confusion matrix", "Top losses",
-    "Sample predictions", "Learning-rate finder", "Looking inside", "Files in the folder",
-]  # fmt: skip
+    "Settings",
+    "Curves",
+    "Test metrics",
+    "Confusion matrix",
+    "Top losses",
+    "Sample predictions",
+    "Learning-rate finder",
+    "Looking inside",
+    "Files in the folder",
+]
 
 
 def handmade_run(folder: Path) -> Path:
@@ -44,9 +51,16 @@ def handmade_run(folder: Path) -> Path:
 
 def _train(out: Path, callbacks=None) -> Path:
     kerazoo.train(
-        "shapes", "lenet", epochs=2, train_size=200, val_size=50, data={"size": 32},
-        out=out, verbose=0, callbacks=callbacks,
-    )  # fmt: skip
+        "shapes",
+        "lenet",
+        epochs=2,
+        train_size=200,
+        val_size=50,
+        data={"size": 32},
+        out=out,
+        verbose=0,
+        callbacks=callbacks,
+    )
     return out
 
 
@@ -93,14 +107,19 @@ def write_evaluation(folder: Path, class_names=CLASSES, reference: bool = False)
         for name, p, r, s in zip(class_names, precision, recall, counts.sum(1), strict=True)
     }
     doc = {
-        "split": "test", "n": int(counts.sum()), "kind": "classification",
+        "split": "test",
+        "n": int(counts.sum()),
+        "kind": "classification",
         "metrics": {"accuracy": counts.trace() / counts.sum(), "loss": 0.31, "macro_f1": 0.89},
         "per_class": per_class,
         "dataset": {"name": "shapes", "options": {"size": 32}, "seed": 0},
-        "pictures": {"confusion": "confusion.png", "top_losses": "top_losses.png",
-                     "samples": "samples.png"},
+        "pictures": {
+            "confusion": "confusion.png",
+            "top_losses": "top_losses.png",
+            "samples": "samples.png",
+        },
         "reference": None,
-    }  # fmt: skip
+    }
     if reference:
         doc["reference"] = {**doc, "metrics": {"accuracy": 0.98, "loss": 0.08}, "pictures": {}}
     (folder / "metrics.json").write_text(json.dumps(doc, indent=2, default=float))

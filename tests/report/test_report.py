@@ -51,9 +51,14 @@ def test_report_of_what_training_writes(plain_run: Path) -> None:
     assert path == plain_run / "report.html"
     page = path.read_text(encoding="utf-8")
     assert _headings(page) == [
-        "Settings", "Curves", "Test metrics", "Confusion matrix", "Top losses",
-        "Sample predictions", "Files in the folder",
-    ]  # fmt: skip
+        "Settings",
+        "Curves",
+        "Test metrics",
+        "Confusion matrix",
+        "Top losses",
+        "Sample predictions",
+        "Files in the folder",
+    ]
     assert "<h1>shapes / lenet</h1>" in page
     assert '<span class="status ok">finished</span>' in page
     assert ("curves.png", "image/png") in _images(page)
@@ -77,10 +82,16 @@ def test_full_report_shows_every_section_and_picture(full_run: Path) -> None:
     with Image.open(io.BytesIO(base64.b64decode(gif))) as frames:
         assert frames.n_frames > 1  # the whole animation is inline
     for name in (
-        "curves.png", "evaluation/confusion.png", "evaluation/top_losses.png",
-        "evaluation/samples.png", "lr_find.png", "activation_stats.png",
-        "maps/maps-conv1.png", "maximize-conv2.png", "saliency.png",
-    ):  # fmt: skip
+        "curves.png",
+        "evaluation/confusion.png",
+        "evaluation/top_losses.png",
+        "evaluation/samples.png",
+        "lr_find.png",
+        "activation_stats.png",
+        "maps/maps-conv1.png",
+        "maximize-conv2.png",
+        "saliency.png",
+    ):
         assert name in images
     for heading in ("Snapshots over training", "Feature maps", "Activation maximisation"):
         assert f"<h3>{heading}</h3>" in page
@@ -264,8 +275,9 @@ def test_cli_rebuilds_the_report(plain_run: Path, tmp_path: Path) -> None:
         "import sys; from kerazoo.cli import main; main(['report', sys.argv[1]]); "
         "print(sorted({'keras', 'tensorflow', 'jax'} & set(sys.modules)))"
     )
-    light = subprocess.run([sys.executable, "-c", code, str(plain_run)], capture_output=True,
-                           text=True, check=True)  # fmt: skip
+    light = subprocess.run(
+        [sys.executable, "-c", code, str(plain_run)], capture_output=True, text=True, check=True
+    )
     assert light.stdout.splitlines()[-1] == "[]"  # no framework started for a report
     done = run_cli("report", str(tmp_path))
     assert done.returncode == 2 and done.stdout == ""
@@ -273,8 +285,17 @@ def test_cli_rebuilds_the_report(plain_run: Path, tmp_path: Path) -> None:
     assert "kerazoo train DATASET ARCH --out RUN" in done.stderr
 
 
-TINY_FLAGS = ["--data", "size=16", "--train-size", "64", "--val-size", "32",
-              "--test-size", "32", "-q"]  # fmt: skip
+TINY_FLAGS = [
+    "--data",
+    "size=16",
+    "--train-size",
+    "64",
+    "--val-size",
+    "32",
+    "--test-size",
+    "32",
+    "-q",
+]
 
 
 @pytest.mark.slow

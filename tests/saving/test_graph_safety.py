@@ -124,8 +124,11 @@ def test_saved_model_looping_forever_is_refused(tmp_path: Path) -> None:
     # the command in a real process, with a time limit: refused at once, in one line
     out = subprocess.run(
         [sys.executable, "-m", "kerazoo", "predict", str(forever), str(image)],
-        capture_output=True, text=True, timeout=150, cwd=ROOT,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=150,
+        cwd=ROOT,
+    )
     assert out.returncode == 2, out.stderr
     assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr, out.stderr
     assert "kerazoo predict: error: Refused to load" in out.stderr
@@ -138,9 +141,11 @@ def test_saved_model_looping_forever_is_refused(tmp_path: Path) -> None:
 
     def nested(x):  # noqa: ANN001, ANN202 - 1000 x 1000 iterations
         return tf.while_loop(
-            lambda i: True, lambda i: _looping(x[:1], maximum_iterations=1000)[0, :1] + i,
-            [tf.zeros([1])], maximum_iterations=1000,
-        )[0] + tf.zeros([tf.shape(x)[0], 3])  # fmt: skip
+            lambda i: True,
+            lambda i: _looping(x[:1], maximum_iterations=1000)[0, :1] + i,
+            [tf.zeros([1])],
+            maximum_iterations=1000,
+        )[0] + tf.zeros([tf.shape(x)[0], 3])
 
     for name, serve, message in (
         ("from_input", from_input, r"does not bound, so it may never end"),

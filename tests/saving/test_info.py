@@ -21,18 +21,32 @@ def test_constants() -> None:
 
 def test_round_trip_of_a_builder_style_dict() -> None:
     meta = {
-        "format": 1, "kerazoo": "0.1.0", "keras": "3.15.0", "backend": "tensorflow",
-        "task": {"kind": "classification", "class_names": ["a", "b", "c"],
-                 "encoding": "sparse", "output": "logits"},
-        "input": {"height": 8, "width": 8, "channels": 1, "data_format": "channels_last",
-                  "dtype": "uint8"},
-        "dataset": {"name": "shapes", "options": {"size": 8}, "seed": 0,
-                    "plugin": "kerazoo 0.1.0"},
-        "architecture": {"name": "lenet", "hyperparameters": {"filters": 6},
-                         "plugin": "kerazoo 0.1.0"},
+        "format": 1,
+        "kerazoo": "0.1.0",
+        "keras": "3.15.0",
+        "backend": "tensorflow",
+        "task": {
+            "kind": "classification",
+            "class_names": ["a", "b", "c"],
+            "encoding": "sparse",
+            "output": "logits",
+        },
+        "input": {
+            "height": 8,
+            "width": 8,
+            "channels": 1,
+            "data_format": "channels_last",
+            "dtype": "uint8",
+        },
+        "dataset": {"name": "shapes", "options": {"size": 8}, "seed": 0, "plugin": "kerazoo 0.1.0"},
+        "architecture": {
+            "name": "lenet",
+            "hyperparameters": {"filters": 6},
+            "plugin": "kerazoo 0.1.0",
+        },
         "compile": {"optimizer": "adam", "loss": "sparse_categorical_crossentropy"},
         "training": {"epochs": 5, "metrics": {"val_accuracy": 0.998}},
-    }  # fmt: skip
+    }
     info = ModelInfo.from_dict(meta)
     assert info.task == Task.classification(["a", "b", "c"])
     assert info.input == InputSpec(8, 8, 1)
@@ -44,15 +58,21 @@ def test_round_trip_of_a_builder_style_dict() -> None:
 
 
 def test_hand_made_metadata_needs_only_task_and_input() -> None:
-    info = ModelInfo.from_dict({"task": {"kind": "reconstruction"},
-                                "input": {"height": 4, "width": 5, "channels": 3}})  # fmt: skip
+    info = ModelInfo.from_dict(
+        {"task": {"kind": "reconstruction"}, "input": {"height": 4, "width": 5, "channels": 3}}
+    )
     assert info.dataset is None and info.architecture is None and info.training is None
     assert info.encoding is None and info.format is None
     assert info.to_dict() == {
         "task": {"kind": "reconstruction"},
-        "input": {"height": 4, "width": 5, "channels": 3, "data_format": "channels_last",
-                  "dtype": "uint8"},
-    }  # fmt: skip
+        "input": {
+            "height": 4,
+            "width": 5,
+            "channels": 3,
+            "data_format": "channels_last",
+            "dtype": "uint8",
+        },
+    }
 
 
 def test_unknown_top_level_keys_are_kept() -> None:
@@ -127,13 +147,18 @@ def test_info_module_does_not_import_keras() -> None:
 
 
 STATS = {
-    "n": 40, "height": 8, "width": 8, "channels": 1, "mean": [12.5], "std": [40.25],
+    "n": 40,
+    "height": 8,
+    "width": 8,
+    "channels": 1,
+    "mean": [12.5],
+    "std": [40.25],
     "brightness": {"mean": 12.5, "std": 3.0, "low": 4.0, "high": 20.0},
     "background": {"mean": 0.0, "std": 0.0, "low": 0.0, "high": 0.0},
     "contrast": {"mean": 40.0, "std": 9.5, "low": 20.0, "high": 61.0},
     "polarity": {"mean": 1.0, "std": 0.0, "low": 1.0, "high": 1.0},
     "colour": {"mean": 0.0, "std": 0.0, "low": 0.0, "high": 0.0},
-}  # fmt: skip
+}
 
 
 def test_input_stats_round_trip_and_old_files_without_them() -> None:
@@ -176,19 +201,34 @@ def test_input_stats_missing_part_is_named() -> None:
 
 # Values of the right type that no kerazoo model can have: each is named with the valid ones.
 IMPOSSIBLE = [
-    ({"input.dtype": "object"}, r"input\.dtype must be uint8 \(the builder's pixel input\), "
-     r"got str 'object'"),
+    (
+        {"input.dtype": "object"},
+        r"input\.dtype must be uint8 \(the builder's pixel input\), "
+        r"got str 'object'",
+    ),
     ({"input.dtype": "float64"}, r"input\.dtype must be uint8 .*got str 'float64'"),
-    ({"task.encoding": "pickle"}, r"task\.encoding must be one of sparse, onehot, binary, "
-     r"regression, reconstruction \(for a classification task: .*\), got str 'pickle'"),
-    ({"task.encoding": "regression"}, r"task\.encoding must be one of .* \(for a "
-     r"classification task: sparse, onehot, binary, reconstruction\), got str 'regression'"),
-    ({"dataset.name": "../../x"}, r"dataset\.name must be a plugin name: a letter, then "
-     r"letters, digits.*got str '\.\./\.\./x'"),
+    (
+        {"task.encoding": "pickle"},
+        r"task\.encoding must be one of sparse, onehot, binary, "
+        r"regression, reconstruction \(for a classification task: .*\), got str 'pickle'",
+    ),
+    (
+        {"task.encoding": "regression"},
+        r"task\.encoding must be one of .* \(for a "
+        r"classification task: sparse, onehot, binary, reconstruction\), got str 'regression'",
+    ),
+    (
+        {"dataset.name": "../../x"},
+        r"dataset\.name must be a plugin name: a letter, then "
+        r"letters, digits.*got str '\.\./\.\./x'",
+    ),
     ({"architecture.name": "a/b"}, r"architecture\.name must be a plugin name.*got str 'a/b'"),
-    ({"task.output": "pickle"}, r"task\.output must be one of logits, probabilities, scores, "
-     r"values, image, got str 'pickle'"),
-]  # fmt: skip
+    (
+        {"task.output": "pickle"},
+        r"task\.output must be one of logits, probabilities, scores, "
+        r"values, image, got str 'pickle'",
+    ),
+]
 
 
 @pytest.mark.parametrize(("change", "message"), IMPOSSIBLE)

@@ -12,9 +12,15 @@ from tests.fixtures.processes import run_cli
 
 keras = pytest.importorskip("keras")
 
-TINY = {"train_size": 32, "val_size": 16, "test_size": 0, "batch_size": 16,
-        "data": {"size": 16}, "hp": {"filters": 2, "filters2": 4, "dense1": 8, "dense2": 0},
-        "verbose": 0}  # fmt: skip
+TINY = {
+    "train_size": 32,
+    "val_size": 16,
+    "test_size": 0,
+    "batch_size": 16,
+    "data": {"size": 16},
+    "hp": {"filters": 2, "filters2": 4, "dense1": 8, "dense2": 0},
+    "verbose": 0,
+}
 
 
 @pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
@@ -33,8 +39,10 @@ def test_every_epoch_is_kept_and_a_resumed_run_adds_to_them(tmp_path) -> None:
 
     run = kerazoo.train(None, None, out=out, resume=True, epochs=3)  # the setting is kept
     assert sorted(p.name for p in kept.iterdir()) == [
-        "epoch-001.keras", "epoch-002.keras", "epoch-003.keras"
-    ]  # fmt: skip
+        "epoch-001.keras",
+        "epoch-002.keras",
+        "epoch-003.keras",
+    ]
     assert (kept / "epoch-001.keras").read_bytes() == first  # earlier epochs untouched
     assert len(run.history["loss"]) == 3
     model, meta = kerazoo.load_model(kept / "epoch-003.keras")
@@ -56,18 +64,41 @@ def test_a_checkpoint_callback_on_its_own_keeps_epochs(tmp_path) -> None:
     shapes = kerazoo.get_dataset("shapes", size=16)
     model = kerazoo.build("lenet", shapes)
     data = shapes.generate(16, seed=1)
-    model.fit(data.images, data.labels, epochs=2, batch_size=8, verbose=0,
-              callbacks=[Checkpoint(tmp_path, keep=True)])  # fmt: skip
+    model.fit(
+        data.images,
+        data.labels,
+        epochs=2,
+        batch_size=8,
+        verbose=0,
+        callbacks=[Checkpoint(tmp_path, keep=True)],
+    )
     assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == [
-        "epoch-001.keras", "epoch-002.keras"
-    ]  # fmt: skip
+        "epoch-001.keras",
+        "epoch-002.keras",
+    ]
 
 
 @pytest.mark.slow
 def test_cli_flag(tmp_path) -> None:
     out = tmp_path / "run"
-    done = run_cli("train", "shapes", "lenet", "--data", "size=16", "--epochs", "1",
-                   "--train-size", "32", "--val-size", "16", "--test-size", "0",
-                   "--keep-checkpoints", "--quiet", "--out", str(out))  # fmt: skip
+    done = run_cli(
+        "train",
+        "shapes",
+        "lenet",
+        "--data",
+        "size=16",
+        "--epochs",
+        "1",
+        "--train-size",
+        "32",
+        "--val-size",
+        "16",
+        "--test-size",
+        "0",
+        "--keep-checkpoints",
+        "--quiet",
+        "--out",
+        str(out),
+    )
     assert done.returncode == 0, done.stderr
     assert (out / "checkpoints" / "epoch-001.keras").is_file()

@@ -50,8 +50,25 @@ def test_an_interrupt_raised_inside_a_finalizer_is_not_lost(name: str) -> None:
     assert "Exception ignored" not in out.stderr and "Traceback" not in out.stderr, out.stderr
 
 
-TUNE = ["tune", "shapes", "lenet", "--data", "size=16", "--epochs", "4", "--train-size", "64",
-        "--val-size", "16", "--test-size", "16", "--batch-size", "16", "--trials", "2"]  # fmt: skip
+TUNE = [
+    "tune",
+    "shapes",
+    "lenet",
+    "--data",
+    "size=16",
+    "--epochs",
+    "4",
+    "--train-size",
+    "64",
+    "--val-size",
+    "16",
+    "--test-size",
+    "16",
+    "--batch-size",
+    "16",
+    "--trials",
+    "2",
+]
 
 
 def _wait_for(proc: subprocess.Popen, text: str) -> None:

@@ -144,7 +144,7 @@ def test_the_valley_trains_and_beats_a_rate_100_times_larger(tmp_path) -> None:
             test_size=0,
             verbose=0,
             **SMALL,
-        )  # fmt: skip
+        )
         for lr in (found.valley, 100 * found.valley)
     }
     good, bad = (runs[lr].metrics for lr in (found.valley, 100 * found.valley))
@@ -155,8 +155,21 @@ def test_the_valley_trains_and_beats_a_rate_100_times_larger(tmp_path) -> None:
 @pytest.mark.slow
 def test_cli_prints_the_suggestion_and_the_command_to_use_it(tmp_path) -> None:
     picture = tmp_path / "lr.png"
-    done = run_cli("lr-find", "shapes", "lenet", "--data", "size=32", "--train-size", "256",
-                   "--batch-size", "32", "--steps", "40", "--out", str(picture))  # fmt: skip
+    done = run_cli(
+        "lr-find",
+        "shapes",
+        "lenet",
+        "--data",
+        "size=32",
+        "--train-size",
+        "256",
+        "--batch-size",
+        "32",
+        "--steps",
+        "40",
+        "--out",
+        str(picture),
+    )
     assert done.returncode == 0, done.stderr
     assert "lr-find: batch 4/40" in done.stdout
     assert "<- suggested" in done.stdout and f"picture: {picture}" in done.stdout
@@ -170,9 +183,22 @@ def test_cli_prints_the_suggestion_and_the_command_to_use_it(tmp_path) -> None:
 
 @pytest.mark.slow
 def test_cli_json_and_a_bad_flag(tmp_path) -> None:
-    done = run_cli("lr-find", "shapes", "lenet", "--data", "size=32", "--train-size", "128",
-                   "--batch-size", "32", "--steps", "12", "--json",
-                   "--out", str(tmp_path / "lr.jpg"))  # fmt: skip
+    done = run_cli(
+        "lr-find",
+        "shapes",
+        "lenet",
+        "--data",
+        "size=32",
+        "--train-size",
+        "128",
+        "--batch-size",
+        "32",
+        "--steps",
+        "12",
+        "--json",
+        "--out",
+        str(tmp_path / "lr.jpg"),
+    )
     assert done.returncode == 0, done.stderr
     finding = json.loads(done.stdout)
     assert finding["method"] == "valley" and finding["suggestion"] == finding["valley"]

@@ -267,16 +267,24 @@ def test_resume_on_the_command_line_refuses_a_flag_set_to_its_default(tmp_path) 
 
 
 def test_resume_and_objects_need_what_they_need(tmp_path) -> None:
-    with pytest.raises(kerazoo.InvalidOptionError, match=r"resume needs the run directory: "
-                       r"pass out=RUNDIR\."):  # fmt: skip
+    with pytest.raises(
+        kerazoo.InvalidOptionError,
+        match=r"resume needs the run directory: "
+        r"pass out=RUNDIR\.",
+    ):
         kerazoo.train("shapes", "lenet", resume=True)
-    with pytest.raises(kerazoo.InvalidOptionError, match=r"data= options go with a dataset "
-                       r"name, not a Dataset object\."):  # fmt: skip
+    with pytest.raises(
+        kerazoo.InvalidOptionError,
+        match=r"data= options go with a dataset "
+        r"name, not a Dataset object\.",
+    ):
         kerazoo.train(kerazoo.get_dataset("shapes"), "lenet", data={"size": 8}, out=tmp_path)
-    with pytest.raises(kerazoo.InvalidOptionError, match=r"hp= values go with an architecture "
-                       r"name, not an object\."):  # fmt: skip
-        kerazoo.train("shapes", kerazoo.get_architecture("lenet"), hp={"filters": 3},
-                      out=tmp_path)  # fmt: skip
+    with pytest.raises(
+        kerazoo.InvalidOptionError,
+        match=r"hp= values go with an architecture "
+        r"name, not an object\.",
+    ):
+        kerazoo.train("shapes", kerazoo.get_architecture("lenet"), hp={"filters": 3}, out=tmp_path)
     done = run_cli("train", "--resume")
     assert done.returncode == 2
     assert "--resume needs --out RUNDIR: the run to continue." in done.stderr
@@ -310,9 +318,23 @@ def test_augmented_run_on_non_square_images(tmp_path) -> None:
 
 @pytest.mark.slow
 def test_a_run_prints_no_retracing_warning(tmp_path) -> None:
-    done = run_cli("train", "shapes", "lenet", "--epochs", "7", "--train-size", "32",
-                   "--val-size", "16", "--batch-size", "16", "--data", "size=32",
-                   "--out", str(tmp_path / "r"))  # fmt: skip
+    done = run_cli(
+        "train",
+        "shapes",
+        "lenet",
+        "--epochs",
+        "7",
+        "--train-size",
+        "32",
+        "--val-size",
+        "16",
+        "--batch-size",
+        "16",
+        "--data",
+        "size=32",
+        "--out",
+        str(tmp_path / "r"),
+    )
     assert done.returncode == 0, done.stderr
     assert "triggered tf.function retracing" not in done.stdout + done.stderr
     assert "Epoch 7/7" in done.stdout
@@ -366,10 +388,10 @@ DROPOUT_HP = {"blocks": 1, "filters": 4, "dense_units": 16, "dropout": 0.5}
 @pytest.mark.slow
 def test_a_resumed_run_with_dropout_repeats_the_unbroken_run_exactly(tmp_path) -> None:
     """Dropout's random state is part of the run: resuming draws the same masks."""
-    whole = kerazoo.train("shapes", "chopped_vgg", hp=DROPOUT_HP, epochs=3,
-                          out=tmp_path / "whole", **DROPOUT)  # fmt: skip
-    kerazoo.train("shapes", "chopped_vgg", hp=DROPOUT_HP, epochs=1, out=tmp_path / "cut",
-                  **DROPOUT)  # fmt: skip
+    whole = kerazoo.train(
+        "shapes", "chopped_vgg", hp=DROPOUT_HP, epochs=3, out=tmp_path / "whole", **DROPOUT
+    )
+    kerazoo.train("shapes", "chopped_vgg", hp=DROPOUT_HP, epochs=1, out=tmp_path / "cut", **DROPOUT)
     resumed = kerazoo.train(None, None, epochs=3, out=tmp_path / "cut", resume=True, verbose=0)
     assert resumed.history == whole.history
     for a, b in zip(whole.model.get_weights(), resumed.model.get_weights(), strict=True):
@@ -378,20 +400,42 @@ def test_a_resumed_run_with_dropout_repeats_the_unbroken_run_exactly(tmp_path) -
 
 @pytest.mark.slow
 def test_a_run_with_dropout_killed_and_resumed_repeats_the_unbroken_run(tmp_path) -> None:
-    sizes = ["--train-size", "1536", "--val-size", "16", "--batch-size", "8", "--data",
-             "size=16", "--seed", "2", "--deterministic", "--quiet"]  # fmt: skip
+    sizes = [
+        "--train-size",
+        "1536",
+        "--val-size",
+        "16",
+        "--batch-size",
+        "8",
+        "--data",
+        "size=16",
+        "--seed",
+        "2",
+        "--deterministic",
+        "--quiet",
+    ]
     hps = [f"--hp={k}={v}" for k, v in DROPOUT_HP.items()]
     out = tmp_path / "killed"
-    proc = start_cli("train", "shapes", "chopped_vgg", "--epochs", "3", *hps, *sizes,
-                     "--out", str(out))  # fmt: skip
+    proc = start_cli(
+        "train", "shapes", "chopped_vgg", "--epochs", "3", *hps, *sizes, "--out", str(out)
+    )
     wait_for_epoch(proc, out)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert kerazoo.read_metadata(out / "checkpoint.keras")["training"]["epochs"] < 3
     done = run_cli("train", "--resume", "--out", str(out), "--quiet")
     assert done.returncode == 0, done.stderr
-    whole = run_cli("train", "shapes", "chopped_vgg", "--epochs", "3", *hps, *sizes,
-                    "--out", str(tmp_path / "whole"))  # fmt: skip
+    whole = run_cli(
+        "train",
+        "shapes",
+        "chopped_vgg",
+        "--epochs",
+        "3",
+        *hps,
+        *sizes,
+        "--out",
+        str(tmp_path / "whole"),
+    )
     assert whole.returncode == 0, whole.stderr
     a, _ = kerazoo.load_model(out / "model.keras")
     b, _ = kerazoo.load_model(tmp_path / "whole" / "model.keras")

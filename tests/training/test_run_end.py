@@ -58,22 +58,36 @@ class Interrupt(keras.callbacks.Callback):
         raise KeyboardInterrupt
 
 
-@pytest.mark.parametrize(("callback", "error", "status"),
-                         [(BlowUp, kerazoo.DivergedError, "diverged"),
-                          (Interrupt, KeyboardInterrupt, "interrupted")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("callback", "error", "status"),
+    [(BlowUp, kerazoo.DivergedError, "diverged"), (Interrupt, KeyboardInterrupt, "interrupted")],
+)
 def test_run_json_says_how_a_run_ended(tmp_path, callback, error, status) -> None:
     out = tmp_path / "r"
     with pytest.raises(error):
-        kerazoo.train("shapes", "lenet", epochs=3, out=out, optimizer="sgd",
-                      callbacks=[callback()], **TINY)  # fmt: skip
+        kerazoo.train(
+            "shapes", "lenet", epochs=3, out=out, optimizer="sgd", callbacks=[callback()], **TINY
+        )
     assert run_json(out)["status"] == status
 
 
 @pytest.mark.slow
 def test_sigterm_interrupts_a_cli_run_which_resumes_and_finishes(tmp_path) -> None:
     out = tmp_path / "run"
-    proc = start_cli("train", "shapes", "lenet", "--epochs", "3", *SMALL_FLAGS[:4],
-                     "--train-size", "1024", "--val-size", "32", "--out", str(out))  # fmt: skip
+    proc = start_cli(
+        "train",
+        "shapes",
+        "lenet",
+        "--epochs",
+        "3",
+        *SMALL_FLAGS[:4],
+        "--train-size",
+        "1024",
+        "--val-size",
+        "32",
+        "--out",
+        str(out),
+    )
     wait_for_epoch(proc, out, 1)
     assert run_json(out)["status"] == "running"
     os.kill(proc.pid, signal.SIGTERM)
@@ -90,8 +104,9 @@ def test_sigterm_interrupts_a_cli_run_which_resumes_and_finishes(tmp_path) -> No
 
 def test_train_json_prints_one_object_with_status_and_test_metrics(tmp_path) -> None:
     out = tmp_path / "r"
-    done = run_cli("train", "shapes", "lenet", "--epochs", "1", *SMALL_FLAGS, "--out", str(out),
-                   "--json")  # fmt: skip
+    done = run_cli(
+        "train", "shapes", "lenet", "--epochs", "1", *SMALL_FLAGS, "--out", str(out), "--json"
+    )
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)  # nothing but the object on stdout
     assert summary["status"] == "finished" and summary["dir"] == str(out)
@@ -114,8 +129,9 @@ def test_resume_refuses_another_dataset_architecture_or_option(tmp_path) -> None
         assert done.returncode == 2
         assert "--resume continues the run" in done.stderr
         assert __import__("re").search(said, done.stderr), done.stderr
-    done = run_cli("train", "shapes", "lenet", "--resume", "--out", str(out), "--epochs", "2",
-                   "--quiet")  # fmt: skip
+    done = run_cli(
+        "train", "shapes", "lenet", "--resume", "--out", str(out), "--epochs", "2", "--quiet"
+    )
     assert done.returncode == 0, done.stderr  # the same names are fine
 
 
@@ -128,16 +144,34 @@ def lights(tmp_path_factory) -> Path:
 
 
 def test_a_folder_run_sizes_its_splits_from_what_the_folder_holds(tmp_path, lights) -> None:
-    run = kerazoo.train("folder", "lenet", data={"path": str(lights), "size": "27x11"},
-                        epochs=1, batch_size=16, out=tmp_path / "r", verbose=0)  # fmt: skip
+    run = kerazoo.train(
+        "folder",
+        "lenet",
+        data={"path": str(lights), "size": "27x11"},
+        epochs=1,
+        batch_size=16,
+        out=tmp_path / "r",
+        verbose=0,
+    )
     settings = run_json(run.dir)["settings"]
     assert (settings["train_size"], settings["val_size"], settings["test_size"]) == (42, 9, 9)
     assert run.test
 
 
 def test_a_folder_too_small_for_the_sizes_names_the_flags(tmp_path, lights) -> None:
-    done = run_cli("train", "folder", "lenet", "--data", f"path={lights}", "--data",
-                   "size=27x11", "--train-size", "1000", "--out", str(tmp_path / "r"))  # fmt: skip
+    done = run_cli(
+        "train",
+        "folder",
+        "lenet",
+        "--data",
+        f"path={lights}",
+        "--data",
+        "size=27x11",
+        "--train-size",
+        "1000",
+        "--out",
+        str(tmp_path / "r"),
+    )
     assert done.returncode == 2
     assert "The dataset holds 60 images: too few for 1000 training" in done.stderr
     assert "--train-size, --val-size and --test-size" in done.stderr
@@ -170,8 +204,9 @@ def test_split_sizes_refuse_a_folder_too_small_to_split() -> None:
 
 
 def test_lr_find_trains_with_the_finders_suggestion(tmp_path) -> None:
-    run = kerazoo.train("shapes", "lenet", epochs=1, out=tmp_path / "r", learning_rate="find",
-                        **TINY)  # fmt: skip
+    run = kerazoo.train(
+        "shapes", "lenet", epochs=1, out=tmp_path / "r", learning_rate="find", **TINY
+    )
     found = run_json(run.dir)["lr_find"]
     assert run_json(run.dir)["settings"]["learning_rate"] == "find"
     assert 1e-7 < found["suggestion"] < 10

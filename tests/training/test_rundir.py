@@ -64,7 +64,7 @@ def test_two_runs_started_together_on_one_folder_leave_one_run(tmp_path) -> None
             "--out",
             str(out),
             "-q",
-        )  # fmt: skip
+        )
         for seed in (1, 2)
     ]
     done = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
@@ -77,8 +77,17 @@ def test_two_runs_started_together_on_one_folder_leave_one_run(tmp_path) -> None
 
 def test_a_resumed_run_removes_temporary_files_left_by_a_kill(tmp_path) -> None:
     out = tmp_path / "run"
-    kerazoo.train("shapes", "lenet", epochs=1, out=out, train_size=16, val_size=8,
-                  batch_size=8, data={"size": 16}, verbose=0)  # fmt: skip
+    kerazoo.train(
+        "shapes",
+        "lenet",
+        epochs=1,
+        out=out,
+        train_size=16,
+        val_size=8,
+        batch_size=8,
+        data={"size": 16},
+        verbose=0,
+    )
     left = [
         out / ".checkpoint.keras.k2j4x9ab.tmp.keras",
         out / ".history.csv.a1b2c3d4.tmp.csv",
@@ -106,8 +115,16 @@ def test_a_full_disk_is_a_clear_error_and_history_agrees_with_the_checkpoint(tmp
     with zipfile.ZipFile(out / "checkpoint.keras") as zf:
         weights = zf.getinfo("model.weights.h5").file_size
     limit = (weights + (out / "checkpoint.keras").stat().st_size) // 2
-    proc = start_cli("train", "--resume", "--epochs", "3", "--out", str(out), "-q",
-                     preexec_fn=_small_files(limit))  # fmt: skip
+    proc = start_cli(
+        "train",
+        "--resume",
+        "--epochs",
+        "3",
+        "--out",
+        str(out),
+        "-q",
+        preexec_fn=_small_files(limit),
+    )
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 2, err
     assert "Cannot write the run files in" in err and "Traceback" not in err
@@ -158,8 +175,9 @@ def test_ctrl_c_says_how_to_resume_and_exits_130(tmp_path) -> None:
 
 def test_an_error_before_training_leaves_no_run_folder(tmp_path) -> None:
     out = tmp_path / "new"
-    done = run_cli("train", "shapes", "chopped_vgg", "--hp", "blocks=6", "--data", "size=16",
-                   "--out", str(out))  # fmt: skip
+    done = run_cli(
+        "train", "shapes", "chopped_vgg", "--hp", "blocks=6", "--data", "size=16", "--out", str(out)
+    )
     assert done.returncode == 2
     assert "too small" in done.stderr
     assert not out.exists()
@@ -182,7 +200,8 @@ def test_a_bad_option_is_refused_before_keras_is_imported(args, message) -> None
         f"rc = main(['train', *{args!r}])\n"
         "print(rc, 'keras' in sys.modules, 'tensorflow' in sys.modules)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.stdout.split() == ["2", "False", "False"], done.stderr
     assert message in done.stderr

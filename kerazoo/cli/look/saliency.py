@@ -58,8 +58,8 @@ def register(views: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Draw the picture; with ``--score``, print the score table first."""
-    from kerazoo.interpret.attribution import draw_saliency
     from kerazoo.interpret.probe import model_samples
+    from kerazoo.interpret.saliency_picture import draw_saliency
     from kerazoo.interpret.score import saliency_score, score_table
 
     methods = args.method or list(SALIENCY_METHODS)
@@ -101,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         args.count = PICTURE_COUNT if args.count is None else args.count
         images, masks = read_images(args, info)
-    path = draw_saliency(model, images, out_path(args, "saliency.png"), methods, masks=masks,
-                         layer=args.layer)  # fmt: skip
+    path = draw_saliency(
+        model, images, out_path(args, "saliency.png"), methods, masks=masks, layer=args.layer
+    )
     print(f"wrote {path}")
     return 0

@@ -51,8 +51,10 @@ def _layers(values: list[str] | None) -> list[str] | None:
 
 
 def _table(stats: dict[str, Any]) -> None:
-    print(f"{'layer':<16} {'values/image':>12} {'mean':>10} {'std':>10} {'gain':>8} "
-          f"{'zero':>6} {'dead':>6} {'units':>6}")  # fmt: skip
+    print(
+        f"{'layer':<16} {'values/image':>12} {'mean':>10} {'std':>10} {'gain':>8} "
+        f"{'zero':>6} {'dead':>6} {'units':>6}"
+    )
     for i, name in enumerate(stats["layers"]):
         given = stats["input_std"][0, i]
         gain = f"{stats['std'][0, i] / given:.3g}x" if given > 0 else "-"

@@ -102,12 +102,22 @@ def _foreground_logit(x: Any, data_format: str, filters: int, hidden: int, chann
     from keras import initializers, layers
 
     for i in range(1, hidden + 1):  # for colours a linear threshold cannot separate
-        x = layers.Conv2D(filters, 1, activation="relu", kernel_initializer="he_normal",
-                          data_format=data_format, name=f"pointwise{i}")(x)  # fmt: skip
-    init = (initializers.Constant(STEEPNESS / channels) if hidden == 0
-            else initializers.RandomNormal(stddev=STEEPNESS / filters**0.5))  # fmt: skip
-    return layers.Conv2D(1, 1, kernel_initializer=init, data_format=data_format,
-                         name="foreground")(x)  # fmt: skip
+        x = layers.Conv2D(
+            filters,
+            1,
+            activation="relu",
+            kernel_initializer="he_normal",
+            data_format=data_format,
+            name=f"pointwise{i}",
+        )(x)
+    init = (
+        initializers.Constant(STEEPNESS / channels)
+        if hidden == 0
+        else initializers.RandomNormal(stddev=STEEPNESS / filters**0.5)
+    )
+    return layers.Conv2D(1, 1, kernel_initializer=init, data_format=data_format, name="foreground")(
+        x
+    )
 
 
 def quad_counts(inputs: Any, spec: InputSpec, data_format: str, filters: int, hidden: int) -> Any:
@@ -134,10 +144,24 @@ def quad_counts(inputs: Any, spec: InputSpec, data_format: str, filters: int, hi
     z = _foreground_logit(inputs, data_format, filters, hidden, spec.channels)
     windows = float((spec.height + 1) * (spec.width + 1))
     pick_w, add_w, group_w = pattern_kernels(windows)
-    pick = layers.Conv2D(8, 2, use_bias=False, activation="log_sigmoid", trainable=False,
-                         data_format=data_format, name="quad_pixels")  # fmt: skip
-    add = layers.Conv2D(len(PATTERNS), 1, use_bias=False, activation="exponential",
-                        trainable=False, data_format=data_format, name="quad_patterns")  # fmt: skip
+    pick = layers.Conv2D(
+        8,
+        2,
+        use_bias=False,
+        activation="log_sigmoid",
+        trainable=False,
+        data_format=data_format,
+        name="quad_pixels",
+    )
+    add = layers.Conv2D(
+        len(PATTERNS),
+        1,
+        use_bias=False,
+        activation="exponential",
+        trainable=False,
+        data_format=data_format,
+        name="quad_patterns",
+    )
     group = layers.Dense(len(FEATURES), use_bias=False, trainable=False, name="quad_classes")
     counts = []
     for frame, sign in (("off", -1.0), ("on", 1.0)):
@@ -156,5 +180,6 @@ def quad_counts(inputs: Any, spec: InputSpec, data_format: str, filters: int, hi
     x = layers.Concatenate(name="pattern_counts")([counts[0], border])
     # zero start (as the conv detector's density): the count starts at the middle of the
     # range, and the head's random weights do not scatter it by hundreds
-    return layers.Dense(1, use_bias=False, kernel_initializer=initializers.Zeros(),
-                        name="pattern_weights")(x)  # fmt: skip
+    return layers.Dense(
+        1, use_bias=False, kernel_initializer=initializers.Zeros(), name="pattern_weights"
+    )(x)

@@ -126,9 +126,21 @@ def _place(
     for start in range(0, n, step):
         part = slice(start, min(n, start + step))
         failed[part] = _place_batch(
-            rng, counts[part], h, w, rmin, nq, pad, wp, offsets, base, restarts,
-            cy[part], cx[part], rr[part],
-        )  # fmt: skip
+            rng,
+            counts[part],
+            h,
+            w,
+            rmin,
+            nq,
+            pad,
+            wp,
+            offsets,
+            base,
+            restarts,
+            cy[part],
+            cx[part],
+            rr[part],
+        )
     return cy, cx, rr, failed
 
 

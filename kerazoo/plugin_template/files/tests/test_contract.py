@@ -30,11 +30,12 @@ def test_the_architecture_keeps_the_contract(tmp_path) -> None:
 
 def test_other_hyperparameters_keep_it(tmp_path) -> None:
     hps = {"blocks": 1, "batchnorm": False, "dropout": 0.2, "activation": "elu"}
-    check_architecture("kz_example_net", "kz_example_bars", tmp_path, hyperparameters=hps,
-                       size=8)  # fmt: skip
+    check_architecture("kz_example_net", "kz_example_bars", tmp_path, hyperparameters=hps, size=8)
 
 
 def test_too_small_an_input_is_refused() -> None:
     with pytest.raises(kerazoo.IncompatibleError, match="needs at least 16x16"):
-        kerazoo.build(kerazoo.get_architecture("kz_example_net", blocks=4),
-                      kerazoo.get_dataset("kz_example_bars", size=12))  # fmt: skip
+        kerazoo.build(
+            kerazoo.get_architecture("kz_example_net", blocks=4),
+            kerazoo.get_dataset("kz_example_bars", size=12),
+        )

@@ -31,9 +31,10 @@ class SmallNet(kerazoo.Architecture):
         "blocks": Param(2, int, low=1, high=4, help="conv blocks; each halves the image"),
         "batchnorm": Param(True, bool, help="batch normalisation after each conv"),
         "dropout": Param(0.0, float, low=0.0, high=0.5, help="dropout before the head"),
-        "activation": Param("relu", str, choices=("relu", "elu", "gelu"), tune=False,
-                            help="hidden activation"),
-    }  # fmt: skip
+        "activation": Param(
+            "relu", str, choices=("relu", "elu", "gelu"), tune=False, help="hidden activation"
+        ),
+    }
     min_size: ClassVar[tuple[int, int]] = (4, 4)  # with the default blocks=2
 
     def min_input_size(self) -> tuple[int, int]:
@@ -49,8 +50,14 @@ class SmallNet(kerazoo.Architecture):
         channel_axis = 1 if data_format == "channels_first" else -1
         x = inputs
         for i in range(c["blocks"]):
-            x = layers.Conv2D(c["filters"] * 2**i, 3, padding="same", data_format=data_format,
-                              use_bias=not c["batchnorm"], name=f"conv{i + 1}")(x)  # fmt: skip
+            x = layers.Conv2D(
+                c["filters"] * 2**i,
+                3,
+                padding="same",
+                data_format=data_format,
+                use_bias=not c["batchnorm"],
+                name=f"conv{i + 1}",
+            )(x)
             if c["batchnorm"]:
                 x = layers.BatchNormalization(axis=channel_axis, name=f"bn{i + 1}")(x)
             x = layers.Activation(c["activation"], name=f"act{i + 1}")(x)
