@@ -80,7 +80,8 @@ def _output_arguments(p: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kerazoo.evaluation import evaluate, evaluation_folder
+    from kerazoo.evaluation.evaluate import evaluate
+    from kerazoo.evaluation.folder import evaluation_folder
 
     options = parse_pairs(args.options, "--data")
     model = model_path(args.model)  # an unfinished run: its best.keras, with a note

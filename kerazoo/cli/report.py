@@ -26,7 +26,7 @@ def register(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kerazoo.report import write_report
+    from kerazoo.report.write import write_report
 
     path = write_report(args.run, args.out)
     print(printable(str(path)))

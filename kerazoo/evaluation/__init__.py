@@ -13,12 +13,3 @@ Example:
     >>> result = kerazoo.evaluate("runs/shapes-lenet", n=200)     # doctest: +SKIP
     >>> print(result.summary())                                   # doctest: +SKIP
 """
-
-from __future__ import annotations
-
-from kerazoo.evaluation.evaluate import default_seed, evaluate
-from kerazoo.evaluation.folder import evaluation_folder
-from kerazoo.evaluation.result import Evaluation
-from kerazoo.evaluation.score import evaluate_samples
-
-__all__ = ["Evaluation", "default_seed", "evaluate", "evaluate_samples", "evaluation_folder"]

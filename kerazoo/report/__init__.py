@@ -10,9 +10,3 @@ Example:
     >>> kerazoo.write_report("runs/shapes-lenet")                         # doctest: +SKIP
     PosixPath('runs/shapes-lenet/report.html')
 """
-
-from __future__ import annotations
-
-from kerazoo.report.write import REPORT_NAME, write_report
-
-__all__ = ["REPORT_NAME", "write_report"]

@@ -346,7 +346,7 @@ class Trainer:
         test = self.splits.test
         if len(test) == 0:
             return {}
-        from kerazoo.evaluation import evaluate_samples
+        from kerazoo.evaluation.score import evaluate_samples
 
         result = evaluate_samples(
             self.model,

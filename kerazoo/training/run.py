@@ -275,7 +275,7 @@ def _write_report(run_dir: Path) -> None:
     """Rebuild ``report.html``; a report that cannot be written is a warning, not a failure."""
     if not (run_dir / "run.json").is_file():
         return
-    from kerazoo.report import write_report
+    from kerazoo.report.write import write_report
 
     try:
         write_report(run_dir)

@@ -14,7 +14,8 @@ from PIL import Image
 
 import kerazoo
 from kerazoo.data.export import export_samples
-from kerazoo.evaluation import evaluate, evaluate_samples
+from kerazoo.evaluation.evaluate import evaluate
+from kerazoo.evaluation.score import evaluate_samples
 from tests.evaluation.conftest import COUNTS, DOTS, SHAPES
 
 

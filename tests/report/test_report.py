@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from kerazoo.errors import InvalidOptionError
-from kerazoo.report import write_report
+from kerazoo.report.write import write_report
 from tests.fixtures.processes import run_cli
 from tests.report.conftest import FULL_HEADINGS, handmade_run, write_evaluation
 

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from kerazoo import DataError, Dataset, Param, Samples, Task, natural_key
+from kerazoo import DataError, Dataset, InvalidOptionError, Param, Samples, Task, natural_key
 from kerazoo.data.augment import TRANSFORMS, applicable, check_transforms
 from kerazoo.data.decode import (
     IMAGE_SUFFIXES,
@@ -17,7 +17,6 @@ from kerazoo.data.decode import (
     convert_channels,
     read_image,
 )
-from kerazoo.errors import InvalidOptionError
 
 #: File name endings read as images (case does not matter): the decoder's one list.
 EXTENSIONS = IMAGE_SUFFIXES
