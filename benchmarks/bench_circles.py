@@ -40,8 +40,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 
 import kerazoo  # noqa: E402
-from kerazoo.evaluation.score import evaluate_samples  # noqa: E402
-from kerazoo.predict.values import ExtrapolationWarning  # noqa: E402
+from kerazoo import ExtrapolationWarning, evaluate_samples  # noqa: E402
 
 VGG_HP = {
     "blocks": 3,

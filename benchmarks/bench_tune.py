@@ -36,7 +36,7 @@ import keras  # noqa: E402
 import keras_tuner  # noqa: E402
 
 import kerazoo  # noqa: E402
-from kerazoo.experiments.tune import tune  # noqa: E402
+from kerazoo import tune  # noqa: E402
 from kerazoo.experiments.tune_space import searched_settings  # noqa: E402
 
 SIZE, TRAIN, VAL, BATCH = 32, 512, 128, 64

@@ -4,50 +4,27 @@
 
 from . import interpret as interpret
 from .data import augment as augment
-from .data.batches import encode_inputs as encode_inputs
-from .data.batches import make_batches as make_batches
-from .data.dataset import Dataset as Dataset
-from .data.dataset import Samples as Samples
-from .data.dataset import Splits as Splits
+from .data.batches import encode_inputs as encode_inputs, make_batches as make_batches
+from .data.dataset import Dataset as Dataset, Samples as Samples, Splits as Splits
+from .entry_points import PluginWarning as PluginWarning
 from .errors import (
     DataError as DataError,
-)
-from .errors import (
     DivergedError as DivergedError,
-)
-from .errors import (
     IncompatibleError as IncompatibleError,
-)
-from .errors import (
     InvalidOptionError as InvalidOptionError,
-)
-from .errors import (
     KerazooError as KerazooError,
-)
-from .errors import (
     ModelFileError as ModelFileError,
-)
-from .errors import (
     OutputError as OutputError,
-)
-from .errors import (
     PluginConflictError as PluginConflictError,
-)
-from .errors import (
     PluginError as PluginError,
-)
-from .errors import (
     UnknownNameError as UnknownNameError,
-)
-from .errors import (
     UnsafeModelError as UnsafeModelError,
 )
 from .evaluation.evaluate import evaluate as evaluate
 from .evaluation.folder import evaluation_folder as evaluation_folder
 from .evaluation.result import Evaluation as Evaluation
 from .evaluation.score import evaluate_samples as evaluate_samples
-from .experiments.compare import Comparison as Comparison
-from .experiments.compare import compare as compare
+from .experiments.compare import Comparison as Comparison, compare as compare
 from .experiments.tune import tune as tune
 from .experiments.tune_results import TuneResult as TuneResult
 from .models.architecture import Architecture as Architecture
@@ -56,16 +33,12 @@ from .models.layout import to_channels_last as to_channels_last
 from .naming import natural_key as natural_key
 from .params import Param as Param
 from .predict.predictor import Predictor as Predictor
+from .predict.shift import InputShiftWarning as InputShiftWarning
+from .predict.values import ExtrapolationWarning as ExtrapolationWarning
 from .registry import (
     get_architecture as get_architecture,
-)
-from .registry import (
     get_dataset as get_dataset,
-)
-from .registry import (
     list_architectures as list_architectures,
-)
-from .registry import (
     list_datasets as list_datasets,
 )
 from .report.write import write_report as write_report
@@ -74,11 +47,10 @@ from .saving.info import ModelInfo as ModelInfo
 from .saving.keras_file import save_model as save_model
 from .saving.load import load_model as load_model
 from .saving.savedmodel import export_model as export_model
-from .task import InputSpec as InputSpec
-from .task import Task as Task
-from .training.lr_find import LRFinding as LRFinding
+from .task import InputSpec as InputSpec, Task as Task
+from .training.baseline import NotLearnedWarning as NotLearnedWarning
+from .training.lr_find import LRFinding as LRFinding, find_learning_rate as find_learning_rate
 from .training.lr_find_run import lr_find as lr_find
-from .training.run import Run as Run
-from .training.run import train as train
+from .training.run import Run as Run, train as train
 
 __version__: str

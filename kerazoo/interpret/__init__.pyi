@@ -6,72 +6,37 @@ from .attribution import saliency as saliency
 from .gradients import value_and_grad as value_and_grad
 from .maps import (
     draw_feature_maps as draw_feature_maps,
-)
-from .maps import (
     draw_kernels as draw_kernels,
-)
-from .maps import (
     feature_maps as feature_maps,
 )
 from .maximize import (
     Regularizers as Regularizers,
-)
-from .maximize import (
     maximize_classes as maximize_classes,
-)
-from .maximize import (
     maximize_filters as maximize_filters,
-)
-from .maximize import (
     mean_activations as mean_activations,
-)
-from .maximize import (
     top_images as top_images,
 )
 from .maximize_draw import (
     draw_classes as draw_classes,
-)
-from .maximize_draw import (
     draw_filters as draw_filters,
-)
-from .maximize_draw import (
     draw_top_images as draw_top_images,
 )
 from .methods import SALIENCY_METHODS as SALIENCY_METHODS
 from .probe import (
     feature_layers as feature_layers,
-)
-from .probe import (
     last_conv_layer as last_conv_layer,
-)
-from .probe import (
     layer_model as layer_model,
-)
-from .probe import (
     load as load,
-)
-from .probe import (
     logits_layer as logits_layer,
 )
 from .saliency_picture import draw_saliency as draw_saliency
-from .score import SaliencyScore as SaliencyScore
-from .score import saliency_score as saliency_score
+from .score import SaliencyScore as SaliencyScore, saliency_score as saliency_score
 from .snapshots import Snapshots as Snapshots
 from .stats import (
     ActivationStats as ActivationStats,
-)
-from .stats import (
     ActivationWarning as ActivationWarning,
-)
-from .stats import (
     activation_warning as activation_warning,
-)
-from .stats import (
     draw_activation_stats as draw_activation_stats,
-)
-from .stats import (
     layer_stats as layer_stats,
-)
-from .stats import (
     read_stats as read_stats,
 )

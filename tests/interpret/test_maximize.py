@@ -13,8 +13,7 @@ import pytest
 import kerazoo
 from kerazoo.cli import main
 from kerazoo.errors import IncompatibleError, InvalidOptionError, UnknownNameError
-from kerazoo.interpret import maximize as mx
-from kerazoo.interpret import probe
+from kerazoo.interpret import maximize as mx, probe
 from kerazoo.interpret.maximize_draw import draw_classes
 
 OFF = mx.Regularizers(jitter=0, l2=0, tv=0, blur_every=None)
