@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import keras
 import pytest
 
 import kerazoo
 from kerazoo.models.body_rules import RESERVED_LAYER_NAMES
+from kerazoo.models.build import build
 from tests.fixtures.tiny_data import Bars, Brightness
-
-keras = pytest.importorskip("keras")
-from kerazoo.models.build import build  # noqa: E402
 
 
 class _Named(kerazoo.Architecture):

@@ -8,12 +8,11 @@ import os
 import signal
 from pathlib import Path
 
+import keras
 import pytest
 
 import kerazoo
 from tests.fixtures.processes import run_cli, start_cli, wait_for_epoch
-
-keras = pytest.importorskip("keras")
 
 TINY = {"train_size": 48, "val_size": 16, "batch_size": 16, "data": {"size": 32}, "verbose": 0}
 SMALL_FLAGS = ["--data", "size=32", "--batch-size", "16", "--train-size", "48", "--val-size", "16"]
