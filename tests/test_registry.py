@@ -77,7 +77,7 @@ def test_unknown_name_suggests_and_lists(tmp_path, on_path) -> None:
         r"Did you mean 'tinynet'\? Available: .*tinynet",
     ):
         kerazoo.get_architecture("tinynte")
-    with pytest.raises(KeyError):  # still a KeyError for callers who catch that
+    with pytest.raises(KeyError, match=r"Unknown architecture 'tinynte'"):  # callers catch that
         kerazoo.get_architecture("tinynte")
 
 

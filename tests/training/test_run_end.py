@@ -54,16 +54,24 @@ class BlowUp(keras.callbacks.Callback):
 
 class Interrupt(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None) -> None:
-        raise KeyboardInterrupt
+        raise KeyboardInterrupt("stopped by the test")
 
 
 @pytest.mark.parametrize(
-    ("callback", "error", "status"),
-    [(BlowUp, kerazoo.DivergedError, "diverged"), (Interrupt, KeyboardInterrupt, "interrupted")],
+    ("callback", "error", "message", "status"),
+    [
+        (
+            BlowUp,
+            kerazoo.DivergedError,
+            r"Training diverged in epoch 1: the loss became",
+            "diverged",
+        ),
+        (Interrupt, KeyboardInterrupt, "stopped by the test", "interrupted"),
+    ],
 )
-def test_run_json_says_how_a_run_ended(tmp_path, callback, error, status) -> None:
+def test_run_json_says_how_a_run_ended(tmp_path, callback, error, message, status) -> None:
     out = tmp_path / "r"
-    with pytest.raises(error):
+    with pytest.raises(error, match=message):
         kerazoo.train(
             "shapes", "lenet", epochs=3, out=out, optimizer="sgd", callbacks=[callback()], **TINY
         )
