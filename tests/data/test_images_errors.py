@@ -1,0 +1,58 @@
+"""Refusals of images a model cannot take: arrays of the wrong rank, dtype or size, images
+above Pillow's pixel limit, class names that cannot name a folder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import kerazoo
+from kerazoo.data.export import export_samples
+from kerazoo.errors import DataError
+from tests.fixtures.tiny_data import Bars
+
+
+@pytest.fixture(scope="module")
+def predictor():
+    return kerazoo.Predictor(kerazoo.build("lenet", Bars(size=12), seed=0))
+
+
+def test_an_array_of_the_wrong_rank_dtype_or_size_is_refused(predictor) -> None:
+    with pytest.raises(
+        DataError,
+        match=r"Input array has 5 dimensions \(shape \(1, 1, 12, 12, 1\)\); expected one image "
+        r"\(H, W\), \(H, W, C\) or \(C, H, W\), or a batch",
+    ):
+        predictor.predict(np.zeros((1, 1, 12, 12, 1), np.uint8))
+    with pytest.raises(DataError, match=r"Input array has dtype complex64; expected uint8 or fl"):
+        predictor.predict(np.zeros((12, 12, 1), np.complex64))
+    with pytest.raises(DataError, match=r"^Input array is empty \(shape \(0, 12, 12, 1\)\)\.$"):
+        predictor.predict(np.zeros((0, 12, 12, 1), np.uint8))
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_an_image_above_the_pixel_limit_is_refused_unread(predictor, tmp_path, monkeypatch) -> None:
+    path = tmp_path / "big.png"
+    Image.new("L", (4, 3)).save(path)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 10)  # 12 pixels: over it, under twice it
+    with pytest.raises(DataError, match=r"big\.png' is refused unread: Image size \(12 pixels\)"):
+        predictor.predict(path)
+    with (
+        Image.open(path) as opened,  # an image the caller opened: checked before decoding
+        pytest.raises(DataError, match=r"4x3 = 12 pixels is above the limit of 10 pixels"),
+    ):
+        predictor.predict(opened)
+
+
+@pytest.mark.parametrize("name", ["a/b", ".hidden", "..", "c:d"])
+def test_export_refuses_a_class_name_that_cannot_name_a_folder(tmp_path, name: str) -> None:
+    samples = Bars(size=8, classes=2).generate(2, seed=0)
+    task = kerazoo.Task.classification([name, "ok"])
+    with pytest.raises(
+        DataError,
+        match=rf"The class name {name!r} cannot be a folder name; export needs class names "
+        "without path separators or a leading dot",
+    ):
+        export_samples(samples, task, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,74 @@
+"""The refusals of looking inside that the other interpret tests do not reach: nothing to
+explain, counts below one, a model with nothing of the kind asked for."""
+
+from __future__ import annotations
+
+import keras
+import pytest
+
+import kerazoo
+from kerazoo import interpret
+from kerazoo.errors import DataError, IncompatibleError, InvalidOptionError
+from tests.fixtures.tiny_data import Bars
+
+
+class _DenseOnly(kerazoo.Architecture):
+    """A body without a convolution or a pooling layer: nothing with maps or kernels."""
+
+    description = "flatten and one dense layer"
+    plugin = "kz-dense 0.1"
+
+    def build_body(self, inputs, spec, data_format):
+        return keras.layers.Dense(4, name="hidden")(keras.layers.Flatten()(inputs))
+
+
+@pytest.fixture(scope="module")
+def bars():
+    ds = Bars(size=12)
+    return ds, kerazoo.build("lenet", ds, seed=0), ds.generate(2, seed=0).images
+
+
+@pytest.fixture(scope="module")
+def dense_only():
+    return kerazoo.build(_DenseOnly(), Bars(size=12), seed=0)
+
+
+def test_saliency_refuses_no_images_and_counts_below_one(bars) -> None:
+    _, model, images = bars
+    with pytest.raises(DataError, match=r"No images to explain: got an array of shape \(0, 12"):
+        interpret.saliency(model, images[:0])
+    with pytest.raises(InvalidOptionError, match=r"^batch_size=0 must be at least 1\.$"):
+        interpret.saliency(model, images, batch_size=0)
+    with pytest.raises(InvalidOptionError, match=r"^samples=0 must be at least 1\.$"):
+        interpret.saliency(model, images, "smoothgrad", samples=0)
+    with pytest.raises(InvalidOptionError, match=r"^stride=0 must be at least 1\.$"):
+        interpret.saliency(model, images, "occlusion", patch=2, stride=0)
+
+
+def test_a_reconstruction_model_has_no_class_score_to_explain(bars) -> None:
+    ds, _, images = bars
+    autoencoder = kerazoo.build("autoencoder", ds, encoding="reconstruction", seed=0)
+    with pytest.raises(IncompatibleError, match=r"Model '.*' reconstructs images: it has no cl"):
+        interpret.saliency(autoencoder, images)
+
+
+def test_a_layer_model_starts_at_pixels_or_floats_only(bars) -> None:
+    with pytest.raises(InvalidOptionError, match=r"start must be 'pixels' or 'float', got 'by"):
+        interpret.layer_model(bars[1], ["conv1"], start="bytes")
+
+
+def test_the_saliency_score_needs_one_image_or_more(bars) -> None:
+    with pytest.raises(InvalidOptionError, match=r"^n=0 must be at least 1 image\.$"):
+        interpret.saliency_score(bars[1], n=0)
+
+
+def test_a_model_without_convolutions_has_no_maps_or_kernels(dense_only, bars, tmp_path) -> None:
+    with pytest.raises(IncompatibleError, match=r"Model '.*' has no convolution to draw\."):
+        interpret.draw_kernels(dense_only, tmp_path / "k.png")
+    with pytest.raises(
+        IncompatibleError,
+        match=r"has no convolution or pooling layer to show maps of\. Name layers with maps "
+        r"instead: pixels, rescale, normalize\.",
+    ):
+        interpret.feature_maps(dense_only, bars[2])
+    assert list(tmp_path.iterdir()) == []
