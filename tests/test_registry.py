@@ -242,3 +242,14 @@ def test_isolated_check_of_a_registry(tmp_path) -> None:
         kerazoo.InvalidOptionError, match=r"timeout must be a positive number of seconds, got 0"
     ):
         check_plugins(timeout=0)
+
+
+def test_with_no_plugin_installed_the_choices_say_so(tmp_path) -> None:
+    with (
+        registry.using(registry.Registry(path=[str(tmp_path)])),
+        pytest.raises(
+            kerazoo.UnknownNameError,
+            match=r"^Unknown dataset 'shapes'\. Available: \(none installed\)\.$",
+        ),
+    ):
+        kerazoo.get_dataset("shapes")

@@ -10,6 +10,7 @@ import kerazoo
 from kerazoo import interpret
 from kerazoo.errors import DataError, IncompatibleError, InvalidOptionError
 from tests.fixtures.tiny_data import Bars
+from tests.fixtures.tiny_models import classifier, meta_for
 
 
 class _DenseOnly(kerazoo.Architecture):
@@ -72,3 +73,14 @@ def test_a_model_without_convolutions_has_no_maps_or_kernels(dense_only, bars, t
     ):
         interpret.feature_maps(dense_only, bars[2])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_samples_need_a_dataset_named_in_the_metadata(tmp_path) -> None:
+    meta = meta_for()
+    del meta["dataset"]  # a model described without the data it was trained on
+    path = kerazoo.save_model(classifier(), tmp_path / "m.keras", meta)
+    with pytest.raises(
+        IncompatibleError, match=r"^The model's metadata names no dataset to draw images from: p"
+    ):
+        interpret.draw_feature_maps(path, tmp_path / "maps.png")
+    assert not (tmp_path / "maps.png").exists()
