@@ -11,11 +11,13 @@ import kerazoo
 from kerazoo.data.export import export_samples
 from kerazoo.errors import DataError
 from tests.fixtures.tiny_data import Bars
+from tests.fixtures.tiny_models import classifier, meta_for
 
 
 @pytest.fixture(scope="module")
 def predictor():
-    return kerazoo.Predictor(kerazoo.build("lenet", Bars(size=12), seed=0))
+    model = kerazoo.build("lenet", Bars(size=12), seed=0)
+    return kerazoo.Predictor(model, kerazoo.ModelInfo.of(model))
 
 
 def test_an_array_of_the_wrong_rank_dtype_or_size_is_refused(predictor) -> None:
@@ -56,3 +58,27 @@ def test_export_refuses_a_class_name_that_cannot_name_a_folder(tmp_path, name: s
     ):
         export_samples(samples, task, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_an_opened_image_that_fails_to_load_is_refused(predictor, tmp_path) -> None:
+    path = tmp_path / "cut.png"
+    Image.new("L", (12, 12), 90).save(path)
+    path.write_bytes(path.read_bytes()[:-30])  # the file ends inside its pixel data
+    with (
+        Image.open(path) as opened,  # the header reads; the pixels do not
+        pytest.raises(
+            DataError, match=r"^Cannot read image '.*': (OSError|SyntaxError|EOFError): "
+        ),
+    ):
+        predictor.predict(opened)
+
+
+def test_channels_without_a_standard_conversion_are_refused() -> None:
+    model = classifier(size=(8, 8, 2))
+    predictor = kerazoo.Predictor(model, meta_for(size=(8, 8, 2)))
+    with pytest.raises(
+        DataError,
+        match=r"^The input has 3 channels \(RGB\) and the model takes 2 \(2-channel\); there is "
+        r"no standard conversion\. Pass grayscale, RGB or RGBA images\.$",
+    ):
+        predictor.predict(np.zeros((8, 8, 3), np.uint8))

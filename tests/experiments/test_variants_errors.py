@@ -60,3 +60,13 @@ def test_a_variants_file_of_the_wrong_shape_is_refused(tmp_path) -> None:
     path.write_text("epochs = 2\n[variants]\nhalf = { width = 0.5 }\n")
     with pytest.raises(InvalidOptionError, match=r"v\.toml: the file holds .*; got epochs\.$"):
         read_variants_file(path)
+
+
+def test_compare_needs_a_test_split_to_judge_by(tmp_path) -> None:
+    with pytest.raises(
+        InvalidOptionError,
+        match=r"^compare judges each variant by its held-out test metric, but 'baseline' has "
+        r"test_size=0: give a test split",
+    ):
+        kerazoo.compare("shapes", "lenet", ["a: filters=2"], test_size=0, out=tmp_path / "c")
+    assert not (tmp_path / "c").exists()

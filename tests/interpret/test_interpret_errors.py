@@ -84,3 +84,27 @@ def test_samples_need_a_dataset_named_in_the_metadata(tmp_path) -> None:
     ):
         interpret.draw_feature_maps(path, tmp_path / "maps.png")
     assert not (tmp_path / "maps.png").exists()
+
+
+def test_activation_stats_take_whole_numbers_of_at_least_one() -> None:
+    for name in ("every", "bins", "points"):
+        with pytest.raises(
+            InvalidOptionError,
+            match=rf"^ActivationStats: {name} must be a whole number of at least 1, got 0\.$",
+        ):
+            interpret.ActivationStats(**{name: 0})
+
+
+def test_snapshots_refuse_more_frames_than_a_gif_keeps_before_the_first_batch(bars, tmp_path):
+    ds, model, images = bars
+    data = ds.generate(16, seed=1)
+    snapshots = interpret.Snapshots(["conv1"], every=1, probe=images[:1], out=tmp_path)
+    with pytest.raises(
+        InvalidOptionError,
+        match=r"^Snapshots keeps at most 500 frames per GIF; one every 1 batches would take 602 "
+        r"in this run\. Use every=2 or more, or leave it out for about 40\.$",
+    ):
+        model.fit(
+            data.images, data.labels, batch_size=8, epochs=300, verbose=0, callbacks=[snapshots]
+        )
+    assert list(tmp_path.iterdir()) == []

@@ -1,4 +1,4 @@
-"""Counts the command line refuses, in process: each is one line ``kerazoo CMD: error: ...``."""
+"""Refusals of the command line, run in process: each is one line ``kerazoo CMD: error: ...``."""
 
 from __future__ import annotations
 
@@ -44,4 +44,30 @@ def test_data_preview_refuses_a_negative_count(tmp_path, capsys) -> None:
     out = tmp_path / "p.png"
     assert main(["data", "preview", "shapes", "--n", "-1", "--out", str(out)]) == 2
     assert "kerazoo data: error: --n must be >= 0, got -1." in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["compare", "shapes", "lenet", "--seed", "1", "--variant", "a: filters=2"],
+            "kerazoo compare: error: kerazoo compare runs every variant over --seeds; got --seed "
+            "1. Give --seeds 3 (seeds 0, 1, 2) or --seeds 1.",
+        ),
+        (
+            ["compare", "shapes", "lenet", "--no-baseline"],
+            "kerazoo compare: error: Nothing to compare: give --variant or --file. Example: ",
+        ),
+        (["tune"], "kerazoo tune: error: kerazoo tune needs DATASET and ARCH, e.g. kerazoo tune"),
+        (
+            ["tune", "--worker", "0", "--oracle", "localhost:1"],
+            "kerazoo tune: error: --worker must be a number from 1, got 0.",
+        ),
+    ],
+)
+def test_compare_and_tune_refuse_before_any_run(tmp_path, capsys, argv, message: str) -> None:
+    out = tmp_path / "out"
+    assert main([*argv, "--out", str(out)]) == 2
+    assert message in capsys.readouterr().err
     assert not out.exists()
