@@ -71,3 +71,14 @@ def test_compare_and_tune_refuse_before_any_run(tmp_path, capsys, argv, message:
     assert main([*argv, "--out", str(out)]) == 2
     assert message in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_look_maximize_takes_filters_or_classes_not_both(model_file, tmp_path, capsys) -> None:
+    out = tmp_path / "x.png"
+    argv = ["look", "maximize", model_file, "--classes", "circle", "--filters", "0"]
+    assert main([*argv, "--out", str(out)]) == 2
+    assert (
+        "error: --filters picks a layer's filters; with --classes name the classes instead: "
+        "--classes circle,square (names or indices)." in capsys.readouterr().err
+    )
+    assert not out.exists()

@@ -82,3 +82,31 @@ def test_channels_without_a_standard_conversion_are_refused() -> None:
         r"no standard conversion\. Pass grayscale, RGB or RGBA images\.$",
     ):
         predictor.predict(np.zeros((8, 8, 3), np.uint8))
+
+
+def test_a_plain_model_the_predictor_cannot_read_is_refused() -> None:
+    import keras
+
+    inp = keras.Input((8, 8, 1))
+    flat = keras.layers.Flatten()(inp)
+    two = keras.Model(inp, [keras.layers.Dense(2)(flat), keras.layers.Dense(3)(flat)])
+    with pytest.raises(
+        kerazoo.IncompatibleError,
+        match=r"^model: the Predictor runs models with one image input and one output; this one "
+        r"has 1 inputs and 2 outputs\.$",
+    ):
+        kerazoo.Predictor(two)
+    any_size = keras.Input((None, None, 1))
+    pooled = keras.Model(any_size, keras.layers.GlobalAveragePooling2D()(any_size))
+    with pytest.raises(
+        kerazoo.IncompatibleError,
+        match=r"^model has no kerazoo\.json and its input shape \(None, None, 1\) is not one "
+        r"fixed-size image \(H, W, C\)",
+    ):
+        kerazoo.Predictor(pooled)
+    rows = keras.Model(inp, keras.layers.Reshape((4, 16))(inp))
+    with pytest.raises(
+        kerazoo.IncompatibleError,
+        match=r"^model has no kerazoo\.json and an output of shape \(4, 16\)\.$",
+    ):
+        kerazoo.Predictor(rows)

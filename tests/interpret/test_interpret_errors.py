@@ -4,6 +4,7 @@ explain, counts below one, a model with nothing of the kind asked for."""
 from __future__ import annotations
 
 import keras
+import numpy as np
 import pytest
 
 import kerazoo
@@ -108,3 +109,37 @@ def test_snapshots_refuse_more_frames_than_a_gif_keeps_before_the_first_batch(ba
             data.images, data.labels, batch_size=8, epochs=300, verbose=0, callbacks=[snapshots]
         )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unknown_interpret_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match=r"^module 'kerazoo.interpret' has no attribute 'map"):
+        interpret.maps_of  # noqa: B018
+
+
+def test_snapshots_outside_a_run_need_a_folder(bars) -> None:
+    ds, model, images = bars
+    data = ds.generate(8, seed=1)
+    snapshots = interpret.Snapshots(["conv1"], every=1, probe=images[:1])
+    with pytest.raises(
+        InvalidOptionError,
+        match=r"^Snapshots has no folder to write into: pass out=FOLDER \(kerazoo\.train gives",
+    ):
+        model.fit(
+            data.images, data.labels, batch_size=8, epochs=1, verbose=0, callbacks=[snapshots]
+        )
+
+
+def test_statistics_need_a_layer_to_record(bars) -> None:
+    flat = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten()], name="flat")
+    with pytest.raises(
+        InvalidOptionError,
+        match=r"^Model 'flat' has no layer with weights or an activation to record; name the la",
+    ):
+        interpret.layer_stats(flat, np.zeros((1, 4, 4, 1), np.uint8))
+
+
+def test_the_pointing_tolerance_is_zero_or_more_pixels() -> None:
+    from kerazoo.interpret.score import score_maps
+
+    with pytest.raises(InvalidOptionError, match=r"^tolerance=-1 must be 0 or more pixels\.$"):
+        score_maps(np.ones((1, 4, 4)), np.ones((1, 4, 4), bool), tolerance=-1)
