@@ -77,7 +77,7 @@ def test_unknown_name_suggests_and_lists(tmp_path, on_path) -> None:
         r"Did you mean 'tinynet'\? Available: .*tinynet",
     ):
         kerazoo.get_architecture("tinynte")
-    with pytest.raises(KeyError):  # still a KeyError for callers who catch that
+    with pytest.raises(KeyError, match=r"Unknown architecture 'tinynte'"):  # callers catch that
         kerazoo.get_architecture("tinynte")
 
 
@@ -242,3 +242,14 @@ def test_isolated_check_of_a_registry(tmp_path) -> None:
         kerazoo.InvalidOptionError, match=r"timeout must be a positive number of seconds, got 0"
     ):
         check_plugins(timeout=0)
+
+
+def test_with_no_plugin_installed_the_choices_say_so(tmp_path) -> None:
+    with (
+        registry.using(registry.Registry(path=[str(tmp_path)])),
+        pytest.raises(
+            kerazoo.UnknownNameError,
+            match=r"^Unknown dataset 'shapes'\. Available: \(none installed\)\.$",
+        ),
+    ):
+        kerazoo.get_dataset("shapes")

@@ -10,12 +10,10 @@ import pytest
 
 import kerazoo
 from kerazoo import IncompatibleError
+from kerazoo.data.batches import encode_inputs, make_batches
+from kerazoo.models.build import build, info
+from kerazoo.testing import check_architecture
 from tests.fixtures.tiny_data import LOCAL, Bars, Blobs, tiny_dataset, write_image_folder
-
-keras = pytest.importorskip("keras")
-from kerazoo.data.batches import encode_inputs, make_batches  # noqa: E402
-from kerazoo.models.build import build, info  # noqa: E402
-from kerazoo.testing import check_architecture  # noqa: E402
 
 ARCHITECTURES = kerazoo.list_architectures()
 # The contract with every dataset: LeNet's runs in the fast set, the larger bodies' are slow.

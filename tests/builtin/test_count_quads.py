@@ -7,16 +7,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 
 import kerazoo
 from kerazoo import InvalidOptionError
-
-keras = pytest.importorskip("keras")
-
-from kerazoo.models.build import build  # noqa: E402
-from tests.fixtures.processes import run_cli  # noqa: E402
+from kerazoo.models.build import build
+from tests.fixtures.processes import run_cli
 
 #: The 6 features: (corners, diagonal, constant) with the frame off, then their change with
 #: the frame on, in blobs (corner counts / 4). Euler number of 8-connected blobs:

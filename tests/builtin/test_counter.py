@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 
 import kerazoo
 from kerazoo import IncompatibleError, InvalidOptionError
-
-keras = pytest.importorskip("keras")
-from kerazoo.models.build import build  # noqa: E402
+from kerazoo.models.build import build
 
 TINY = {"size": 24, "min_count": 1, "max_count": 3, "min_radius": 1, "max_radius": 2}
 

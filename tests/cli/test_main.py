@@ -28,7 +28,7 @@ def test_every_command_has_help(capsys) -> None:
     commands = parser._subparsers._group_actions[0].choices  # the registered commands
     assert {"list", "plugins"} <= set(commands)
     for name in commands:
-        with pytest.raises(SystemExit) as done:
+        with pytest.raises(SystemExit, match=r"^0$") as done:
             main([name, "--help"])
         assert done.value.code == 0
         assert "usage: kerazoo " + name in capsys.readouterr().out
@@ -106,14 +106,14 @@ def test_an_unknown_flag_is_named_by_its_command_with_a_suggestion(capsys) -> No
         (["look", "maps", "r", "--layr", "conv1"], "--layr conv1", "kerazoo look maps", "--layer"),
         (["list", "--verbsoe"], "--verbsoe", "kerazoo list", "--verbose"),
     ]:
-        with pytest.raises(SystemExit) as done:
+        with pytest.raises(SystemExit, match=r"^2$") as done:
             main(argv)
         err = capsys.readouterr().err
         assert done.value.code == 2
         assert f"usage: {prog} " in err, err
         assert f"{prog}: error: unrecognized arguments: {extra}" in err, err
         assert f"Did you mean {hint}?" in err, err
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit, match=r"^2$"):
         main(["list", "--zzz"])
     assert "Did you mean" not in capsys.readouterr().err  # nothing close: no guess
 
@@ -207,7 +207,7 @@ def test_plugins_check_isolates_hangs_and_hard_exits(tmp_path) -> None:
     assert "4 failed" in out.stdout
     # the hanging child was killed, not left behind
     pid = int(pidfile.read_text())
-    with pytest.raises(ProcessLookupError):
+    with pytest.raises(ProcessLookupError, match="No such process"):
         os.kill(pid, 0)
 
     out = run_cli(

@@ -5,16 +5,15 @@ Each encoding trains on a tiny separable problem and its loss goes down.
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 
 import kerazoo
 from kerazoo import DataError, InvalidOptionError, Samples
+from kerazoo.data.batches import encode_inputs, make_batches
+from kerazoo.models.build import build, info
 from tests.fixtures.tiny_data import Bars, Blobs, Brightness
-
-keras = pytest.importorskip("keras")
-from kerazoo.data.batches import encode_inputs, make_batches  # noqa: E402
-from kerazoo.models.build import build, info  # noqa: E402
 
 
 def meta(data_format: str = "channels_last", encoding: str = "sparse", kind=None) -> dict:

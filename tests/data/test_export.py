@@ -35,10 +35,10 @@ def test_a_failed_export_leaves_no_partial_folder(tmp_path: Path, monkeypatch) -
     data = ds.generate(6, seed=1)
 
     def fail(*args, **kwargs):
-        raise KeyboardInterrupt
+        raise KeyboardInterrupt("stopped while writing labels.csv")
 
     monkeypatch.setattr(export.csv, "writer", fail)  # dies after the PNGs, before the CSV
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt, match="stopped while writing labels.csv"):
         export_samples(data, ds.task, tmp_path / "out")
     assert list(tmp_path.iterdir()) == []
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 
+import keras
 import numpy as np
 import pytest
 
@@ -17,11 +18,9 @@ from kerazoo import (
     PluginError,
     UnknownNameError,
 )
+from kerazoo.models.build import build, info, set_info
+from kerazoo.models.devices import has_accelerator, resolve_data_format
 from tests.fixtures.tiny_data import Bars, Blobs, Brightness
-
-keras = pytest.importorskip("keras")
-from kerazoo.models.build import build, info, set_info  # noqa: E402
-from kerazoo.models.devices import has_accelerator, resolve_data_format  # noqa: E402
 
 CONV_POOL = ("Conv2D", "MaxPooling2D", "AveragePooling2D", "UpSampling2D", "ZeroPadding2D")
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
+import keras
 import pytest
 
 import kerazoo
 from kerazoo.models.body_rules import RESERVED_LAYER_NAMES
+from kerazoo.models.build import build
 from tests.fixtures.tiny_data import Bars, Brightness
-
-keras = pytest.importorskip("keras")
-from kerazoo.models.build import build  # noqa: E402
 
 
 class _Named(kerazoo.Architecture):
@@ -25,14 +26,13 @@ class _Named(kerazoo.Architecture):
 
 @pytest.mark.parametrize("name", ["logits", "normalize", "pixels", "rescale", "value", "softmax"])
 def test_a_body_layer_with_a_reserved_name_is_refused_by_name(name: str) -> None:
-    with pytest.raises(kerazoo.PluginError) as caught:
-        build(_Named(layer=name), Bars(size=8))
-    message = str(caught.value)
-    assert f"architecture '_Named' from kz-named 0.1 built a body with layer {name!r} (Conv2D)" in (
-        message
+    expected = (
+        re.escape(f"architecture '_Named' from kz-named 0.1 built a body with layer {name!r} ")
+        + r"\(Conv2D\): that name is reserved for the layers kerazoo adds around a body; rename it"
+        ".*Reserved: " + re.escape(", ".join(RESERVED_LAYER_NAMES))
     )
-    assert "that name is reserved for the layers kerazoo adds around a body; rename it" in message
-    assert "Reserved: " + ", ".join(RESERVED_LAYER_NAMES) in message
+    with pytest.raises(kerazoo.PluginError, match=expected):
+        build(_Named(layer=name), Bars(size=8))
 
 
 def test_an_ordinary_name_builds() -> None:

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import json
 
+import keras
 import numpy as np
 import pytest
 
 import kerazoo
 from kerazoo import IncompatibleError, InvalidOptionError, ModelInfo, UnknownNameError
+from kerazoo.models.build import build, info
+from kerazoo.models.kernels import INITS, NORMAL_STDDEV, apply_kernel_options
 from tests.fixtures.processes import run_cli
 from tests.fixtures.tiny_data import Bars, Blobs, Brightness
-
-keras = pytest.importorskip("keras")
-from kerazoo.models.build import build, info  # noqa: E402
-from kerazoo.models.kernels import INITS, NORMAL_STDDEV, apply_kernel_options  # noqa: E402
 
 TINY_RUN = (
     "--epochs",

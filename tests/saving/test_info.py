@@ -114,7 +114,7 @@ def test_replace_and_with_training_give_new_infos() -> None:
     again = info.with_training(record)
     record["epochs"] = 99  # a copy was taken
     assert again.to_dict()["training"] == {"epochs": 4, "metrics": {"loss": 0.5}}
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'encoding'"):
         info.encoding = "onehot"  # type: ignore[misc]
 
 

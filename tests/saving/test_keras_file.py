@@ -128,7 +128,7 @@ def test_save_rejects_bad_metadata_and_names(tmp_path: Path, model: keras.Model)
         save_model(model, tmp_path / "m.keras", bad)
 
 
-@pytest.mark.parametrize("exc", [RuntimeError("disk full"), KeyboardInterrupt()])
+@pytest.mark.parametrize("exc", [RuntimeError("disk full"), KeyboardInterrupt("killed")])
 def test_failed_save_leaves_old_file_intact(
     tmp_path: Path, model: keras.Model, images, monkeypatch: pytest.MonkeyPatch, exc
 ) -> None:
@@ -140,7 +140,7 @@ def test_failed_save_leaves_old_file_intact(
         raise exc  # ...then died
 
     monkeypatch.setattr(keras.saving, "save_model", broken)
-    with pytest.raises(type(exc)):
+    with pytest.raises(type(exc), match=str(exc)):
         save_model(classifier(seed=5), path, meta_for())
     monkeypatch.undo()
     assert path.read_bytes() == before
@@ -290,7 +290,7 @@ def test_h5_without_model_config(tmp_path: Path, model: keras.Model) -> None:
 
 
 def test_model_file_error_is_a_value_error(tmp_path: Path) -> None:
-    with pytest.raises(ValueError):  # ModelFileError also inherits ValueError
+    with pytest.raises(ValueError, match=r"Model file '.*missing\.h5' does not exist"):
         load_model(tmp_path / "missing.h5")
 
 

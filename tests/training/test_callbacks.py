@@ -5,14 +5,11 @@ from __future__ import annotations
 import csv
 
 import numpy as np
-import pytest
 from PIL import Image
 
 import kerazoo
+from kerazoo.training.callbacks import Checkpoint, Curves, HistoryCSV
 from tests.fixtures.tiny_data import Bars
-
-keras = pytest.importorskip("keras")
-from kerazoo.training.callbacks import Checkpoint, Curves, HistoryCSV  # noqa: E402
 
 
 def test_run_file_callbacks_work_in_a_plain_fit(tmp_path) -> None:

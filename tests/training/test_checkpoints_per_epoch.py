@@ -10,8 +10,6 @@ import pytest
 import kerazoo
 from tests.fixtures.processes import run_cli
 
-keras = pytest.importorskip("keras")
-
 TINY = {
     "train_size": 32,
     "val_size": 16,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import keras
 import numpy as np
 import pytest
 
@@ -14,8 +15,6 @@ from kerazoo.training.lr_find import find_learning_rate
 from kerazoo.training.lr_find_draw import loss_range
 from kerazoo.training.lr_find_run import lr_find
 from tests.fixtures.processes import run_cli
-
-keras = pytest.importorskip("keras")
 
 SMALL = {"data": {"size": 32}, "batch_size": 32, "train_size": 256, "val_size": 64}
 

@@ -11,13 +11,12 @@ import sys
 import time
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 
 import kerazoo
 from tests.fixtures.processes import ROOT, run_cli, start_cli, wait_for_epoch
-
-keras = pytest.importorskip("keras")
 
 TINY = {"train_size": 48, "val_size": 16, "batch_size": 16, "data": {"size": 32}, "verbose": 0}
 RUN_FILES = {

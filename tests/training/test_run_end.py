@@ -8,12 +8,11 @@ import os
 import signal
 from pathlib import Path
 
+import keras
 import pytest
 
 import kerazoo
 from tests.fixtures.processes import run_cli, start_cli, wait_for_epoch
-
-keras = pytest.importorskip("keras")
 
 TINY = {"train_size": 48, "val_size": 16, "batch_size": 16, "data": {"size": 32}, "verbose": 0}
 SMALL_FLAGS = ["--data", "size=32", "--batch-size", "16", "--train-size", "48", "--val-size", "16"]
@@ -55,16 +54,24 @@ class BlowUp(keras.callbacks.Callback):
 
 class Interrupt(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None) -> None:
-        raise KeyboardInterrupt
+        raise KeyboardInterrupt("stopped by the test")
 
 
 @pytest.mark.parametrize(
-    ("callback", "error", "status"),
-    [(BlowUp, kerazoo.DivergedError, "diverged"), (Interrupt, KeyboardInterrupt, "interrupted")],
+    ("callback", "error", "message", "status"),
+    [
+        (
+            BlowUp,
+            kerazoo.DivergedError,
+            r"Training diverged in epoch 1: the loss became",
+            "diverged",
+        ),
+        (Interrupt, KeyboardInterrupt, "stopped by the test", "interrupted"),
+    ],
 )
-def test_run_json_says_how_a_run_ended(tmp_path, callback, error, status) -> None:
+def test_run_json_says_how_a_run_ended(tmp_path, callback, error, message, status) -> None:
     out = tmp_path / "r"
-    with pytest.raises(error):
+    with pytest.raises(error, match=message):
         kerazoo.train(
             "shapes", "lenet", epochs=3, out=out, optimizer="sgd", callbacks=[callback()], **TINY
         )

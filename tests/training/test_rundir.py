@@ -146,18 +146,40 @@ def test_an_out_folder_that_cannot_be_made_is_a_clear_error(tmp_path) -> None:
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes anywhere")
+def drop_root_write_powers() -> None:
+    """In a child process run as root: give up root's right to write where its mode bits say
+    no (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), so it is refused like any other user; it
+    keeps reading its own files, such as a Python installed under /root."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH; 24 is PR_CAPBSET_DROP
+        if libc.prctl(24, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
 def test_a_read_only_out_folder_is_a_clear_error(tmp_path) -> None:
+    """Also as root (CI): the command runs without the powers that let root write anywhere."""
     out = tmp_path / "ro"
     out.mkdir()
     out.chmod(0o500)
     try:
-        done = run_cli("train", "shapes", "lenet", "--epochs", "1", *TINY, "--out", str(out))
+        done = subprocess.run(
+            [sys.executable, "-m", "kerazoo", "train", "shapes", "lenet", "--epochs", "1", *TINY]
+            + ["--out", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
+            preexec_fn=drop_root_write_powers if os.geteuid() == 0 else None,
+        )
     finally:
         out.chmod(0o700)
-    assert done.returncode == 2
-    assert f"Cannot write the run files in {out}" in done.stderr
+    assert done.returncode == 2, done.stderr
+    assert f"Cannot write the run files in {out}: " in done.stderr
+    assert "Permission denied. A run needs a writable --out" in done.stderr
     assert "Traceback" not in done.stderr
+    assert os.listdir(out) == []
 
 
 @pytest.mark.slow
