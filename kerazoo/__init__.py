@@ -13,9 +13,8 @@ Example:
 
 from __future__ import annotations
 
-import lazy_loader
-
 import kerazoo._command_start  # noqa: F401 - first: Ctrl-C in the command's imports
+from kerazoo._lazy import attach_stub
 from kerazoo._startup_logs import hide_startup_lines
 
 __version__ = "0.1.0"
@@ -27,9 +26,4 @@ hide_startup_lines()
 
 # The public names are declared once, in __init__.pyi; each is imported on first use, so
 # ``import kerazoo`` loads neither keras nor a plugin (lazy_loader, as scikit-image does).
-__getattr__, _, __all__ = lazy_loader.attach_stub(__name__, __file__)
-__all__ = [*__all__, "__version__"]
-
-
-def __dir__() -> list[str]:
-    return list(__all__)
+__getattr__, __dir__, __all__ = attach_stub(__name__, __file__, extra=("__version__",))

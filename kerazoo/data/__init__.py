@@ -6,7 +6,7 @@ transforms keep a dataset's labels true) and :mod:`kerazoo.data.decode` (the one
 decoder, for datasets that read files). Everything else is private.
 """
 
-import lazy_loader
+from kerazoo._lazy import attach
 
 # Imported on first use: the decoder needs Pillow, which listing datasets does not.
-__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submodules=["augment", "decode"])
+__getattr__, __dir__, __all__ = attach(__name__, ["augment", "decode"])

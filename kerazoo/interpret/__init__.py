@@ -10,7 +10,7 @@ Example:
     >>> interpret.draw_feature_maps("runs/shapes-lenet", "maps.png")   # doctest: +SKIP
 """
 
-import lazy_loader
+from kerazoo._lazy import attach_stub
 
 # The public names, declared once in __init__.pyi (imported on first use).
-__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)
+__getattr__, __dir__, __all__ = attach_stub(__name__, __file__)
