@@ -121,8 +121,8 @@ def refused_message(refused: Sequence[Entry]) -> str:
 
 
 def load_entry(entry: Entry, path: Sequence[str] | None) -> Any:
-    """Import ``entry``'s class into ``entry`` (``status`` ``"loaded"``, ``obj`` set, its
-    ``name`` and ``plugin`` stamped on), or record why it failed (``status`` ``"failed"``,
+    """Import ``entry``'s class into ``entry`` (``status`` ``"loaded"``, ``obj`` set; the
+    object itself is never written to: what the registry knows stays in ``entry``), or record why it failed (``status`` ``"failed"``,
     ``error``, ``trace``) and return ``None``. A plugin may fail in any way, ``sys.exit()``
     included; only ``KeyboardInterrupt`` passes through.
     """
@@ -137,8 +137,6 @@ def load_entry(entry: Entry, path: Sequence[str] | None) -> Any:
             entry.error = f"SystemExit: the plugin called sys.exit({exc.code!r}) on import"
         entry.trace = traceback.format_exc()
         return None
-    obj.name = entry.name
-    obj.plugin = entry.source
     entry.obj, entry.status = obj, "loaded"
     return obj
 

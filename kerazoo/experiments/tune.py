@@ -106,7 +106,7 @@ def tune(
     trials = _positive("trials", trials)
     role = _chief_role(workers, chief, trials, allow_oversubscribe)
     ds, plan, metric = _setup(dataset, architecture, data, hp, objective, space, settings)
-    folder = Path(out) if out is not None else _default_out(ds, plan.arch_cls)
+    folder = Path(out) if out is not None else _default_out(ds, plan.arch)
     check_output_folder(folder)  # a file, device or FIFO there is refused before any trial
     request = _request(ds, plan, tuner, metric)
     _prepare(folder, request, overwrite)
@@ -151,6 +151,7 @@ def _setup(
         cfg,
         set(settings) & set(searched_settings()),
         {**dict(space or {}), **parse_space_text(texts)},
+        arch,
     )
     return ds, plan, metric
 
@@ -215,9 +216,9 @@ def _differences(saved: dict[str, Any], request: dict[str, Any]) -> list[str]:
     return out
 
 
-def _default_out(ds: Any, arch_cls: Any) -> Path:
+def _default_out(ds: Any, arch: Any) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"tune-{type(ds).name}-{arch_cls.name}-{stamp}"
+    return Path("runs") / f"tune-{ds.name}-{arch.name}-{stamp}"
 
 
 def _request(ds: Any, plan: Any, tuner: str, metric: tuple[str, str]) -> dict:
@@ -226,9 +227,9 @@ def _request(ds: Any, plan: Any, tuner: str, metric: tuple[str, str]) -> dict:
 
     table = plan.arch_cls.hyperparameters
     return {
-        "dataset": {"name": type(ds).name, "options": ds.options_json()},
+        "dataset": {"name": ds.name, "options": ds.options_json()},
         "architecture": {
-            "name": plan.arch_cls.name,
+            "name": plan.arch.name,
             "fixed": {k: table[k].dump(v) for k, v in plan.fixed_hp.items()},
         },
         "settings": {k: SETTINGS[k].dump(v) for k, v in plan.settings.items()},
@@ -356,9 +357,7 @@ def _quiet_search() -> Iterator[None]:
 def _say_start(folder: Path, kind: str, trials: int, done: int, plan: Any, role: Any) -> None:
     searched = ", ".join(plan.searched()) or "nothing"
     again = f"; continuing: {min(done, trials)} of {trials} trials already run" if done else ""
-    print(
-        f"Searching {plan.arch_cls.name} ({kind}, {trials} trials) in {folder}{again}", flush=True
-    )
+    print(f"Searching {plan.arch.name} ({kind}, {trials} trials) in {folder}{again}", flush=True)
     print(f"Searched: {searched}", flush=True)
     if role and role[2]:
         print(f"Chief on 127.0.0.1:{role[1]} with {role[2]} worker processes", flush=True)

@@ -72,6 +72,8 @@ class Plan:
             :func:`searched_settings` not in ``fixed_settings`` are searched.
         fixed_settings: the names of the settings the user gave.
         space: name -> ``(low, high)`` tuple or list of choices, narrowing an entry.
+        arch: the Architecture looked up (``None``: one of ``arch_cls`` with its defaults);
+            every trial's architecture keeps its registered name and package.
     """
 
     arch_cls: type
@@ -79,6 +81,13 @@ class Plan:
     settings: dict[str, Any]
     fixed_settings: set[str] = field(default_factory=set)
     space: dict[str, Any] = field(default_factory=dict)
+    arch: Any = None
+
+    def architecture(self, values: dict[str, Any]) -> Any:
+        """The architecture of one trial's ``values``, named as the one looked up."""
+        from kerazoo.registry import remake
+
+        return remake(self.arch if self.arch is not None else self.arch_cls(), **values)
 
     def __post_init__(self) -> None:
         self.space = {

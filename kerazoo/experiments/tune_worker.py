@@ -73,7 +73,7 @@ def tune_worker(
         tuner = make_search_tuner(folder, ds, plan, how, progress)
         if verbose:
             print(
-                f"{label}: searching {plan.arch_cls.name} for the chief at {host}:{port}",
+                f"{label}: searching {plan.arch.name} for the chief at {host}:{port}",
                 flush=True,
             )
         tuner.search(epochs=cfg["epochs"], verbose=0)

@@ -183,7 +183,7 @@ def train(
         dataset, architecture = resolve_plugins(dataset, architecture, data or {}, hp or {})
         check_run_compatible(architecture, dataset, cfg)  # before TensorFlow starts
         if run_dir is None:
-            run_dir = rundir.default_run_dir(type(dataset).name, type(architecture).name)
+            run_dir = rundir.default_run_dir(dataset.name, architecture.name)
         if chief_here():  # the chief of a cluster (TF_CONFIG) writes the run folder
             rundir.check_new_run_dir(run_dir)
     if verbose == "auto":
