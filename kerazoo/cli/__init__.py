@@ -94,14 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="show TensorFlow's start-up log lines (hidden by default)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        try:
-            module = import_module(f"kerazoo.cli.{name}")
-        except ModuleNotFoundError as exc:  # a command group not built yet
-            if exc.name != f"kerazoo.cli.{name}":
-                raise
-            continue
-        module.register(sub)
+    for name in COMMANDS:  # a missing command module is an error, never skipped
+        import_module(f"kerazoo.cli.{name}").register(sub)
     return parser
 
 

@@ -103,7 +103,7 @@ def search_from_request(request: dict[str, Any]) -> tuple[Any, Any, tuple[str, i
         InvalidOptionError: the rebuilt search is not the chief's (another kerazoo version or
             plugin version on this machine).
     """
-    from kerazoo.experiments.tune import _request, _setup
+    from kerazoo.experiments.tune import _setup
     from kerazoo.experiments.tune_space import searched_settings
 
     fixed = set(request["fixed_settings"])
@@ -122,7 +122,7 @@ def search_from_request(request: dict[str, Any]) -> tuple[Any, Any, tuple[str, i
         space,
         settings,
     )
-    again = json.loads(json.dumps(_request(ds, plan, request["tuner"], metric)))
+    again = json.loads(json.dumps(plan.request(ds, request["tuner"], metric)))
     if again != request:
         raise InvalidOptionError(
             "This worker cannot rebuild the chief's search from tune.json (its kerazoo or "

@@ -1,34 +1,68 @@
 """``kerazoo look``: looking inside a trained network, one sub-command per view.
 
-Each view lives in its own module here with ``register(subparsers)``; the shared flags (the
-model, which images) and their reading are defined once below.
+The views are the installed :class:`kerazoo.views.View` plugins (entry-point group
+``kerazoo.views``): kerazoo's own (``maps``, ``maximize``, ``saliency``, ``stats``, one
+module each here) and any package's, registered the same way. The shared flags (the model,
+which images) and their reading are defined once below.
 """
 
 from __future__ import annotations
 
 import argparse
-from importlib import import_module
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from kerazoo.errors import InvalidOptionError
+from kerazoo.errors import InvalidOptionError, KerazooError
 
-#: The views, in the order ``kerazoo look --help`` lists them.
-VIEWS = ("maps", "maximize", "saliency", "stats")
+__all__ = [
+    "add_image_args",
+    "add_model_arg",
+    "load_model",
+    "out_path",
+    "read_images",
+    "register",
+]
 
 
 def register(sub: Any) -> None:
+    from kerazoo.extensions import get_view, list_views
+    from kerazoo.registry import PluginWarning
+
     p = sub.add_parser(
         "look",
         help="look inside a trained model: feature maps, maximisation, saliency, statistics",
         description="Pictures of what a trained network computes. MODEL is a .keras file or "
-        "a run folder. Example: kerazoo look maps runs/shapes-lenet",
+        "a run folder. Views come from installed packages too (`kerazoo plugins` lists "
+        "them). Example: kerazoo look maps runs/shapes-lenet",
     )
     views = p.add_subparsers(dest="view", metavar="VIEW", required=True)
-    for name in VIEWS:
-        import_module(f"kerazoo.cli.look.{name}").register(views)
+    with warnings.catch_warnings():  # a broken view package: `kerazoo plugins` reports it
+        warnings.simplefilter("ignore", PluginWarning)
+        names = list_views()
+    for name in names:
+        try:
+            view = get_view(name)
+        except KerazooError as exc:  # two packages register it: an error only when used
+            q = views.add_parser(name, help=f"(cannot be used: {exc})")
+            q.add_argument("rest", nargs=argparse.REMAINDER)
+            q.set_defaults(func=lambda args, exc=exc: _refuse(exc))
+            continue
+        q = views.add_parser(name, help=view.help, description=view.description or view.help)
+        add_model_arg(q)
+        view.add_arguments(q)
+        q.set_defaults(func=lambda args, view=view: _run(view, args))
+
+
+def _run(view: Any, args: argparse.Namespace) -> int:
+    view.run(args.model, args)
+    return 0
+
+
+def _refuse(exc: KerazooError) -> int:
+    raise exc
 
 
 def add_model_arg(p: argparse.ArgumentParser) -> None:
