@@ -91,7 +91,7 @@ def run_view(view: View, model: str, **options: Any) -> list[Path]:
     """Run ``view`` on ``model`` from Python, with its options' defaults and ``options``.
 
     Example:
-        >>> from kerazoo.registry import get_view
+        >>> from kerazoo.extensions import get_view
         >>> run_view(get_view("maps"), "runs/shapes-lenet", layer=["conv1"])  # doctest: +SKIP
     """
     parser = argparse.ArgumentParser(prog=f"kerazoo look {view.name}")

@@ -140,6 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Errors are one line on stderr, never a traceback: a :class:`~kerazoo.errors.KerazooError`
     (exit 2) as its message, any other ``OSError`` (exit 1) as the file and the cause.
     """
+    warnings.showwarning = _show_warning  # from here on, plugin warnings included
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:
@@ -150,7 +151,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     from kerazoo.cli.quiet import quiet_tensorflow
 
     quiet_tensorflow(verbose=args.startup_logs)
-    warnings.showwarning = _show_warning
     try:
         with option_flags(command_flags(parser, args)):
             code = int(args.func(args) or 0)

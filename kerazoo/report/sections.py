@@ -4,8 +4,7 @@ Every function returns markup, or ``""`` when the folder has nothing for that se
 run killed before its first epoch has settings and a status, and nothing else).
 
 Example:
-    >>> from kerazoo.errors import KerazooError
-from kerazoo.report.folder import read_run_folder
+    >>> from kerazoo.report.folder import read_run_folder
     >>> settings(read_run_folder("runs/shapes-lenet"))[:30]             # doctest: +SKIP
     '<section id="settings"><h2>Set'
 """
@@ -354,13 +353,14 @@ def inside_groups() -> dict[str, tuple[str, str]]:
     """Word -> (heading, note) of the looking-inside pictures: those recorded while
     training, then each installed look view's, in ``kerazoo look`` order. A view that cannot
     be used (a broken or contested package) adds none; ``kerazoo plugins`` reports it."""
-    from kerazoo.extensions import get_view, list_views
-    from kerazoo.registry import PluginWarning
+    from kerazoo.extensions import get_view
+    from kerazoo.registry import PluginWarning, current, natural_key
 
     groups = dict(TRAINING_GROUPS)
+    names = sorted({e.name for e in current().entries("view")}, key=natural_key)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginWarning)
-        for name in list_views():
+        for name in names:
             with contextlib.suppress(KerazooError):
                 for word, heading in get_view(name).groups().items():
                     groups.setdefault(word, heading)
