@@ -108,3 +108,50 @@ def test_a_missing_command_module_is_an_error(monkeypatch) -> None:
     monkeypatch.setattr(cli, "COMMANDS", (*cli.COMMANDS, "no_such_command"))
     with pytest.raises(ModuleNotFoundError, match="kerazoo.cli.no_such_command"):
         cli.build_parser()
+
+
+class _EpochFile:
+    """A Keras callback (made lazily: keras loads on first use) that appends to a file."""
+
+    def __new__(cls, path):
+        import keras
+
+        class EpochFile(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                with open(path, "a") as f:
+                    f.write(f"{epoch + 1}\n")
+
+        return EpochFile()
+
+
+@pytest.mark.slow
+def test_compare_and_tune_add_callbacks_by_name_or_object(plugin_site, on_path, tmp_path) -> None:
+    on_path(plugin_site)
+    tiny = {"data": {"size": 16}, "epochs": 1, "train_size": 64, "val_size": 32, "test_size": 32}
+    done = kerazoo.compare(
+        "shapes",
+        "lenet",
+        seeds=1,
+        out=tmp_path / "cmp",
+        verbose=False,
+        inside_steps=0,
+        callbacks=["epoch_log"],
+        **tiny,
+    )
+    assert (done.dir / "baseline" / "seed-0" / "epochs.txt").read_text().startswith("1 ")
+    log = tmp_path / "trials.txt"
+    kerazoo.tune(
+        "shapes",
+        "lenet",
+        trials=2,
+        out=tmp_path / "tune",
+        verbose=False,
+        callbacks=[_EpochFile(log)],
+        **tiny,
+    )
+    assert log.read_text() == "1\n1\n"  # one epoch in each of the two trials
+
+
+def test_tune_refuses_callbacks_when_other_processes_run_the_trials(tmp_path) -> None:
+    with pytest.raises(kerazoo.InvalidOptionError, match=r"with workers or a chief the trials"):
+        kerazoo.tune("shapes", "lenet", trials=2, workers=2, out=tmp_path, callbacks=["x"])

@@ -108,12 +108,13 @@ class Plan:
         where the trials run ``here``, in this process."""
         from kerazoo.extensions import make_callbacks
 
-        self.callbacks = make_callbacks(callbacks)
-        if self.callbacks and not here:
+        callbacks = list(callbacks or ())
+        if callbacks and not here:
             raise InvalidOptionError(
                 "callbacks run in this process, but with workers or a chief the trials run "
                 "in others. Leave callbacks out, or run the trials here (workers=0, no chief)."
             )
+        self.callbacks = make_callbacks(callbacks)
 
     def architecture(self, values: dict[str, Any]) -> Any:
         """The architecture of one trial's ``values``, named as the one looked up."""
