@@ -1,7 +1,9 @@
 """Entry points: find the names plugins register, check each name, import one on demand.
 
-Datasets come from the entry-point group ``kerazoo.datasets`` and architectures from
-``kerazoo.architectures``. A registered name becomes part of folder names, Keras layer names
+Datasets come from the entry-point group ``kerazoo.datasets``, architectures from
+``kerazoo.architectures``, look views (:class:`kerazoo.views.View`) from ``kerazoo.views``
+and training callbacks (a ``keras.callbacks.Callback`` class, or a function making one) from
+``kerazoo.callbacks``. A registered name becomes part of folder names, Keras layer names
 and command lines, so a name that breaks :data:`kerazoo.naming.PLUGIN_NAME_RULE` (``../x``,
 ``a/b``, ``$x``, a control character) is refused here, before anything uses it. Loading an
 entry imports its module and checks that the class keeps the plugin contract.
@@ -27,6 +29,7 @@ from kerazoo.models.architecture import Architecture
 from kerazoo.naming import PLUGIN_NAME_RULE, plugin_name_problem, printable
 from kerazoo.params import Param
 from kerazoo.task import TASK_KINDS
+from kerazoo.views import View
 
 __all__ = [
     "GROUPS",
@@ -38,12 +41,19 @@ __all__ = [
     "refused_message",
 ]
 
-GROUPS = {"dataset": "kerazoo.datasets", "architecture": "kerazoo.architectures"}
-_BASES: dict[str, type] = {"dataset": Dataset, "architecture": Architecture}
+GROUPS = {
+    "dataset": "kerazoo.datasets",
+    "architecture": "kerazoo.architectures",
+    "view": "kerazoo.views",
+    "callback": "kerazoo.callbacks",
+}
+# the kinds whose entry points are classes derived from a kerazoo base class
+_BASES: dict[str, type] = {"dataset": Dataset, "architecture": Architecture, "view": View}
 # members a plugin class must define itself rather than inherit from the base
 _REQUIRED: dict[str, tuple[str, ...]] = {
     "dataset": ("task", "image_shape", "make"),
     "architecture": ("build_body",),
+    "view": ("run",),
 }
 _TABLE: dict[str, str] = {"dataset": "options", "architecture": "hyperparameters"}
 
@@ -121,10 +131,11 @@ def refused_message(refused: Sequence[Entry]) -> str:
 
 
 def load_entry(entry: Entry, path: Sequence[str] | None) -> Any:
-    """Import ``entry``'s class into ``entry`` (``status`` ``"loaded"``, ``obj`` set, its
-    ``name`` and ``plugin`` stamped on), or record why it failed (``status`` ``"failed"``,
-    ``error``, ``trace``) and return ``None``. A plugin may fail in any way, ``sys.exit()``
-    included; only ``KeyboardInterrupt`` passes through.
+    """Import ``entry``'s class into ``entry`` (``status`` ``"loaded"``, ``obj`` set), or
+    record why it failed (``status`` ``"failed"``, ``error``, ``trace``) and return ``None``.
+    The class itself is never written to: what the registry knows stays in ``entry``. A
+    plugin may fail in any way, ``sys.exit()`` included; only ``KeyboardInterrupt`` passes
+    through.
     """
     try:
         obj = import_entry(entry, path)
@@ -137,8 +148,6 @@ def load_entry(entry: Entry, path: Sequence[str] | None) -> Any:
             entry.error = f"SystemExit: the plugin called sys.exit({exc.code!r}) on import"
         entry.trace = traceback.format_exc()
         return None
-    obj.name = entry.name
-    obj.plugin = entry.source
     entry.obj, entry.status = obj, "loaded"
     return obj
 
@@ -159,19 +168,28 @@ def import_entry(entry: Entry, path: Sequence[str] | None) -> Any:
 
 
 def _validate(entry: Entry, obj: Any) -> None:
-    base = _BASES[entry.kind]
     where = f"{entry.kind} plugin {entry.name!r} ({entry.value}, from {entry.source})"
+    if entry.kind == "callback":
+        if not callable(obj):
+            raise PluginError(
+                f"The {where} is {obj!r}, which cannot be called. Point the entry point at a "
+                "keras.callbacks.Callback class, or a function that returns one."
+            )
+        return
+    base = _BASES[entry.kind]
+    public = f"{'kerazoo.views' if base is View else 'kerazoo'}.{base.__name__}"
     if not (isinstance(obj, type) and issubclass(obj, base)):
         raise PluginError(
-            f"The {where} is {obj!r}, which is not a subclass of kerazoo.{base.__name__}. "
-            f"Point the entry point at a class derived from kerazoo.{base.__name__}."
+            f"The {where} is {obj!r}, which is not a subclass of {public}. "
+            f"Point the entry point at a class derived from {public}."
         )
     for member in _REQUIRED[entry.kind]:
         if getattr(obj, member, None) is getattr(base, member):
             raise PluginError(
-                f"The {where} does not define {member!r}, which every "
-                f"kerazoo.{base.__name__} must implement."
+                f"The {where} does not define {member!r}, which every {public} must implement."
             )
+    if entry.kind not in _TABLE:
+        return
     table = getattr(obj, _TABLE[entry.kind])
     if not isinstance(table, dict) or not all(isinstance(p, Param) for p in table.values()):
         raise PluginError(

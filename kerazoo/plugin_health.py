@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from kerazoo.entry_points import Entry
+from kerazoo.entry_points import GROUPS, Entry
 
 __all__ = ["cache_file", "fatal_failures", "remember"]
 
@@ -129,7 +129,7 @@ def _fatal(reports: Mapping[tuple[str, str, str, str], Mapping[str, Any]]) -> di
 
 def remember(registry: Any, reports: Mapping[tuple[str, str, str, str], Mapping[str, Any]]) -> None:
     """Remember the failures in ``reports`` (from a check of every entry of ``registry``)."""
-    entries = [e for kind in ("dataset", "architecture") for e in registry.entries(kind)]
+    entries = [e for kind in GROUPS for e in registry.entries(kind)]
     _write(_key(entries, registry.search_path()), _fatal(reports))
 
 
@@ -138,7 +138,7 @@ def fatal_failures(registry: Any) -> dict[tuple[str, str, str, str], tuple[str, 
     process importing them: from the remembered check, or from a new one (in child
     processes) when what is installed changed since.
     """
-    entries = [e for kind in ("dataset", "architecture") for e in registry.entries(kind)]
+    entries = [e for kind in GROUPS for e in registry.entries(kind)]
     if not entries:
         return {}
     path = registry.search_path()

@@ -50,9 +50,11 @@ __all__ = [
     "get_dataset",
     "list_architectures",
     "list_datasets",
+    "make",
     "natural_key",
     "plugin_report",
     "refresh",
+    "remake",
     "using",
 ]
 
@@ -191,14 +193,18 @@ class Registry:
 
     def get_class(self, kind: str, name: str, source: str | None = None) -> Any:
         """The loaded class registered as ``name``; an error says why it cannot be used."""
+        return self.get_entry(kind, name, source).obj
+
+    def get_entry(self, kind: str, name: str, source: str | None = None) -> Entry:
+        """The loaded :class:`Entry` registered as ``name`` (its ``obj`` is the class); an
+        error says why it cannot be used."""
         entry = self.pick(kind, name, source)
-        obj = self.load(entry)
-        if obj is None:
+        if self.load(entry) is None:
             raise PluginError(
                 f"The {kind} {name!r} from {entry.source} cannot be used: {entry.error}. "
                 "`kerazoo plugins --verbose` shows the traceback."
             )
-        return obj
+        return entry
 
     def loadable(self, kind: str, pattern: str | None = None) -> list[Entry]:
         """Entries of ``kind`` matching the wildcard ``pattern`` that load, naturally sorted.
@@ -227,13 +233,13 @@ class Registry:
 
     def get_dataset(self, name: str, source: str | None = None, **options: Any) -> Dataset:
         """As :func:`kerazoo.get_dataset`, for this registry."""
-        return self.get_class("dataset", name, source)(**options)
+        return make(self.get_entry("dataset", name, source), **options)
 
     def get_architecture(
         self, name: str, source: str | None = None, **hyperparameters: Any
     ) -> Architecture:
         """As :func:`kerazoo.get_architecture`, for this registry."""
-        return self.get_class("architecture", name, source)(**hyperparameters)
+        return make(self.get_entry("architecture", name, source), **hyperparameters)
 
     def plugin_report(self) -> list[Entry]:
         """As :func:`plugin_report`, for this registry."""
@@ -243,6 +249,30 @@ class Registry:
                 warnings.simplefilter("ignore", PluginWarning)
                 self.load(e)  # strict mode raises PluginError: the report still shows it
         return entries + self.refused()
+
+
+def make(entry: Entry, **options: Any) -> Any:
+    """An instance of ``entry``'s class that knows the entry it was made from.
+
+    Its ``name`` and ``plugin`` are the entry's name and package, set on the instance before
+    its ``__init__`` runs (so option errors name it too); the class is never written to, so
+    two entry points for one class (an alias) each keep their own name and package.
+    """
+    cls = entry.obj
+    obj = cls.__new__(cls)
+    obj.name, obj.plugin = entry.name, entry.source
+    obj.__init__(**options)
+    return obj
+
+
+def remake(obj: Dataset | Architecture, **options: Any) -> Any:
+    """Another instance of ``obj``'s plugin, with other options, and the same registered name
+    and package as ``obj`` (a keras-tuner trial's architecture, for one)."""
+    cls = type(obj)
+    new = cls.__new__(cls)
+    new.name, new.plugin = obj.name, obj.plugin
+    new.__init__(**options)
+    return new
 
 
 _default = Registry()
@@ -299,7 +329,11 @@ def list_architectures(pattern: str | None = None) -> list[str]:
 
 
 def dataset_class(name: str, source: str | None = None) -> type[Dataset]:
-    """The class registered as dataset ``name`` (for its options table and description)."""
+    """The class registered as dataset ``name`` (for its options table and description).
+
+    An instance made by calling it does not know its registered name; make instances with
+    :func:`get_dataset`.
+    """
     return _default.get_class("dataset", name, source)
 
 
@@ -320,7 +354,7 @@ def get_dataset(name: str, source: str | None = None, **options: Any) -> Dataset
         >>> import kerazoo
         >>> ds = kerazoo.get_dataset("circles", min_count=45, max_count=50)
     """
-    return dataset_class(name, source)(**options)
+    return _default.get_dataset(name, source, **options)
 
 
 def get_architecture(name: str, source: str | None = None, **hyperparameters: Any) -> Architecture:
@@ -330,7 +364,7 @@ def get_architecture(name: str, source: str | None = None, **hyperparameters: An
         >>> import kerazoo
         >>> arch = kerazoo.get_architecture("lenet")
     """
-    return architecture_class(name, source)(**hyperparameters)
+    return _default.get_architecture(name, source, **hyperparameters)
 
 
 def plugin_report() -> list[Entry]:

@@ -78,7 +78,7 @@ def check_dataset(name: str | Dataset, n: int = 6, **options: Any) -> Dataset:
         (16, 16)
     """
     ds = _dataset(name, options)
-    name = type(ds).name or type(ds).__name__
+    name = ds.name or type(ds).__name__
     cls = type(ds)
     _require(bool(cls.description), name, "has no one-line description")
     aug = tuple(ds.augmentations)
@@ -257,7 +257,7 @@ def check_architecture(
     )
     loss = history.history["loss"][-1]
     _require(bool(np.isfinite(loss)), name, f"training gave a loss of {loss}", "architecture")
-    path = save_model(model, Path(workdir) / f"{name}-{type(ds).name or 'data'}.keras")
+    path = save_model(model, Path(workdir) / f"{name}-{ds.name or 'data'}.keras")
     loaded, _ = load_model(path)
     raw = data.images[:3]
     x = encode_inputs(raw, ModelInfo.of(model))

@@ -10,6 +10,7 @@ import pytest
 
 import kerazoo
 from kerazoo import registry
+from kerazoo.saving.info import ModelInfo
 from tests.fixtures.processes import write_distribution
 
 GOOD = textwrap.dedent(
@@ -92,7 +93,8 @@ def test_get_configures_and_sets_name_and_plugin(tmp_path, on_path) -> None:
     )
     arch = kerazoo.get_architecture("tinynet", width="16")
     assert arch.config == {"width": 16}
-    assert type(arch).name == "tinynet" and type(arch).plugin == "kz-nets 0.1"
+    assert (arch.name, arch.plugin) == ("tinynet", "kz-nets 0.1")
+    assert type(arch).name == ""  # on the instance, never written onto the class
     with pytest.raises(
         kerazoo.UnknownNameError,
         match=r"Unknown hyperparameter 'widht' for architecture 'tinynet'\. "
@@ -253,3 +255,26 @@ def test_with_no_plugin_installed_the_choices_say_so(tmp_path) -> None:
         ),
     ):
         kerazoo.get_dataset("shapes")
+
+
+def test_an_alias_entry_point_leaves_the_builtin_records_unchanged(conflict_site, on_path) -> None:
+    on_path(conflict_site)  # kz-conflict registers the built-in Shapes and LeNet again
+    from kerazoo_builtin.datasets.shapes import Shapes
+
+    shapes, alias = kerazoo.get_dataset("shapes"), kerazoo.get_dataset("shapes_alias")
+    own = ModelInfo.of(kerazoo.build("lenet", shapes)).to_dict()
+    aliased = ModelInfo.of(kerazoo.build("lenet_alias", alias)).to_dict()
+    version = kerazoo.__version__
+    assert (own["dataset"]["name"], own["dataset"]["plugin"]) == ("shapes", f"kerazoo {version}")
+    assert (own["architecture"]["name"], own["architecture"]["plugin"]) == (
+        "lenet",
+        f"kerazoo {version}",
+    )
+    assert (aliased["dataset"]["name"], aliased["dataset"]["plugin"]) == (
+        "shapes_alias",
+        "kz-conflict 0.3.0",
+    )
+    assert aliased["architecture"]["name"] == "lenet_alias"
+    assert "name" not in vars(Shapes) and "plugin" not in vars(Shapes)  # nothing written on it
+    with pytest.raises(kerazoo.InvalidOptionError, match=r"dataset 'shapes_alias'.*size"):
+        kerazoo.get_dataset("shapes_alias", size=1)

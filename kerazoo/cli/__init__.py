@@ -94,14 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="show TensorFlow's start-up log lines (hidden by default)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        try:
-            module = import_module(f"kerazoo.cli.{name}")
-        except ModuleNotFoundError as exc:  # a command group not built yet
-            if exc.name != f"kerazoo.cli.{name}":
-                raise
-            continue
-        module.register(sub)
+    for name in COMMANDS:  # a missing command module is an error, never skipped
+        import_module(f"kerazoo.cli.{name}").register(sub)
     return parser
 
 
@@ -146,6 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Errors are one line on stderr, never a traceback: a :class:`~kerazoo.errors.KerazooError`
     (exit 2) as its message, any other ``OSError`` (exit 1) as the file and the cause.
     """
+    warnings.showwarning = _show_warning  # from here on, plugin warnings included
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:
@@ -156,7 +151,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     from kerazoo.cli.quiet import quiet_tensorflow
 
     quiet_tensorflow(verbose=args.startup_logs)
-    warnings.showwarning = _show_warning
     try:
         with option_flags(command_flags(parser, args)):
             code = int(args.func(args) or 0)

@@ -38,7 +38,7 @@ def _describe(entry: registry.Entry, contested: set[tuple[str, str]]) -> dict[st
     out: dict[str, Any] = {
         "name": entry.name,
         "description": cls.description,
-        "plugin": cls.plugin,
+        "plugin": entry.source,
         "conflict": (kind, entry.name) in contested,
         "options" if kind == "dataset" else "hyperparameters": {
             k: {

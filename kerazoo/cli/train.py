@@ -69,6 +69,12 @@ def _add_looking_flags(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="batches between statistics (default: about 40 points over the run)",
     )
+    g.add_argument(
+        "--callback",
+        action="append",
+        metavar="NAME",
+        help="add an installed training callback (repeatable; 'kerazoo plugins' lists them)",
+    )
 
 
 def _looking_callbacks(args: argparse.Namespace) -> list[Any]:
@@ -82,7 +88,7 @@ def _looking_callbacks(args: argparse.Namespace) -> list[Any]:
         from kerazoo.interpret.stats import ActivationStats
 
         callbacks.append(ActivationStats(every=args.stats_every))
-    return callbacks
+    return [*callbacks, *(args.callback or [])]  # names: train() makes the installed ones
 
 
 def _run(args: argparse.Namespace) -> int:

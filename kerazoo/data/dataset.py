@@ -68,10 +68,13 @@ class Dataset:
         ((10, 32, 32, 1), dtype('uint8'))
     """
 
-    #: The registered name; the registry sets it from the entry point.
-    name: ClassVar[str] = ""
-    #: ``"distribution version"`` of the package that registered it (set by the registry).
-    plugin: ClassVar[str] = ""
+    #: The registered name of this instance: the registry gives each instance it makes the
+    #: name of the entry point it was made from (an alias gets the alias). The class never
+    #: changes; a name declared here is only the default of an instance made without the
+    #: registry.
+    name: str = ""
+    #: ``"distribution version"`` of the package whose entry point made this instance.
+    plugin: str = ""
     #: One line for ``kerazoo list``.
     description: ClassVar[str] = ""
     #: The options this dataset accepts, with defaults: config as data.
@@ -120,7 +123,7 @@ class Dataset:
         Example:
             >>> message = f"{self.display_name} needs 3 channels"  # doctest: +SKIP
         """
-        return f"dataset {type(self).name or type(self).__name__!r}"
+        return f"dataset {self.name or type(self).__name__!r}"
 
     def invalid(self, message: str) -> InvalidOptionError:
         """An ``InvalidOptionError`` prefixed with this dataset's name, for ``check_options``."""
@@ -154,7 +157,7 @@ class Dataset:
                 f"large for this machine. Ask for fewer with {option('n')}."
             ) from None
         except Exception as exc:
-            source = type(self).plugin or type(self).__module__
+            source = self.plugin or type(self).__module__
             raise PluginError(
                 f"{self.display_name} from {source} failed in make(): {type(exc).__name__}: "
                 f"{exc}. This is a bug in that plugin: report it to its package, with the "
@@ -228,7 +231,7 @@ class Dataset:
 
     def __repr__(self) -> str:
         opts = ", ".join(f"{k}={v!r}" for k, v in self.options_json().items())
-        return f"<Dataset {type(self).name or type(self).__name__}({opts})>"
+        return f"<Dataset {self.name or type(self).__name__}({opts})>"
 
     def _check_samples(self, s: Samples, n: int) -> None:
         bad = None

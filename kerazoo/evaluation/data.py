@@ -202,5 +202,5 @@ def describe(dataset: Dataset, base: Mapping[str, Any] | None = None) -> str:
     if base is None:
         base = {k: p.dump(p.default) if p.default is not None else None for k, p in table.items()}
     shown = [f"{k}={v}" for k, v in dataset.options_json().items() if base.get(k) != v]
-    name = type(dataset).name or type(dataset).__name__
+    name = dataset.name or type(dataset).__name__
     return f"{name}({', '.join(shown)})" if shown else name

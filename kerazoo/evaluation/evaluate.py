@@ -204,15 +204,11 @@ def _same(a: Dataset, b: Dataset) -> bool:
 
 def _same_record(info: ModelInfo, dataset: Dataset) -> bool:
     own = info.dataset
-    return (
-        own is not None
-        and own.name == type(dataset).name
-        and own.options == (dataset.options_json())
-    )
+    return own is not None and own.name == dataset.name and own.options == (dataset.options_json())
 
 
 def _record(dataset: Dataset, seed: int) -> dict[str, Any]:
-    name = type(dataset).name or type(dataset).__name__
+    name = dataset.name or type(dataset).__name__
     return {"name": name, "options": dataset.options_json(), "seed": seed}
 
 

@@ -35,6 +35,7 @@ from kerazoo.experiments.variants import (
     make_variants,
     parse_seeds,
 )
+from kerazoo.extensions import make_callbacks
 from kerazoo.files import write_text_atomic
 
 __all__ = ["Comparison", "compare", "default_dir"]
@@ -91,6 +92,7 @@ def compare(
     baseline: bool = True,
     verbose: bool = True,
     inside_steps: int = 64,
+    callbacks: Iterable[Any] = (),
     **settings: Any,
 ) -> Comparison:
     """Train every variant over every seed, then tabulate and draw the comparison.
@@ -108,6 +110,8 @@ def compare(
         baseline: include ``baseline`` (no changes) first and judge the others against it.
         verbose: print a progress line per run and the table.
         inside_steps: gradient-ascent steps of ``inside.png``'s maximised images (0: none).
+        callbacks: Keras callbacks, or names of installed ones (made fresh for each run),
+            added to every run.
         **settings: training settings for every variant (``epochs``, ``train_size``, ...).
 
     Returns:
@@ -120,6 +124,8 @@ def compare(
     plan = _plan(
         dataset, architecture, variants, seeds, data, hp, shared, out, baseline, verbose, settings
     )
+    callbacks = list(callbacks)
+    make_callbacks(callbacks)  # an unknown name is refused before anything trains
     total = len(plan.variants) * len(plan.seeds)
     plan.say(
         f"compare: {len(plan.variants)} variants x {len(plan.seeds)} seeds = {total} "
@@ -129,7 +135,7 @@ def compare(
     for seed in plan.seeds:  # seed by seed: the first full table needs one pass
         for variant in plan.variants:
             k += 1
-            _run_one(plan, variant, seed, f"[{k}/{total}] {variant.name} seed {seed}")
+            _run_one(plan, variant, seed, f"[{k}/{total}] {variant.name} seed {seed}", callbacks)
     return _finish(plan, inside_steps)
 
 
@@ -168,7 +174,7 @@ def _plan(
     return _Plan(dataset, architecture, found, parse_seeds(seeds), checked, folder, say)
 
 
-def _run_one(plan: _Plan, variant: Variant, seed: int, label: str) -> None:
+def _run_one(plan: _Plan, variant: Variant, seed: int, label: str, callbacks: list[Any]) -> None:
     """Train, resume or reuse ``OUT/<variant>/seed-<n>``."""
     from kerazoo.training.run import train
 
@@ -185,11 +191,12 @@ def _run_one(plan: _Plan, variant: Variant, seed: int, label: str) -> None:
         f"{label}: {'resuming (' + str(saved.get('status')) + ')' if saved else 'training'} ..."
     )
     clock = _clock()
+    extra = [clock, *callbacks]
     try:
         if saved is not None:
-            train(None, None, out=run_dir, resume=True, verbose=0, callbacks=[clock], **settings)
+            train(None, None, out=run_dir, resume=True, verbose=0, callbacks=extra, **settings)
         else:
-            train(ds, arch, out=run_dir, verbose=0, callbacks=[clock], **settings)
+            train(ds, arch, out=run_dir, verbose=0, callbacks=extra, **settings)
     except DivergedError:
         pass  # run.json says diverged: the table shows it
     finally:

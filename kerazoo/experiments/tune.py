@@ -30,7 +30,7 @@ import logging
 import os
 import shutil
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,7 @@ def tune(
     workers: int = 0,
     chief: str | None = None,
     allow_oversubscribe: bool = False,
+    callbacks: Iterable[Any] = (),
     **settings: Any,
 ) -> TuneResult:
     """Search an architecture's hyperparameters and the tunable training settings.
@@ -93,6 +94,8 @@ def tune(
         chief: ``"HOST:PORT"``: serve the search to workers on other machines (each runs
             :func:`tune_worker` with ``out`` on a shared file system) and wait for them.
         allow_oversubscribe: start ``workers`` beyond this machine's CPU cores.
+        callbacks: Keras callbacks, or names of installed ones, added to every trial's
+            ``fit`` (trials run here: not with ``workers`` or ``chief``).
         **settings: training settings (``epochs``, ``seed``, ``train_size``, ...); a
             tunable one given here (``learning_rate=0.01``) is fixed, not searched.
 
@@ -106,9 +109,10 @@ def tune(
     trials = _positive("trials", trials)
     role = _chief_role(workers, chief, trials, allow_oversubscribe)
     ds, plan, metric = _setup(dataset, architecture, data, hp, objective, space, settings)
-    folder = Path(out) if out is not None else _default_out(ds, plan.arch_cls)
+    plan.add_callbacks(callbacks, here=role is None)
+    folder = Path(out) if out is not None else _default_out(ds, plan.arch)
     check_output_folder(folder)  # a file, device or FIFO there is refused before any trial
-    request = _request(ds, plan, tuner, metric)
+    request = plan.request(ds, tuner, metric)
     _prepare(folder, request, overwrite)
     return _search(folder, ds, plan, (tuner, trials, metric), request, (verbose, role))
 
@@ -151,6 +155,7 @@ def _setup(
         cfg,
         set(settings) & set(searched_settings()),
         {**dict(space or {}), **parse_space_text(texts)},
+        arch,
     )
     return ds, plan, metric
 
@@ -215,28 +220,9 @@ def _differences(saved: dict[str, Any], request: dict[str, Any]) -> list[str]:
     return out
 
 
-def _default_out(ds: Any, arch_cls: Any) -> Path:
+def _default_out(ds: Any, arch: Any) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"tune-{type(ds).name}-{arch_cls.name}-{stamp}"
-
-
-def _request(ds: Any, plan: Any, tuner: str, metric: tuple[str, str]) -> dict:
-    """What makes a search the same search (``tune.json``; ``trials`` may change)."""
-    from kerazoo.training.settings import SETTINGS
-
-    table = plan.arch_cls.hyperparameters
-    return {
-        "dataset": {"name": type(ds).name, "options": ds.options_json()},
-        "architecture": {
-            "name": plan.arch_cls.name,
-            "fixed": {k: table[k].dump(v) for k, v in plan.fixed_hp.items()},
-        },
-        "settings": {k: SETTINGS[k].dump(v) for k, v in plan.settings.items()},
-        "fixed_settings": sorted(plan.fixed_settings),
-        "space": {k: [kind, list(v)] for k, (kind, v) in plan.space.items()},
-        "tuner": tuner,
-        "objective": list(metric),
-    }
+    return Path("runs") / f"tune-{ds.name}-{arch.name}-{stamp}"
 
 
 def _prepare(folder: Path, request: dict[str, Any], overwrite: bool) -> None:
@@ -292,7 +278,7 @@ def _search(
             if verbose:
                 _say_start(folder, kind, trials, done, plan, role)
             if role is None:
-                tuner.search(epochs=cfg["epochs"], verbose=0)
+                tuner.search(epochs=cfg["epochs"], verbose=0, callbacks=plan.callbacks)
             else:
                 local = role[2] and cluster.Workers(folder, role[2], role[1], not verbose)
                 cluster.serve(tuner, cfg["epochs"], local or None)
@@ -356,9 +342,7 @@ def _quiet_search() -> Iterator[None]:
 def _say_start(folder: Path, kind: str, trials: int, done: int, plan: Any, role: Any) -> None:
     searched = ", ".join(plan.searched()) or "nothing"
     again = f"; continuing: {min(done, trials)} of {trials} trials already run" if done else ""
-    print(
-        f"Searching {plan.arch_cls.name} ({kind}, {trials} trials) in {folder}{again}", flush=True
-    )
+    print(f"Searching {plan.arch.name} ({kind}, {trials} trials) in {folder}{again}", flush=True)
     print(f"Searched: {searched}", flush=True)
     if role and role[2]:
         print(f"Chief on 127.0.0.1:{role[1]} with {role[2]} worker processes", flush=True)

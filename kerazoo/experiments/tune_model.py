@@ -71,7 +71,7 @@ class TrialModel(keras_tuner.HyperModel):
         if self.declaring:
             return None
         try:
-            arch = self.plan.arch_cls(**values)
+            arch = self.plan.architecture(values)
             cfg = check_settings(settings)
             cfg.update({k: settings[k] for k in ("train_size", "val_size", "test_size")})
             keras.utils.set_random_seed(int(cfg["seed"]))

@@ -72,6 +72,8 @@ class Plan:
             :func:`searched_settings` not in ``fixed_settings`` are searched.
         fixed_settings: the names of the settings the user gave.
         space: name -> ``(low, high)`` tuple or list of choices, narrowing an entry.
+        arch: the Architecture looked up (``None``: one of ``arch_cls`` with its defaults);
+            every trial's architecture keeps its registered name and package.
     """
 
     arch_cls: type
@@ -79,6 +81,46 @@ class Plan:
     settings: dict[str, Any]
     fixed_settings: set[str] = field(default_factory=set)
     space: dict[str, Any] = field(default_factory=dict)
+    arch: Any = None
+    #: Keras callbacks added to every trial's ``fit``.
+    callbacks: list[Any] = field(default_factory=list)
+
+    def request(self, ds: Any, tuner: str, metric: tuple[str, str]) -> dict[str, Any]:
+        """What makes a search the same search (``tune.json``; ``trials`` may change)."""
+        from kerazoo.training.settings import SETTINGS
+
+        table = self.arch_cls.hyperparameters
+        return {
+            "dataset": {"name": ds.name, "options": ds.options_json()},
+            "architecture": {
+                "name": self.arch.name,
+                "fixed": {k: table[k].dump(v) for k, v in self.fixed_hp.items()},
+            },
+            "settings": {k: SETTINGS[k].dump(v) for k, v in self.settings.items()},
+            "fixed_settings": sorted(self.fixed_settings),
+            "space": {k: [kind, list(v)] for k, (kind, v) in self.space.items()},
+            "tuner": tuner,
+            "objective": list(metric),
+        }
+
+    def add_callbacks(self, callbacks: Any, here: bool) -> None:
+        """Add Keras callbacks, or names of installed ones, to every trial's ``fit``; only
+        where the trials run ``here``, in this process."""
+        from kerazoo.extensions import make_callbacks
+
+        callbacks = list(callbacks or ())
+        if callbacks and not here:
+            raise InvalidOptionError(
+                "callbacks run in this process, but with workers or a chief the trials run "
+                "in others. Leave callbacks out, or run the trials here (workers=0, no chief)."
+            )
+        self.callbacks = make_callbacks(callbacks)
+
+    def architecture(self, values: dict[str, Any]) -> Any:
+        """The architecture of one trial's ``values``, named as the one looked up."""
+        from kerazoo.registry import remake
+
+        return remake(self.arch if self.arch is not None else self.arch_cls(), **values)
 
     def __post_init__(self) -> None:
         self.space = {

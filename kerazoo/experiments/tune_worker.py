@@ -73,7 +73,7 @@ def tune_worker(
         tuner = make_search_tuner(folder, ds, plan, how, progress)
         if verbose:
             print(
-                f"{label}: searching {plan.arch_cls.name} for the chief at {host}:{port}",
+                f"{label}: searching {plan.arch.name} for the chief at {host}:{port}",
                 flush=True,
             )
         tuner.search(epochs=cfg["epochs"], verbose=0)
@@ -103,7 +103,7 @@ def search_from_request(request: dict[str, Any]) -> tuple[Any, Any, tuple[str, i
         InvalidOptionError: the rebuilt search is not the chief's (another kerazoo version or
             plugin version on this machine).
     """
-    from kerazoo.experiments.tune import _request, _setup
+    from kerazoo.experiments.tune import _setup
     from kerazoo.experiments.tune_space import searched_settings
 
     fixed = set(request["fixed_settings"])
@@ -122,7 +122,7 @@ def search_from_request(request: dict[str, Any]) -> tuple[Any, Any, tuple[str, i
         space,
         settings,
     )
-    again = json.loads(json.dumps(_request(ds, plan, request["tuner"], metric)))
+    again = json.loads(json.dumps(plan.request(ds, request["tuner"], metric)))
     if again != request:
         raise InvalidOptionError(
             "This worker cannot rebuild the chief's search from tune.json (its kerazoo or "

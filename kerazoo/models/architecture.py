@@ -31,10 +31,13 @@ class Architecture:
         2
     """
 
-    #: The registered name; the registry sets it from the entry point.
-    name: ClassVar[str] = ""
-    #: ``"distribution version"`` of the package that registered it (set by the registry).
-    plugin: ClassVar[str] = ""
+    #: The registered name of this instance: the registry gives each instance it makes the
+    #: name of the entry point it was made from (an alias gets the alias). The class never
+    #: changes; a name declared here is only the default of an instance made without the
+    #: registry.
+    name: str = ""
+    #: ``"distribution version"`` of the package whose entry point made this instance.
+    plugin: str = ""
     #: One line for ``kerazoo list``.
     description: ClassVar[str] = ""
     #: Task kinds this body can serve: "classification", "regression", "reconstruction".
@@ -77,7 +80,7 @@ class Architecture:
         Example:
             >>> message = f"{self.display_name} needs 3 channels"  # doctest: +SKIP
         """
-        return f"architecture {type(self).name or type(self).__name__!r}"
+        return f"architecture {self.name or type(self).__name__!r}"
 
     def check_input(self, spec: InputSpec) -> None:
         """Refuse an input smaller than :meth:`min_input_size`, before anything is built."""
@@ -123,4 +126,4 @@ class Architecture:
 
     def __repr__(self) -> str:
         hps = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters_json().items())
-        return f"<Architecture {type(self).name or type(self).__name__}({hps})>"
+        return f"<Architecture {self.name or type(self).__name__}({hps})>"

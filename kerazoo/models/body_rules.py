@@ -36,7 +36,7 @@ _CODE_LAYERS = ("Lambda", "TFOpLambda", "SlicingOpLambda")
 
 
 def _who(arch: Any) -> str:
-    return f"{arch.display_name} from {type(arch).plugin or type(arch).__module__}"
+    return f"{arch.display_name} from {arch.plugin or type(arch).__module__}"
 
 
 def call_build_body(arch: Any, x: Any, spec: Any) -> Any:

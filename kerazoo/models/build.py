@@ -332,8 +332,8 @@ def _describe(
         input=spec,
         encoding=encoding,
         output=output_kind,
-        dataset=DatasetInfo(_name(ds), ds.options_json(), seed, type(ds).plugin),
-        architecture=ArchitectureInfo(_name(arch), arch.hyperparameters_json(), type(arch).plugin),
+        dataset=DatasetInfo(_name(ds), ds.options_json(), seed, ds.plugin),
+        architecture=ArchitectureInfo(_name(arch), arch.hyperparameters_json(), arch.plugin),
         compile=compiled,
     )
 
@@ -361,7 +361,7 @@ def layer_roles(model: Any) -> dict[str, str]:
 
 
 def _name(obj: Any) -> str:
-    return type(obj).name or type(obj).__name__.lower()
+    return obj.name or type(obj).__name__.lower()
 
 
 def _plugin(value: Any, base: type, kind: str) -> Any:

@@ -11,10 +11,13 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from kerazoo.errors import KerazooError
 from kerazoo.report.folder import EvaluationFile, Picture, RunFolder
 from kerazoo.report.markup import figure, fmt, gallery, key_values, section, table, text
 from kerazoo.report.state import latest_command, older_note, resumes, training_loss
@@ -25,6 +28,7 @@ __all__ = [
     "files",
     "header",
     "inside",
+    "inside_groups",
     "lr_finder",
     "metrics",
     "other_evaluations",
@@ -41,9 +45,10 @@ EVALUATION_PICTURES = {
     "predicted_vs_true": ("predicted-vs-true", "Predicted against true"),
     "reconstructions": ("reconstructions", "Reconstructions"),
 }
-#: Pictures of the looking-inside views, grouped by folder or by the first word of their
-#: name (``maps-conv1.png``): heading and a line on what they show, in report order.
-INSIDE_GROUPS = {
+#: Pictures recorded while training, grouped by folder or by the first word of their name:
+#: heading and a line on what they show. The installed look views add theirs after these
+#: (:meth:`kerazoo.views.View.groups`: ``maps-conv1.png`` is a picture of ``maps``).
+TRAINING_GROUPS = {
     "snapshots": (
         "Snapshots over training",
         "A layer's maps on one fixed image, recorded "
@@ -53,11 +58,6 @@ INSIDE_GROUPS = {
         "Activation statistics",
         "Per layer and epoch: dead or exploding units show up here first.",
     ),
-    "maps": ("Feature maps", "Every map of a layer on one image."),
-    "kernels": ("Kernels", "The first layer's filters."),
-    "maximize": ("Activation maximisation", "The input each filter or class likes most."),
-    "top": ("Top images", "The images that excite each filter most."),
-    "saliency": ("Saliency", "Where the network looks."),
 }
 #: Pictures that have their own section, not "Looking inside".
 OWN_SECTIONS = ("curves.png", "lr_find.png")
@@ -328,6 +328,7 @@ def lr_finder(folder: RunFolder) -> str:
 
 def inside(folder: RunFolder) -> str:
     """Every other picture: snapshots, statistics and the ``kerazoo look`` views, grouped."""
+    headings = inside_groups()
     groups: dict[str, list[Picture]] = {}
     names = set(folder.pictures)
     for name, picture in folder.pictures.items():
@@ -338,14 +339,32 @@ def inside(folder: RunFolder) -> str:
         if name.endswith(".png") and name[:-4] + ".gif" in names and parts[0] == "snapshots":
             continue  # a snapshot's PNG is the last frame of its GIF
         key = "snapshots" if parts[0] == "snapshots" else stem.split("-")[0]
-        groups.setdefault(key if key in INSIDE_GROUPS else "", []).append(picture)
+        groups.setdefault(key if key in headings else "", []).append(picture)
     parts = []
-    for key in [*INSIDE_GROUPS, ""]:
+    for key in [*headings, ""]:
         if key in groups:
-            title, what = INSIDE_GROUPS.get(key, ("Other pictures", "Pictures in the folder."))
+            title, what = headings.get(key, ("Other pictures", "Pictures in the folder."))
             parts.append(f'<h3>{text(title)}</h3><p class="note">{text(what)}</p>')
             parts.append(gallery(groups[key]))
     return section("inside", "Looking inside", "".join(parts))
+
+
+def inside_groups() -> dict[str, tuple[str, str]]:
+    """Word -> (heading, note) of the looking-inside pictures: those recorded while
+    training, then each installed look view's, in ``kerazoo look`` order. A view that cannot
+    be used (a broken or contested package) adds none; ``kerazoo plugins`` reports it."""
+    from kerazoo.extensions import get_view
+    from kerazoo.registry import PluginWarning, current, natural_key
+
+    groups = dict(TRAINING_GROUPS)
+    names = sorted({e.name for e in current().entries("view")}, key=natural_key)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PluginWarning)
+        for name in names:
+            with contextlib.suppress(KerazooError):
+                for word, heading in get_view(name).groups().items():
+                    groups.setdefault(word, heading)
+    return groups
 
 
 def files(folder: RunFolder) -> str:

@@ -169,7 +169,7 @@ def warn_not_learned(
 
 def _lr_find(dataset: Any, architecture: Any) -> str:
     """``kerazoo lr-find DATASET ARCH`` with the options that differ from the defaults."""
-    words = ["kerazoo", "lr-find", type(dataset).name, type(architecture).name]
+    words = ["kerazoo", "lr-find", dataset.name, architecture.name]
     for flag, table, given in (
         ("--data", type(dataset).options, dataset.options_json()),
         ("--hp", type(architecture).hyperparameters, architecture.hyperparameters_json()),

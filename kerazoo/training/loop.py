@@ -215,7 +215,7 @@ class Trainer:
         self.fresh(None)
         self.say("Finding the learning rate (kerazoo lr-find) ...")
         finding = find_learning_rate(self.model, self.train_batches(0))
-        finding.title = f"{type(self.arch).name} on {type(self.dataset).name}, --lr find"
+        finding.title = f"{self.arch.name} on {self.dataset.name}, --lr find"
         draw_lr_find(finding, self.dir / "lr_find.png")
         self.found = finding.to_dict()  # into run.json, once it is written
         self.say(f"{finding.summary()}\nTraining with learning rate {finding.suggestion:.3g}.")
@@ -334,7 +334,7 @@ class Trainer:
         self.test = self.evaluate_test(metadata)
         shown = ", ".join(f"{k} {v[-1]:.4g}" for k, v in self.history.items())
         self.say(
-            f"Trained {type(self.arch).name} on {type(self.dataset).name} for {done} "
+            f"Trained {self.arch.name} on {self.dataset.name} for {done} "
             f"epochs in {seconds:.1f}s: {shown}. Model saved to {path}"
         )
         if self.baseline is not None and not self.baseline.learned:

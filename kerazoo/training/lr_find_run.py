@@ -90,9 +90,7 @@ def lr_find(
         finding = find_learning_rate(
             model, batches, start=start, end=end, steps=steps, method=method, verbose=verbose
         )
-    finding.title = (
-        f"{type(arch).name} on {type(ds).name}, {cfg['optimizer']}, batch {cfg['batch_size']}"
-    )
+    finding.title = f"{arch.name} on {ds.name}, {cfg['optimizer']}, batch {cfg['batch_size']}"
     if out is not None:
         from kerazoo.training.lr_find_draw import draw_lr_find
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from kerazoo.data.dataset import Dataset
 from kerazoo.errors import DivergedError, InvalidOptionError, KerazooError
+from kerazoo.extensions import make_callbacks
 from kerazoo.models.architecture import Architecture
 from kerazoo.registry import get_architecture, get_dataset
 from kerazoo.training import rundir
@@ -123,8 +124,9 @@ def train(
             their defaults are read from ``run.json``).
         verbose: 0 silent, 1 progress bar, 2 one line per epoch; "auto" picks 1 on a
             terminal, else 2.
-        callbacks: extra Keras callbacks; they see the run as one training session (one
-            more after each learning-rate back-off).
+        callbacks: extra Keras callbacks, or names of installed ones (entry-point group
+            ``kerazoo.callbacks``, made fresh for this run); they see the run as one
+            training session (one more after each learning-rate back-off).
         epochs: epochs in the whole run (default 5; a resumed run keeps its own unless
             ``epochs`` is given).
         batch_size: images per batch.
@@ -183,7 +185,7 @@ def train(
         dataset, architecture = resolve_plugins(dataset, architecture, data or {}, hp or {})
         check_run_compatible(architecture, dataset, cfg)  # before TensorFlow starts
         if run_dir is None:
-            run_dir = rundir.default_run_dir(type(dataset).name, type(architecture).name)
+            run_dir = rundir.default_run_dir(dataset.name, architecture.name)
         if chief_here():  # the chief of a cluster (TF_CONFIG) writes the run folder
             rundir.check_new_run_dir(run_dir)
     if verbose == "auto":
@@ -239,7 +241,7 @@ def _train_in(
     placement: Any,
     how: tuple[bool, int, list[Any] | None],
 ) -> Run:
-    resume, verbose, callbacks = how
+    resume, verbose, callbacks = how[0], how[1], make_callbacks(how[2])  # names: installed
     with rundir.hold_run_dir(run_dir, resume), seeded(int(cfg["seed"]), cfg["deterministic"]):
         from kerazoo.training.loop import Trainer
 

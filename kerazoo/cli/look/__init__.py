@@ -1,13 +1,14 @@
 """``kerazoo look``: looking inside a trained network, one sub-command per view.
 
-Each view lives in its own module here with ``register(subparsers)``; the shared flags (the
-model, which images) and their reading are defined once below.
+The views are the installed :class:`kerazoo.views.View` plugins (entry-point group
+``kerazoo.views``): kerazoo's own (``maps``, ``maximize``, ``saliency``, ``stats``, one
+module each here) and any package's, registered the same way. The shared flags (the model,
+which images) and their reading are defined once below.
 """
 
 from __future__ import annotations
 
 import argparse
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -15,20 +16,67 @@ import numpy as np
 
 from kerazoo.errors import InvalidOptionError
 
-#: The views, in the order ``kerazoo look --help`` lists them.
-VIEWS = ("maps", "maximize", "saliency", "stats")
+__all__ = [
+    "add_image_args",
+    "add_model_arg",
+    "load_model",
+    "out_path",
+    "read_images",
+    "register",
+    "view_parser",
+]
 
 
 def register(sub: Any) -> None:
+    from kerazoo.registry import current, natural_key
+
     p = sub.add_parser(
         "look",
         help="look inside a trained model: feature maps, maximisation, saliency, statistics",
         description="Pictures of what a trained network computes. MODEL is a .keras file or "
-        "a run folder. Example: kerazoo look maps runs/shapes-lenet",
+        "a run folder. Views come from installed packages too. "
+        "Example: kerazoo look maps runs/shapes-lenet",
+        epilog="The options of a view: kerazoo look VIEW --help.",
     )
     views = p.add_subparsers(dest="view", metavar="VIEW", required=True)
-    for name in VIEWS:
-        import_module(f"kerazoo.cli.look.{name}").register(views)
+    # Discovered, not imported: a view's package loads only when that view runs, so other
+    # commands never import (or health-check) a view plugin.
+    entries = current().entries("view")
+    for name in sorted({e.name for e in entries}, key=natural_key):
+        sources = ", ".join(e.source for e in entries if e.name == name)
+        q = views.add_parser(
+            name,
+            help=f"from {sources} (kerazoo look {name} --help)",
+            add_help=False,
+            prefix_chars="\0",  # every word after NAME is the view's own: parsed in _run
+        )
+        q.add_argument("words", nargs="*", metavar="MODEL [OPTIONS]")
+        q.set_defaults(func=lambda args, name=name: _run(name, args.words))
+
+
+def view_parser(view: Any) -> argparse.ArgumentParser:
+    """The parser of ``kerazoo look NAME``: MODEL, then the view's own options."""
+    p = argparse.ArgumentParser(
+        prog=f"kerazoo look {view.name}", description=view.description or view.help
+    )
+    add_model_arg(p)
+    view.add_arguments(p)
+    return p
+
+
+def _run(name: str, words: list[str]) -> int:
+    from kerazoo.cli import _unrecognized, command_flags
+    from kerazoo.errors import option_flags
+    from kerazoo.extensions import get_view
+
+    view = get_view(name)
+    parser = view_parser(view)
+    args, extra = parser.parse_known_args(words)
+    if extra:
+        _unrecognized(parser, args, extra)  # usage, and the closest flag
+    with option_flags(command_flags(parser, args)):
+        view.run(args.model, args)
+    return 0
 
 
 def add_model_arg(p: argparse.ArgumentParser) -> None:

@@ -8,72 +8,84 @@ Pictures go beside the model (in its run folder) unless ``--out`` says where.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
-from kerazoo.cli.look import add_model_arg, load_model, out_path
+from kerazoo.cli.look import load_model, out_path
 from kerazoo.errors import IncompatibleError, InvalidOptionError
+from kerazoo.views import View
 
-__all__ = ["register"]
+__all__ = ["Maximize"]
 
 _STEPS = 200
 
 
-def register(views: Any) -> None:
-    """Add ``kerazoo look maximize`` to the ``look`` views."""
-    p = views.add_parser(
-        "maximize",
-        help="images that excite each filter or class most (activation maximisation)",
-        description="Gradient ascent on the input image, from seeded noise around grey, for "
+class Maximize(View):
+    """``kerazoo look maximize``: registered in the entry-point group ``kerazoo.views``."""
+
+    help = "images that excite each filter or class most (activation maximisation)"
+    description = (
+        "Gradient ascent on the input image, from seeded noise around grey, for "
         "--steps steps: an image that excites a filter (or a class's logit) strongly; all "
         "filters of a layer in one batch. Default: the last convolution's filters, and the "
         "classes. With --top K: the K images of fresh samples of the model's dataset that "
-        "excite each filter most. Example: kerazoo look maximize runs/shapes-lenet --layer conv1",
+        "excite each filter most. Example: kerazoo look maximize runs/shapes-lenet --layer conv1"
     )
-    add_model_arg(p)
-    which = p.add_mutually_exclusive_group()
-    which.add_argument("--layer", help="maximise this layer's filters (a Dense layer: units)")
-    which.add_argument(
-        "--classes",
-        nargs="?",
-        const="",
-        metavar="C,C",
-        help="maximise the class logits only: all classes, or these names or indices",
-    )
-    p.add_argument("--filters", metavar="I,I", help="filter indices, e.g. 0,1,2 (default: all)")
-    p.add_argument("--steps", type=int, default=_STEPS, help=f"ascent steps (default {_STEPS})")
-    p.add_argument(
-        "--seed",
-        type=int,
-        help="seed of the starting noise and the jitter (default 0); with --top, of the "
-        "fresh samples (default 1: not the training images)",
-    )
-    for name, what in (
-        ("jitter", "random shifts"),
-        ("l2", "decay towards grey"),
-        ("tv", "total variation"),
-        ("blur_every", "periodic blur"),
-    ):
-        flag = "--no-" + name.split("_")[0]
-        p.add_argument(flag, dest=f"no_{name}", action="store_true", help=f"switch off the {what}")
-    p.add_argument(
-        "--top",
-        dest="k",
-        type=int,
-        metavar="K",
-        help="instead: the K dataset images that excite each filter most",
-    )
-    p.add_argument(
-        "--count", type=int, default=256, help="fresh samples searched by --top (default 256)"
-    )
-    p.add_argument(
-        "--out",
-        help="the picture to write, e.g. x.png or x.jpg (with the classes too: x-classes.png "
-        "beside it)",
-    )
-    p.set_defaults(func=run)
+    report_groups = {
+        "maximize": ("Activation maximisation", "The input each filter or class likes most."),
+        "top": ("Top images", "The images that excite each filter most."),
+    }
+
+    def add_arguments(self, p: argparse.ArgumentParser) -> None:
+        which = p.add_mutually_exclusive_group()
+        which.add_argument("--layer", help="maximise this layer's filters (a Dense layer: units)")
+        which.add_argument(
+            "--classes",
+            nargs="?",
+            const="",
+            metavar="C,C",
+            help="maximise the class logits only: all classes, or these names or indices",
+        )
+        p.add_argument("--filters", metavar="I,I", help="filter indices, e.g. 0,1,2 (default: all)")
+        p.add_argument("--steps", type=int, default=_STEPS, help=f"ascent steps (default {_STEPS})")
+        p.add_argument(
+            "--seed",
+            type=int,
+            help="seed of the starting noise and the jitter (default 0); with --top, of the "
+            "fresh samples (default 1: not the training images)",
+        )
+        for name, what in (
+            ("jitter", "random shifts"),
+            ("l2", "decay towards grey"),
+            ("tv", "total variation"),
+            ("blur_every", "periodic blur"),
+        ):
+            flag = "--no-" + name.split("_")[0]
+            p.add_argument(
+                flag, dest=f"no_{name}", action="store_true", help=f"switch off the {what}"
+            )
+        p.add_argument(
+            "--top",
+            dest="k",
+            type=int,
+            metavar="K",
+            help="instead: the K dataset images that excite each filter most",
+        )
+        p.add_argument(
+            "--count", type=int, default=256, help="fresh samples searched by --top (default 256)"
+        )
+        p.add_argument(
+            "--out",
+            help="the picture to write, e.g. x.png or x.jpg (with the classes too: x-classes.png "
+            "beside it)",
+        )
+
+    def run(self, model: str, args: argparse.Namespace) -> list[Path]:
+        """Draw the view, print where it went; the files written."""
+        return run_maximize(args)
 
 
-def run(args: argparse.Namespace) -> int:
+def run_maximize(args: argparse.Namespace) -> list[Path]:
     """Draw the pictures the flags ask for; print where they went."""
     from kerazoo.interpret import maximize_draw, probe
 
@@ -105,10 +117,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.steps} steps from seed {seed}; regularisers: {', '.join(reg.active()) or 'none'}")
     if not classify and args.classes is None and not args.layer:
         print(f"note: a {info.task.kind} model has no classes to maximise")
-    return 0
+    return written
 
 
-def _top(args: argparse.Namespace, model: Any, info: Any, filters: list[int] | None) -> int:
+def _top(args: argparse.Namespace, model: Any, info: Any, filters: list[int] | None) -> list[Path]:
     from kerazoo.interpret import maximize_draw, probe
 
     if args.classes is not None:
@@ -122,8 +134,9 @@ def _top(args: argparse.Namespace, model: Any, info: Any, filters: list[int] | N
     seed = 1 if args.seed is None else args.seed
     images = probe.model_samples(info, args.count, seed=seed).images
     path = out_path(args, f"top-{layer}.png")
-    print(f"wrote {maximize_draw.draw_top_images(model, path, layer, images, args.k, filters)}")
-    return 0
+    written = maximize_draw.draw_top_images(model, path, layer, images, args.k, filters)
+    print(f"wrote {written}")
+    return [written]
 
 
 def _regularizers(args: argparse.Namespace) -> Any:

@@ -4,59 +4,66 @@ at the object (``--score``)."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from pathlib import Path
 
-from kerazoo.cli.look import add_image_args, add_model_arg, load_model, out_path, read_images
+from kerazoo.cli.look import add_image_args, load_model, out_path, read_images
 from kerazoo.errors import IncompatibleError, InvalidOptionError, unknown_choice
 from kerazoo.interpret.methods import SALIENCY_METHODS
+from kerazoo.views import View
 
 #: Images in the picture, and fresh samples scored with --score, when --count is not given.
 PICTURE_COUNT, SCORE_COUNT = 4, 100
 
 
-def register(views: Any) -> None:
-    p = views.add_parser(
-        "saliency",
-        help="saliency maps (gradients, SmoothGrad, Grad-CAM, occlusion) and their score",
-        description="Draw saliency maps of the predicted class over images, one column per "
+class Saliency(View):
+    """``kerazoo look saliency``: registered in the entry-point group ``kerazoo.views``."""
+
+    help = "saliency maps (gradients, SmoothGrad, Grad-CAM, occlusion) and their score"
+    description = (
+        "Draw saliency maps of the predicted class over images, one column per "
         "method; with --score, also score each method against the objects' masks on fresh "
         "samples of the model's dataset (pointing game and share of attribution inside the "
         "mask, beside a flat map's scores). Example: kerazoo look saliency runs/shapes-lenet "
-        "--method gradcam --score",
+        "--method gradcam --score"
     )
-    add_model_arg(p)
-    p.add_argument(
-        "--method",
-        action="append",
-        metavar="M",
-        help=f"a saliency method (repeatable): {', '.join(SALIENCY_METHODS)}; default: all",
-    )
-    p.add_argument(
-        "--layer",
-        metavar="NAME",
-        help="Grad-CAM's layer, any layer with a 4-D output (default: the last convolution)",
-    )
-    add_image_args(p, count=PICTURE_COUNT)
-    p.set_defaults(count=None)  # the default depends on --score: see run()
-    p.add_argument(
-        "--score",
-        action="store_true",
-        help=f"print each method's score on --count fresh samples with masks (default "
-        f"{SCORE_COUNT}); the picture shows the first {PICTURE_COUNT} of them",
-    )
-    p.add_argument(
-        "--tolerance",
-        type=float,
-        default=1.0,
-        metavar="PX",
-        help="with --score: a pointing-game hit may lie this many pixels outside the mask "
-        "(default 1)",
-    )
-    p.add_argument("--out", metavar="PATH", help="the PNG (default: saliency.png by the model)")
-    p.set_defaults(func=run)
+    report_groups = {"saliency": ("Saliency", "Where the network looks.")}
+
+    def add_arguments(self, p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--method",
+            action="append",
+            metavar="M",
+            help=f"a saliency method (repeatable): {', '.join(SALIENCY_METHODS)}; default: all",
+        )
+        p.add_argument(
+            "--layer",
+            metavar="NAME",
+            help="Grad-CAM's layer, any layer with a 4-D output (default: the last convolution)",
+        )
+        add_image_args(p, count=PICTURE_COUNT)
+        p.set_defaults(count=None)  # the default depends on --score: see run()
+        p.add_argument(
+            "--score",
+            action="store_true",
+            help=f"print each method's score on --count fresh samples with masks (default "
+            f"{SCORE_COUNT}); the picture shows the first {PICTURE_COUNT} of them",
+        )
+        p.add_argument(
+            "--tolerance",
+            type=float,
+            default=1.0,
+            metavar="PX",
+            help="with --score: a pointing-game hit may lie this many pixels outside the mask "
+            "(default 1)",
+        )
+        p.add_argument("--out", metavar="PATH", help="the PNG (default: saliency.png by the model)")
+
+    def run(self, model: str, args: argparse.Namespace) -> list[Path]:
+        """Draw the view, print where it went; the files written."""
+        return run_saliency(args)
 
 
-def run(args: argparse.Namespace) -> int:
+def run_saliency(args: argparse.Namespace) -> list[Path]:
     """Draw the picture; with ``--score``, print the score table first."""
     from kerazoo.interpret.probe import model_samples
     from kerazoo.interpret.saliency_picture import draw_saliency
@@ -105,4 +112,4 @@ def run(args: argparse.Namespace) -> int:
         model, images, out_path(args, "saliency.png"), methods, masks=masks, layer=args.layer
     )
     print(f"wrote {path}")
-    return 0
+    return [path]

@@ -14,35 +14,47 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from kerazoo.cli.look import add_image_args, add_model_arg, load_model, out_path, read_images
+from kerazoo.cli.look import add_image_args, load_model, out_path, read_images
+from kerazoo.views import View
 
-__all__ = ["register"]
+__all__ = ["Stats"]
 
 
-def register(views: Any) -> None:
-    p = views.add_parser(
-        "stats",
-        help="activation statistics per layer; redraws a run's activation_stats.png",
-        description="Mean, std and share of zero activations of each layer on fresh samples "
+class Stats(View):
+    """``kerazoo look stats``: registered in the entry-point group ``kerazoo.views``."""
+
+    help = "activation statistics per layer; redraws a run's activation_stats.png"
+    description = (
+        "Mean, std and share of zero activations of each layer on fresh samples "
         "(or --image files), with a warning for dead or exploding layers. For a run folder "
         "trained with --stats, also redraws its activation_stats.png. Example: kerazoo look "
-        "stats runs/shapes-lenet --count 64",
+        "stats runs/shapes-lenet --count 64"
     )
-    add_model_arg(p)
-    p.add_argument(
-        "--layer",
-        action="append",
-        metavar="LAYER[,LAYER...]",
-        help="layers to look at (repeatable; default: those with weights or an activation)",
-    )
-    add_image_args(p, count=64)
-    p.add_argument(
-        "--out",
-        metavar="PNG",
-        help="the picture: the run's recorded statistics redrawn (default: its "
-        "activation_stats.png), or else these statistics as histograms (default: none)",
-    )
-    p.set_defaults(func=_run)
+    report_groups = {
+        "activation_stats": (
+            "Activation statistics",
+            "Per layer and epoch: dead or exploding units show up here first.",
+        )
+    }
+
+    def add_arguments(self, p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--layer",
+            action="append",
+            metavar="LAYER[,LAYER...]",
+            help="layers to look at (repeatable; default: those with weights or an activation)",
+        )
+        add_image_args(p, count=64)
+        p.add_argument(
+            "--out",
+            metavar="PNG",
+            help="the picture: the run's recorded statistics redrawn (default: its "
+            "activation_stats.png), or else these statistics as histograms (default: none)",
+        )
+
+    def run(self, model: str, args: argparse.Namespace) -> list[Path]:
+        """Draw the view, print where it went; the files written."""
+        return _run(args)
 
 
 def _layers(values: list[str] | None) -> list[str] | None:
@@ -69,7 +81,7 @@ def _table(stats: dict[str, Any]) -> None:
     )
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace) -> list[Path]:
     from kerazoo.interpret.stats import (
         FILE,
         PICTURE,
@@ -85,7 +97,7 @@ def _run(args: argparse.Namespace) -> int:
     recorded = model_path / FILE if model_path.is_dir() else None
     if recorded is not None and not recorded.is_file():
         recorded = None
-    message = None
+    message, written = None, []
     if recorded is None or (model_path / "model.keras").is_file():
         model, info = load_model(args)
         images, _ = read_images(args, info)
@@ -95,12 +107,14 @@ def _run(args: argparse.Namespace) -> int:
         if args.out and recorded is None:
             path = draw_activation_stats(stats, args.out, title=title)
             print(f"Wrote {path}")
+            written.append(path)
     else:
         print(f"note: {model_path} has no model.keras yet (the run did not finish)")
     if recorded is not None:
         path, history = out_path(args, PICTURE), read_stats(recorded)
         draw_activation_stats(history, path, title=title)
         print(f"Redrew {path} from {recorded} ({len(history['step'])} records)")
+        written.append(path)
     if message:
         warnings.warn(message, ActivationWarning, stacklevel=1)
-    return 0
+    return written
