@@ -27,6 +27,12 @@ from .evaluation.score import evaluate_samples as evaluate_samples
 from .experiments.compare import Comparison as Comparison, compare as compare
 from .experiments.tune import tune as tune
 from .experiments.tune_results import TuneResult as TuneResult
+from .extensions import (
+    get_callback as get_callback,
+    get_view as get_view,
+    list_callbacks as list_callbacks,
+    list_views as list_views,
+)
 from .models.architecture import Architecture as Architecture
 from .models.build import build as build
 from .models.layout import to_channels_last as to_channels_last
@@ -52,5 +58,6 @@ from .training.baseline import NotLearnedWarning as NotLearnedWarning
 from .training.lr_find import LRFinding as LRFinding, find_learning_rate as find_learning_rate
 from .training.lr_find_run import lr_find as lr_find
 from .training.run import Run as Run, train as train
+from .views import View as View, run_view as run_view
 
 __version__: str
