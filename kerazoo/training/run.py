@@ -15,6 +15,7 @@ refused with the first one's pid.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 import tempfile
@@ -24,13 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from kerazoo.data.dataset import Dataset
-from kerazoo.errors import DivergedError, InvalidOptionError, KerazooError
+from kerazoo.errors import DivergedError, InvalidOptionError, KerazooError, option
 from kerazoo.models.architecture import Architecture
 from kerazoo.registry import get_architecture, get_dataset
 from kerazoo.training import rundir
 from kerazoo.training.distribute import chief_here
+from kerazoo.training.resume import check_new_run_request, read_resume
 from kerazoo.training.session import seeded
-from kerazoo.training.settings import check_run_compatible, check_settings
+from kerazoo.training.settings import SETTINGS, check_run_compatible, check_settings
 from kerazoo.training.sizes import check_split_memory, split_sizes
 
 __all__ = ["Run", "resolve_plugins", "train"]
@@ -75,6 +77,36 @@ class Run:
     def metrics(self) -> dict[str, float]:
         """The last epoch's metrics."""
         return {k: v[-1] for k, v in self.history.items() if v}
+
+    def summary(self) -> dict[str, Any]:
+        """The run in one JSON-ready dict (what ``kerazoo train --json`` prints): status (as
+        ``run.json`` says), folder, model, epochs, last metrics, test metrics, baseline.
+
+        Example:
+            >>> run.summary()["status"]                                # doctest: +SKIP
+            'finished'
+        """
+        doc = json.loads((self.dir / "run.json").read_text())
+        return {
+            "status": doc.get("status"),
+            "dir": str(self.dir),
+            "model": str(self.model_path),
+            "epochs": len(next(iter(self.history.values()), [])),
+            "metrics": self.metrics,
+            "test": self.test,
+            "baseline": self.baseline,
+        }
+
+    def summary_line(self) -> str:
+        """One line: the last metrics, the test metrics and where the model is.
+
+        Example:
+            >>> run.summary_line()                                     # doctest: +SKIP
+            'loss 0.1, accuracy 0.97, ..., test_accuracy 0.96. Model saved to run/model.keras'
+        """
+        test = {f"test_{k}": v for k, v in self.test.items()}
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in {**self.metrics, **test}.items())
+        return f"{shown}. Model saved to {self.model_path}"
 
 
 def train(
@@ -167,19 +199,28 @@ def train(
         >>> run.metrics["val_accuracy"] > 0.9                                   # doctest: +SKIP
         True
     """
-    given = {k: v for k, v in locals().items() if k not in _NOT_SETTINGS and v is not None}
+    named = locals()  # the settings are the parameters that SETTINGS names, nothing else
+    given = {k: named[k] for k in SETTINGS if k in named and named[k] is not None}
     cfg = check_settings({**given, **unknown})
     run_dir = Path(out) if out is not None else None
     if resume:
         if run_dir is None:
-            raise InvalidOptionError("resume needs the run directory: pass out=RUNDIR.")
-        saved = rundir.read_run_json(run_dir, {k: cfg[k] for k in (*given, *unknown)})
+            raise InvalidOptionError(
+                f"{option('resume', True)} needs {option('out', 'RUNDIR')}: the run to continue."
+            )
+        saved = read_resume(
+            run_dir,
+            {k: cfg[k] for k in (*given, *unknown)},
+            (dataset, architecture),
+            (data, hp),
+        )
         cfg = check_settings(saved["settings"])
         dataset = get_dataset(saved["dataset"]["name"], **saved["dataset"]["options"])
         architecture = get_architecture(
             saved["architecture"]["name"], **saved["architecture"]["hyperparameters"]
         )
     else:
+        check_new_run_request(dataset, architecture)
         dataset, architecture = resolve_plugins(dataset, architecture, data or {}, hp or {})
         check_run_compatible(architecture, dataset, cfg)  # before TensorFlow starts
         if run_dir is None:
@@ -281,19 +322,6 @@ def _write_report(run_dir: Path) -> None:
         write_report(run_dir)
     except (OSError, KerazooError) as exc:
         warnings.warn(f"report.html was not written: {exc}", UserWarning, stacklevel=3)
-
-
-_NOT_SETTINGS = {
-    "dataset",
-    "architecture",
-    "data",
-    "hp",
-    "out",
-    "resume",
-    "verbose",
-    "callbacks",
-    "unknown",
-}
 
 
 def resolve_plugins(

@@ -1,0 +1,109 @@
+"""What a resume request may ask: the run's own dataset, architecture and options, and its
+settings (only ``epochs`` may change). :func:`kerazoo.train` and ``kerazoo train --resume``
+both check here, so both refuse the same requests with the same message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from kerazoo.errors import InvalidOptionError, option
+from kerazoo.training.rundir import read_run_json
+
+__all__ = ["check_new_run_request", "read_resume"]
+
+
+def check_new_run_request(dataset: Any, architecture: Any) -> None:
+    """A new run names its dataset and architecture; only a resumed run reads them.
+
+    Raises:
+        InvalidOptionError: either is missing.
+
+    Example:
+        >>> check_new_run_request("shapes", "lenet")
+    """
+    if dataset is None or architecture is None:
+        raise InvalidOptionError(
+            "A new run needs a dataset and an architecture, e.g. shapes and lenet (see "
+            f"'kerazoo list'); only {option('resume', True)} takes them from the run in "
+            f"{option('out')}."
+        )
+
+
+def read_resume(
+    run_dir: Path,
+    given: Mapping[str, Any],
+    names: tuple[Any, Any] = (None, None),
+    options: tuple[Mapping[str, Any] | None, Mapping[str, Any] | None] = (None, None),
+    explicit: bool = False,
+) -> dict[str, Any]:
+    """The saved run to continue, once the request is checked against it.
+
+    Args:
+        run_dir: the run directory.
+        given: the training settings of the request (only ``epochs`` may differ).
+        names: the dataset and architecture asked for (``None``: the run's own).
+        options: the dataset options and hyperparameters asked for (``None``: the run's).
+        explicit: every setting in ``given`` was set by the user (command-line flags); else
+            a value equal to its default counts as not given.
+
+    Returns:
+        ``run.json``'s settings, dataset and architecture (as
+        :func:`kerazoo.training.rundir.read_run_json`).
+
+    Raises:
+        InvalidOptionError: no ``run.json``, a changed setting, or another dataset,
+            architecture, dataset option or hyperparameter than the run's.
+
+    Example:
+        >>> read_resume(Path("runs/shapes-lenet"), {"epochs": 9})  # doctest: +SKIP
+    """
+    saved = read_run_json(run_dir, given, explicit)
+    wrong = _other_names(saved, names) + _other_options(saved, options)
+    if wrong:
+        raise InvalidOptionError(
+            f"{option('resume', True)} continues the run in {run_dir} with its own dataset, "
+            f"architecture and options; these differ: {'; '.join(wrong)}. Leave them out to "
+            f"resume, or start a new run with another {option('out')}."
+        )
+    return saved
+
+
+def _other_names(saved: Mapping[str, Any], names: tuple[Any, Any]) -> list[str]:
+    wrong = []
+    for given, kind in zip(names, ("dataset", "architecture"), strict=True):
+        own = saved[kind]["name"]
+        if given is not None and not isinstance(given, str):
+            wrong.append(f"a {type(given).__name__} object for the {kind} (the run trains {own!r})")
+        elif given is not None and given != own:
+            wrong.append(f"{kind} {given!r} (the run trains {own!r})")
+    return wrong
+
+
+def _other_options(
+    saved: Mapping[str, Any], options: tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]
+) -> list[str]:
+    wrong = []
+    for pairs, name, kind, key in zip(
+        options,
+        ("data", "hp"),
+        ("dataset", "architecture"),
+        ("options", "hyperparameters"),
+        strict=True,
+    ):
+        own = saved[kind][key]
+        wrong += [
+            f"{option(name)} {k}={v} (the run has {k}={own.get(k)!r})"
+            for k, v in (pairs or {}).items()
+            if not _same(own.get(k), v)
+        ]
+    return wrong
+
+
+def _same(own: Any, given: Any) -> bool:
+    """A value the run has, given again: as itself, or as the command line's text."""
+    if own == given or str(own) == str(given):
+        return True
+    return isinstance(own, bool) and str(given).strip().lower() == str(own).lower()
