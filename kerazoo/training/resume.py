@@ -12,7 +12,7 @@ from typing import Any
 from kerazoo.errors import InvalidOptionError, option
 from kerazoo.training.rundir import read_run_json
 
-__all__ = ["check_new_run_request", "read_resume"]
+__all__ = ["check_new_run_request", "read_resume", "resumed_run"]
 
 
 def check_new_run_request(dataset: Any, architecture: Any) -> None:
@@ -69,6 +69,38 @@ def read_resume(
             f"resume, or start a new run with another {option('out')}."
         )
     return saved
+
+
+def resumed_run(
+    run_dir: Path | None,
+    given: Mapping[str, Any],
+    names: tuple[Any, Any] = (None, None),
+    options: tuple[Mapping[str, Any] | None, Mapping[str, Any] | None] = (None, None),
+) -> tuple[dict[str, Any], Any, Any]:
+    """The settings, dataset and architecture of the run to continue, the request checked
+    (:func:`read_resume`; settings equal to their defaults count as not given).
+
+    Raises:
+        InvalidOptionError: no run directory, or a request :func:`read_resume` refuses.
+
+    Example:
+        >>> cfg, ds, arch = resumed_run(Path("runs/shapes-lenet"), {})  # doctest: +SKIP
+    """
+    from kerazoo.registry import get_architecture, get_dataset
+    from kerazoo.training.settings import check_settings
+
+    if run_dir is None:
+        raise InvalidOptionError(
+            f"{option('resume', True)} needs {option('out', 'RUNDIR')}: the run to continue."
+        )
+    saved = read_resume(run_dir, given, names, options)
+    dataset = get_dataset(saved["dataset"]["name"], **saved["dataset"]["options"])
+    arch = saved["architecture"]
+    return (
+        check_settings(saved["settings"]),
+        dataset,
+        get_architecture(arch["name"], **arch["hyperparameters"]),
+    )
 
 
 def _other_names(saved: Mapping[str, Any], names: tuple[Any, Any]) -> list[str]:

@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from kerazoo.data.dataset import Dataset
-from kerazoo.errors import DivergedError, InvalidOptionError, KerazooError, option
+from kerazoo.errors import DivergedError, InvalidOptionError, KerazooError
 from kerazoo.models.architecture import Architecture
 from kerazoo.registry import get_architecture, get_dataset
 from kerazoo.training import rundir
 from kerazoo.training.distribute import chief_here
-from kerazoo.training.resume import check_new_run_request, read_resume
+from kerazoo.training.resume import check_new_run_request, resumed_run
 from kerazoo.training.session import seeded
 from kerazoo.training.settings import SETTINGS, check_run_compatible, check_settings
 from kerazoo.training.sizes import check_split_memory, split_sizes
@@ -139,8 +139,9 @@ def train(
 ) -> Run:
     """Train ``architecture`` on ``dataset`` and save everything in a run directory.
 
-    The settings after ``callbacks`` are those of :data:`kerazoo.training.settings.SETTINGS`
-    (its help and ranges are what ``kerazoo train --help`` shows).
+    The settings after ``callbacks`` are those of :data:`kerazoo.training.settings.SETTINGS`,
+    with its defaults (its help and ranges are what ``kerazoo train --help`` shows); a test
+    holds this signature and these Args to that table.
 
     Args:
         dataset: a dataset name (configured by ``data``) or a :class:`kerazoo.Dataset`
@@ -159,22 +160,27 @@ def train(
             more after each learning-rate back-off).
         epochs: epochs in the whole run (default 5; a resumed run keeps its own unless
             ``epochs`` is given).
-        batch_size: images per batch.
-        optimizer: an optimizer name from ``kerazoo.models.optimizers.OPTIMIZERS``.
+        batch_size: images per batch (default 64).
+        optimizer: an optimizer name from ``kerazoo.models.optimizers.OPTIMIZERS``
+            (default 'adam').
         learning_rate: the rate (default: the optimizer's own).
         schedule: ``"exponential"``, ``"cosine"``, ``"onecycle"`` or ``None``.
         encoding: the label encoding (default: the task's own).
-        data_format: ``"auto"``, ``"channels_last"`` or ``"channels_first"``.
+        data_format: ``"auto"``, ``"channels_last"`` or ``"channels_first"`` (default 'auto').
         train_size: training images (default 4000, or 0.7 of a folder dataset's images).
         val_size: validation images (default 1000, or 0.15 of a folder dataset's images).
         test_size: held-out test images, evaluated into ``evaluation/`` when training ends
             (default: as many as ``val_size``; 0: none).
-        seed: seeds the data, the weights, the order of batches and the augmentation.
-        augment: apply the dataset's label-preserving augmentations.
-        deterministic: bit-identical weights for the same seed on the same machine.
-        lr_backoff: on a NaN loss, retry from the last good checkpoint at half the rate.
-        precision: ``"float32"``, ``"mixed_float16"`` or ``"mixed_bfloat16"``.
-        jit_compile: XLA: ``True``, ``False`` or ``"auto"``.
+        seed: seeds the data, the weights, the order of batches and the augmentation
+            (default 0).
+        augment: apply the dataset's label-preserving augmentations (default False).
+        deterministic: bit-identical weights for the same seed on the same machine
+            (default False).
+        lr_backoff: on a NaN loss, retry from the last good checkpoint at half the rate
+            (default False).
+        precision: ``"float32"``, ``"mixed_float16"`` or ``"mixed_bfloat16"``
+            (default 'float32').
+        jit_compile: XLA: ``True``, ``False`` or ``"auto"`` (default 'auto').
         **unknown: the model-variant settings, by keyword: ``loss`` (``"mse"`` trains a
             linear head on one-hot targets), ``output`` (``"probabilities"``),
             ``normalization`` (``"per_image"``: each image minus its own mean), ``pad_to``
@@ -204,20 +210,9 @@ def train(
     cfg = check_settings({**given, **unknown})
     run_dir = Path(out) if out is not None else None
     if resume:
-        if run_dir is None:
-            raise InvalidOptionError(
-                f"{option('resume', True)} needs {option('out', 'RUNDIR')}: the run to continue."
-            )
-        saved = read_resume(
-            run_dir,
-            {k: cfg[k] for k in (*given, *unknown)},
-            (dataset, architecture),
-            (data, hp),
-        )
-        cfg = check_settings(saved["settings"])
-        dataset = get_dataset(saved["dataset"]["name"], **saved["dataset"]["options"])
-        architecture = get_architecture(
-            saved["architecture"]["name"], **saved["architecture"]["hyperparameters"]
+        given_now = {k: cfg[k] for k in (*given, *unknown)}
+        cfg, dataset, architecture = resumed_run(
+            run_dir, given_now, (dataset, architecture), (data, hp)
         )
     else:
         check_new_run_request(dataset, architecture)
