@@ -131,11 +131,6 @@ def _run(args: argparse.Namespace) -> int:
     settings = {k: getattr(args, k) for k in SETTINGS if getattr(args, k) is not None}
     if args.worker is not None:
         return _run_worker(args, settings)
-    if not (args.dataset and args.arch):
-        raise InvalidOptionError(
-            "kerazoo tune needs DATASET and ARCH, e.g. kerazoo tune shapes lenet (only a "
-            "--worker reads them from its chief)."
-        )
     try:
         with sigterm_interrupts():
             result = tune(

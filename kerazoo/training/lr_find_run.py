@@ -78,7 +78,7 @@ def lr_find(
     given = {k: named[k] for k in SETTINGS if k in named and named[k] is not None}
     cfg = check_settings({**given, **options})
     _check_ramp(start, end, steps, 0.98, 4.0, method)
-    ds, arch = resolve_plugins(dataset, architecture, data or {}, hp or {})
+    ds, arch = resolve_plugins(dataset, architecture, data or {}, hp or {}, "lr_find")
     check_run_compatible(arch, ds, cfg)  # before TensorFlow starts
     if out is not None:
         from kerazoo.data.preview import picture_format

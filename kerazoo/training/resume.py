@@ -15,8 +15,14 @@ from kerazoo.training.rundir import read_run_json
 __all__ = ["check_new_run_request", "read_resume", "resumed_run"]
 
 
-def check_new_run_request(dataset: Any, architecture: Any) -> None:
-    """A new run names its dataset and architecture; only a resumed run reads them.
+def check_new_run_request(dataset: Any, architecture: Any, kind: str = "run") -> None:
+    """A new run, search or learning-rate ramp names its dataset and architecture; only a
+    resumed run (or a search's worker) reads them from elsewhere.
+
+    Args:
+        dataset, architecture: as given.
+        kind: ``"run"`` (:func:`kerazoo.train`), ``"search"`` (:func:`kerazoo.tune`) or
+            ``"lr_find"`` (:func:`kerazoo.lr_find`): what the message says.
 
     Raises:
         InvalidOptionError: either is missing.
@@ -24,12 +30,24 @@ def check_new_run_request(dataset: Any, architecture: Any) -> None:
     Example:
         >>> check_new_run_request("shapes", "lenet")
     """
-    if dataset is None or architecture is None:
-        raise InvalidOptionError(
-            "A new run needs a dataset and an architecture, e.g. shapes and lenet (see "
-            f"'kerazoo list'); only {option('resume', True)} takes them from the run in "
-            f"{option('out')}."
-        )
+    if dataset is not None and architecture is not None:
+        return
+    what, otherwise = {
+        "run": (
+            "A new run",
+            f"; only {option('resume', True)} takes them from the run in {option('out')}",
+        ),
+        "search": ("A search", "; only a worker (kerazoo tune --worker) reads them from its chief"),
+        "lr_find": ("The learning-rate finder", ""),
+    }[kind]
+    raise InvalidOptionError(
+        f"{what} needs a dataset and an architecture, e.g. shapes and lenet (see 'kerazoo "
+        f"list'){otherwise}; got dataset={_name(dataset)} and architecture={_name(architecture)}."
+    )
+
+
+def _name(given: Any) -> str:
+    return repr(given) if given is None or isinstance(given, str) else type(given).__name__
 
 
 def read_resume(

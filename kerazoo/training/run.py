@@ -215,7 +215,6 @@ def train(
             run_dir, given_now, (dataset, architecture), (data, hp)
         )
     else:
-        check_new_run_request(dataset, architecture)
         dataset, architecture = resolve_plugins(dataset, architecture, data or {}, hp or {})
         check_run_compatible(architecture, dataset, cfg)  # before TensorFlow starts
         if run_dir is None:
@@ -320,10 +319,12 @@ def _write_report(run_dir: Path) -> None:
 
 
 def resolve_plugins(
-    dataset: Any, architecture: Any, data: dict[str, Any], hp: dict[str, Any]
+    dataset: Any, architecture: Any, data: dict[str, Any], hp: dict[str, Any], kind: str = "run"
 ) -> tuple[Dataset, Architecture]:
     """The dataset and architecture of a run: names looked up with their options, or the
-    objects themselves (which take no options here)."""
+    objects themselves (which take no options here); ``kind`` words the refusal of a missing
+    one (:func:`kerazoo.training.resume.check_new_run_request`)."""
+    check_new_run_request(dataset, architecture, kind)
     if isinstance(dataset, str):
         dataset = get_dataset(dataset, **data)
     elif data:

@@ -13,8 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from kerazoo.errors import InvalidOptionError
-
 #: The views, in the order ``kerazoo look --help`` lists them.
 VIEWS = ("maps", "maximize", "saliency", "stats")
 
@@ -49,6 +47,7 @@ def add_image_args(p: argparse.ArgumentParser, count: int = 1) -> None:
     """Which images to look at: files, or fresh samples of the model's own dataset."""
     p.add_argument(
         "--image",
+        dest="images",
         action="append",
         metavar="FILE",
         help="an image file (repeatable); default: fresh samples of the model's dataset",
@@ -68,23 +67,12 @@ def read_images(args: argparse.Namespace, info: Any) -> tuple[np.ndarray, Any]:
     Files go through kerazoo's one image decoder and are brought to the model's size and
     channels, as ``kerazoo predict`` does; what changed is printed.
     """
-    if args.image:
-        from kerazoo.data.decode import conform, read_image
+    from kerazoo.interpret.look_images import look_images
 
-        batch, notes = [], []
-        for name in args.image:
-            pixels, _ = read_image(Path(name))
-            spec = info.input
-            batch.append(conform(pixels[None], spec.height, spec.width, spec.channels, notes)[0])
-        for note in dict.fromkeys(notes):
-            print(f"note: {note}")
-        return np.stack(batch), None
-    if args.count < 1:
-        raise InvalidOptionError(f"--count must be at least 1, got {args.count}.")
-    from kerazoo.interpret.probe import model_samples
-
-    samples = model_samples(info, args.count, seed=args.seed)
-    return samples.images, samples.masks
+    images, masks, notes = look_images(info, args.images, args.count, args.seed)
+    for note in notes:
+        print(f"note: {note}")
+    return images, masks
 
 
 def out_path(args: argparse.Namespace, default: str) -> Path:

@@ -56,8 +56,8 @@ def _run(args: argparse.Namespace) -> int:
     else:
         images, _ = read_images(args, info)
         for i, image in enumerate(images):
-            if args.image:
-                subject = f"{args.image[i]!r}"
+            if args.images:
+                subject = f"{args.images[i]!r}"
             else:
                 subject = f"fresh {info.dataset.name} sample #{i} (seed {args.seed})"
             path = _numbered(out, f"image{i + 1}", len(images))
