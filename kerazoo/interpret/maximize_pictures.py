@@ -60,7 +60,7 @@ def regularizers_without(*names: str) -> Regularizers:
 
     Example:
         >>> regularizers_without("jitter", "tv").active()
-        ['l2', 'blur']
+        ('l2', 'blur')
     """
     from kerazoo.interpret.maximize import Regularizers
 
