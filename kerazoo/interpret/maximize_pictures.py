@@ -2,7 +2,7 @@
 pictures drawn, and what to tell the user (:mod:`kerazoo.interpret.maximize_draw` draws).
 
 By default: the last convolution's filters and, for a classifier, its classes. ``layer=``
-names another layer (then no classes); ``classes=`` asks for the classes only; ``top=K``
+names another layer (then no classes); ``classes=`` asks for the classes only; ``k=K``
 shows instead the K dataset images that excite each filter most.
 
 Example:
@@ -35,7 +35,7 @@ class Maximized:
 
     Attributes:
         written: the pictures, in the order drawn.
-        steps, seed, regularizers: the ascent's (``None`` for ``top``: no ascent).
+        steps, seed, regularizers: the ascent's (``None`` for ``k``: no ascent).
         note: what was left out and why (a model without classes), or ``None``.
     """
 
@@ -79,7 +79,7 @@ def maximize_pictures(
     steps: int = STEPS,
     seed: int | None = None,
     regularizers: Regularizers | None = None,
-    top: int | None = None,
+    k: int | None = None,
     count: int = 256,
 ) -> Maximized:
     """Draw the maximisation pictures of a model, choosing what is not given.
@@ -93,18 +93,18 @@ def maximize_pictures(
             (``None``): the classes too, when the model classifies and ``layer`` is not given.
         filters: filter indices (default: all).
         steps: ascent steps.
-        seed: the starting noise's seed (default 0); with ``top``, the fresh samples' seed
+        seed: the starting noise's seed (default 0); with ``k``, the fresh samples' seed
             (default 1: not the training images).
         regularizers: default :class:`Regularizers`.
-        top: instead of the ascent: the ``top`` images of ``count`` fresh samples of the
-            model's dataset that excite each filter most.
-        count: fresh samples searched with ``top``.
+        k: instead of the ascent: the ``k`` images of ``count`` fresh samples of the
+            model's dataset that excite each filter most (``kerazoo look maximize --top K``).
+        count: fresh samples searched with ``k``.
 
     Returns:
         A :class:`Maximized`: the pictures written and what to say about them.
 
     Raises:
-        IncompatibleError: ``filters`` with ``classes``, or ``top`` with ``classes``.
+        IncompatibleError: ``filters`` with ``classes``, or ``k`` with ``classes``.
         InvalidOptionError: ``layer`` with ``classes``, or ``count`` below 1.
     """
     from kerazoo.interpret import maximize_draw, probe
@@ -112,8 +112,8 @@ def maximize_pictures(
 
     model, info = probe.load(model)
     folder = Path(folder)
-    if top is not None:
-        return _top(model, info, (folder, out), (layer, classes, filters), seed, (top, count))
+    if k is not None:
+        return _top(model, info, (folder, out), (layer, classes, filters), seed, (k, count))
     _check_choice(layer, classes, filters)
     seed = 0 if seed is None else seed
     regularizers = Regularizers() if regularizers is None else regularizers
@@ -144,13 +144,13 @@ def _top(
     seed: int | None,
     sizes: tuple[int, int],
 ) -> Maximized:
-    """``top``: the dataset images that excite each filter most (no ascent)."""
+    """``k``: the dataset images that excite each filter most (no ascent)."""
     from kerazoo.interpret import maximize_draw, probe
 
     (folder, out), (layer, classes, filters), (k, count) = where, which, sizes
     if classes is not None and classes is not False:
         raise IncompatibleError(
-            f"{option('top')} shows the dataset images that excite a layer's filters; it does "
+            f"{option('k')} shows the dataset images that excite a layer's filters; it does "
             f"not take {option('classes')}. Leave out {option('classes')} (and name the layer "
             f"with {option('layer')})."
         )

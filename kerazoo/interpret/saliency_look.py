@@ -90,8 +90,8 @@ def saliency_pictures(
             raise unknown_choice("method", method, SALIENCY_METHODS)
     if score and images:
         raise InvalidOptionError(
-            "score needs the objects' masks, which fresh samples of the model's dataset "
-            f"have and image files do not; got {option('images', images[0])}. Drop "
+            f"{option('score')} needs the objects' masks, which fresh samples of the model's "
+            f"dataset have and image files do not; got {option('images', images[0])}. Drop "
             f"{option('images')} (use {option('count')} and {option('seed')} to choose the "
             "samples)."
         )

@@ -40,12 +40,12 @@ def test_a_layer_alone_and_a_model_without_classes(tmp_path) -> None:
             r"classes='circle,square'",
         ),
         (
-            {"classes": True, "top": 3},
+            {"classes": True, "k": 3},
             IncompatibleError,
-            r"top shows the dataset images that excite a layer's filters; it does not take "
+            r"k shows the dataset images that excite a layer's filters; it does not take "
             r"classes\. Leave out classes",
         ),
-        ({"top": 3, "count": 0}, InvalidOptionError, r"count must be at least 1, got 0\."),
+        ({"k": 3, "count": 0}, InvalidOptionError, r"count must be at least 1, got 0\."),
         (
             {"classes": ["circle"], "layer": "conv1"},
             InvalidOptionError,

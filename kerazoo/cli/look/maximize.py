@@ -56,7 +56,7 @@ def register(views: Any) -> None:
         p.add_argument(flag, dest=f"no_{name}", action="store_true", help=f"switch off the {what}")
     p.add_argument(
         "--top",
-        dest="top",
+        dest="k",
         type=int,
         metavar="K",
         help="instead: the K dataset images that excite each filter most",
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         steps=args.steps,
         seed=args.seed,
         regularizers=regularizers_without(*off),
-        top=args.top,
+        k=args.k,
         count=args.count,
     )
     for line in done.lines():
