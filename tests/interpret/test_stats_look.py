@@ -27,3 +27,18 @@ def test_look_stats_gives_the_table_the_command_prints(tmp_path: Path, capsys) -
     args = ["look", "stats", str(saved), "--image", str(image), "--out", str(out)]
     assert main(args) == 0
     assert capsys.readouterr().out.splitlines() == done.lines
+
+
+def test_look_maps_names_one_file_per_layer_and_image(tmp_path: Path) -> None:
+    from kerazoo.interpret.maps_look import look_maps
+
+    saved = kerazoo.save_model(classifier(), tmp_path / "m.keras", meta_for())
+    files = []
+    for i in range(2):
+        files.append(tmp_path / f"{i}.png")
+        Image.fromarray(np.full((8, 8), 60 * i, np.uint8)).save(files[-1])
+    written, notes = look_maps(saved, tmp_path / "x.png", images=files)
+    assert notes == [] and len(written) == 2  # one convolution, two images
+    assert sorted(p.name for p in written)[0].startswith("x-image1")
+    kernels, _ = look_maps(saved, tmp_path / "k", kernels=True)
+    assert len(kernels) == 1 and kernels[0].is_file()

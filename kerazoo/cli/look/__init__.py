@@ -1,7 +1,8 @@
 """``kerazoo look``: looking inside a trained network, one sub-command per view.
 
 Each view lives in its own module here with ``register(subparsers)``; the shared flags (the
-model, which images) and their reading are defined once below.
+model, which images) are defined once below; reading the images is the library's
+(:func:`kerazoo.interpret.look_images.look_images`).
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ import argparse
 from importlib import import_module
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 #: The views, in the order ``kerazoo look --help`` lists them.
 VIEWS = ("maps", "maximize", "saliency", "stats")
@@ -59,20 +58,6 @@ def add_image_args(p: argparse.ArgumentParser, count: int = 1) -> None:
         help=f"how many fresh samples of the model's dataset (default {count})",
     )
     p.add_argument("--seed", type=int, default=1, help="seed of the fresh samples (default 1)")
-
-
-def read_images(args: argparse.Namespace, info: Any) -> tuple[np.ndarray, Any]:
-    """``(uint8 [N, H, W, C] images, masks or None)`` from ``--image`` or fresh samples.
-
-    Files go through kerazoo's one image decoder and are brought to the model's size and
-    channels, as ``kerazoo predict`` does; what changed is printed.
-    """
-    from kerazoo.interpret.look_images import look_images
-
-    images, masks, notes = look_images(info, args.images, args.count, args.seed)
-    for note in notes:
-        print(f"note: {note}")
-    return images, masks
 
 
 def out_path(args: argparse.Namespace, default: str) -> Path:
