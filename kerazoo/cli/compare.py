@@ -11,7 +11,6 @@ from kerazoo.cli import parse_pairs
 
 # The setting flags and SIGTERM handling are train's own, shared so both commands agree.
 from kerazoo.cli.options import add_setting_flags, sigterm_interrupts
-from kerazoo.errors import InvalidOptionError
 
 _EXAMPLE = (
     'kerazoo compare shapes chopped_vgg --variant "half: width=0.5" '
@@ -35,6 +34,7 @@ def register(sub: Any) -> None:
     p.add_argument("arch", help="architecture name (see 'kerazoo list architectures')")
     p.add_argument(
         "--variant",
+        dest="variants",
         action="append",
         metavar='"NAME: KEY=VALUE ..."',
         help="a variant; a key in two tables needs a prefix hp., data. or train.",
@@ -70,39 +70,23 @@ def register(sub: Any) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from kerazoo.experiments.compare import compare, default_dir
-    from kerazoo.experiments.variants import read_variants_file
+    from kerazoo.experiments.variants_file import variants_request
     from kerazoo.training.settings import SETTINGS
 
-    if args.seed is not None:
-        raise InvalidOptionError(
-            f"kerazoo compare runs every variant over --seeds; got --seed {args.seed}. "
-            f"Give --seeds 3 (seeds 0, 1, 2) or --seeds {args.seed}."
-        )
-    settings = {
-        k: getattr(args, k) for k in SETTINGS if k != "seed" and getattr(args, k) is not None
-    }
-    from_file = read_variants_file(args.file) if args.file else {}
-    variants: dict[str, Any] | list[str] = list(args.variant or ())
-    if from_file:
-        if variants:
-            raise InvalidOptionError("Give variants with --variant or --file, not both.")
-        variants = from_file["variants"]
-    if not variants and args.no_baseline:
-        raise InvalidOptionError(
-            f"Nothing to compare: give --variant or --file. Example: {_EXAMPLE}"
-        )
-    seeds = args.seeds or from_file.get("seeds") or 3
+    settings = {k: getattr(args, k) for k in SETTINGS if getattr(args, k) is not None}
+    request = variants_request(list(args.variants or ()), args.file)
+    seeds = args.seeds or request["seeds"] or 3
     out = args.out or str(default_dir(args.dataset, args.arch))
     try:
         with sigterm_interrupts():
             compare(
                 args.dataset,
                 args.arch,
-                variants,
+                request["variants"],
                 seeds=seeds,
                 data=parse_pairs(args.data, "--data"),
                 hp=parse_pairs(args.hp, "--hp"),
-                shared=from_file.get("shared"),
+                shared=request["shared"],
                 out=out,
                 baseline=not args.no_baseline,
                 inside_steps=args.inside_steps,

@@ -18,7 +18,6 @@ from kerazoo.cli import parse_pairs
 from kerazoo.data.dataset import Dataset, Samples
 from kerazoo.data.export import export_samples
 from kerazoo.data.preview import TILE_BYTES, preview_grid
-from kerazoo.errors import InvalidOptionError
 
 __all__ = ["register"]
 
@@ -85,8 +84,6 @@ def _help(p: argparse.ArgumentParser) -> int:
 def _samples(args: argparse.Namespace, work: int = 0) -> tuple[Dataset, Samples]:
     """The samples asked for; ``work``: more bytes each will take (a preview's tile)."""
     options = parse_pairs(args.data, "--data")
-    if args.n < 0:
-        raise InvalidOptionError(f"--n must be >= 0, got {args.n}.")
     ds = registry.get_dataset(args.name, **options)
     ds.check_size(args.n, "n", work=work)
     return ds, ds.generate(args.n, seed=args.seed)

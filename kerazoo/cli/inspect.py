@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
-from kerazoo.cli import model_path
 from kerazoo.naming import printable
-from kerazoo.saving import archive
-from kerazoo.saving.info import ModelInfo
 
 
 def register(sub: Any) -> None:
@@ -35,184 +33,14 @@ def register(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    args.model = model_path(args.model)
-    info = archive.read_info(args.model)  # a wrongly typed field is a ModelFileError
-    kind = archive.model_kind(args.model)
-    if kind != "savedmodel":  # a file that holds no whole model says so, as loading does
-        from kerazoo.saving.keras_file import check_model_config
+    from kerazoo.saving.describe import describe_model
 
-        check_model_config(archive.read_config(args.model), args.model)
+    described = describe_model(args.model, summary=args.summary and not args.json)
+    if described.note:
+        print(f"note: {described.note}", file=sys.stderr)
     if args.json:
-        print(json.dumps(None if info is None else info.to_dict(), indent=2))
+        print(json.dumps(described.to_dict(), indent=2))
         return 0
-    print(printable(f"{args.model}  ({_KINDS[kind]})"))
-    if info is None:
-        print(
-            "  no kerazoo.json: a plain Keras model. It still predicts, with class indices "
-            "as labels."
-        )
-        if kind != "savedmodel":
-            _plain(args.model)
-            _parameters(args.model, kind)
-        if args.summary:
-            for line in summary_lines(args.model):
-                print(printable(line))
-        return 0
-    for line in describe(info):
-        print("  " + printable(line))  # names from the file are data: controls escaped
-    if kind != "savedmodel":
-        _parameters(args.model, kind)
-    if args.summary:
-        for line in summary_lines(args.model):
-            print(printable(line))
+    for line in described.lines():
+        print(printable(line))  # names from the file are data: controls escaped
     return 0
-
-
-_KINDS = {"keras": "Keras zip", "h5": "legacy HDF5", "savedmodel": "TensorFlow SavedModel"}
-
-
-def describe(info: ModelInfo) -> list[str]:
-    """Readable lines for a model's metadata.
-
-    Args:
-        info: the model's :class:`kerazoo.ModelInfo`.
-
-    Returns:
-        One line per part (task, output, input, dataset, architecture, training, versions).
-
-    Example:
-        >>> from kerazoo.task import InputSpec, Task
-        >>> describe(ModelInfo(Task.regression(1, 5), InputSpec(8, 8, 1)))[0]
-        'task:         regression, values in [1, 5]'
-    """
-    task, spec = info.task, info.input
-    extra = ""
-    if task.kind == "classification":
-        extra = f", {task.num_classes} classes: {', '.join(task.class_names)}"
-    elif task.kind == "regression" and task.value_range:
-        lo, hi = task.value_range
-        extra = f", {'integers' if task.integer else 'values'} in [{lo:g}, {hi:g}]"
-    lines = [f"{'task:':<14}{task.kind}{extra}"]
-    if info.encoding or info.output:
-        lines.append(f"{'output:':<14}{info.output or '?'} ({info.encoding or '?'})")
-    lines.append(
-        f"{'input:':<14}{spec.height}x{spec.width}x{spec.channels} {spec.dtype}, {spec.data_format}"
-    )
-    parts = {"dataset": info.dataset, "architecture": info.architecture}
-    for key, part in parts.items():
-        if part is not None:
-            opts = getattr(part, "options", None) or getattr(part, "hyperparameters", {})
-            args = ", ".join(f"{k}={v!r}" for k, v in opts.items())
-            seed = getattr(part, "seed", None)
-            seed_text = "" if seed is None else f" seed={seed}"
-            lines.append(f"{key + ':':<14}{part.name}({args}){seed_text}")
-    training = info.training
-    if training is not None:
-        shown = ", ".join(f"{k}={v:.4g}" for k, v in training.metrics.items())
-        epochs = "?" if training.epochs is None else training.epochs
-        lines.append(f"{'training:':<14}{epochs} epochs; {shown}")
-    versions = ", ".join(
-        f"{k} {getattr(info, k)}" for k in ("kerazoo", "keras", "backend") if getattr(info, k)
-    )
-    if versions:
-        lines.append(f"{'saved with:':<14}{versions} (format {info.format or '?'})")
-    return lines
-
-
-def _plain(path: str) -> None:
-    config = archive.read_config(path)
-    inner = config.get("config", config)
-    layers = inner.get("layers") or []
-    shapes = [
-        e["config"].get("batch_shape") or e["config"].get("batch_input_shape")
-        for e in layers
-        if e.get("class_name") == "InputLayer"
-    ]
-    print(printable(f"  {'model:':<14}{config.get('class_name', '?')} with {len(layers)} layers"))
-    for shape in shapes:
-        print(printable(f"  {'input:':<14}{tuple(shape)}"))
-
-
-def _parameters(path: str, kind: str) -> None:
-    """Print the weight count read from the file with h5py (no Keras)."""
-    count = weight_count(path, kind)
-    if count is not None:
-        print(f"  {'parameters:':<14}{count:,} (all weights; --summary: per layer, trainable)")
-
-
-def weight_count(path: str, kind: str) -> int | None:
-    """How many numbers the model's weights hold, read with zipfile + h5py (no Keras).
-
-    Counts every array under the layers (non-trainable ones, such as normalisation
-    statistics, included; optimizer state left out). The weights file names its groups by
-    class counters (``dense_1``), not by layer names, so per-layer counts come from
-    ``--summary``, which loads the model.
-
-    Args:
-        path: a ``.keras`` or ``.h5`` file.
-        kind: ``"keras"`` or ``"h5"`` (:func:`kerazoo.saving.archive.model_kind`).
-
-    Returns:
-        The count, or ``None`` where the file has no weights to read.
-
-    Example:
-        >>> weight_count("run/model.keras", "keras")                   # doctest: +SKIP
-        61706
-    """
-    import io
-    import zipfile
-
-    import h5py
-
-    def total(group: h5py.Group) -> int:
-        sizes: list[int] = []
-        group.visititems(
-            lambda _, obj: sizes.append(obj.size) if isinstance(obj, h5py.Dataset) else None
-        )
-        return int(sum(sizes))
-
-    try:
-        if kind == "keras":
-            with zipfile.ZipFile(path) as zf:
-                data = io.BytesIO(zf.read("model.weights.h5"))
-            with h5py.File(data, "r") as f:
-                return total(f["layers"]) if "layers" in f else None
-        with h5py.File(path, "r") as f:
-            return total(f["model_weights"]) if "model_weights" in f else None
-    except (KeyError, OSError, zipfile.BadZipFile):
-        return None
-
-
-def summary_lines(path: str) -> list[str]:
-    """Load the model and describe each layer: name, type, output shape, parameters.
-
-    Example:
-        >>> summary_lines("run/model.keras")[0]                        # doctest: +SKIP
-        'layer          type            output shape         params'
-    """
-    import numpy as np
-
-    from kerazoo.saving.load import load_model
-
-    model, _ = load_model(path, compile=False)
-    rows = [("layer", "type", "output shape", "params")]
-    for layer in model.layers:
-        shape = getattr(getattr(layer, "output", None), "shape", None)
-        shown = "?" if shape is None else str(tuple(shape)).replace("None", "N")
-        rows.append((layer.name, type(layer).__name__, shown, f"{layer.count_params():,}"))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = [
-        "  "
-        + "  ".join(
-            f"{c:<{w}}" if i < 3 else f"{c:>{w}}"
-            for i, (c, w) in enumerate(zip(r, widths, strict=True))
-        )
-        for r in rows
-    ]
-    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-    total = model.count_params()
-    lines.append(
-        f"  total {total:,} parameters: {trainable:,} trainable, {total - trainable:,} "
-        "non-trainable"
-    )
-    return lines

@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 from kerazoo.cli import model_path
-from kerazoo.errors import IncompatibleError
 
 
 def register(sub: Any) -> None:
@@ -39,15 +38,12 @@ def register(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kerazoo.predict.outputs import write_images
+    from kerazoo.predict.outputs import check_writes_images, write_images
     from kerazoo.predict.predictor import ImagePrediction, Predictor
 
     predictor = Predictor.load(model_path(args.model))
-    if args.out and predictor.task.kind != "reconstruction":
-        raise IncompatibleError(
-            f"--out writes the images a reconstruction model outputs, but this model is "
-            f"{predictor.task.kind}: its results are printed. Leave --out out."
-        )
+    if args.out:
+        check_writes_images(predictor.task.kind)  # before any image is read
     results = predictor.predict(args.inputs, top_k=args.top_k, batch_size=args.batch_size)
     written = write_images(results, args.out, args.inputs) if args.out else {}
     for i, result in enumerate(results):

@@ -10,7 +10,6 @@ from typing import Any
 
 from kerazoo.cli import parse_pairs
 from kerazoo.cli.options import add_setting_flags, sigterm_interrupts
-from kerazoo.errors import InvalidOptionError
 
 
 def register(sub: Any) -> None:
@@ -93,26 +92,16 @@ def _looking_callbacks(args: argparse.Namespace) -> list[Any]:
 
 def _run(args: argparse.Namespace) -> int:
     from kerazoo.training.run import train
-
-    if args.resume and not args.out:
-        raise InvalidOptionError("--resume needs --out RUNDIR: the run to continue.")
-    if not args.resume and not (args.dataset and args.arch):
-        raise InvalidOptionError(
-            "kerazoo train needs DATASET and ARCH, e.g. 'kerazoo train shapes lenet' "
-            "(see 'kerazoo list')."
-        )
-    from kerazoo.training.settings import SETTINGS, check_settings
+    from kerazoo.training.settings import SETTINGS
 
     settings = {k: getattr(args, k) for k in SETTINGS if getattr(args, k) is not None}
     data, hp = parse_pairs(args.data, "--data"), parse_pairs(args.hp, "--hp")
-    if args.resume:  # every flag here was given: a value equal to its default counts too
-        from kerazoo.training.rundir import read_run_json
+    if args.resume and args.out:  # every flag here was given: a value equal to its default too
+        from kerazoo.training.resume import read_resume
+        from kerazoo.training.settings import check_settings
 
         given = {k: v for k, v in check_settings(settings).items() if k in settings}
-        saved = read_run_json(Path(args.out), given, explicit=True)
-        _check_resume_names(args, saved, data, hp)
-        args.dataset = args.arch = None  # the run's own, as checked
-        data, hp = {}, {}
+        read_resume(Path(args.out), given, (args.dataset, args.arch), (data, hp), explicit=True)
     try:
         with sigterm_interrupts():
             run = train(
@@ -135,60 +124,13 @@ def _run(args: argparse.Namespace) -> int:
             _print_json({"status": "interrupted", "dir": str(kept) if kept else None})
         return 130
     if args.json:
-        _print_json(_run_summary(run))
+        _print_json(run.summary())
     elif args.quiet:
-        shown = ", ".join(f"{k} {v:.4g}" for k, v in {**run.metrics, **_prefixed(run)}.items())
-        print(f"{shown}. Model saved to {run.model_path}")
+        print(run.summary_line())
     return 0
-
-
-def _prefixed(run: Any) -> dict[str, float]:
-    return {f"test_{k}": v for k, v in run.test.items()}
-
-
-def _run_summary(run: Any) -> dict[str, Any]:
-    """What ``--json`` prints for a finished run (``run.json`` holds the same status)."""
-    import json
-
-    doc = json.loads((run.dir / "run.json").read_text())
-    return {
-        "status": doc.get("status"),
-        "dir": str(run.dir),
-        "model": str(run.model_path),
-        "epochs": len(next(iter(run.history.values()), [])),
-        "metrics": run.metrics,
-        "test": run.test,
-        "baseline": run.baseline,
-    }
 
 
 def _print_json(doc: dict[str, Any]) -> None:
     import json
 
     print(json.dumps(doc, indent=2, default=float))
-
-
-def _check_resume_names(
-    args: argparse.Namespace, saved: dict[str, Any], data: dict[str, str], hp: dict[str, str]
-) -> None:
-    """A resumed run keeps its dataset and architecture: refuse others, do not ignore them."""
-    wrong = []
-    for given, kind in ((args.dataset, "dataset"), (args.arch, "architecture")):
-        if given is not None and given != saved[kind]["name"]:
-            wrong.append(f"{kind} {given!r} (the run trains {saved[kind]['name']!r})")
-    for pairs, flag, kind, key in (
-        (data, "--data", "dataset", "options"),
-        (hp, "--hp", "architecture", "hyperparameters"),
-    ):
-        own = saved[kind][key]
-        wrong += [
-            f"{flag} {k}={v} (the run has {k}={own.get(k)!r})"
-            for k, v in pairs.items()
-            if str(own.get(k)) != v
-        ]
-    if wrong:
-        raise InvalidOptionError(
-            f"--resume continues the run in {args.out} with its own dataset, architecture and "
-            f"options; these differ: {'; '.join(wrong)}. Leave them out to resume "
-            "(kerazoo train --resume --out RUNDIR), or start a new run with another --out."
-        )

@@ -131,11 +131,6 @@ def _run(args: argparse.Namespace) -> int:
     settings = {k: getattr(args, k) for k in SETTINGS if getattr(args, k) is not None}
     if args.worker is not None:
         return _run_worker(args, settings)
-    if not (args.dataset and args.arch):
-        raise InvalidOptionError(
-            "kerazoo tune needs DATASET and ARCH, e.g. kerazoo tune shapes lenet (only a "
-            "--worker reads them from its chief)."
-        )
     try:
         with sigterm_interrupts():
             result = tune(
@@ -222,30 +217,4 @@ def _run_worker(args: argparse.Namespace, settings: dict[str, Any]) -> int:
 def _print_json(result: Any) -> None:
     import json
 
-    best = result.best
-    doc = {
-        "dir": str(result.dir),
-        "objective": result.objective,
-        "direction": result.direction,
-        "best": None
-        if best is None
-        else {
-            "trial": best.trial,
-            "value": best.objective,
-            "hyperparameters": best.hyperparameters,
-            "model": str(result.model_path),
-            "test": result.test,
-        },
-        "trials": [
-            {
-                "trial": t.trial,
-                "value": t.objective,
-                "status": t.status,
-                "epochs": t.epochs,
-                "seconds": t.seconds,
-                "hyperparameters": t.hyperparameters,
-            }
-            for t in result.trials
-        ],
-    }
-    print(json.dumps(doc, indent=2, default=str))
+    print(json.dumps(result.summary(), indent=2, default=str))

@@ -187,12 +187,17 @@ class Dataset:
                 through a model, a picture tile).
 
         Raises:
-            InvalidOptionError: the estimate, the limit and how many fit.
+            InvalidOptionError: a count that is not a non-negative integer; or the estimate,
+                the limit and how many fit.
 
         Example:
             >>> import kerazoo
             >>> kerazoo.get_dataset("shapes", size=32).check_size(100)
         """
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise InvalidOptionError(
+                f"{option(setting)} must be a non-negative integer, got {n!r}."
+            )
         h, w, c = self.image_shape
         check_fits(
             int(n),

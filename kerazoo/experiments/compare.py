@@ -149,8 +149,10 @@ def _plan(
     dataset, architecture, variants, seeds, data, hp, shared, out, baseline, verbose, settings
 ) -> _Plan:
     if "seed" in settings:
+        seed = settings["seed"]
         raise InvalidOptionError(
-            "compare runs every variant over seeds=...; give seeds=, not seed=."
+            f"compare runs every variant over {option('seeds')}; got {option('seed', seed)}. "
+            f"Give {option('seeds', 3)} (seeds 0, 1, 2) or {option('seeds', seed)}."
         )
     tables = key_tables(dataset, architecture)
     common: dict[str, dict[str, Any]] = {"hp": {}, "data": {}, "train": {}}

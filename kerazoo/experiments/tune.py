@@ -143,7 +143,7 @@ def _setup(
             "tune searches the learning rate itself; 'find' (the learning-rate finder) is for "
             "kerazoo train. Leave --lr out to search it, or give a number to fix it."
         )
-    ds, arch = resolve_plugins(dataset, architecture, data or {}, hp or {})
+    ds, arch = resolve_plugins(dataset, architecture, data or {}, hp or {}, "search")
     fixed_hp = {k: arch.config[k] for k in (hp or {})}
     _, _, _, task = check_run_compatible(arch, ds, cfg)
     check_split_memory(ds, split_sizes(cfg, ds.max_samples))  # before any image is made

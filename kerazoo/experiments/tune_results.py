@@ -102,6 +102,42 @@ class TuneResult:
             "trials": [asdict(t) for t in self.trials],
         }
 
+    def summary(self) -> dict[str, Any]:
+        """The search in one JSON-ready dict (what ``kerazoo tune --json`` prints): folder,
+        objective, direction, the best trial (value, hyperparameters, model, test metrics)
+        and every trial without its history.
+
+        Example:
+            >>> result.summary()["best"]["value"]                      # doctest: +SKIP
+            0.97
+        """
+        best = self.best
+        return {
+            "dir": str(self.dir),
+            "objective": self.objective,
+            "direction": self.direction,
+            "best": None
+            if best is None
+            else {
+                "trial": best.trial,
+                "value": best.objective,
+                "hyperparameters": best.hyperparameters,
+                "model": str(self.model_path),
+                "test": self.test,
+            },
+            "trials": [
+                {
+                    "trial": t.trial,
+                    "value": t.objective,
+                    "status": t.status,
+                    "epochs": t.epochs,
+                    "seconds": t.seconds,
+                    "hyperparameters": t.hyperparameters,
+                }
+                for t in self.trials
+            ],
+        }
+
 
 def sort_trials(trials: list[TrialResult], direction: str) -> list[TrialResult]:
     """Best first (ties: the earlier trial first); trials without an objective last."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kerazoo.errors import InvalidOptionError
+from kerazoo.errors import InvalidOptionError, option
 
-__all__ = ["MAX_FILE_BYTES", "read_variants_file"]
+__all__ = ["MAX_FILE_BYTES", "read_variants_file", "variants_request"]
 
 #: The largest variants file read (a real one is a few hundred bytes).
 MAX_FILE_BYTES = 2**20
@@ -108,3 +108,31 @@ def _parse_file(path: Path, text: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidOptionError(f"--file {path}: not valid TOML: {exc}.") from None
+
+
+def variants_request(variants: Any = (), file: str | Path | None = None) -> dict[str, Any]:
+    """The variants of a comparison, given one way: inline, or from a variants file.
+
+    Args:
+        variants: ``["half: width=0.5", ...]`` or ``{"half": {"width": 0.5}}``.
+        file: a variants file (:func:`read_variants_file`).
+
+    Returns:
+        ``{"variants": ..., "shared": {...}, "seeds": ... or None}`` (the file's seeds and
+        shared changes; none inline).
+
+    Raises:
+        InvalidOptionError: both ways at once, or a file that :func:`read_variants_file`
+            refuses.
+
+    Example:
+        >>> variants_request(["half: width=0.5"])["variants"]
+        ['half: width=0.5']
+    """
+    if file is None:
+        return {"variants": variants, "shared": {}, "seeds": None}
+    if variants:
+        raise InvalidOptionError(
+            f"Give variants with {option('variants')} or {option('file')}, not both."
+        )
+    return read_variants_file(file)

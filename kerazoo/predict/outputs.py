@@ -19,10 +19,29 @@ from itertools import chain, count
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from kerazoo.errors import OutputError, option
+from kerazoo.errors import IncompatibleError, OutputError, option
 from kerazoo.files import check_output_folder
 
-__all__ = ["output_names", "write_images"]
+__all__ = ["check_writes_images", "output_names", "write_images"]
+
+
+def check_writes_images(kind: str) -> None:
+    """Only a reconstruction model outputs images to write; refuse ``out`` for any other.
+
+    Args:
+        kind: the model's task kind (``predictor.task.kind``).
+
+    Raises:
+        IncompatibleError: a classification or regression model.
+
+    Example:
+        >>> check_writes_images("reconstruction")
+    """
+    if kind != "reconstruction":
+        raise IncompatibleError(
+            f"{option('out')} writes the images a reconstruction model outputs, but this model "
+            f"is {kind}: its results are printed. Leave {option('out')} out."
+        )
 
 
 def output_names(sources: Sequence[str], inputs: Sequence[str | os.PathLike[str]]) -> list[str]:
@@ -85,6 +104,7 @@ def write_images(
         Result index -> file written.
 
     Raises:
+        IncompatibleError: a result that is not an image (:func:`check_writes_images`).
         OutputError: ``out`` is not a folder, a file to write exists already (nothing is
             written then: a file predict did not write in this call is never replaced), or
             a file cannot be written.
@@ -93,6 +113,13 @@ def write_images(
         >>> write_images(predictor.predict(["x/a.png"]), "recon", ["x/a.png"])  # doctest: +SKIP
         {0: PosixPath('recon/a.png')}
     """
+    from kerazoo.predict.results import ClassPrediction, ImagePrediction
+
+    for result in results:
+        if not isinstance(result, ImagePrediction):
+            check_writes_images(
+                "classification" if isinstance(result, ClassPrediction) else "regression"
+            )
     folder = check_output_folder(out)
     targets = [folder / name for name in output_names([r.source for r in results], inputs)]
     there = [t for t in targets if os.path.lexists(t)]

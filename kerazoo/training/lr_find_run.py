@@ -43,18 +43,20 @@ def lr_find(
         architecture: an architecture name (configured by ``hp``) or an Architecture.
         data: dataset options, e.g. ``{"size": 32}``.
         hp: architecture hyperparameters.
-        batch_size: images per batch (the rate that suits depends on it: use the run's).
+        batch_size: images per batch (default 64; the rate that suits depends on it: use the
+            run's).
         train_size: training images, cycled if the ramp needs more batches (default: the
             run's own, 4000 or 0.7 of a folder; the normalisation adapts on them).
-        seed: seeds the data, the weights and the batch order, as in a run.
+        seed: seeds the data, the weights and the batch order, as in a run (default 0).
         out: write the picture there, in the format its suffix names (``.png``, ``.jpg``...).
         start: the first rate of the ramp.
         end: the last rate of the ramp.
         steps: the most batches in the ramp.
         method: which suggestion is ``suggestion``: one of :data:`METHODS`.
         verbose: 1 prints progress.
-        **options: training settings of :func:`kerazoo.train`: ``optimizer``,
-            ``encoding``, ``augment``, ``val_size``, ``test_size``, ``schedule``, ...
+        **options: the other training settings of
+            :data:`~kerazoo.training.settings.SETTINGS`, as :func:`kerazoo.train` takes them:
+            ``optimizer``, ``encoding``, ``augment``, ``val_size``, ``schedule``, ...
 
     Returns:
         An :class:`LRFinding` (``path`` set when ``out`` was given).
@@ -69,13 +71,14 @@ def lr_find(
     """
     from kerazoo.training.run import resolve_plugins
     from kerazoo.training.session import seeded
-    from kerazoo.training.settings import check_run_compatible, check_settings
+    from kerazoo.training.settings import SETTINGS, check_run_compatible, check_settings
     from kerazoo.training.sizes import check_split_memory, split_sizes
 
-    given = {"batch_size": batch_size, "train_size": train_size, "seed": seed, **options}
-    cfg = check_settings({k: v for k, v in given.items() if v is not None})
+    named = locals()  # the settings are the parameters that SETTINGS names, and **options
+    given = {k: named[k] for k in SETTINGS if k in named and named[k] is not None}
+    cfg = check_settings({**given, **options})
     _check_ramp(start, end, steps, 0.98, 4.0, method)
-    ds, arch = resolve_plugins(dataset, architecture, data or {}, hp or {})
+    ds, arch = resolve_plugins(dataset, architecture, data or {}, hp or {}, "lr_find")
     check_run_compatible(arch, ds, cfg)  # before TensorFlow starts
     if out is not None:
         from kerazoo.data.preview import picture_format

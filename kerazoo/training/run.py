@@ -15,6 +15,7 @@ refused with the first one's pid.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 import tempfile
@@ -30,8 +31,9 @@ from kerazoo.models.architecture import Architecture
 from kerazoo.registry import get_architecture, get_dataset
 from kerazoo.training import rundir
 from kerazoo.training.distribute import chief_here
+from kerazoo.training.resume import check_new_run_request, resumed_run
 from kerazoo.training.session import seeded
-from kerazoo.training.settings import check_run_compatible, check_settings
+from kerazoo.training.settings import SETTINGS, check_run_compatible, check_settings
 from kerazoo.training.sizes import check_split_memory, split_sizes
 
 __all__ = ["Run", "resolve_plugins", "train"]
@@ -77,6 +79,36 @@ class Run:
         """The last epoch's metrics."""
         return {k: v[-1] for k, v in self.history.items() if v}
 
+    def summary(self) -> dict[str, Any]:
+        """The run in one JSON-ready dict (what ``kerazoo train --json`` prints): status (as
+        ``run.json`` says), folder, model, epochs, last metrics, test metrics, baseline.
+
+        Example:
+            >>> run.summary()["status"]                                # doctest: +SKIP
+            'finished'
+        """
+        doc = json.loads((self.dir / "run.json").read_text())
+        return {
+            "status": doc.get("status"),
+            "dir": str(self.dir),
+            "model": str(self.model_path),
+            "epochs": len(next(iter(self.history.values()), [])),
+            "metrics": self.metrics,
+            "test": self.test,
+            "baseline": self.baseline,
+        }
+
+    def summary_line(self) -> str:
+        """One line: the last metrics, the test metrics and where the model is.
+
+        Example:
+            >>> run.summary_line()                                     # doctest: +SKIP
+            'loss 0.1, accuracy 0.97, ..., test_accuracy 0.96. Model saved to run/model.keras'
+        """
+        test = {f"test_{k}": v for k, v in self.test.items()}
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in {**self.metrics, **test}.items())
+        return f"{shown}. Model saved to {self.model_path}"
+
 
 def train(
     dataset: str | Dataset | None,
@@ -108,8 +140,9 @@ def train(
 ) -> Run:
     """Train ``architecture`` on ``dataset`` and save everything in a run directory.
 
-    The settings after ``callbacks`` are those of :data:`kerazoo.training.settings.SETTINGS`
-    (its help and ranges are what ``kerazoo train --help`` shows).
+    The settings after ``callbacks`` are those of :data:`kerazoo.training.settings.SETTINGS`,
+    with its defaults (its help and ranges are what ``kerazoo train --help`` shows); a test
+    holds this signature and these Args to that table.
 
     Args:
         dataset: a dataset name (configured by ``data``) or a :class:`kerazoo.Dataset`
@@ -129,22 +162,27 @@ def train(
             training session (one more after each learning-rate back-off).
         epochs: epochs in the whole run (default 5; a resumed run keeps its own unless
             ``epochs`` is given).
-        batch_size: images per batch.
-        optimizer: an optimizer name from ``kerazoo.models.optimizers.OPTIMIZERS``.
+        batch_size: images per batch (default 64).
+        optimizer: an optimizer name from ``kerazoo.models.optimizers.OPTIMIZERS``
+            (default 'adam').
         learning_rate: the rate (default: the optimizer's own).
         schedule: ``"exponential"``, ``"cosine"``, ``"onecycle"`` or ``None``.
         encoding: the label encoding (default: the task's own).
-        data_format: ``"auto"``, ``"channels_last"`` or ``"channels_first"``.
+        data_format: ``"auto"``, ``"channels_last"`` or ``"channels_first"`` (default 'auto').
         train_size: training images (default 4000, or 0.7 of a folder dataset's images).
         val_size: validation images (default 1000, or 0.15 of a folder dataset's images).
         test_size: held-out test images, evaluated into ``evaluation/`` when training ends
             (default: as many as ``val_size``; 0: none).
-        seed: seeds the data, the weights, the order of batches and the augmentation.
-        augment: apply the dataset's label-preserving augmentations.
-        deterministic: bit-identical weights for the same seed on the same machine.
-        lr_backoff: on a NaN loss, retry from the last good checkpoint at half the rate.
-        precision: ``"float32"``, ``"mixed_float16"`` or ``"mixed_bfloat16"``.
-        jit_compile: XLA: ``True``, ``False`` or ``"auto"``.
+        seed: seeds the data, the weights, the order of batches and the augmentation
+            (default 0).
+        augment: apply the dataset's label-preserving augmentations (default False).
+        deterministic: bit-identical weights for the same seed on the same machine
+            (default False).
+        lr_backoff: on a NaN loss, retry from the last good checkpoint at half the rate
+            (default False).
+        precision: ``"float32"``, ``"mixed_float16"`` or ``"mixed_bfloat16"``
+            (default 'float32').
+        jit_compile: XLA: ``True``, ``False`` or ``"auto"`` (default 'auto').
         **unknown: the model-variant settings, by keyword: ``loss`` (``"mse"`` trains a
             linear head on one-hot targets), ``output`` (``"probabilities"``),
             ``normalization`` (``"per_image"``: each image minus its own mean), ``pad_to``
@@ -169,17 +207,14 @@ def train(
         >>> run.metrics["val_accuracy"] > 0.9                                   # doctest: +SKIP
         True
     """
-    given = {k: v for k, v in locals().items() if k not in _NOT_SETTINGS and v is not None}
+    named = locals()  # the settings are the parameters that SETTINGS names, nothing else
+    given = {k: named[k] for k in SETTINGS if k in named and named[k] is not None}
     cfg = check_settings({**given, **unknown})
     run_dir = Path(out) if out is not None else None
     if resume:
-        if run_dir is None:
-            raise InvalidOptionError("resume needs the run directory: pass out=RUNDIR.")
-        saved = rundir.read_run_json(run_dir, {k: cfg[k] for k in (*given, *unknown)})
-        cfg = check_settings(saved["settings"])
-        dataset = get_dataset(saved["dataset"]["name"], **saved["dataset"]["options"])
-        architecture = get_architecture(
-            saved["architecture"]["name"], **saved["architecture"]["hyperparameters"]
+        given_now = {k: cfg[k] for k in (*given, *unknown)}
+        cfg, dataset, architecture = resumed_run(
+            run_dir, given_now, (dataset, architecture), (data, hp)
         )
     else:
         dataset, architecture = resolve_plugins(dataset, architecture, data or {}, hp or {})
@@ -285,24 +320,13 @@ def _write_report(run_dir: Path) -> None:
         warnings.warn(f"report.html was not written: {exc}", UserWarning, stacklevel=3)
 
 
-_NOT_SETTINGS = {
-    "dataset",
-    "architecture",
-    "data",
-    "hp",
-    "out",
-    "resume",
-    "verbose",
-    "callbacks",
-    "unknown",
-}
-
-
 def resolve_plugins(
-    dataset: Any, architecture: Any, data: dict[str, Any], hp: dict[str, Any]
+    dataset: Any, architecture: Any, data: dict[str, Any], hp: dict[str, Any], kind: str = "run"
 ) -> tuple[Dataset, Architecture]:
     """The dataset and architecture of a run: names looked up with their options, or the
-    objects themselves (which take no options here)."""
+    objects themselves (which take no options here); ``kind`` words the refusal of a missing
+    one (:func:`kerazoo.training.resume.check_new_run_request`)."""
+    check_new_run_request(dataset, architecture, kind)
     if isinstance(dataset, str):
         dataset = get_dataset(dataset, **data)
     elif data:

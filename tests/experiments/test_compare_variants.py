@@ -219,7 +219,11 @@ def test_a_comparison_needs_a_test_split(tmp_path) -> None:
 
     with pytest.raises(InvalidOptionError, match=r"'baseline' has test_size=0: give a test split"):
         compare("shapes", "chopped_vgg", ["a: width=2"], out=tmp_path / "c", test_size=0)
-    with pytest.raises(InvalidOptionError, match=r"give seeds=, not seed="):
+    with pytest.raises(
+        InvalidOptionError,
+        match=r"compare runs every variant over seeds; got seed=1\. Give seeds=3 "
+        r"\(seeds 0, 1, 2\) or seeds=1\.",
+    ):
         compare("shapes", "chopped_vgg", ["a: width=2"], out=tmp_path / "c", seed=1)
     assert not (tmp_path / "c").exists()
 

@@ -268,8 +268,7 @@ def test_resume_on_the_command_line_refuses_a_flag_set_to_its_default(tmp_path) 
 def test_resume_and_objects_need_what_they_need(tmp_path) -> None:
     with pytest.raises(
         kerazoo.InvalidOptionError,
-        match=r"resume needs the run directory: "
-        r"pass out=RUNDIR\.",
+        match=r"resume=True needs out='RUNDIR': the run to continue\.",
     ):
         kerazoo.train("shapes", "lenet", resume=True)
     with pytest.raises(
@@ -296,7 +295,7 @@ def test_an_existing_run_directory_is_not_overwritten(tmp_path) -> None:
     assert "already exists and is not empty. Pass --resume" in done.stderr
     assert (tmp_path / "model.keras").read_text() == "precious"
     done = run_cli("train", "shapes")
-    assert done.returncode == 2 and "kerazoo train needs DATASET and ARCH" in done.stderr
+    assert done.returncode == 2 and "A new run needs a dataset and an architecture" in done.stderr
 
 
 @pytest.mark.slow

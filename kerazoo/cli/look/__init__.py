@@ -3,7 +3,8 @@
 The views are the installed :class:`kerazoo.views.View` plugins (entry-point group
 ``kerazoo.views``): kerazoo's own (``maps``, ``maximize``, ``saliency``, ``stats``, one
 module each here) and any package's, registered the same way. The shared flags (the model,
-which images) and their reading are defined once below.
+which images) are defined once below; reading the images is the library's
+(:func:`kerazoo.interpret.look_images.look_images`).
 """
 
 from __future__ import annotations
@@ -12,16 +13,11 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from kerazoo.errors import InvalidOptionError
-
 __all__ = [
     "add_image_args",
     "add_model_arg",
     "load_model",
     "out_path",
-    "read_images",
     "register",
     "view_parser",
 ]
@@ -98,6 +94,7 @@ def add_image_args(p: argparse.ArgumentParser, count: int = 1) -> None:
     p.add_argument(
         "--image",
         action="append",
+        dest="images",
         metavar="FILE",
         help="an image file (repeatable); default: fresh samples of the model's dataset",
     )
@@ -108,31 +105,6 @@ def add_image_args(p: argparse.ArgumentParser, count: int = 1) -> None:
         help=f"how many fresh samples of the model's dataset (default {count})",
     )
     p.add_argument("--seed", type=int, default=1, help="seed of the fresh samples (default 1)")
-
-
-def read_images(args: argparse.Namespace, info: Any) -> tuple[np.ndarray, Any]:
-    """``(uint8 [N, H, W, C] images, masks or None)`` from ``--image`` or fresh samples.
-
-    Files go through kerazoo's one image decoder and are brought to the model's size and
-    channels, as ``kerazoo predict`` does; what changed is printed.
-    """
-    if args.image:
-        from kerazoo.data.decode import conform, read_image
-
-        batch, notes = [], []
-        for name in args.image:
-            pixels, _ = read_image(Path(name))
-            spec = info.input
-            batch.append(conform(pixels[None], spec.height, spec.width, spec.channels, notes)[0])
-        for note in dict.fromkeys(notes):
-            print(f"note: {note}")
-        return np.stack(batch), None
-    if args.count < 1:
-        raise InvalidOptionError(f"--count must be at least 1, got {args.count}.")
-    from kerazoo.interpret.probe import model_samples
-
-    samples = model_samples(info, args.count, seed=args.seed)
-    return samples.images, samples.masks
 
 
 def out_path(args: argparse.Namespace, default: str) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kerazoo.cli.look import add_image_args, load_model, out_path, read_images
+from kerazoo.cli.look import add_image_args, load_model, out_path
 from kerazoo.views import View
 
 
@@ -53,36 +53,20 @@ class Maps(View):
 
 
 def _run(args: argparse.Namespace) -> list[Path]:
-    from kerazoo.interpret import maps
+    from kerazoo.interpret.maps_look import look_maps
 
-    model, info = load_model(args)
-    out = out_path(args, "maps")
-    written = []
-    if args.kernels:
-        layers = args.layer or [None]
-        for name in layers:
-            written.append(maps.draw_kernels(model, _numbered(out, name, len(layers)), name))
-    else:
-        images, _ = read_images(args, info)
-        for i, image in enumerate(images):
-            if args.image:
-                subject = f"{args.image[i]!r}"
-            else:
-                subject = f"fresh {info.dataset.name} sample #{i} (seed {args.seed})"
-            path = _numbered(out, f"image{i + 1}", len(images))
-            written += maps.draw_feature_maps(model, path, image, args.layer, subject=subject)
+    model, _ = load_model(args)
+    written, notes = look_maps(
+        model,
+        out_path(args, "maps"),
+        layers=args.layer,
+        kernels=args.kernels,
+        images=args.images,
+        count=args.count,
+        seed=args.seed,
+    )
+    for note in notes:
+        print(f"note: {note}")
     for path in written:
         print(path)
-    return written
-
-
-def _numbered(out: Path, name: str | None, count: int) -> Path:
-    """``out`` itself for one file; for several, ``STEM-NAME.SUFFIX`` beside a picture name
-    (``.png``, ``.jpg``...) or the sub-folder ``NAME`` of a folder."""
-    from kerazoo.data.preview import is_picture_name
-
-    if count == 1 or name is None:
-        return out
-    if is_picture_name(out):
-        return out.with_name(f"{out.stem}-{name}{out.suffix}")
-    return out / name
+    return list(written)

@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from kerazoo.cli.look import load_model, out_path
-from kerazoo.errors import IncompatibleError, InvalidOptionError
+from kerazoo.errors import InvalidOptionError
+from kerazoo.interpret.maximize_pictures import STEPS as _STEPS
 from kerazoo.views import View
 
 __all__ = ["Maximize"]
-
-_STEPS = 200
 
 
 class Maximize(View):
@@ -87,65 +86,29 @@ class Maximize(View):
 
 def run_maximize(args: argparse.Namespace) -> list[Path]:
     """Draw the pictures the flags ask for; print where they went."""
-    from kerazoo.interpret import maximize_draw, probe
+    from kerazoo.interpret.maximize_pictures import maximize_pictures, regularizers_without
 
-    model, info = load_model(args)
-    filters = _ints(args.filters, "--filters") if args.filters else None
-    if args.k is not None:
-        return _top(args, model, info, filters)
-    seed, reg = (0 if args.seed is None else args.seed), _regularizers(args)
-    ascent = {"steps": args.steps, "seed": seed, "regularizers": reg}
-    written = []
-    if args.classes is None:
-        layer = args.layer or probe.last_conv_layer(model, info)
-        path = out_path(args, f"maximize-{layer}.png")
-        written.append(maximize_draw.draw_filters(model, path, layer, filters, **ascent))
-    classify = info.task.kind == "classification"
-    if args.classes is not None or (not args.layer and classify):
-        if filters is not None and args.classes is not None:
-            raise IncompatibleError(
-                "--filters picks a layer's filters; with --classes name the classes instead: "
-                "--classes circle,square (names or indices)."
-            )
-        classes = [c.strip() for c in args.classes.split(",")] if args.classes else None
-        path = out_path(args, "maximize-classes.png")
-        if written:
-            path = path.with_name(f"{path.stem}-classes{path.suffix}") if args.out else path
-        written.append(maximize_draw.draw_classes(model, path, classes, **ascent))
-    for path in written:
-        print(f"wrote {path}")
-    print(f"{args.steps} steps from seed {seed}; regularisers: {', '.join(reg.active()) or 'none'}")
-    if not classify and args.classes is None and not args.layer:
-        print(f"note: a {info.task.kind} model has no classes to maximise")
-    return written
-
-
-def _top(args: argparse.Namespace, model: Any, info: Any, filters: list[int] | None) -> list[Path]:
-    from kerazoo.interpret import maximize_draw, probe
-
-    if args.classes is not None:
-        raise IncompatibleError(
-            "--top shows the dataset images that excite a layer's filters; it does not take "
-            "--classes. Leave out --classes (and name the layer with --layer)."
-        )
-    if args.count < 1:
-        raise InvalidOptionError(f"--count must be at least 1, got {args.count}.")
-    layer = args.layer or probe.last_conv_layer(model, info)
-    seed = 1 if args.seed is None else args.seed
-    images = probe.model_samples(info, args.count, seed=seed).images
-    path = out_path(args, f"top-{layer}.png")
-    written = maximize_draw.draw_top_images(model, path, layer, images, args.k, filters)
-    print(f"wrote {written}")
-    return [written]
-
-
-def _regularizers(args: argparse.Namespace) -> Any:
-    from dataclasses import replace
-
-    from kerazoo.interpret.maximize import Regularizers
-
-    off = {"jitter": 0, "l2": 0.0, "tv": 0.0, "blur_every": None}
-    return replace(Regularizers(), **{k: v for k, v in off.items() if getattr(args, f"no_{k}")})
+    model, _ = load_model(args)
+    off = [k for k in ("jitter", "l2", "tv", "blur_every") if getattr(args, f"no_{k}")]
+    classes: Any = args.classes
+    if classes is not None:
+        classes = [c.strip() for c in classes.split(",")] if classes else True
+    done = maximize_pictures(
+        model,
+        out_path(args, "maximize.png").parent,  # beside the model, unless --out
+        out=args.out,
+        layer=args.layer,
+        classes=classes,
+        filters=_ints(args.filters, "--filters") if args.filters else None,
+        steps=args.steps,
+        seed=args.seed,
+        regularizers=regularizers_without(*off),
+        k=args.k,
+        count=args.count,
+    )
+    for line in done.lines():
+        print(line)
+    return list(done.written)
 
 
 def _ints(text: str, flag: str) -> list[int]:

@@ -6,13 +6,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kerazoo.cli.look import add_image_args, load_model, out_path, read_images
-from kerazoo.errors import IncompatibleError, InvalidOptionError, unknown_choice
+from kerazoo.cli.look import add_image_args, out_path
 from kerazoo.interpret.methods import SALIENCY_METHODS
+from kerazoo.interpret.saliency_look import PICTURE_COUNT, SCORE_COUNT
 from kerazoo.views import View
-
-#: Images in the picture, and fresh samples scored with --score, when --count is not given.
-PICTURE_COUNT, SCORE_COUNT = 4, 100
 
 
 class Saliency(View):
@@ -65,51 +62,21 @@ class Saliency(View):
 
 def run_saliency(args: argparse.Namespace) -> list[Path]:
     """Draw the picture; with ``--score``, print the score table first."""
-    from kerazoo.interpret.probe import model_samples
-    from kerazoo.interpret.saliency_picture import draw_saliency
-    from kerazoo.interpret.score import saliency_score, score_table
+    from kerazoo.cli import model_path
+    from kerazoo.interpret.saliency_look import saliency_pictures
 
-    methods = args.method or list(SALIENCY_METHODS)
-    for method in methods:
-        if method not in SALIENCY_METHODS:
-            raise unknown_choice("method", method, SALIENCY_METHODS)
-    if args.score and args.image:
-        raise InvalidOptionError(
-            "--score needs the objects' masks, which fresh samples of the model's dataset "
-            f"have and image files do not; got --image {args.image[0]}. Drop --image (use "
-            "--count and --seed to choose the samples)."
-        )
-    model, info = load_model(args)
-    masks = None
-    if args.score:
-        args.count = SCORE_COUNT if args.count is None else args.count
-        if args.count < 1:
-            raise InvalidOptionError(f"--count must be at least 1, got {args.count}.")
-        samples = model_samples(info, args.count, seed=args.seed)
-        if samples.masks is None:
-            raise IncompatibleError(
-                f"--score needs the objects' masks, and the model's dataset "
-                f"{info.dataset.name!r} draws none. Score a model trained on a synthetic "
-                "dataset (they all draw masks), or leave --score out."
-            )
-        scores = [
-            saliency_score(model, samples, m, tolerance=args.tolerance, layer=args.layer)
-            for m in methods
-        ]
-        explained = "each one's true class" if info.task.kind == "classification" else "the value"
-        print(
-            f"saliency score on {len(samples)} fresh samples of {info.dataset.name!r} (seed "
-            f"{args.seed}), explaining {explained}; pointing game within "
-            f"{args.tolerance:g} px of the mask; (uniform): the score of a flat map"
-        )
-        print(score_table(scores))
-        images = samples.images[:PICTURE_COUNT]
-        masks = samples.masks[:PICTURE_COUNT]
-    else:
-        args.count = PICTURE_COUNT if args.count is None else args.count
-        images, masks = read_images(args, info)
-    path = draw_saliency(
-        model, images, out_path(args, "saliency.png"), methods, masks=masks, layer=args.layer
+    done = saliency_pictures(
+        model_path(args.model),  # loaded once the flags are checked
+        out_path(args, "saliency.png").parent,
+        methods=args.method,
+        layer=args.layer,
+        score=args.score,
+        images=args.images,
+        count=args.count,
+        seed=args.seed,
+        tolerance=args.tolerance,
+        out=args.out,
     )
-    print(f"wrote {path}")
-    return [path]
+    for line in done.lines():
+        print(line)
+    return [done.path]

@@ -10,11 +10,10 @@ numbers too.
 from __future__ import annotations
 
 import argparse
-import warnings
+import sys
 from pathlib import Path
-from typing import Any
 
-from kerazoo.cli.look import add_image_args, load_model, out_path, read_images
+from kerazoo.cli.look import add_image_args
 from kerazoo.views import View
 
 __all__ = ["Stats"]
@@ -62,59 +61,19 @@ def _layers(values: list[str] | None) -> list[str] | None:
     return names or None
 
 
-def _table(stats: dict[str, Any]) -> None:
-    print(
-        f"{'layer':<16} {'values/image':>12} {'mean':>10} {'std':>10} {'gain':>8} "
-        f"{'zero':>6} {'dead':>6} {'units':>6}"
-    )
-    for i, name in enumerate(stats["layers"]):
-        given = stats["input_std"][0, i]
-        gain = f"{stats['std'][0, i] / given:.3g}x" if given > 0 else "-"
-        print(
-            f"{str(name):<16} {int(stats['size'][i]):>12} {stats['mean'][0, i]:>10.4g} "
-            f"{stats['std'][0, i]:>10.4g} {gain:>8} {stats['near_zero'][0, i]:>6.0%} "
-            f"{stats['dead_units'][0, i]:>6.0%} {int(stats['units'][i]):>6}"
-        )
-    print(
-        "gain: std over the std of the layer's input; zero: share of activations with "
-        "|a| <= 1e-06; dead: share of units zero on every image"
-    )
-
-
 def _run(args: argparse.Namespace) -> list[Path]:
-    from kerazoo.interpret.stats import (
-        FILE,
-        PICTURE,
-        ActivationWarning,
-        activation_warning,
-        draw_activation_stats,
-        layer_stats,
-        read_stats,
-    )
+    from kerazoo.interpret.stats_look import look_stats
 
-    model_path = Path(args.model)
-    title = f"Activations of {model_path.name if model_path.is_dir() else model_path}"
-    recorded = model_path / FILE if model_path.is_dir() else None
-    if recorded is not None and not recorded.is_file():
-        recorded = None
-    message, written = None, []
-    if recorded is None or (model_path / "model.keras").is_file():
-        model, info = load_model(args)
-        images, _ = read_images(args, info)
-        stats = layer_stats(model, images, _layers(args.layer))
-        _table(stats)
-        message = activation_warning(stats)
-        if args.out and recorded is None:
-            path = draw_activation_stats(stats, args.out, title=title)
-            print(f"Wrote {path}")
-            written.append(path)
-    else:
-        print(f"note: {model_path} has no model.keras yet (the run did not finish)")
-    if recorded is not None:
-        path, history = out_path(args, PICTURE), read_stats(recorded)
-        draw_activation_stats(history, path, title=title)
-        print(f"Redrew {path} from {recorded} ({len(history['step'])} records)")
-        written.append(path)
-    if message:
-        warnings.warn(message, ActivationWarning, stacklevel=1)
-    return written
+    done = look_stats(
+        args.model,
+        layers=_layers(args.layer),
+        images=args.images,
+        count=args.count,
+        seed=args.seed,
+        out=args.out,
+    )
+    if done.note:
+        print(f"note: {done.note}", file=sys.stderr)
+    for line in done.lines:
+        print(line)
+    return list(done.written)
