@@ -8,7 +8,7 @@ import pytest
 
 import kerazoo
 from kerazoo import cli, extensions, registry
-from kerazoo.report import write_report
+from kerazoo.report.write import write_report
 from tests.fixtures.processes import write_distribution
 
 PLUGIN = textwrap.dedent(
