@@ -147,8 +147,8 @@ class Registry:
             return entry.obj
         message = (
             f"The {entry.kind} plugin {entry.name!r} from {entry.source} failed to load: "
-            f"{printable(entry.error)}. Reinstall or fix that package, or uninstall it; "
-            "`kerazoo plugins --verbose` shows the traceback."
+            f"{printable(entry.error).rstrip('.')}. Reinstall or fix that package, or uninstall "
+            "it; `kerazoo plugins --verbose` shows the traceback."
         )
         if _strict():
             raise PluginError(message + " (KERAZOO_STRICT_PLUGINS is set, so this is fatal.)")
