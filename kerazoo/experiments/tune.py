@@ -299,7 +299,7 @@ def _search(
         from kerazoo.experiments.tune_best import collect, save_best
 
         result = collect(tuner, plan, metric, folder)
-        save_best(tuner, result, verbose)
+        result = save_best(tuner, result, verbose)
     from kerazoo.experiments.tune_results import write_results
 
     write_results(result)
@@ -316,7 +316,6 @@ def make_search_tuner(
     kind, trials, metric = how
     cfg = plan.settings
     sizes = split_sizes(cfg, ds.max_samples)
-    cfg["train_size"], cfg["val_size"], cfg["test_size"] = sizes
     hypermodel = TrialModel(plan, ds, ds.split(*sizes, seed=int(cfg["seed"])), folder)
     with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner's "Reloading Tuner"
         return make_tuner(
