@@ -67,7 +67,7 @@ class Comparison:
         return self.table.text()
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Plan:
     dataset: str
     architecture: str

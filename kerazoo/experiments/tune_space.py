@@ -61,7 +61,7 @@ def parse_space_text(pairs: Mapping[str, str]) -> dict[str, Any]:
     return out
 
 
-@dataclass
+@dataclass(frozen=True)
 class Plan:
     """What every trial shares: the tables, what the user fixed, and the narrowed entries.
 
@@ -81,10 +81,11 @@ class Plan:
     space: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.space = {
+        space = {
             _setting_name(name): self._check_entry(_setting_name(name), spec)
             for name, spec in self.space.items()
         }
+        object.__setattr__(self, "space", space)  # the checked entries, once
 
     # -- the tables --------------------------------------------------------------------
     def table(self, name: str) -> Param:
