@@ -68,7 +68,7 @@ class Comparison:
         return self.table.text()
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Plan:
     dataset: str
     architecture: str

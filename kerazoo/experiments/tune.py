@@ -108,8 +108,10 @@ def tune(
     check_choice(tuner, TUNER_NAMES, "tuner")
     trials = _positive("trials", trials)
     role = _chief_role(workers, chief, trials, allow_oversubscribe)
-    ds, plan, metric = _setup(dataset, architecture, data, hp, objective, space, settings)
-    plan.add_callbacks(callbacks, here=role is None)
+    from kerazoo.experiments.tune_space import trial_callbacks
+
+    extra = trial_callbacks(callbacks, here=role is None)
+    ds, plan, metric = _setup(dataset, architecture, (data, hp, objective, space), settings, extra)
     folder = Path(out) if out is not None else _default_out(ds, plan.arch)
     check_output_folder(folder)  # a file, device or FIFO there is refused before any trial
     request = plan.request(ds, tuner, metric)
@@ -120,13 +122,13 @@ def tune(
 def _setup(
     dataset: Any,
     architecture: Any,
-    data: Any,
-    hp: Any,
-    objective: str | None,
-    space: Any,
+    asked: tuple[Any, Any, str | None, Any],
     settings: dict[str, Any],
+    callbacks: list[Any],
 ) -> tuple[Any, Any, tuple[str, str]]:
-    """Check a search before anything starts: ``(dataset, plan, (metric, direction))``."""
+    """Check a search before anything starts: ``(dataset, plan, (metric, direction))``;
+    ``asked`` is ``(data, hp, objective, space)`` as given."""
+    data, hp, objective, space = asked
     from kerazoo.experiments.tune_space import Plan, parse_space_text, searched_settings
     from kerazoo.training.run import resolve_plugins
     from kerazoo.training.settings import check_run_compatible, check_settings
@@ -156,6 +158,7 @@ def _setup(
         set(settings) & set(searched_settings()),
         {**dict(space or {}), **parse_space_text(texts)},
         arch,
+        callbacks,
     )
     return ds, plan, metric
 
@@ -285,7 +288,7 @@ def _search(
         from kerazoo.experiments.tune_best import collect, save_best
 
         result = collect(tuner, plan, metric, folder)
-        save_best(tuner, result, verbose)
+        result = save_best(tuner, result, verbose)
     from kerazoo.experiments.tune_results import write_results
 
     write_results(result)
@@ -302,7 +305,6 @@ def make_search_tuner(
     kind, trials, metric = how
     cfg = plan.settings
     sizes = split_sizes(cfg, ds.max_samples)
-    cfg["train_size"], cfg["val_size"], cfg["test_size"] = sizes
     hypermodel = TrialModel(plan, ds, ds.split(*sizes, seed=int(cfg["seed"])), folder)
     with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner's "Reloading Tuner"
         return make_tuner(

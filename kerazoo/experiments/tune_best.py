@@ -11,6 +11,7 @@ Private; use :func:`kerazoo.experiments.tune.tune`.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 from typing import Any
@@ -73,9 +74,14 @@ def _load_best_epoch(tuner: Any, trial: Any) -> Any:
     return model
 
 
-def save_best(tuner: Any, result: TuneResult, verbose: bool) -> None:
-    """Save the best trial's best epoch as ``best/`` (a run folder) and evaluate it on the
-    held-out test split; fills ``result.best_dir`` and ``result.test``."""
+def save_best(tuner: Any, result: TuneResult, verbose: bool) -> TuneResult:
+    """Save the best trial's best epoch as ``best/`` (a run folder, with the trial's own
+    settings) and evaluate it on the held-out test split.
+
+    Returns:
+        ``result`` with ``best_dir`` and ``test`` (unchanged when no trial finished).
+    """
+    from kerazoo.saving.info import ModelInfo
     from kerazoo.saving.keras_file import save_model
     from kerazoo.training import rundir
 
@@ -84,31 +90,29 @@ def save_best(tuner: Any, result: TuneResult, verbose: bool) -> None:
     if best_dir.exists():
         shutil.rmtree(best_dir)
     if best is None:
-        return
+        return result
     trial = tuner.oracle.get_trial(best.trial)
     model = _load_best_epoch(tuner, trial)
-    trainer = tuner.hypermodel.trainer
     epochs = int(trial.best_step) + 1
     start = int(trial.hyperparameters.values.get("tuner/initial_epoch", 0))
-    trainer.history = {k: list(v[: epochs - start]) for k, v in best.history.items()}
-    trainer.cfg = {**trainer.cfg, "epochs": epochs}
-    trainer.dir = best_dir
+    history = {k: list(v[: epochs - start]) for k, v in best.history.items()}
+    run = tuner.hypermodel.trial_run(trial.hyperparameters).replace(dir=best_dir, epochs=epochs)
     best_dir.mkdir(parents=True)
-    metadata = trainer.metadata(epochs)
-    rundir.write_run_json(best_dir, trainer.dataset, trainer.arch, trainer.cfg, metadata.to_dict())
+    metadata = run.metadata(ModelInfo.of(model), history, epochs, run.settings["learning_rate"])
+    rundir.write_run_json(best_dir, run.dataset, run.architecture, run.settings, metadata.to_dict())
     save_model(model, best_dir / "model.keras", metadata)
-    result.test = trainer.evaluate_test(metadata)
+    test, _ = run.evaluate_test(model, metadata)
     rundir.update_run_json(
         best_dir,
         tune={"folder": str(result.dir), "trial": best.trial, result.objective: best.objective},
     )
-    rundir.set_run_status(best_dir, "finished", test=result.test)
-    result.best_dir = best_dir
+    rundir.set_run_status(best_dir, "finished", test=test)
     if verbose:
-        shown = ", ".join(f"{k} {v:.4g}" for k, v in result.test.items())
-        test = f"; test: {shown}" if shown else ""
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in test.items())
+        tested = f"; test: {shown}" if shown else ""
         print(
-            f"Best: trial {best.trial}, {result.objective} {best.objective:.4g}{test}. "
+            f"Best: trial {best.trial}, {result.objective} {best.objective:.4g}{tested}. "
             f"Model saved to {best_dir / 'model.keras'}",
             flush=True,
         )
+    return dataclasses.replace(result, best_dir=best_dir, test=test)

@@ -1,11 +1,11 @@
 """The keras-tuner side of ``kerazoo tune``: the HyperModel and the tuners that run it.
 
 :class:`TrialModel` is a ``keras_tuner.HyperModel``: ``build(hp)`` draws one trial's
-hyperparameters and settings (:class:`~kerazoo.experiments.tune_space.Plan`) and builds the
-model with :func:`kerazoo.build` through the training loop's own ``Trainer`` (so the model
-carries kerazoo metadata and every training setting means what it means in
-``kerazoo train``); ``fit`` trains it on the search's one data split, with the trial's
-batch size and augmentation.
+hyperparameters and settings (:class:`~kerazoo.experiments.tune_space.Plan`) into the
+trial's run value, a :class:`~kerazoo.training.spec.RunSpec` like ``kerazoo train``'s, and
+builds the model with :func:`kerazoo.build` through it (so the model carries kerazoo
+metadata and every training setting means what it means in ``kerazoo train``); ``fit``
+trains it on the search's one data split, with the trial's batch size and augmentation.
 
 :func:`make_tuner` gives keras-tuner's ``RandomSearch``, ``BayesianOptimization`` or
 ``Hyperband`` with three hooks: one progress line per trial, a record of each trial's
@@ -19,10 +19,11 @@ Private; use :func:`kerazoo.experiments.tune.tune`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,10 @@ from kerazoo._compat import TunerWithoutTensorBoard, atomic_keras_tuner_files
 from kerazoo.errors import KerazooError
 from kerazoo.experiments.tune_space import Plan
 from kerazoo.files import write_text_atomic
+from kerazoo.saving.info import ModelInfo
 from kerazoo.training.callbacks import EpochSeeds, StopWhenAsked, finite
 from kerazoo.training.settings import check_settings
+from kerazoo.training.spec import RunSpec
 
 __all__ = ["TUNERS", "TrialModel", "make_tuner", "read_record"]
 
@@ -47,6 +50,10 @@ RECORD = "history.json"
 class TrialModel(keras_tuner.HyperModel):
     """Builds and fits one trial's kerazoo model.
 
+    Each trial is its own run value (:meth:`trial_run`), made from the trial's
+    hyperparameters alone: ``build`` and ``fit`` of one trial, and the best model saved after
+    the search, read the same trial's settings whatever was built last.
+
     Args:
         plan: the search space and what is fixed.
         dataset: the Dataset searched on.
@@ -57,41 +64,68 @@ class TrialModel(keras_tuner.HyperModel):
     def __init__(self, plan: Plan, dataset: Any, splits: Any, folder: Path) -> None:
         super().__init__(name="kerazoo")
         self.plan, self.dataset, self.splits, self.folder = plan, dataset, splits, folder
-        self.trainer: Any = None
+        self.sizes = {
+            "train_size": len(splits.train),
+            "val_size": len(splits.val),
+            "test_size": len(splits.test),
+        }
         self.record: dict[str, Any] = {}
         #: keras-tuner calls ``build`` once when it starts, only to learn the search
         #: space: then the values are drawn (declaring them) and no model is made.
-        self.declaring = False
+        self._declaring = False
+
+    def trial_run(self, hp: Any) -> RunSpec:
+        """The run of the trial with ``hp``'s values: its architecture and settings, on the
+        search's splits, in the search's folder.
+
+        Raises:
+            KerazooError: the architecture or the settings refuse these values.
+        """
+        return self._run_of(*self.plan.draw(hp))
+
+    def _run_of(self, values: dict[str, Any], settings: dict[str, Any]) -> RunSpec:
+        arch = self.plan.architecture(values)  # named as the one looked up
+        cfg = {**check_settings(settings), **self.sizes}
+        return RunSpec(self.dataset, arch, cfg, self.splits, self.folder)
+
+    @contextlib.contextmanager
+    def declaring_space(self) -> Iterator[None]:
+        """While a tuner starts: ``build`` only declares the search space."""
+        self._declaring = True
+        try:
+            yield
+        finally:
+            self._declaring = False
+
+    def begin_trial(self) -> None:
+        """Start the record of a trial (its time, then its history and status)."""
+        self.record = {"started": time.perf_counter()}
+
+    def end_trial(self) -> dict[str, Any]:
+        """The record of the trial that ends, with its seconds."""
+        record = dict(self.record)
+        record["seconds"] = round(time.perf_counter() - record.pop("started", 0.0), 3)
+        return record
 
     def build(self, hp: Any) -> Any:
         """The compiled model of the trial's values (weights seeded by ``--seed``)."""
-        from kerazoo.training.loop import Trainer
-
         values, settings = self.plan.draw(hp)
-        if self.declaring:
+        if self._declaring:
             return None
         try:
-            arch = self.plan.architecture(values)
-            cfg = check_settings(settings)
-            cfg.update({k: settings[k] for k in ("train_size", "val_size", "test_size")})
-            keras.utils.set_random_seed(int(cfg["seed"]))
-            trainer = Trainer(self.dataset, arch, cfg, self.folder, 0, None)
-            trainer.splits = self.splits
-            trainer.fresh(cfg["learning_rate"])
+            run = self._run_of(values, settings)
+            keras.utils.set_random_seed(int(run.settings["seed"]))
+            return run.build_model(run.settings["learning_rate"])
         except KerazooError as exc:  # the builder refused this draw: the trial is invalid
             self.record.update(status="invalid", message=str(exc))
             raise keras_tuner.errors.FailedTrialError(str(exc)) from None
-        self.trainer = trainer
-        return trainer.model
 
     def fit(self, hp: Any, model: Any, *args: Any, **kwargs: Any) -> Any:
         """Train ``model`` (from ``initial_epoch`` for Hyperband); a NaN loss fails the trial."""
-        from kerazoo.data.batches import make_batches
-
-        trainer, cfg = self.trainer, self.trainer.cfg
+        run = self.trial_run(hp)
+        cfg, info = run.settings, ModelInfo.of(model)
         start = int(kwargs.get("initial_epoch", 0))
         epochs = int(kwargs.get("epochs", cfg["epochs"]))
-        val = make_batches(self.splits.val, trainer.info, cfg["batch_size"], shuffle=False)
         callbacks = [
             keras.callbacks.TerminateOnNaN(),
             EpochSeeds(int(cfg["seed"])),
@@ -99,8 +133,8 @@ class TrialModel(keras_tuner.HyperModel):
             *kwargs.get("callbacks", []),
         ]
         history = model.fit(
-            trainer.train_batches(start),
-            validation_data=val,
+            run.train_batches(info, start),
+            validation_data=run.val_batches(info),
             epochs=epochs,
             initial_epoch=start,
             shuffle=False,
@@ -127,12 +161,11 @@ class _Hooks(TunerWithoutTensorBoard):
     progress: Callable[[dict[str, Any]], None] | None = None
 
     def on_trial_begin(self, trial: Any) -> None:
-        self.hypermodel.record = {"started": time.perf_counter()}
+        self.hypermodel.begin_trial()
         super().on_trial_begin(trial)  # type: ignore[misc]
 
     def on_trial_end(self, trial: Any) -> None:
-        record = dict(self.hypermodel.record)
-        record["seconds"] = round(time.perf_counter() - record.pop("started", 0.0), 3)
+        record = self.hypermodel.end_trial()
         if trial.status == "COMPLETED":
             record["status"] = "finished"
         else:
@@ -187,15 +220,12 @@ def make_tuner(
     if kind == "bayesian":  # keras-tuner's default, 3 per dimension, is often all trials
         common["num_initial_points"] = max(2, trials // 3)
     atomic_keras_tuner_files()  # a killed search leaves whole state files to continue from
-    hypermodel.declaring = True
-    try:
+    with hypermodel.declaring_space():
         if kind == "hyperband":
             tuner = cls(max_epochs=epochs, factor=3, hyperband_iterations=trials, **common)
             tuner.oracle.max_trials = trials  # Hyperband has no max_trials of its own
         else:
             tuner = cls(max_trials=trials, **common)
-    finally:
-        hypermodel.declaring = False
     return tuner
 
 

@@ -61,7 +61,21 @@ def parse_space_text(pairs: Mapping[str, str]) -> dict[str, Any]:
     return out
 
 
-@dataclass
+def trial_callbacks(callbacks: Any, here: bool) -> list[Any]:
+    """Keras callbacks, or names of installed ones, for every trial's ``fit``; only where
+    the trials run ``here``, in this process."""
+    from kerazoo.extensions import make_callbacks
+
+    callbacks = list(callbacks or ())
+    if callbacks and not here:
+        raise InvalidOptionError(
+            "callbacks run in this process, but with workers or a chief the trials run "
+            "in others. Leave callbacks out, or run the trials here (workers=0, no chief)."
+        )
+    return make_callbacks(callbacks)
+
+
+@dataclass(frozen=True)
 class Plan:
     """What every trial shares: the tables, what the user fixed, and the narrowed entries.
 
@@ -103,19 +117,6 @@ class Plan:
             "objective": list(metric),
         }
 
-    def add_callbacks(self, callbacks: Any, here: bool) -> None:
-        """Add Keras callbacks, or names of installed ones, to every trial's ``fit``; only
-        where the trials run ``here``, in this process."""
-        from kerazoo.extensions import make_callbacks
-
-        callbacks = list(callbacks or ())
-        if callbacks and not here:
-            raise InvalidOptionError(
-                "callbacks run in this process, but with workers or a chief the trials run "
-                "in others. Leave callbacks out, or run the trials here (workers=0, no chief)."
-            )
-        self.callbacks = make_callbacks(callbacks)
-
     def architecture(self, values: dict[str, Any]) -> Any:
         """The architecture of one trial's ``values``, named as the one looked up."""
         from kerazoo.registry import remake
@@ -123,10 +124,11 @@ class Plan:
         return remake(self.arch if self.arch is not None else self.arch_cls(), **values)
 
     def __post_init__(self) -> None:
-        self.space = {
+        space = {
             _setting_name(name): self._check_entry(_setting_name(name), spec)
             for name, spec in self.space.items()
         }
+        object.__setattr__(self, "space", space)  # the checked entries, once
 
     # -- the tables --------------------------------------------------------------------
     def table(self, name: str) -> Param:

@@ -113,15 +113,14 @@ def search_from_request(request: dict[str, Any]) -> tuple[Any, Any, tuple[str, i
     space = {
         k: tuple(v) if kind == "range" else list(v) for k, (kind, v) in request["space"].items()
     }
-    ds, plan, metric = _setup(
-        request["dataset"]["name"],
-        request["architecture"]["name"],
+    asked = (
         request["dataset"]["options"],
         request["architecture"]["fixed"],
         request["objective"][0],
         space,
-        settings,
     )
+    names = (request["dataset"]["name"], request["architecture"]["name"])
+    ds, plan, metric = _setup(*names, asked, settings, [])
     again = json.loads(json.dumps(plan.request(ds, request["tuner"], metric)))
     if again != request:
         raise InvalidOptionError(

@@ -1,7 +1,7 @@
 """``kerazoo.lr_find``: the learning-rate finder on the model a run would start from.
 
 Kept apart from :mod:`kerazoo.training.lr_find` (the finder itself), which the run's
-``--lr find`` uses: this module builds through the run's ``Trainer``.
+``--lr find`` uses: this module builds through the run's own value, its ``RunSpec``.
 """
 
 from __future__ import annotations
@@ -102,10 +102,10 @@ def lr_find(
 
 
 def _model_and_batches(ds: Any, arch: Any, cfg: dict[str, Any]) -> tuple[Any, Any]:
-    """The model and training batches of a run with these settings (``Trainer`` builds)."""
-    from kerazoo.training.loop import Trainer
+    """The model and training batches of a run with these settings (as the run builds)."""
+    from kerazoo.saving.info import ModelInfo
+    from kerazoo.training.spec import RunSpec
 
-    trainer = Trainer(ds, arch, cfg, Path("."), 0, None)
-    trainer.make_splits()
-    trainer.fresh(cfg["learning_rate"])
-    return trainer.model, trainer.train_batches(0)
+    run = RunSpec.create(ds, arch, cfg, Path("."))
+    model = run.build_model(cfg["learning_rate"])
+    return model, run.train_batches(ModelInfo.of(model), 0)

@@ -20,6 +20,7 @@ import os
 import sys
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -279,23 +280,27 @@ def _train_in(
     resume, verbose, callbacks = how[0], how[1], make_callbacks(how[2])  # names: installed
     with rundir.hold_run_dir(run_dir, resume), seeded(int(cfg["seed"]), cfg["deterministic"]):
         from kerazoo.training.loop import Trainer
+        from kerazoo.training.spec import RunSpec
 
-        trainer = Trainer(dataset, architecture, cfg, run_dir, verbose, callbacks)
-        trainer.placement = placement
-        model, history, metadata = _run_with_status(trainer, resume)
-    baseline = None if trainer.baseline is None else trainer.baseline.to_dict()
-    return Run(model, history, run_dir, metadata, test=trainer.test, baseline=baseline)
+        def start() -> Any:  # the splits are made inside: a failure there is the run's
+            given = {"placement": placement, "verbose": verbose, "callbacks": callbacks or ()}
+            spec = RunSpec.create(dataset, architecture, cfg, run_dir, **given)
+            return Trainer(spec).run(resume)
+
+        done = _run_with_status(run_dir, start)
+    baseline = None if done.baseline is None else done.baseline.to_dict()
+    return Run(done.model, done.history, run_dir, done.metadata, test=done.test, baseline=baseline)
 
 
-def _run_with_status(trainer: Any, resume: bool) -> tuple[Any, Any, Any]:
-    """``trainer.run``, with how it ended written into ``run.json`` and ``report.html``."""
+def _run_with_status(run_dir: Path, start: Callable[[], Any]) -> Any:
+    """``start()`` (the run), with how it ended written into ``run.json`` and ``report.html``."""
     status, fields = "failed", {}
     try:
-        result = trainer.run(resume)
-        status, fields = "finished", {"test": trainer.test}
-        if trainer.baseline is not None:
-            fields["baseline"] = trainer.baseline.to_dict()
-        return result
+        done = start()
+        status, fields = "finished", {"test": done.test}
+        if done.baseline is not None:
+            fields["baseline"] = done.baseline.to_dict()
+        return done
     except DivergedError:
         status = "diverged"
         raise
@@ -304,8 +309,8 @@ def _run_with_status(trainer: Any, resume: bool) -> tuple[Any, Any, Any]:
         raise
     finally:
         with contextlib.suppress(OSError):  # a full disk must not hide the real error
-            rundir.set_run_status(trainer.dir, status, **fields)
-        _write_report(trainer.dir)
+            rundir.set_run_status(run_dir, status, **fields)
+        _write_report(run_dir)
 
 
 def _write_report(run_dir: Path) -> None:

@@ -200,3 +200,24 @@ def test_failed_trials_sort_last() -> None:
     ]
     assert [t.trial for t in sort_trials(trials, "max")] == ["2", "1", "3", "0", "10"]
     assert [t.trial for t in sort_trials(trials, "min")] == ["1", "3", "2", "0", "10"]
+
+
+def test_each_trial_is_its_own_run_value(search) -> None:
+    """The search's hypermodel gives each trial's run (settings, architecture, the search's
+    splits) through ``trial_run``; building another trial's model changes none of them."""
+    from kerazoo.experiments.tune import make_search_tuner
+    from kerazoo.experiments.tune_worker import search_from_request
+
+    request = json.loads((search.dir / "tune.json").read_text())
+    ds, plan, how = search_from_request(request)
+    tuner = make_search_tuner(search.dir, ds, plan, how, None)
+    trials = [tuner.oracle.get_trial(t.trial) for t in search.trials]
+    runs = {t.trial_id: tuner.hypermodel.trial_run(t.hyperparameters) for t in trials}
+    tuner.hypermodel.build(trials[-1].hyperparameters)
+    for trial in trials:
+        run, values = runs[trial.trial_id], trial.hyperparameters.values
+        assert run.settings["batch_size"] == values["batch_size"]
+        assert run.settings["optimizer"] == values["optimizer"]
+        assert run.architecture.config["filters2"] == values["filters2"]
+        assert (run.settings["train_size"], run.settings["test_size"]) == (128, 32)
+        assert len(run.splits.train) == 128 and run.dir == search.dir
