@@ -3,7 +3,7 @@
 Both train chopped VGG (3 blocks of 2 convolutions, 32-64-128 filters, dense 256, dropout)
 on the same images with the same batch size, optimizer and loss:
 
-* kerazoo: ``kerazoo.build("chopped_vgg", dataset)`` fed by ``kerazoo.data.batches.make_batches``
+* kerazoo: ``kerazoo.build("chopped_vgg", dataset)`` fed by ``kerazoo.data._batches.make_batches``
   (raw uint8 pixels; rescaling and normalisation inside the model);
 * plain Keras: the network written by hand, fed float32 arrays normalised beforehand in
   numpy with ``model.fit(x, y)`` (the usual way, and the speed reference).
@@ -144,8 +144,8 @@ def main() -> None:
     import tensorflow as tf
 
     import kerazoo
-    from kerazoo.data.batches import make_batches
-    from kerazoo.models.build import info
+    from kerazoo.data._batches import make_batches
+    from kerazoo.models._metadata import info
 
     load = " ".join(f"{v:.2f}" for v in os.getloadavg())
     ds, images, labels = images_and_labels(args.size, args.n)

@@ -121,7 +121,7 @@ def main() -> None:
         refused = str(exc)
 
     with tempfile.TemporaryDirectory() as tmp:
-        from kerazoo.data.export import export_samples
+        from kerazoo.data._export import export_samples
 
         shapes = kerazoo.get_dataset("shapes", channels=3)
         export_samples(shapes.generate(500, seed=0), shapes.task, Path(tmp) / "png")

@@ -39,7 +39,7 @@ def row(args: argparse.Namespace) -> None:
     import keras
 
     import kerazoo
-    from kerazoo.data.batches import encode_inputs
+    from kerazoo.data._batches import encode_inputs
 
     keras.utils.set_random_seed(0)
     ds = kerazoo.get_dataset("shapes", size=64)

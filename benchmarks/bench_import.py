@@ -16,7 +16,7 @@ SNIPPETS = {
     "python -c pass (interpreter start)": "pass",
     "import kerazoo": "import kerazoo",
     "import kerazoo; kerazoo.list_datasets()": "import kerazoo; kerazoo.list_datasets()",
-    "kerazoo list (whole CLI, both groups)": "from kerazoo.cli import main; main(['list'])",
+    "kerazoo list (whole CLI, both groups)": "from kerazoo._cli import main; main(['list'])",
     "import tensorflow": "import tensorflow",
 }
 

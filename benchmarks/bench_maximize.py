@@ -35,7 +35,7 @@ import numpy as np  # noqa: E402
 
 def case(name: str, model, layer: str, steps: int, reps: int) -> float:
     """Time both ways on one layer; print them; return the ratio."""
-    from kerazoo.interpret.maximize import maximize_filters, mean_activations
+    from kerazoo.interpret._maximize import maximize_filters, mean_activations
 
     n = int(model.get_layer(layer).output.shape[-1])  # channels-last: the builder's choice on CPU
     maximize_filters(model, layer, [0], steps=2)  # warm-up: tracing, first calls

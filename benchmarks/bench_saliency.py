@@ -53,9 +53,9 @@ def per_image_gradients(model: object, images: np.ndarray) -> Callable[[], objec
     """A plain loop: one sub-model, then one gradient of the predicted logit per image."""
     import keras
 
-    from kerazoo.interpret import probe
-    from kerazoo.interpret.gradients import value_and_grad
-    from kerazoo.saving.info import ModelInfo
+    from kerazoo.interpret import _probe as probe
+    from kerazoo.interpret._gradients import value_and_grad
+    from kerazoo.saving._info import ModelInfo
 
     info = ModelInfo.of(model)
     net = probe.layer_model(model, ["logits"], start="float")
@@ -78,7 +78,7 @@ def main() -> None:
 
     import keras
 
-    from kerazoo.interpret.attribution import SALIENCY_METHODS, saliency
+    from kerazoo.interpret._attribution import SALIENCY_METHODS, saliency
 
     model, images = trained_model(args.n)
     print(f"keras {keras.__version__}, backend {keras.backend.backend()}, {os.cpu_count()} CPUs")

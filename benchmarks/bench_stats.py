@@ -55,7 +55,7 @@ def main() -> None:
 
     import keras
 
-    from kerazoo.interpret import stats
+    from kerazoo.interpret import _stats as stats
 
     record_times: list[float] = []
     draw_times: list[float] = []

@@ -6,7 +6,7 @@ hyperparameter fixed at its default), on the same data (``shapes`` at 32x32, one
 of 512 training and 128 validation images), with the same model (``kerazoo.build`` of
 lenet), the same epochs, batch size and number of trials:
 
-* kerazoo: ``kerazoo.experiments.tune.tune(...)``: one data split, the trial models, the
+* kerazoo: ``kerazoo.experiments._tune.tune(...)``: one data split, the trial models, the
   per-trial records, the sorted tables, and the best model saved as a run folder (no
   held-out test split here: ``test_size=0``, so no test evaluation);
 * bare: ``keras_tuner.RandomSearch`` over a ``build(hp)`` function that calls
@@ -37,7 +37,7 @@ import keras_tuner  # noqa: E402
 
 import kerazoo  # noqa: E402
 from kerazoo import tune  # noqa: E402
-from kerazoo.experiments.tune_space import searched_settings  # noqa: E402
+from kerazoo.experiments._tune_space import searched_settings  # noqa: E402
 
 SIZE, TRAIN, VAL, BATCH = 32, 512, 128, 64
 LR = (1e-4, 1e-2)

@@ -1,5 +1,5 @@
 """``python -m kerazoo`` runs the command line."""
 
-from kerazoo.cli import run
+from kerazoo._cli import run
 
 run()

@@ -96,7 +96,7 @@ class TunerWithoutTensorBoard:
 
 def atomic_keras_tuner_files() -> None:
     """Make keras-tuner write its JSON state files (``oracle.json``, each ``trial.json``)
-    through :func:`kerazoo.files.write_text_atomic`.
+    through :func:`kerazoo._files.write_text_atomic`.
 
     Why private: keras-tuner 1.4 writes them with ``keras_tuner.src.utils.save_json``, which
     truncates the file and then writes it; a search killed in between leaves an empty
@@ -109,7 +109,7 @@ def atomic_keras_tuner_files() -> None:
         return
     import json
 
-    from kerazoo.files import write_text_atomic
+    from kerazoo._files import write_text_atomic
 
     def save_json(path: str, obj: Any) -> str:
         text = json.dumps(obj)

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from kerazoo._registry import get_dataset
+from kerazoo._task import Task
+from kerazoo.data._dataset import Dataset, Samples
 from kerazoo.data.augment import TRANSFORMS, augment
-from kerazoo.data.dataset import Dataset, Samples
-from kerazoo.registry import get_dataset
-from kerazoo.task import Task
 
 __all__ = ["ContractError", "check_architecture", "check_dataset"]
 
@@ -220,13 +220,13 @@ def check_architecture(
     """
     import keras_tuner
 
-    from kerazoo.data.batches import encode_inputs, make_batches
-    from kerazoo.errors import IncompatibleError
-    from kerazoo.models.build import build
-    from kerazoo.registry import get_architecture
-    from kerazoo.saving.info import ModelInfo
-    from kerazoo.saving.keras_file import save_model
-    from kerazoo.saving.load import load_model
+    from kerazoo._errors import IncompatibleError
+    from kerazoo._registry import get_architecture
+    from kerazoo.data._batches import encode_inputs, make_batches
+    from kerazoo.models._build import build
+    from kerazoo.saving._info import ModelInfo
+    from kerazoo.saving._keras_file import save_model
+    from kerazoo.saving._load import load_model
 
     arch = get_architecture(architecture, **(hyperparameters or {}))
     cls, name = type(arch), architecture
@@ -271,13 +271,13 @@ def _check_predictions(
     name: str, path: Path, raw: np.ndarray, info: Any, image_shape: tuple[int, ...]
 ) -> None:
     """The Predictor decodes the saved model's outputs as its task says."""
-    from kerazoo.predict.predictor import (
+    from kerazoo.predict._predictor import (
         ClassPrediction,
         ImagePrediction,
         Predictor,
         ValuePrediction,
     )
-    from kerazoo.predict.values import ExtrapolationWarning
+    from kerazoo.predict._values import ExtrapolationWarning
 
     with warnings.catch_warnings():  # an untrained model's values may fall anywhere
         warnings.simplefilter("ignore", ExtrapolationWarning)

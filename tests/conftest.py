@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kerazoo import registry
+from kerazoo import _registry as registry
 from tests.fixtures.processes import pip_install_target
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -32,7 +32,7 @@ def conflict_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def on_path() -> Iterator[Callable[..., None]]:
     """Discover plugins from extra folders (and the installed ones) for this test.
 
-    Each call makes a fresh :class:`kerazoo.registry.Registry` over those folders plus
+    Each call makes a fresh :class:`kerazoo._registry.Registry` over those folders plus
     ``sys.path`` and makes it the default until the test ends; ``sys.path`` is not touched.
     """
     with contextlib.ExitStack() as stack:

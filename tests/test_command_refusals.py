@@ -11,11 +11,11 @@ import pytest
 from PIL import Image
 
 import kerazoo
-from kerazoo.errors import IncompatibleError, InvalidOptionError, option_flags
-from kerazoo.experiments.variants_file import variants_request
-from kerazoo.interpret.look_images import look_images
-from kerazoo.interpret.saliency_look import saliency_pictures
-from kerazoo.predict.outputs import check_writes_images, write_images
+from kerazoo._errors import IncompatibleError, InvalidOptionError, option_flags
+from kerazoo.experiments._variants_file import variants_request
+from kerazoo.interpret._look_images import look_images
+from kerazoo.interpret._saliency_look import saliency_pictures
+from kerazoo.predict._outputs import check_writes_images, write_images
 from tests.fixtures.tiny_models import classifier, meta_for
 
 
@@ -27,7 +27,7 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # -- compare -----------------------------------------------------------------------------------
 def test_compare_refuses_a_seed_and_names_seeds(tmp_path: Path) -> None:
-    from kerazoo.experiments.compare import compare
+    from kerazoo.experiments._compare import compare
 
     with pytest.raises(InvalidOptionError, match=r"got seed=2\. Give seeds=3 .* or seeds=2\."):
         compare("shapes", "chopped_vgg", ["a: width=2"], out=tmp_path / "c", seed=2)
@@ -46,7 +46,7 @@ def test_compare_refuses_variants_given_two_ways(tmp_path: Path) -> None:
 
 
 def test_compare_with_nothing_to_compare(tmp_path: Path) -> None:
-    from kerazoo.experiments.compare import compare
+    from kerazoo.experiments._compare import compare
 
     with pytest.raises(InvalidOptionError, match=r"^Nothing to compare: give a variant"):
         compare("shapes", "chopped_vgg", [], baseline=False, out=tmp_path / "c")

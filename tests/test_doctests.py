@@ -55,7 +55,7 @@ MODULES = _modules()
 
 
 def test_every_module_is_searched() -> None:
-    assert "kerazoo.params" in MODULES and "kerazoo.testing" in MODULES
+    assert "kerazoo._params" in MODULES and "kerazoo.testing" in MODULES
     assert "kerazoo_builtin.architectures.lenet" in MODULES
     assert not any("kz_example" in m for m in MODULES)
 
@@ -67,11 +67,11 @@ def test_docstring_examples_run(module_name: str, tmp_path: Path) -> None:
 
 
 def test_a_wrong_output_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kerazoo import params
+    from kerazoo import _params as params
 
     doc = params.parse_size.__doc__
     monkeypatch.setattr(params.parse_size, "__doc__", doc.replace("(27, 11)", "(11, 27)"))
-    attempted, failures = run_examples("kerazoo.params", tmp_path)
+    attempted, failures = run_examples("kerazoo._params", tmp_path)
     assert attempted >= 2
     assert (
         'Failed example:\n    parse_size("27x11")\nExpected:\n    (11, 27)\nGot:\n    (27, 11)'

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import kerazoo
-from kerazoo.errors import InvalidOptionError, UnknownNameError, option, option_flags
+from kerazoo._errors import InvalidOptionError, UnknownNameError, option, option_flags
 
 
 def test_unknown_choice_suggests_lists_and_carries_attributes() -> None:

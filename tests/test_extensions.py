@@ -7,13 +7,13 @@ import textwrap
 import pytest
 
 import kerazoo
-from kerazoo import cli, extensions, registry
-from kerazoo.report.write import write_report
+from kerazoo import _extensions as extensions, _registry as registry, cli
+from kerazoo.report._write import write_report
 from tests.fixtures.processes import write_distribution
 
 PLUGIN = textwrap.dedent(
     """
-    from kerazoo.views import View
+    from kerazoo._views import View
 
     class NotAView:
         pass
@@ -79,7 +79,7 @@ def test_views_and_callbacks_are_listed_with_their_packages(plugin_site, on_path
 
 def test_broken_views_and_callbacks_are_reported_and_refused(bad_plugins) -> None:
     report = {(e.kind, e.name): e for e in registry.plugin_report()}
-    assert "not a subclass of kerazoo.views.View" in report["view", "notaview"].error
+    assert "not a subclass of kerazoo.View" in report["view", "notaview"].error
     assert "does not define 'run'" in report["view", "mute"].error
     assert "cannot be called" in report["callback", "number"].error
     with pytest.warns(registry.PluginWarning, match="'notaview' from kz-ext 0.1 failed"):
@@ -97,7 +97,7 @@ def test_an_unknown_callback_is_refused_before_training(tmp_path) -> None:
 
 
 def test_view_options_from_python_are_checked(plugin_site, on_path) -> None:
-    from kerazoo.views import run_view
+    from kerazoo._views import run_view
 
     on_path(plugin_site)
     with pytest.raises(kerazoo.InvalidOptionError, match=r"Unknown option .hieght. for view"):
@@ -106,7 +106,7 @@ def test_view_options_from_python_are_checked(plugin_site, on_path) -> None:
 
 def test_a_missing_command_module_is_an_error(monkeypatch) -> None:
     monkeypatch.setattr(cli, "COMMANDS", (*cli.COMMANDS, "no_such_command"))
-    with pytest.raises(ModuleNotFoundError, match="kerazoo.cli.no_such_command"):
+    with pytest.raises(ModuleNotFoundError, match="kerazoo._cli.no_such_command"):
         cli.build_parser()
 
 

@@ -8,8 +8,8 @@ import stat
 
 import pytest
 
-from kerazoo.errors import DataError, OutputError
-from kerazoo.files import (
+from kerazoo._errors import DataError, OutputError
+from kerazoo._files import (
     atomic_file,
     check_output_folder,
     read_regular_file,

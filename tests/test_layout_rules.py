@@ -140,7 +140,7 @@ def test_predict_needs_neither_the_registry_nor_training() -> None:
     assert predict
     direct = set().union(*(_kerazoo_edges(imports(m)[1], m) for m in predict))
     loaded = _loaded_at_import(direct | set(predict))
-    bad = sorted(m for m in loaded if m == "kerazoo.registry" or m.startswith("kerazoo.training"))
+    bad = sorted(m for m in loaded if m == "kerazoo._registry" or m.startswith("kerazoo.training"))
     assert not bad, f"kerazoo.predict reaches {bad}"
 
 
@@ -152,18 +152,18 @@ NEVER = {
     "kerazoo.data": _DOWNSTREAM,
     "kerazoo.models": _DOWNSTREAM,
     "kerazoo.saving": _DOWNSTREAM,
-    "kerazoo.training": ("kerazoo.interpret", "kerazoo.experiments", "kerazoo.cli"),
+    "kerazoo.training": ("kerazoo.interpret", "kerazoo.experiments", "kerazoo._cli"),
     # experiments sit on top of training and interpret, below the command line
-    "kerazoo.experiments": ("kerazoo.cli",),
-    "kerazoo.interpret": (*_DOWNSTREAM, "kerazoo.cli"),
+    "kerazoo.experiments": ("kerazoo._cli",),
+    "kerazoo.interpret": (*_DOWNSTREAM, "kerazoo._cli"),
     # evaluation sits below training (a run ends with one) and beside predict
-    "kerazoo.evaluation": ("kerazoo.training", "kerazoo.interpret", "kerazoo.cli"),
+    "kerazoo.evaluation": ("kerazoo.training", "kerazoo.interpret", "kerazoo._cli"),
     # a report only reads the files a run folder holds
     "kerazoo.report": (
         "kerazoo.training",
         "kerazoo.interpret",
         "kerazoo.evaluation",
-        "kerazoo.cli",
+        "kerazoo._cli",
     ),
 }
 
@@ -181,7 +181,7 @@ def test_packages_never_reach_what_lies_downstream_or_beside(package: str) -> No
     assert not bad, f"{package} reaches {bad}"
 
 
-@pytest.mark.parametrize("contract", ["kerazoo.task", "kerazoo.params", "kerazoo.errors"])
+@pytest.mark.parametrize("contract", ["kerazoo._task", "kerazoo._params", "kerazoo._errors"])
 def test_contracts_import_no_framework(contract: str) -> None:
     reached = {contract} | _loaded_at_import({contract})
     bad = sorted(

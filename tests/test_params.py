@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import kerazoo
-from kerazoo.params import Param, parse_size, resolve
+from kerazoo._params import Param, parse_size, resolve
 
 TABLE = {
     "size": Param(64, "size"),
@@ -100,7 +100,7 @@ def test_task_and_input_spec_validate_and_round_trip() -> None:
 
 
 def test_a_value_outside_the_choices_suggests_and_carries_attributes() -> None:
-    from kerazoo.errors import option_flags
+    from kerazoo._errors import option_flags
 
     table = {"mode": Param("fast", str, choices=("fast", "exact"))}
     with pytest.raises(
@@ -126,7 +126,7 @@ def test_a_search_range_sits_inside_the_valid_one(capsys) -> None:
             Param(64, int, low=1, high=4096, search=bad)
     with pytest.raises(ValueError, match=r"search range needs low and high"):
         Param(0.5, float, search=(0.1, 1.0))
-    from kerazoo.cli import main
+    from kerazoo._cli import main
 
     assert main(["list", "architectures", "chopped_vgg", "--verbose"]) == 0
     assert "dense_units=256  (int in [16, 4096]; tune searches [32, 1024])" in (
@@ -139,7 +139,7 @@ def test_declare_puts_every_kind_of_entry_on_the_tuner_by_one_rule() -> None:
     rate has no default; chopped VGG's ``convs`` is searched as the int of its default)."""
     import keras_tuner
 
-    from kerazoo.training.settings import SETTINGS
+    from kerazoo.training._settings import SETTINGS
 
     hp = keras_tuner.HyperParameters()
     rate = SETTINGS["learning_rate"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import kerazoo
-from kerazoo.errors import InvalidOptionError
+from kerazoo._errors import InvalidOptionError
 
 
 def test_an_unknown_top_level_name_is_an_attribute_error() -> None:

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 import kerazoo
-from kerazoo import registry
+from kerazoo import _registry as registry
 from tests.fixtures.processes import ROOT, run_cli, write_distribution
 
 BAD = ["../../../escaped", "a/b", "st*r", "$x", "bell\x07", "9lives", "a" * 65]

@@ -9,8 +9,8 @@ import textwrap
 import pytest
 
 import kerazoo
-from kerazoo import registry
-from kerazoo.saving.info import ModelInfo
+from kerazoo import _registry as registry
+from kerazoo.saving._info import ModelInfo
 from tests.fixtures.processes import write_distribution
 
 GOOD = textwrap.dedent(
@@ -229,7 +229,7 @@ def test_a_plugin_calling_sys_exit_is_a_failing_plugin(tmp_path, on_path) -> Non
 
 
 def test_isolated_check_of_a_registry(tmp_path) -> None:
-    from kerazoo.plugin_check import check_plugins
+    from kerazoo._plugin_check import check_plugins
 
     site = write_distribution(
         tmp_path,

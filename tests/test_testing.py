@@ -48,7 +48,7 @@ def test_more_variants_keep_the_contract() -> None:
 
 
 def test_a_broken_dataset_is_reported(monkeypatch) -> None:
-    cls = kerazoo.registry.dataset_class("shapes")
+    cls = kerazoo._registry.dataset_class("shapes")
     original = cls.make
 
     def unseeded(self, n, rng):
@@ -62,7 +62,7 @@ def test_a_broken_dataset_is_reported(monkeypatch) -> None:
 def test_check_dataset_takes_an_object_as_check_architecture_does() -> None:
     ds = kerazoo.get_dataset("shapes", size=16, channels=3)
     assert check_dataset(ds) is ds
-    cls = kerazoo.registry.dataset_class("circles")
+    cls = kerazoo._registry.dataset_class("circles")
     unregistered = type("MyCircles", (cls,), {"name": ""})  # a class nobody registered
     checked = check_dataset(unregistered(size=16, max_radius=2, min_radius=1))
     assert checked.config["size"] == (16, 16)

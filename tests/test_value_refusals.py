@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 import kerazoo
-from kerazoo.data.dataset import Dataset, Samples
-from kerazoo.errors import IncompatibleError, InvalidOptionError, ModelFileError, PluginError
-from kerazoo.params import Param, resolve
-from kerazoo.task import Task
-from kerazoo.training.settings import check_settings
+from kerazoo._errors import IncompatibleError, InvalidOptionError, ModelFileError, PluginError
+from kerazoo._params import Param, resolve
+from kerazoo._task import Task
+from kerazoo.data._dataset import Dataset, Samples
+from kerazoo.training._settings import check_settings
 
 HUGE_SEED = 2**70
 
@@ -38,7 +38,7 @@ def test_a_dataset_seed_outside_numpys_range_is_refused(seed: int) -> None:
 
 
 def test_check_seed_names_the_limit_and_a_fix() -> None:
-    from kerazoo.params import check_seed
+    from kerazoo._params import check_seed
 
     with pytest.raises(InvalidOptionError, match=r"above the maximum 4294967295.*e\.g\. seed=0"):
         check_seed(HUGE_SEED)
@@ -47,7 +47,7 @@ def test_check_seed_names_the_limit_and_a_fix() -> None:
 
 @pytest.mark.parametrize("seeds", ["0,-1", f"0,{HUGE_SEED}", str(HUGE_SEED), [1, -3]])
 def test_compare_seeds_outside_numpys_range_are_refused(seeds: Any) -> None:
-    from kerazoo.experiments.variants import parse_seeds
+    from kerazoo.experiments._variants import parse_seeds
 
     with pytest.raises(InvalidOptionError, match=r"--seeds .*\[0, 4294967295\].*got"):
         parse_seeds(seeds)
@@ -59,7 +59,7 @@ def test_evaluate_refuses_a_bad_seed_before_reading_the_model(tmp_path: Path) ->
 
 
 def test_maximize_refuses_a_bad_seed() -> None:
-    from kerazoo.interpret.maximize import maximize_filters
+    from kerazoo.interpret._maximize import maximize_filters
 
     model = kerazoo.build("lenet", kerazoo.get_dataset("shapes", size=32), seed=0)
     with pytest.raises(InvalidOptionError, match=r"Invalid seed=-1"):
@@ -96,7 +96,7 @@ def test_a_non_finite_hyperparameter_is_refused_unless_its_param_allows_it() -> 
 
 # -- compare --file --------------------------------------------------------------------------
 def test_a_binary_variants_file_is_refused_by_name(tmp_path: Path) -> None:
-    from kerazoo.experiments.variants import read_variants_file
+    from kerazoo.experiments._variants import read_variants_file
 
     path = tmp_path / "variants.toml"
     path.write_bytes(b"[variants]\n\x89PNG\r\n\x1a\n\xff\xfe")
@@ -109,7 +109,7 @@ def test_a_binary_variants_file_is_refused_by_name(tmp_path: Path) -> None:
 
 # -- devices ---------------------------------------------------------------------------------
 def test_a_batch_that_cannot_be_split_over_the_devices_is_refused() -> None:
-    from kerazoo.training.distribute import check_batch_split
+    from kerazoo.training._distribute import check_batch_split
 
     with pytest.raises(IncompatibleError, match=r"devices=64.*as few as 32 images.*devices=32"):
         check_batch_split(64, 64, 32, 100)
@@ -138,7 +138,7 @@ def test_train_refuses_more_devices_than_images_before_tensorflow_splits_the_cpu
 
 # -- tune ------------------------------------------------------------------------------------
 def _plan(space: dict[str, str]) -> Any:
-    from kerazoo.experiments.tune_space import Plan, parse_space_text
+    from kerazoo.experiments._tune_space import Plan, parse_space_text
 
     arch = type(kerazoo.get_architecture("lenet"))
     return Plan(arch, {}, check_settings({}), set(), parse_space_text(space))
@@ -164,7 +164,7 @@ def test_tune_space_refuses_non_finite_and_inverted_ranges(space: dict, message:
 
 @pytest.mark.parametrize("top", [0, -1, True, 2.5])
 def test_tune_top_must_be_positive(top: Any) -> None:
-    from kerazoo.experiments.tune_results import check_top, format_table
+    from kerazoo.experiments._tune_results import check_top, format_table
 
     with pytest.raises(InvalidOptionError, match=r"top is the number of trials.*positive"):
         check_top(top)
@@ -210,7 +210,7 @@ def test_a_single_layer_file_is_not_loaded_as_a_model(tmp_path: Path, with_metad
 
 # -- sizes that cannot fit -------------------------------------------------------------------
 def test_check_fits_states_estimate_limit_and_how_many_fit() -> None:
-    from kerazoo.data.memory import available_memory, check_fits
+    from kerazoo.data._memory import available_memory, check_fits
 
     with pytest.raises(
         InvalidOptionError,
@@ -264,7 +264,7 @@ def test_train_refuses_splits_that_cannot_fit(tmp_path: Path) -> None:
 
 
 def test_padding_that_cannot_fit_is_refused() -> None:
-    from kerazoo.training.settings import check_batch_memory
+    from kerazoo.training._settings import check_batch_memory
 
     ds = kerazoo.get_dataset("shapes", size=28)
     with pytest.raises(InvalidOptionError, match=r"padded to 100000x100000 by pad_to=100000"):
@@ -278,7 +278,7 @@ def test_lr_find_refuses_steps_that_cannot_fit() -> None:
 
 
 def test_preview_refuses_more_tiles_than_fit(tmp_path: Path) -> None:
-    from kerazoo.data.preview import preview_grid
+    from kerazoo.data._preview import preview_grid
 
     ds = kerazoo.get_dataset("shapes", size=16)
     data = ds.generate(1)
@@ -289,8 +289,8 @@ def test_preview_refuses_more_tiles_than_fit(tmp_path: Path) -> None:
 
 
 def test_look_samples_refuse_a_count_that_cannot_fit() -> None:
-    from kerazoo.interpret.probe import model_samples
-    from kerazoo.saving.info import ModelInfo
+    from kerazoo.interpret._probe import model_samples
+    from kerazoo.saving._info import ModelInfo
 
     info = ModelInfo.from_dict(
         {

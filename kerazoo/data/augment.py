@@ -19,7 +19,7 @@ from typing import overload
 
 import numpy as np
 
-from kerazoo.errors import InvalidOptionError
+from kerazoo._errors import InvalidOptionError
 
 __all__ = ["TRANSFORMS", "applicable", "augment", "check_transforms", "default_max_shift"]
 

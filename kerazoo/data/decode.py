@@ -35,8 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from kerazoo.errors import DataError
-from kerazoo.files import file_kind
+from kerazoo._errors import DataError
+from kerazoo._files import file_kind
 
 __all__ = [
     "IMAGE_SUFFIXES",

@@ -2,7 +2,7 @@
 activation statistics and saliency scored against object masks.
 
 Works on the TensorFlow and JAX backends of Keras 3: everything is ``keras.ops`` except one
-gradient helper per backend (:mod:`kerazoo.interpret.gradients`). Names load lazily, so
+gradient helper per backend (:mod:`kerazoo.interpret._gradients`). Names load lazily, so
 ``import kerazoo.interpret`` starts no backend.
 
 Example:

@@ -2,37 +2,37 @@
 # lazy_loader (each imported on first use); type checkers and IDEs read it as the stub.
 # A name added here is public: document it in docs/reference/interpret.md.
 
-from .attribution import saliency as saliency
-from .gradients import value_and_grad as value_and_grad
-from .maps import (
+from ._attribution import saliency as saliency
+from ._gradients import value_and_grad as value_and_grad
+from ._maps import (
     draw_feature_maps as draw_feature_maps,
     draw_kernels as draw_kernels,
     feature_maps as feature_maps,
 )
-from .maximize import (
+from ._maximize import (
     Regularizers as Regularizers,
     maximize_classes as maximize_classes,
     maximize_filters as maximize_filters,
     mean_activations as mean_activations,
     top_images as top_images,
 )
-from .maximize_draw import (
+from ._maximize_draw import (
     draw_classes as draw_classes,
     draw_filters as draw_filters,
     draw_top_images as draw_top_images,
 )
-from .methods import SALIENCY_METHODS as SALIENCY_METHODS
-from .probe import (
+from ._methods import SALIENCY_METHODS as SALIENCY_METHODS
+from ._probe import (
     feature_layers as feature_layers,
     last_conv_layer as last_conv_layer,
     layer_model as layer_model,
     load as load,
     logits_layer as logits_layer,
 )
-from .saliency_picture import draw_saliency as draw_saliency
-from .score import SaliencyScore as SaliencyScore, saliency_score as saliency_score
-from .snapshots import Snapshots as Snapshots
-from .stats import (
+from ._saliency_picture import draw_saliency as draw_saliency
+from ._score import SaliencyScore as SaliencyScore, saliency_score as saliency_score
+from ._snapshots import Snapshots as Snapshots
+from ._stats import (
     ActivationStats as ActivationStats,
     ActivationWarning as ActivationWarning,
     activation_warning as activation_warning,

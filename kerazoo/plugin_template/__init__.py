@@ -21,7 +21,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from kerazoo.errors import InvalidOptionError
+from kerazoo._errors import InvalidOptionError
 
 __all__ = ["PLACEHOLDER", "TEMPLATE", "check_package_name", "write_plugin"]
 
@@ -53,7 +53,7 @@ def check_package_name(name: str) -> str:
         >>> check_package_name("kz-dots")
         Traceback (most recent call last):
         ...
-        kerazoo.errors.InvalidOptionError: The plugin NAME must be a Python package name ...
+        kerazoo._errors.InvalidOptionError: The plugin NAME must be a Python package name ...
     """
     why = ""
     if not _NAME.fullmatch(name):

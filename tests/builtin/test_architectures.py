@@ -10,8 +10,9 @@ import pytest
 
 import kerazoo
 from kerazoo import IncompatibleError
-from kerazoo.data.batches import encode_inputs, make_batches
-from kerazoo.models.build import build, info
+from kerazoo.data._batches import encode_inputs, make_batches
+from kerazoo.models._build import build
+from kerazoo.models._metadata import info
 from kerazoo.testing import check_architecture
 from tests.fixtures.tiny_data import LOCAL, Bars, Blobs, tiny_dataset, write_image_folder
 
@@ -50,7 +51,7 @@ def test_contract_every_architecture_with_every_dataset(
 
 @pytest.mark.parametrize("arch", ARCHITECTURES)
 def test_declarations(arch: str) -> None:
-    cls = kerazoo.registry.architecture_class(arch)
+    cls = kerazoo._registry.architecture_class(arch)
     assert cls.description and cls.tasks
     a = cls()
     mh, mw = a.min_input_size()
@@ -64,7 +65,7 @@ def test_declarations(arch: str) -> None:
 @pytest.mark.parametrize("arch", ARCHITECTURES)
 def test_search_space_draws_buildable_models(arch: str) -> None:
     kt = pytest.importorskip("keras_tuner")
-    cls = kerazoo.registry.architecture_class(arch)
+    cls = kerazoo._registry.architecture_class(arch)
     hp = kt.HyperParameters()
     values = cls.search_space(hp)
     assert set(values) == set(cls.hyperparameters)

@@ -13,7 +13,7 @@ import pytest
 
 import kerazoo
 from kerazoo import InvalidOptionError
-from kerazoo.models.build import build
+from kerazoo.models._build import build
 from tests.fixtures.processes import run_cli
 
 #: The 6 features: (corners, diagonal, constant) with the frame off, then their change with

@@ -8,7 +8,7 @@ import pytest
 
 import kerazoo
 from kerazoo import IncompatibleError, InvalidOptionError
-from kerazoo.models.build import build
+from kerazoo.models._build import build
 
 TINY = {"size": 24, "min_count": 1, "max_count": 3, "min_radius": 1, "max_radius": 2}
 
@@ -59,7 +59,7 @@ def test_trains_on_tiny_circles_and_predicts_non_negative_counts() -> None:
 
 
 def test_counts_as_classes_and_hyperparameter_ranges() -> None:
-    cls = kerazoo.registry.architecture_class("counter")
+    cls = kerazoo._registry.architecture_class("counter")
     assert set(cls.tasks) == {"regression", "classification"}
     for name, p in cls.hyperparameters.items():
         assert p.help and (p.choices or (p.low is not None and p.high is not None)), name

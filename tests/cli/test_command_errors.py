@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import kerazoo
-from kerazoo.cli import main
+from kerazoo._cli import main
 
 
 @pytest.fixture(scope="module")

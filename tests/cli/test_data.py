@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 import kerazoo
-from kerazoo.cli import main
+from kerazoo._cli import main
 
 BUILTIN = ["circles", "folder", "polkadots", "shapes", "traffic_lights"]
 
@@ -29,9 +29,9 @@ def test_list_datasets_shows_all_five(capsys) -> None:
 def test_listing_datasets_imports_no_heavy_library() -> None:
     code = (
         "import sys, kerazoo\n"
-        "from kerazoo import registry\n"
+        "from kerazoo import _registry as registry\n"
         "for n in kerazoo.list_datasets(): registry.dataset_class(n)\n"
-        "import kerazoo.cli.data\n"
+        "import kerazoo._cli.data\n"
         "heavy = {'tensorflow', 'keras', 'PIL', 'skimage', 'matplotlib'} & set(sys.modules)\n"
         "print(sorted(heavy))\n"
     )

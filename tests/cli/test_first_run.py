@@ -17,8 +17,8 @@ from PIL import Image
 
 import kerazoo
 from kerazoo import save_model
-from kerazoo.cli import build_parser, main
-from kerazoo.errors import ModelFileError
+from kerazoo._cli import build_parser, main
+from kerazoo._errors import ModelFileError
 from tests.fixtures.processes import ROOT
 from tests.fixtures.tiny_models import classifier, meta_for
 
@@ -268,7 +268,7 @@ def test_out_suffix_chooses_the_picture_format(tmp_path: Path, capsys) -> None:
 def test_save_figure_writes_the_suffixs_format(tmp_path: Path) -> None:
     from matplotlib.figure import Figure
 
-    from kerazoo.interpret.pictures import save_figure
+    from kerazoo.interpret._pictures import save_figure
 
     fig = Figure(figsize=(1, 1))
     fig.add_subplot().plot([0, 1])
@@ -329,7 +329,7 @@ def _options_with_choices(parser: argparse.ArgumentParser, path: tuple[str, ...]
 
 
 def test_every_option_with_choices_lists_them_in_its_help() -> None:
-    from kerazoo.training.settings import FLAGS, SETTINGS
+    from kerazoo.training._settings import FLAGS, SETTINGS
 
     found = list(_options_with_choices(build_parser()))
     assert found  # 'kerazoo list {datasets,architectures}' at least

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import kerazoo
-from kerazoo.cli import build_parser, main
+from kerazoo._cli import build_parser, main
 from tests.fixtures.processes import run_cli, write_distribution
 
 
@@ -36,7 +36,7 @@ def test_every_command_has_help(capsys) -> None:
 
 def test_list_does_not_start_tensorflow() -> None:
     code = (
-        "import sys; from kerazoo.cli import main; main(['list']); "
+        "import sys; from kerazoo._cli import main; main(['list']); "
         "print('TF' if 'tensorflow' in sys.modules or 'keras' in sys.modules else 'LIGHT')"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -45,7 +45,7 @@ def test_list_does_not_start_tensorflow() -> None:
 
 
 def test_bad_key_value_is_a_clear_error() -> None:
-    from kerazoo.cli import parse_pairs
+    from kerazoo._cli import parse_pairs
 
     with pytest.raises(kerazoo.InvalidOptionError, match=r"--data takes KEY=VALUE, got 'size'"):
         parse_pairs(["size"], "--data")
@@ -119,7 +119,7 @@ def test_an_unknown_flag_is_named_by_its_command_with_a_suggestion(capsys) -> No
 
 
 def test_command_flags_come_from_the_parser() -> None:
-    from kerazoo.cli import command_flags
+    from kerazoo._cli import command_flags
 
     parser = build_parser()
     flags = command_flags(parser, parser.parse_args(["train", "shapes", "lenet"]))

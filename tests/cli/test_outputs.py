@@ -15,7 +15,7 @@ import pytest
 
 import kerazoo
 from kerazoo import save_model
-from kerazoo.cli import main
+from kerazoo._cli import main
 from tests.fixtures.processes import ROOT
 from tests.fixtures.tiny_models import classifier, meta_for
 from tests.report.conftest import handmade_run

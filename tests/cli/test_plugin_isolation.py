@@ -125,8 +125,8 @@ def test_ctrl_c_while_plugins_are_checked_stops_the_command_and_its_children(tmp
 
 @pytest.mark.slow
 def test_a_plugin_that_closes_stdout_or_prints_fake_reports_is_still_judged(tmp_path) -> None:
-    from kerazoo.plugin_check import check_plugins
-    from kerazoo.registry import Registry
+    from kerazoo._plugin_check import check_plugins
+    from kerazoo._registry import Registry
 
     sneaky = {
         "kz_closer": "import os, time\nos.close(1)\ntime.sleep(600)\n",

@@ -15,9 +15,9 @@ from PIL import Image
 
 import kerazoo
 from kerazoo import Predictor, load_model, read_metadata, save_model
-from kerazoo.cli import main
-from kerazoo.predict.values import ExtrapolationWarning
-from kerazoo.saving.savedmodel import export_model
+from kerazoo._cli import main
+from kerazoo.predict._values import ExtrapolationWarning
+from kerazoo.saving._savedmodel import export_model
 from tests.fixtures.tiny_models import (
     BAD_FIELDS,
     NAMES,
@@ -48,8 +48,8 @@ def photos(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # -- inspect -------------------------------------------------------------------------------
 def test_inspect_does_not_start_tensorflow(saved: Path) -> None:
     code = (
-        "import sys, kerazoo.cli; "
-        f"rc = kerazoo.cli.main(['inspect', {str(saved)!r}]); "
+        "import sys, kerazoo._cli; "
+        f"rc = kerazoo._cli.main(['inspect', {str(saved)!r}]); "
         "print(rc, 'tensorflow' in sys.modules, 'keras' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -184,14 +184,16 @@ def test_built_lenet_through_keras_h5_and_export(tmp_path: Path) -> None:
     want = _softmax(model(sample.images, training=False).numpy())
     names = list(ds.task.class_names)
     for target in (tmp_path / "lenet.keras", tmp_path / "lenet.h5"):
-        save_model(model, target)  # metadata from kerazoo.models.build.info(model)
+        save_model(model, target)  # metadata from kerazoo.models._metadata.info(model)
         meta = read_metadata(target)
         assert meta["architecture"]["name"] == "lenet" and meta["dataset"]["name"] == "shapes"
         results = Predictor.load(target).predict(sample.images, top_k=3)
         got = np.array([[dict(r.top_k)[n] for n in names] for r in results])
         np.testing.assert_allclose(got, want, atol=1e-5)
     loaded, _ = load_model(tmp_path / "lenet.keras", compile=False)
-    assert kerazoo.models.build.info(loaded)["task"]["class_names"] == names  # metadata reattached
+    assert (
+        kerazoo.models._metadata.info(loaded)["task"]["class_names"] == names
+    )  # metadata reattached
     export = export_model(tmp_path / "lenet.keras", tmp_path / "lenet_export")
     results = Predictor.load(export).predict(sample.images, top_k=3)
     got = np.array([[dict(r.top_k)[n] for n in names] for r in results])

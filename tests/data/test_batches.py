@@ -11,8 +11,9 @@ import pytest
 
 import kerazoo
 from kerazoo import DataError, InvalidOptionError, Samples
-from kerazoo.data.batches import encode_inputs, make_batches
-from kerazoo.models.build import build, info
+from kerazoo.data._batches import encode_inputs, make_batches
+from kerazoo.models._build import build
+from kerazoo.models._metadata import info
 from tests.fixtures.tiny_data import Bars, Blobs, Brightness
 
 

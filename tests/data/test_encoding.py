@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from kerazoo import DataError, IncompatibleError, Task, UnknownNameError
-from kerazoo.data.encoding import (
+from kerazoo.data._encoding import (
     ENCODINGS,
     check_encoding,
     default_encoding,
@@ -25,7 +25,7 @@ REC = Task.reconstruction()
 def test_encoding_module_does_not_import_keras() -> None:
     import subprocess
 
-    code = "import kerazoo.data.encoding, sys; print('keras' in sys.modules)"
+    code = "import kerazoo.data._encoding, sys; print('keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False"
 

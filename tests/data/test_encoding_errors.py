@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import kerazoo
-from kerazoo.errors import DataError
+from kerazoo._errors import DataError
 from tests.fixtures.tiny_data import Bars
 
 

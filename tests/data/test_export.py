@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import kerazoo
-from kerazoo.data import export
-from kerazoo.data.export import export_samples
+from kerazoo.data import _export as export
+from kerazoo.data._export import export_samples
 
 
 def test_long_export_shows_progress(tmp_path: Path, monkeypatch) -> None:

@@ -9,9 +9,9 @@ import pytest
 from matplotlib.figure import Figure
 
 from kerazoo import Task
-from kerazoo.data.dataset import Samples
-from kerazoo.data.figure_text import figure_text
-from kerazoo.data.preview import preview_grid, save_figure
+from kerazoo.data._dataset import Samples
+from kerazoo.data._figure_text import figure_text
+from kerazoo.data._preview import preview_grid, save_figure
 
 NAMES = ["$x^2$", "$", "back\\slash", "bell\x07", "$x^$", "a\\$b"]
 

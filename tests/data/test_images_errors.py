@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 import kerazoo
-from kerazoo.data.export import export_samples
-from kerazoo.errors import DataError
+from kerazoo._errors import DataError
+from kerazoo.data._export import export_samples
 from tests.fixtures.tiny_data import Bars
 from tests.fixtures.tiny_models import classifier, meta_for
 

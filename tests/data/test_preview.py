@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 import kerazoo
-from kerazoo.data.preview import label_text, preview_grid
+from kerazoo.data._preview import label_text, preview_grid
 
 
 def test_preview_titles_are_the_labels() -> None:

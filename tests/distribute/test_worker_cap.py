@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kerazoo.experiments.tune_cluster import cap_workers, usable_cores
+from kerazoo.experiments._tune_cluster import cap_workers, usable_cores
 from tests.distribute.test_tune_workers import TINY
 from tests.fixtures.processes import run_cli
 

@@ -13,9 +13,9 @@ import pytest
 from PIL import Image
 
 import kerazoo
-from kerazoo.data.export import export_samples
-from kerazoo.evaluation.evaluate import evaluate
-from kerazoo.evaluation.score import evaluate_samples
+from kerazoo.data._export import export_samples
+from kerazoo.evaluation._evaluate import evaluate
+from kerazoo.evaluation._score import evaluate_samples
 from tests.evaluation.conftest import COUNTS, DOTS, SHAPES
 
 

@@ -7,13 +7,13 @@ import json
 import numpy as np
 import pytest
 
-from kerazoo.evaluation.metrics import (
+from kerazoo.evaluation._metrics import (
     classification_metrics,
     confusion_matrix,
     reconstruction_metrics,
     regression_metrics,
 )
-from kerazoo.evaluation.result import Evaluation
+from kerazoo.evaluation._result import Evaluation
 
 NAMES = ("a", "b", "c")
 

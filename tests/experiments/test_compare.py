@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from kerazoo.errors import InvalidOptionError
-from kerazoo.experiments.compare import compare
+from kerazoo._errors import InvalidOptionError
+from kerazoo.experiments._compare import compare
 from tests.fixtures.processes import run_cli, start_cli
 
 pytestmark = pytest.mark.slow  # every test here trains (the fixture alone takes ~20 s)

@@ -7,9 +7,10 @@ import json
 
 import pytest
 
-from kerazoo.errors import InvalidOptionError, UnknownNameError
-from kerazoo.experiments.compare_table import Row, Table, welch
-from kerazoo.experiments.variants import (
+from kerazoo._errors import InvalidOptionError, UnknownNameError
+from kerazoo._params import Param
+from kerazoo.experiments._compare_table import Row, Table, welch
+from kerazoo.experiments._variants import (
     check_variant,
     key_tables,
     make_variants,
@@ -17,7 +18,6 @@ from kerazoo.experiments.variants import (
     parse_variant,
     read_variants_file,
 )
-from kerazoo.params import Param
 from tests.fixtures.processes import run_cli
 
 NO_SHARED = {"hp": {}, "data": {}, "train": {}}
@@ -215,7 +215,7 @@ def test_the_table_says_better_or_worse_only_beyond_the_noise() -> None:
 
 
 def test_a_comparison_needs_a_test_split(tmp_path) -> None:
-    from kerazoo.experiments.compare import compare
+    from kerazoo.experiments._compare import compare
 
     with pytest.raises(InvalidOptionError, match=r"'baseline' has test_size=0: give a test split"):
         compare("shapes", "chopped_vgg", ["a: width=2"], out=tmp_path / "c", test_size=0)

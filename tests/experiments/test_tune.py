@@ -1,4 +1,4 @@
-"""`kerazoo.experiments.tune`: searches at tiny sizes, their tables, and the best model."""
+"""`kerazoo.experiments._tune`: searches at tiny sizes, their tables, and the best model."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kerazoo.cli import main
-from kerazoo.errors import IncompatibleError, InvalidOptionError, UnknownNameError
-from kerazoo.experiments.tune import tune
-from kerazoo.experiments.tune_results import TrialResult, sort_trials
-from kerazoo.training.settings import SETTINGS
+from kerazoo._cli import main
+from kerazoo._errors import IncompatibleError, InvalidOptionError, UnknownNameError
+from kerazoo.experiments._tune import tune
+from kerazoo.experiments._tune_results import TrialResult, sort_trials
+from kerazoo.training._settings import SETTINGS
 
 TINY = {"data": {"size": 16}, "epochs": 1, "train_size": 128, "val_size": 32, "test_size": 32}
 
@@ -103,7 +103,7 @@ def test_the_best_model_is_an_ordinary_run(search, tmp_path: Path, capsys) -> No
 
 def test_the_best_model_holds_the_best_epoch(search) -> None:
     from kerazoo import load_model
-    from kerazoo.data.batches import make_batches
+    from kerazoo.data._batches import make_batches
 
     model, info = load_model(search.model_path)
     assert info["training"]["best"]["value"] == search.best.objective
@@ -119,7 +119,7 @@ def test_no_tensorboard_needed(search) -> None:
     # the keras-tuner hook kerazoo narrows (it imports tensorboard on every trial)
     assert callable(keras_tuner.Tuner._configure_tensorboard_dir)
     assert "tensorboard" not in sys.modules
-    from kerazoo.experiments.tune_best import CHECKPOINT
+    from kerazoo.experiments._tune_best import CHECKPOINT
 
     assert all(
         (search.dir / "tuner" / f"trial_{t.trial}" / CHECKPOINT).is_file() for t in search.trials
@@ -205,8 +205,8 @@ def test_failed_trials_sort_last() -> None:
 def test_each_trial_is_its_own_run_value(search) -> None:
     """The search's hypermodel gives each trial's run (settings, architecture, the search's
     splits) through ``trial_run``; building another trial's model changes none of them."""
-    from kerazoo.experiments.tune import make_search_tuner
-    from kerazoo.experiments.tune_worker import search_from_request
+    from kerazoo.experiments._tune import make_search_tuner
+    from kerazoo.experiments._tune_worker import search_from_request
 
     request = json.loads((search.dir / "tune.json").read_text())
     ds, plan, how = search_from_request(request)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kerazoo.experiments.tune import tune
+from kerazoo.experiments._tune import tune
 from tests.fixtures.processes import run_cli, start_cli
 
 TINY = {"data": {"size": 16}, "train_size": 128, "val_size": 32, "test_size": 32}

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 import kerazoo
-from kerazoo.errors import InvalidOptionError
+from kerazoo._errors import InvalidOptionError
 
 
 @pytest.mark.parametrize(
@@ -51,7 +51,7 @@ def test_tune_runs_each_trial_on_one_device_and_on_one_kind_of_cluster(tmp_path)
 
 
 def test_reading_yaml_without_pyyaml_says_how_to_get_it(tmp_path, monkeypatch) -> None:
-    from kerazoo.experiments.variants import read_variants_file
+    from kerazoo.experiments._variants import read_variants_file
 
     path = tmp_path / "v.yaml"
     path.write_text("variants:\n  half: {width: 0.5}\n")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import kerazoo
-from kerazoo.errors import InvalidOptionError
-from kerazoo.experiments.variants import read_variants_file
+from kerazoo._errors import InvalidOptionError
+from kerazoo.experiments._variants import read_variants_file
 
 
 @pytest.mark.parametrize(

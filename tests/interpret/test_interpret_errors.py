@@ -9,7 +9,7 @@ import pytest
 
 import kerazoo
 from kerazoo import interpret
-from kerazoo.errors import DataError, IncompatibleError, InvalidOptionError
+from kerazoo._errors import DataError, IncompatibleError, InvalidOptionError
 from tests.fixtures.tiny_data import Bars
 from tests.fixtures.tiny_models import classifier, meta_for
 
@@ -139,7 +139,7 @@ def test_statistics_need_a_layer_to_record(bars) -> None:
 
 
 def test_the_pointing_tolerance_is_zero_or_more_pixels() -> None:
-    from kerazoo.interpret.score import score_maps
+    from kerazoo.interpret._score import score_maps
 
     with pytest.raises(InvalidOptionError, match=r"^tolerance=-1 must be 0 or more pixels\.$"):
         score_maps(np.ones((1, 4, 4)), np.ones((1, 4, 4), bool), tolerance=-1)

@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 import kerazoo
-from kerazoo.cli import main
-from kerazoo.errors import IncompatibleError, UnknownNameError
-from kerazoo.interpret import draw_feature_maps, draw_kernels, feature_maps, probe
+from kerazoo._cli import main
+from kerazoo._errors import IncompatibleError, UnknownNameError
+from kerazoo.interpret import _probe as probe, draw_feature_maps, draw_kernels, feature_maps
 from tests.interpret.conftest import SHAPES
 
 FEATURE_LAYERS = ["conv1", "pool1", "conv2", "pool2"]

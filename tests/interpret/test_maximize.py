@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 import kerazoo
-from kerazoo.cli import main
-from kerazoo.errors import IncompatibleError, InvalidOptionError, UnknownNameError
-from kerazoo.interpret import maximize as mx, probe
-from kerazoo.interpret.maximize_draw import draw_classes
+from kerazoo._cli import main
+from kerazoo._errors import IncompatibleError, InvalidOptionError, UnknownNameError
+from kerazoo.interpret import _maximize as mx, _probe as probe
+from kerazoo.interpret._maximize_draw import draw_classes
 
 OFF = mx.Regularizers(jitter=0, l2=0, tv=0, blur_every=None)
 PNG = b"\x89PNG\r\n\x1a\n"

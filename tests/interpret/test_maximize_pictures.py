@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 import kerazoo
-from kerazoo.errors import IncompatibleError, InvalidOptionError
-from kerazoo.interpret.maximize_pictures import maximize_pictures, regularizers_without
+from kerazoo._errors import IncompatibleError, InvalidOptionError
+from kerazoo.interpret._maximize_pictures import maximize_pictures, regularizers_without
 
 PNG = b"\x89PNG"
 

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import kerazoo
-from kerazoo.errors import IncompatibleError, ModelFileError, UnknownNameError
-from kerazoo.interpret import probe
-from kerazoo.interpret.gradients import value_and_grad
+from kerazoo._errors import IncompatibleError, ModelFileError, UnknownNameError
+from kerazoo.interpret import _probe as probe
+from kerazoo.interpret._gradients import value_and_grad
 from tests.interpret.conftest import SHAPES
 
 

@@ -9,13 +9,13 @@ import pytest
 from matplotlib.image import imread
 
 import kerazoo
-from kerazoo.cli import main
-from kerazoo.errors import DataError, IncompatibleError, InvalidOptionError, UnknownNameError
-from kerazoo.interpret import probe
-from kerazoo.interpret.attribution import SALIENCY_METHODS, saliency
-from kerazoo.interpret.saliency_picture import draw_saliency
-from kerazoo.saving.info import ModelInfo
-from kerazoo.task import InputSpec, Task
+from kerazoo._cli import main
+from kerazoo._errors import DataError, IncompatibleError, InvalidOptionError, UnknownNameError
+from kerazoo._task import InputSpec, Task
+from kerazoo.interpret import _probe as probe
+from kerazoo.interpret._attribution import SALIENCY_METHODS, saliency
+from kerazoo.interpret._saliency_picture import draw_saliency
+from kerazoo.saving._info import ModelInfo
 
 
 @pytest.fixture(scope="module")

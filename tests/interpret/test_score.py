@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 
 import kerazoo
-from kerazoo.data.dataset import Samples
-from kerazoo.errors import DataError
-from kerazoo.interpret import probe
-from kerazoo.interpret.score import SaliencyScore, saliency_score, score_maps, score_table
-from kerazoo.saving.info import ModelInfo
-from kerazoo.training.session import seeded
+from kerazoo._errors import DataError
+from kerazoo.data._dataset import Samples
+from kerazoo.interpret import _probe as probe
+from kerazoo.interpret._score import SaliencyScore, saliency_score, score_maps, score_table
+from kerazoo.saving._info import ModelInfo
+from kerazoo.training._session import seeded
 
 N, DRAWS, METHODS = 60, 4, ("gradcam", "smoothgrad")
 

@@ -10,10 +10,10 @@ import pytest
 from PIL import Image, ImageSequence
 
 import kerazoo
-from kerazoo.cli import main
-from kerazoo.errors import IncompatibleError, InvalidOptionError, UnknownNameError
+from kerazoo._cli import main
+from kerazoo._errors import IncompatibleError, InvalidOptionError, UnknownNameError
 from kerazoo.interpret import Snapshots
-from kerazoo.interpret.snapshots import STRIP
+from kerazoo.interpret._snapshots import STRIP
 from tests.fixtures.processes import run_cli
 
 TINY = {

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import kerazoo
-from kerazoo.interpret.stats import (
+from kerazoo.interpret._stats import (
     EXPLODED_STD,
     FILE,
     SAMPLE,
@@ -160,7 +160,7 @@ def test_records_one_per_every_batches_and_the_files(healthy):
 def test_bare_fit_without_probe_says_how():
     import keras
 
-    from kerazoo.errors import InvalidOptionError
+    from kerazoo._errors import InvalidOptionError
 
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, name="dense")])
     model.compile(loss="mse")
@@ -227,7 +227,7 @@ def test_rule_on_numbers():
 
 
 def test_cli_look_stats_table_and_redraw(healthy, capsys):
-    from kerazoo.cli import main
+    from kerazoo._cli import main
 
     out, _, _ = healthy
     (out / "activation_stats.png").unlink()

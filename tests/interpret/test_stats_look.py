@@ -8,8 +8,8 @@ import numpy as np
 from PIL import Image
 
 import kerazoo
-from kerazoo.cli import main
-from kerazoo.interpret.stats_look import look_stats
+from kerazoo._cli import main
+from kerazoo.interpret._stats_look import look_stats
 from tests.fixtures.tiny_models import classifier, meta_for
 
 
@@ -30,7 +30,7 @@ def test_look_stats_gives_the_table_the_command_prints(tmp_path: Path, capsys) -
 
 
 def test_look_maps_names_one_file_per_layer_and_image(tmp_path: Path) -> None:
-    from kerazoo.interpret.maps_look import look_maps
+    from kerazoo.interpret._maps_look import look_maps
 
     saved = kerazoo.save_model(classifier(), tmp_path / "m.keras", meta_for())
     files = []

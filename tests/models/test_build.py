@@ -18,8 +18,9 @@ from kerazoo import (
     PluginError,
     UnknownNameError,
 )
-from kerazoo.models.build import build, info, set_info
-from kerazoo.models.devices import has_accelerator, resolve_data_format
+from kerazoo.models._build import build
+from kerazoo.models._devices import has_accelerator, resolve_data_format
+from kerazoo.models._metadata import info, set_info
 from tests.fixtures.tiny_data import Bars, Blobs, Brightness
 
 CONV_POOL = ("Conv2D", "MaxPooling2D", "AveragePooling2D", "UpSampling2D", "ZeroPadding2D")
@@ -156,7 +157,7 @@ def test_adapts_on_generated_images_when_none_given() -> None:
 
 
 def test_input_statistics_of_the_adapt_images_are_recorded_and_saved(tmp_path) -> None:
-    from kerazoo.saving.records import InputStats
+    from kerazoo.saving._records import InputStats
 
     images = Bars(channels=3).generate(40, seed=2).images
     model = build("lenet", Bars(channels=3), adapt=images)
@@ -240,7 +241,7 @@ def test_channels_first_is_refused_on_tensorflow_cpu() -> None:
 
 
 def test_channels_first_refusal_speaks_flags_on_the_command_line(tmp_path, capsys) -> None:
-    from kerazoo.cli import main
+    from kerazoo._cli import main
 
     if has_accelerator():
         pytest.skip("a GPU can run channels_first")
@@ -486,10 +487,10 @@ def test_info_survives_fit_and_attribute_tracking_and_is_released() -> None:
     data = Bars().generate(8)
     model.fit(data.images, data.labels, epochs=1, verbose=0)
     assert info(model)["task"]["encoding"] == "sparse"
-    n = len(kerazoo.saving.info._TABLE)
+    n = len(kerazoo.saving._info._TABLE)
     del model
     gc.collect()
-    assert len(kerazoo.saving.info._TABLE) < n
+    assert len(kerazoo.saving._info._TABLE) < n
 
 
 def test_info_of_a_plain_keras_model_is_a_clear_error() -> None:

@@ -7,7 +7,7 @@ import keras
 import pytest
 
 import kerazoo
-from kerazoo.errors import InvalidOptionError
+from kerazoo._errors import InvalidOptionError
 from tests.fixtures.tiny_data import Bars
 
 

@@ -17,7 +17,7 @@ from keras import layers
 
 import kerazoo
 from kerazoo import IncompatibleError
-from kerazoo.models.layout import is_channels_first, to_channels_last
+from kerazoo.models._layout import is_channels_first, to_channels_last
 
 CF = "channels_first"
 RNG = np.random.default_rng(0)

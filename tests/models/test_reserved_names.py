@@ -8,8 +8,8 @@ import keras
 import pytest
 
 import kerazoo
-from kerazoo.models.body_rules import RESERVED_LAYER_NAMES
-from kerazoo.models.build import build
+from kerazoo.models._body_rules import RESERVED_LAYER_NAMES
+from kerazoo.models._build import build
 from tests.fixtures.tiny_data import Bars, Brightness
 
 

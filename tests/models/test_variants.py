@@ -12,8 +12,9 @@ import pytest
 
 import kerazoo
 from kerazoo import IncompatibleError, InvalidOptionError, ModelInfo, UnknownNameError
-from kerazoo.models.build import build, info
-from kerazoo.models.kernels import INITS, NORMAL_STDDEV, apply_kernel_options
+from kerazoo.models._build import build
+from kerazoo.models._kernels import INITS, NORMAL_STDDEV, apply_kernel_options
+from kerazoo.models._metadata import info
 from tests.fixtures.processes import run_cli
 from tests.fixtures.tiny_data import Bars, Blobs, Brightness
 
@@ -263,7 +264,7 @@ def test_per_image_normalization_subtracts_each_images_own_mean() -> None:
 
 
 def test_per_image_and_padding_convert_to_channels_last() -> None:
-    from kerazoo.models.layout import to_channels_last
+    from kerazoo.models._layout import to_channels_last
 
     first = build(
         "lenet",
@@ -282,8 +283,8 @@ def test_per_image_and_padding_convert_to_channels_last() -> None:
 
 # -- settings and the command line ---------------------------------------------------------
 def test_the_variants_are_training_settings_with_sensible_tuning() -> None:
-    from kerazoo.training.loop import model_variants
-    from kerazoo.training.settings import SETTINGS, check_settings
+    from kerazoo.training._loop import model_variants
+    from kerazoo.training._settings import SETTINGS, check_settings
 
     tuned = {name for name, p in SETTINGS.items() if p.tune}
     assert {"init", "init_scale", "l2"} <= tuned

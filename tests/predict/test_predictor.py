@@ -21,8 +21,8 @@ from kerazoo import (
     Predictor,
     save_model,
 )
-from kerazoo.predict.predictor import ClassPrediction, ImagePrediction, ValuePrediction
-from kerazoo.predict.values import ExtrapolationWarning
+from kerazoo.predict._predictor import ClassPrediction, ImagePrediction, ValuePrediction
+from kerazoo.predict._values import ExtrapolationWarning
 from tests.fixtures.tiny_models import (
     BAD_FIELDS,
     NAMES,

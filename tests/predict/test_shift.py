@@ -14,10 +14,10 @@ from PIL import Image, ImageDraw
 import kerazoo
 from kerazoo import InputSpec, ModelInfo, Predictor, save_model
 from kerazoo.data.decode import conform
-from kerazoo.predict.predictor import SHIFT_SAMPLE
-from kerazoo.predict.shift import InputShiftWarning, describe_shift, resized_from, warn_shift
-from kerazoo.saving.info import ArchitectureInfo, DatasetInfo
-from kerazoo.saving.records import InputStats
+from kerazoo.predict._predictor import SHIFT_SAMPLE
+from kerazoo.predict._shift import InputShiftWarning, describe_shift, resized_from, warn_shift
+from kerazoo.saving._info import ArchitectureInfo, DatasetInfo
+from kerazoo.saving._records import InputStats
 from tests.fixtures.processes import run_cli
 
 #: The built-in datasets at small sizes (and a few option changes that move the statistics).

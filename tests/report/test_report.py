@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from kerazoo.errors import InvalidOptionError
-from kerazoo.report.write import write_report
+from kerazoo._errors import InvalidOptionError
+from kerazoo.report._write import write_report
 from tests.fixtures.processes import run_cli
 from tests.report.conftest import FULL_HEADINGS, handmade_run, write_evaluation
 
@@ -272,7 +272,7 @@ def test_cli_rebuilds_the_report(plain_run: Path, tmp_path: Path) -> None:
     assert done.stdout.strip() == str(out) and out.is_file()
     assert "<h1>shapes / lenet</h1>" in out.read_text(encoding="utf-8")
     code = (
-        "import sys; from kerazoo.cli import main; main(['report', sys.argv[1]]); "
+        "import sys; from kerazoo._cli import main; main(['report', sys.argv[1]]); "
         "print(sorted({'keras', 'tensorflow', 'jax'} & set(sys.modules)))"
     )
     light = subprocess.run(

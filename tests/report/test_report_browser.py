@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kerazoo.report.write import write_report
+from kerazoo.report._write import write_report
 from tests.report.conftest import FULL_HEADINGS
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")

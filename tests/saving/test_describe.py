@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import kerazoo
-from kerazoo.cli import main
-from kerazoo.saving.describe import describe_model
+from kerazoo._cli import main
+from kerazoo.saving._describe import describe_model
 from tests.fixtures.tiny_models import classifier, meta_for
 
 

@@ -12,7 +12,7 @@ import pytest
 
 import kerazoo
 from kerazoo import Predictor, UnsafeModelError
-from kerazoo.saving.savedmodel import export_model
+from kerazoo.saving._savedmodel import export_model
 from tests.fixtures.processes import ROOT, run_cli
 from tests.fixtures.tiny_models import meta_for
 

@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from kerazoo import IncompatibleError, InputSpec, ModelFileError, ModelInfo, Task
-from kerazoo.saving.info import FORMAT, METADATA_NAME, ArchitectureInfo, DatasetInfo
-from kerazoo.saving.records import InputStats, Spread, TrainingInfo
+from kerazoo.saving._info import FORMAT, METADATA_NAME, ArchitectureInfo, DatasetInfo
+from kerazoo.saving._records import InputStats, Spread, TrainingInfo
 from tests.fixtures.tiny_models import BAD_FIELDS, changed, meta_for
 
 
@@ -127,7 +127,7 @@ def test_of_and_attach_hold_models_weakly() -> None:
         ModelInfo.of(model)
     info = ModelInfo.from_dict(meta_for()).attach(model)
     assert ModelInfo.of(model) is info
-    import kerazoo.saving.info as module
+    import kerazoo.saving._info as module
 
     n = len(module._TABLE)
     del model

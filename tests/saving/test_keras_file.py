@@ -26,7 +26,7 @@ from kerazoo import (
     read_metadata,
     save_model,
 )
-from kerazoo.saving import archive, keras_file, safety
+from kerazoo.saving import _archive as archive, _keras_file as keras_file, _safety as safety
 from tests.fixtures.tiny_models import NAMES, changed, classifier, meta_for, rewrite_metadata
 
 
@@ -100,7 +100,7 @@ def test_plain_keras_file_has_no_metadata(tmp_path: Path, model: keras.Model) ->
 def test_read_metadata_does_not_import_keras(tmp_path: Path, model: keras.Model) -> None:
     path = save_model(model, tmp_path / "m.keras", meta_for())
     code = (
-        "import sys; from kerazoo.saving.archive import read_metadata; "
+        "import sys; from kerazoo.saving._archive import read_metadata; "
         f"m = read_metadata({str(path)!r}); "
         "print(m['task']['kind'], 'keras' in sys.modules, 'tensorflow' in sys.modules)"
     )

@@ -19,7 +19,7 @@ from kerazoo import (
     read_metadata,
     save_model,
 )
-from kerazoo.saving.savedmodel import export_model
+from kerazoo.saving._savedmodel import export_model
 from tests.fixtures.tiny_models import NAMES, classifier, meta_for
 
 RNG = np.random.default_rng(5)

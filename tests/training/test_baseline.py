@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import kerazoo
-from kerazoo.data.dataset import Samples
-from kerazoo.task import Task
-from kerazoo.training.baseline import NotLearnedWarning, compare_with_baseline
+from kerazoo._task import Task
+from kerazoo.data._dataset import Samples
+from kerazoo.training._baseline import NotLearnedWarning, compare_with_baseline
 from tests.fixtures.processes import run_cli
 
 SMALL = [

@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image
 
 import kerazoo
-from kerazoo.training.callbacks import Checkpoint, Curves, HistoryCSV
+from kerazoo.training._callbacks import Checkpoint, Curves, HistoryCSV
 from tests.fixtures.tiny_data import Bars
 
 

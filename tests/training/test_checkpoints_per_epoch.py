@@ -57,7 +57,7 @@ def test_without_the_setting_no_folder_is_made(tmp_path) -> None:
 
 
 def test_a_checkpoint_callback_on_its_own_keeps_epochs(tmp_path) -> None:
-    from kerazoo.training.callbacks import Checkpoint
+    from kerazoo.training._callbacks import Checkpoint
 
     shapes = kerazoo.get_dataset("shapes", size=16)
     model = kerazoo.build("lenet", shapes)

@@ -9,7 +9,7 @@ import sys
 def test_curves_are_drawn_without_pyplot_or_a_backend_switch(tmp_path) -> None:
     code = (
         "import sys, matplotlib; matplotlib.use('svg'); "
-        "from kerazoo.training.curves import plot_curves; "
+        "from kerazoo.training._curves import plot_curves; "
         "h = {'loss': [1, .5], 'val_loss': [1.2, .6]}; "
         f"p = plot_curves(h, {str(tmp_path / 'c.png')!r}); "
         "print(matplotlib.get_backend(), 'matplotlib.pyplot' in sys.modules)"
@@ -26,7 +26,7 @@ def test_curves_are_drawn_without_pyplot_or_a_backend_switch(tmp_path) -> None:
 def test_a_wide_loss_range_is_drawn_on_a_log_axis(tmp_path) -> None:
     from PIL import Image
 
-    from kerazoo.training.curves import curves_figure, plot_curves
+    from kerazoo.training._curves import curves_figure, plot_curves
 
     # a regression run: the first training loss is 300x the last validation loss
     wide = {

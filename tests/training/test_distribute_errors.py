@@ -7,7 +7,7 @@ import json
 import pytest
 
 import kerazoo
-from kerazoo.errors import IncompatibleError
+from kerazoo._errors import IncompatibleError
 
 
 def test_devices_are_refused_on_a_worker_of_a_cluster(tmp_path, monkeypatch) -> None:

@@ -19,7 +19,7 @@ from tests.fixtures.processes import ROOT, run_cli, start_cli
 # XLA's garbage-collection callbacks during training.
 LOST_IN_A_FINALIZER = """
 import os, signal, sys, time
-from kerazoo.cli.options import sigterm_interrupts
+from kerazoo._cli.options import sigterm_interrupts
 
 class Finalized:
     def __del__(self):

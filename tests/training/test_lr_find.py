@@ -10,10 +10,10 @@ import pytest
 
 import kerazoo
 from kerazoo import _compat
-from kerazoo.errors import InvalidOptionError
-from kerazoo.training.lr_find import find_learning_rate
-from kerazoo.training.lr_find_draw import loss_range
-from kerazoo.training.lr_find_run import lr_find
+from kerazoo._errors import InvalidOptionError
+from kerazoo.training._lr_find import find_learning_rate
+from kerazoo.training._lr_find_draw import loss_range
+from kerazoo.training._lr_find_run import lr_find
 from tests.fixtures.processes import run_cli
 
 SMALL = {"data": {"size": 32}, "batch_size": 32, "train_size": 256, "val_size": 64}
@@ -80,7 +80,7 @@ def every_value(model: keras.Model) -> list[np.ndarray]:
 
 
 def lenet(schedule: str | None = None) -> tuple[keras.Model, object]:
-    from kerazoo.data.batches import make_batches
+    from kerazoo.data._batches import make_batches
 
     ds = kerazoo.get_dataset("shapes", size=32)
     train = ds.generate(256, seed=1)

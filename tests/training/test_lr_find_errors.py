@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import kerazoo
-from kerazoo.errors import InvalidOptionError
+from kerazoo._errors import InvalidOptionError
 
 
 def test_an_unknown_suggestion_method_is_refused(tmp_path) -> None:

@@ -197,14 +197,14 @@ def test_a_folder_too_small_for_the_sizes_names_the_flags(tmp_path, lights) -> N
     ],
 )
 def test_split_sizes(given, available, sizes) -> None:
-    from kerazoo.training.sizes import split_sizes
+    from kerazoo.training._sizes import split_sizes
 
     cfg = dict(zip(("train_size", "val_size", "test_size"), given, strict=True))
     assert split_sizes(cfg, available) == sizes
 
 
 def test_split_sizes_refuse_a_folder_too_small_to_split() -> None:
-    from kerazoo.training.sizes import split_sizes
+    from kerazoo.training._sizes import split_sizes
 
     with pytest.raises(kerazoo.DataError, match=r"holds 2 images: split as 2 training \+ 0 "):
         split_sizes({"train_size": None, "val_size": None, "test_size": None}, 2)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import kerazoo
-from kerazoo.training.settings import check_settings
-from kerazoo.training.spec import RunSpec
+from kerazoo.training._settings import check_settings
+from kerazoo.training._spec import RunSpec
 
 
 def _spec(folder: Path) -> tuple[RunSpec, dict]:

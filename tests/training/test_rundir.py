@@ -218,7 +218,7 @@ def test_an_error_before_training_leaves_no_run_folder(tmp_path) -> None:
 def test_a_bad_option_is_refused_before_keras_is_imported(args, message) -> None:
     code = (
         "import sys\n"
-        "from kerazoo.cli import main\n"
+        "from kerazoo._cli import main\n"
         f"rc = main(['train', *{args!r}])\n"
         "print(rc, 'keras' in sys.modules, 'tensorflow' in sys.modules)\n"
     )

@@ -10,9 +10,9 @@ import re
 import pytest
 
 import kerazoo
-from kerazoo.training.lr_find_run import lr_find
-from kerazoo.training.run import train
-from kerazoo.training.settings import SETTINGS
+from kerazoo.training._lr_find_run import lr_find
+from kerazoo.training._run import train
+from kerazoo.training._settings import SETTINGS
 
 #: The arguments that are not training settings: what to train, where, and how to show it.
 RUN_ARGUMENTS = {
@@ -81,7 +81,7 @@ def test_lr_find_documents_where_its_settings_are() -> None:
     doc = inspect.getdoc(lr_find)
     args = doc.split("Args:", 1)[1].split("Returns:", 1)[0]
     _check_stated_defaults(args, {p.name for p in _settings_in(lr_find)})
-    assert ":data:`~kerazoo.training.settings.SETTINGS`" in doc
+    assert ":data:`~kerazoo.training._settings.SETTINGS`" in doc
 
 
 @pytest.mark.parametrize("name", [p.name for p in _settings_in(train)])

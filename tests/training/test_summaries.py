@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kerazoo.experiments.tune_results import TrialResult, TuneResult
-from kerazoo.training.run import Run
+from kerazoo.experiments._tune_results import TrialResult, TuneResult
+from kerazoo.training._run import Run
 
 
 def test_run_summary_reads_its_status_and_gives_metrics_and_test(tmp_path: Path) -> None:

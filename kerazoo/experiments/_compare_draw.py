@@ -1,0 +1,203 @@
+"""The comparison's pictures: overlaid validation curves (``curves.png``) and the first
+convolution's maximised filters of each variant side by side (``inside.png``).
+
+Example:
+    >>> draw_curves("runs/cmp/curves.png", {"baseline": [Path("runs/cmp/baseline/seed-0")]},
+    ...             table)                                              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from kerazoo.data._figure_text import figure_text
+from kerazoo.experiments._compare_table import Table
+from kerazoo.interpret._pictures import save_figure
+
+__all__ = ["draw_curves", "draw_inside"]
+
+#: Marker shapes of the variants' mean curves, in turn.
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+#: Filters shown per variant in ``inside.png``.
+INSIDE_FILTERS = 8
+
+
+def _history(run_dir: Path) -> dict[str, list[float]]:
+    path = run_dir / "history.csv"
+    if not path.is_file():
+        return {}
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return (
+        {k: [float(r[k]) for r in rows if r.get(k) not in (None, "")] for k in rows[0]}
+        if rows
+        else {}
+    )
+
+
+def draw_curves(path: Path, runs: Mapping[str, Sequence[Path]], table: Table) -> Path:
+    """Validation metric per epoch: one colour per variant, each seed a thin line, their
+    mean a thick one (over the epochs every seed reached).
+
+    Args:
+        path: the PNG to write.
+        runs: variant name -> its run folders, one per seed.
+        table: the comparison (its metric names the curve).
+
+    Returns:
+        ``path``.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.5, 4.5))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    wanted = shown = f"val_{table.metric}"
+    longest = 1
+    for i, (name, dirs) in enumerate(runs.items()):
+        colour, marker = f"C{i % 10}", _MARKERS[i % len(_MARKERS)]
+        curves = []
+        for run_dir in dirs:
+            history = _history(run_dir)
+            key = wanted if wanted in history else "val_loss"
+            shown = key if key != wanted else shown
+            if history.get(key):
+                curves.append(history[key])
+                epochs = np.arange(1, len(curves[-1]) + 1)
+                ax.plot(epochs, curves[-1], color=colour, lw=0.8, alpha=0.45)
+        if curves:
+            short = min(len(c) for c in curves)
+            longest = max(longest, max(len(c) for c in curves))
+            mean = np.mean([c[:short] for c in curves], axis=0)
+            seeds = f"{len(curves)} seed{'s' if len(curves) > 1 else ''}"
+            # hollow markers of different shapes: variants on the same point stay visible
+            ax.plot(
+                np.arange(1, short + 1),
+                mean,
+                color=colour,
+                lw=2.6,
+                marker=marker,
+                ms=9,
+                mfc="none",
+                mew=1.8,
+                label=figure_text(f"{name} ({seeds})"),
+            )
+    if longest <= 20:
+        ax.set_xticks(range(1, longest + 1))
+    else:
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(figure_text(shown.replace("_", " ")))
+    ax.grid(alpha=0.3)
+    ax.set_title(
+        figure_text(
+            f"{table.architecture} on {table.dataset}: {shown.replace('_', ' ')} per epoch "
+            "(thin: one seed, thick: mean)"
+        ),
+        fontsize=10,
+    )
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def draw_inside(
+    path: Path, models: Mapping[str, Path], table: Table, steps: int = 64
+) -> Path | None:
+    """One row per variant: images maximising the first convolution's filters
+    (:func:`kerazoo.interpret.maximize_filters`) of the variant's first finished seed; of
+    the first ``2 * INSIDE_FILTERS``, the ``INSIDE_FILTERS`` whose images vary most.
+
+    Args:
+        path: the PNG to write.
+        models: variant name -> model file.
+        table: the comparison (for the heading).
+        steps: gradient-ascent steps.
+
+    Returns:
+        ``path``, or ``None`` when the models have no convolution layer (nothing drawn).
+    """
+    from kerazoo.interpret import _probe as probe
+    from kerazoo.interpret._maximize import maximize_filters
+
+    rows: list[np.ndarray] = []
+    indices: list[list[int]] = []
+    labels: list[str] = []
+    layers: set[str] = set()
+    for name, file in models.items():
+        model, _ = probe.load(file)
+        convs = [
+            n for n in probe.feature_layers(model) if "Conv" in type(model.get_layer(n)).__name__
+        ]
+        if not convs:
+            continue
+        width = int(model.get_layer(convs[0]).filters)
+        chosen = list(range(min(2 * INSIDE_FILTERS, width)))
+        images = maximize_filters(model, convs[0], chosen, steps=steps, seed=0)
+        # a flat image (often all white: the filter likes brightness anywhere) says
+        # little: show the filters whose images vary most, in filter order
+        spread = images.reshape(len(images), -1).std(axis=1)
+        keep = sorted(np.argsort(-spread, kind="stable")[:INSIDE_FILTERS].tolist())
+        rows.append(images[keep].astype(np.float32) / 255.0)
+        indices.append(keep)
+        labels.append(f"{name} ({width})")
+        layers.add(convs[0])
+    if not rows:
+        return None
+    heading = (
+        f"{table.architecture} on {table.dataset}: images that most excite the first "
+        f"convolution's filters ({', '.join(sorted(layers))}, each variant's first finished "
+        f"seed): of filters 0-{2 * INSIDE_FILTERS - 1}, the {INSIDE_FILTERS} whose images vary "
+        "most; #: filter index; the variant's filter count in brackets"
+    )
+    return _grid(path, rows, indices, labels, heading)
+
+
+def _grid(
+    path: Path, rows: list[np.ndarray], indices: list[list[int]], labels: list[str], heading: str
+) -> Path:
+    """One row of tiles per variant, its label on the left; missing filters left blank.
+
+    Placed in inches: ``top`` of each row is its distance from the figure's top edge.
+    """
+    import textwrap
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    cols, tile, step = INSIDE_FILTERS, 0.95, 1.05
+    left = 0.25 + 0.075 * max(len(label) for label in labels)
+    fw = left + cols * step + 0.2
+    lines = textwrap.wrap(heading, int(fw * 12))
+    head = 0.3 + 0.17 * len(lines)
+    fh = head + len(rows) * (tile + 0.25) + 0.1
+    fig = Figure(figsize=(fw, fh))
+    FigureCanvasAgg(fig)
+    for r, (images, label) in enumerate(zip(rows, labels, strict=True)):
+        shown_filters = indices[r]
+        top = head + r * (tile + 0.25) + 0.2
+        for c in range(min(cols, len(images))):  # a variant with fewer filters: blank
+            ax = fig.add_axes(((left + c * step) / fw, 1 - (top + tile) / fh, tile / fw, tile / fh))
+            ax.set_xticks([])
+            ax.set_yticks([])
+            shown = images[c][..., 0] if images.shape[-1] == 1 else images[c]
+            ax.imshow(shown, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+            ax.set_title(f"#{shown_filters[c]}", fontsize=7, pad=2)
+            for spine in ax.spines.values():
+                spine.set_color("0.6")
+        fig.text(
+            (left - 0.1) / fw,
+            1 - (top + tile / 2) / fh,
+            figure_text(label),
+            ha="right",
+            va="center",
+            fontsize=9,
+        )
+    fig.text(0.5, 1 - 0.1 / fh, figure_text("\n".join(lines)), ha="center", va="top", fontsize=9)
+    return save_figure(fig, path)

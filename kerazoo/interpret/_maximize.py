@@ -1,0 +1,387 @@
+"""Activation maximisation: the image that excites a filter (or a class) most, and the
+dataset images that excite each filter most.
+
+Gradient ascent on the float image the model sees after its own rescaling (``pixels / 255``),
+all the filters (or classes) asked for as one batch: image ``i`` maximises filter ``i`` (the
+objective sums image ``i``'s own score over ``i``), so one forward and one backward pass
+serve them all. Choices:
+
+* objective: the **mean** activation of the filter's map (a Dense unit's value; a class's
+  logit, before any softmax): the number :func:`top_images` ranks real images by.
+* step: each image's gradient is divided by its own root mean square, so ``lr`` is in pixel
+  units whatever the layer's scale, and an image's path does not depend on its batch (up
+  to rounding: a batched convolution rounds differently, which a deep net's ascent can
+  magnify into another optimum for some filters; ``benchmarks/bench_maximize.py`` counts).
+* pixels: optimised directly in ``[0, 1]`` and clipped after every step (no sigmoid), so
+  what the ascent finds is what the returned uint8 image shows.
+* start: mid-grey with faint noise, seeded per filter. A ReLU filter silent on its whole
+  image gets no gradient; that image restarts from uniform noise (twice at most, then back
+  to grey: a filter nothing wakes is shown flat, with activation 0).
+* :class:`Regularizers`, after Yosinski et al. 2015 ("Understanding neural networks through
+  deep visualization") and Olah et al. 2017 ("Feature visualization").
+
+Example:
+    >>> images = maximize_filters("runs/shapes-lenet", "conv2")            # doctest: +SKIP
+    >>> images.shape, images.dtype                                         # doctest: +SKIP
+    ((16, 32, 32, 1), dtype('uint8'))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+import numpy as np
+
+from kerazoo._errors import (
+    IncompatibleError,
+    InvalidOptionError,
+    UnknownNameError,
+    option,
+    unknown_choice,
+)
+from kerazoo._params import check_seed
+from kerazoo.interpret import _probe as probe
+from kerazoo.interpret._gradients import value_and_grad
+
+__all__ = [
+    "Regularizers",
+    "maximize_classes",
+    "maximize_filters",
+    "mean_activations",
+    "top_images",
+]
+
+GREY = 0.5
+_BATCH = 256  # images per forward pass when measuring
+_RESTARTS = 2  # restarts from uniform noise of an image whose filter is silent
+
+
+@dataclass(frozen=True)
+class Regularizers:
+    """What keeps a maximised image readable; ``0`` or ``None`` switches one off.
+
+    The defaults give clear pictures for LeNet and chopped VGG trained on 32x32 to 64x64
+    synthetic images; they cost some activation (all off reaches more, as noise).
+
+    Args:
+        jitter: each step the image is rolled by a random shift of up to this many pixels
+            before the gradient is taken (and the gradient rolled back): a pattern must
+            work wherever it lands, which removes pixel-grid noise.
+        l2: each step every pixel moves this fraction of the way back to grey.
+        tv: total variation: each step every pixel also moves by ``tv * lr`` towards its
+            neighbours (the sign of the gradient of the sum of absolute differences),
+            which favours flat regions with sharp edges.
+        blur_every, blur_sigma: every ``blur_every`` steps, a Gaussian blur of
+            ``blur_sigma`` pixels: keeps the low frequencies.
+
+    Example:
+        >>> Regularizers(jitter=0, l2=0, tv=0, blur_every=None).active()
+        ()
+    """
+
+    jitter: int = 1
+    l2: float = 0.002
+    tv: float = 0.1
+    blur_every: int | None = 8
+    blur_sigma: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name in ("jitter", "l2", "tv", "blur_every", "blur_sigma"):
+            value = getattr(self, name)
+            if (value or 0) < 0 or (name == "l2" and value >= 1):
+                raise InvalidOptionError(
+                    f"Regularizers.{name} must be 0 or more (l2 below 1), got {value!r}. "
+                    "Use 0 (or None) to switch it off."
+                )
+
+    def active(self) -> tuple[str, ...]:
+        """The names of the regularisers that are switched on."""
+        blur = bool(self.blur_every) and self.blur_sigma > 0
+        on = {"jitter": self.jitter > 0, "l2": self.l2 > 0, "tv": self.tv > 0, "blur": blur}
+        return tuple(name for name, yes in on.items() if yes)
+
+
+_DEFAULT = Regularizers()
+
+
+def maximize_filters(
+    model: Any,
+    layer: str | None = None,
+    filters: Sequence[int] | None = None,
+    steps: int = 200,
+    lr: float = 0.05,
+    seed: int = 0,
+    regularizers: Regularizers = _DEFAULT,
+) -> np.ndarray:
+    """Images that maximise the mean activation of each filter of a layer, as one batch.
+
+    Args:
+        model: a model made by :func:`kerazoo.build`, a ``.keras`` file or a run folder.
+        layer: a convolution, pooling or Dense layer (a Dense layer's units are its
+            filters); default: the last convolution.
+        filters: which filters (indices); default: all of them.
+        steps: gradient ascent steps.
+        lr: step size in pixel units (``[0, 1]`` scale).
+        seed: seeds the starting noise (per filter: the same alone or in a batch) and the
+            jitter.
+        regularizers: see :class:`Regularizers`.
+
+    Returns:
+        ``uint8 [F, H, W, C]`` images (canonical layout, whatever the model's data_format).
+
+    Raises:
+        UnknownNameError: a layer the model does not have.
+        IncompatibleError: a layer with no filters (the input, its rescaling).
+        InvalidOptionError: a filter index out of range, or ``steps`` below 0.
+
+    Example:
+        >>> images = maximize_filters("runs/shapes-lenet", "conv2", [0, 3])  # doctest: +SKIP
+    """
+    model, info = probe.load(model)
+    layer = layer or probe.last_conv_layer(model, info)
+    sub, width, first = _layer_probe(model, info, layer)
+    filters = _indices(filters, width, layer)
+    weights = np.zeros((len(filters), width), np.float32)
+    weights[np.arange(len(filters)), filters] = 1.0
+    return _ascend(sub, first, info, weights, filters, steps, lr, seed, regularizers)
+
+
+def maximize_classes(
+    model: Any,
+    classes: Sequence[int | str] | None = None,
+    steps: int = 200,
+    lr: float = 0.05,
+    seed: int = 0,
+    regularizers: Regularizers = _DEFAULT,
+) -> np.ndarray:
+    """Images that maximise each class's logit (the score before any softmax), as one batch.
+
+    A binary model's single logit is maximised for the second class and minimised for the
+    first. The other arguments are as for :func:`maximize_filters`.
+
+    Args:
+        model: a classification model, a ``.keras`` file or a run folder.
+        classes: class indices or names; default: all classes.
+
+    Returns:
+        ``uint8 [K, H, W, C]`` images, one per class asked for.
+
+    Raises:
+        IncompatibleError: the model does not classify.
+        UnknownNameError: a class name the model does not have.
+        InvalidOptionError: a class index out of range.
+
+    Example:
+        >>> images = maximize_classes("runs/shapes-lenet", ["circle"])      # doctest: +SKIP
+    """
+    model, info = probe.load(model)
+    index = _class_indices(classes, _class_names(model, info))
+    sub, width, first = _layer_probe(model, info, probe.logits_layer(model, info))
+    weights = np.zeros((len(index), width), np.float32)
+    for row, c in enumerate(index):
+        if width == 1:  # one binary logit: high means the second class
+            weights[row, 0] = 1.0 if c == 1 else -1.0
+        else:
+            weights[row, c] = 1.0
+    return _ascend(sub, first, info, weights, index, steps, lr, seed, regularizers)
+
+
+def mean_activations(model: Any, layer: str, images: Any) -> np.ndarray:
+    """``float32 [N, F]``: the mean over its map of every filter of ``layer`` (a Dense unit's
+    value), for each of ``uint8 [N, H, W, C]`` images.
+
+    Example:
+        >>> mean_activations("runs/shapes-lenet", "conv2", images).shape   # doctest: +SKIP
+        (10, 16)
+    """
+    model, info = probe.load(model)
+    sub, _, first = _layer_probe(model, info, layer)
+    x = probe.float_images(images, info)
+    out = [_pooled(sub(x[i : i + _BATCH], training=False), first) for i in range(0, len(x), _BATCH)]
+    return np.concatenate([keras.ops.convert_to_numpy(o) for o in out]).astype(np.float32)
+
+
+def top_images(
+    model: Any, layer: str, images: Any, k: int = 9, filters: Sequence[int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The images that excite each filter most (by mean activation), best first.
+
+    Args:
+        model: a model made by :func:`kerazoo.build`, a ``.keras`` file or a run folder.
+        layer: the layer.
+        images: ``uint8 [N, H, W, C]`` images (canonical layout).
+        k: how many images per filter, 1 to N.
+        filters: which filters; default: all.
+
+    Returns:
+        ``(indices int [F, k], scores float32 [F, k])``: for each filter, indices into
+        ``images`` and their mean activations.
+
+    Raises:
+        InvalidOptionError: ``k`` out of range; a bad filter index.
+
+    Example:
+        >>> idx, scores = top_images(model, "conv2", samples.images, k=5)   # doctest: +SKIP
+    """
+    acts = mean_activations(model, layer, images)
+    n = len(acts)
+    if not 1 <= k <= n:
+        raise InvalidOptionError(
+            f"{option('k', k)} asks for the top {k} of {n} images per filter: it must be "
+            f"between 1 and {n}. Ask for fewer, or give more images."
+        )
+    acts = acts[:, _indices(filters, acts.shape[1], layer)].T  # [F, N]
+    order = np.argsort(-acts, axis=1, kind="stable")[:, :k]  # stable: ties keep image order
+    return order, np.take_along_axis(acts, order, axis=1)
+
+
+# ------------------------------------------------------------------------------------------
+
+
+def _ascend(sub, first, info, weights, ids, steps, lr, seed, reg) -> np.ndarray:
+    """Gradient ascent of ``sum_i weights[i] . pooled(sub(x_i))``; uint8 canonical images."""
+    if steps < 0:
+        raise InvalidOptionError(f"{option('steps', steps)}: steps must be 0 or more.")
+    spec = info.input
+    seed = check_seed(seed)
+    x = np.stack([_start(spec, seed, int(i)) for i in ids])
+    tries = np.zeros(len(ids), int)
+    axes = (2, 3) if spec.data_format == "channels_first" else (1, 2)
+    rng = np.random.default_rng([seed, 2**31])  # the jitter: the same for every image
+    w = keras.ops.convert_to_tensor(weights)
+
+    def objective(t: Any) -> Any:
+        return keras.ops.sum(_pooled(sub(t, training=False), first) * w)
+
+    for step in range(steps):
+        shift = tuple(int(s) for s in rng.integers(-reg.jitter, reg.jitter + 1, size=2))
+        _, grad = value_and_grad(objective, np.roll(x, shift, axis=axes) if reg.jitter else x)
+        grad = np.asarray(keras.ops.convert_to_numpy(grad), np.float32)
+        grad = np.roll(grad, tuple(-s for s in shift), axis=axes) if reg.jitter else grad
+        rms = np.sqrt(np.mean(grad**2, axis=(1, 2, 3), keepdims=True))
+        for i in np.flatnonzero((rms.ravel() == 0) & (tries <= _RESTARTS)):
+            tries[i] += 1  # silent filter: no gradient; restart, or give up on grey
+            x[i] = _start(spec, seed, int(ids[i]), tries[i] if tries[i] <= _RESTARTS else 0)
+        x = x + lr * grad / (rms + 1e-8)
+        if reg.tv:
+            x = x - reg.tv * lr * _tv_gradient(x, axes)
+        if reg.l2:
+            x = GREY + (1.0 - reg.l2) * (x - GREY)
+        if reg.blur_every and reg.blur_sigma and (step + 1) % reg.blur_every == 0:
+            x = _blur(x, axes, reg.blur_sigma)
+        x = np.clip(x, 0.0, 1.0)
+    pixels = np.round(x * 255).astype(np.uint8)
+    return np.ascontiguousarray(probe.array_channels_last(pixels, spec.data_format))
+
+
+def _start(spec: Any, seed: int, index: int, restart: int = 0) -> np.ndarray:
+    """Mid-grey with faint noise, or uniform noise for a restart; seeded per (seed, filter,
+    restart), so a filter starts the same alone or in a batch."""
+    rng = np.random.default_rng([seed, index, restart])
+    if restart:
+        return rng.uniform(0, 1, spec.shape).astype(np.float32)
+    return np.clip(GREY + 0.05 * rng.standard_normal(spec.shape), 0, 1).astype(np.float32)
+
+
+def _tv_gradient(x: np.ndarray, axes: tuple[int, int]) -> np.ndarray:
+    """The (sub)gradient of the anisotropic total variation, sum |x[i+1] - x[i]| per axis.
+
+    By hand: it is added after the activation's gradient is scaled to pixel units (as a
+    differentiated penalty it would be weighed against activations whose scale differs per
+    layer), and neither keras.ops nor scikit-image offers it as a gradient.
+    """
+    grad = np.zeros_like(x)
+    for axis in axes:
+        s = np.sign(np.diff(x, axis=axis))
+        n = x.shape[axis]
+        grad[(slice(None),) * axis + (slice(0, n - 1),)] -= s
+        grad[(slice(None),) * axis + (slice(1, n),)] += s
+    return grad
+
+
+def _blur(x: np.ndarray, axes: tuple[int, int], sigma: float) -> np.ndarray:
+    from skimage.filters import gaussian
+
+    sigmas = [sigma if a in axes else 0.0 for a in range(x.ndim)]
+    return gaussian(x, sigma=sigmas, mode="reflect", preserve_range=True).astype(np.float32)
+
+
+def _pooled(out: Any, channels_first: bool) -> Any:
+    """``[N, F]``: a map's mean over its positions (a vector is kept as it is)."""
+    out = out[0] if isinstance(out, list | tuple) else out
+    if len(out.shape) == 4:
+        return keras.ops.mean(out, axis=(2, 3) if channels_first else (1, 2))
+    return out
+
+
+def _layer_probe(model: Any, info: Any, layer: str) -> tuple[Any, int, bool]:
+    """A float-input sub-model over ``layer``, its number of filters (units), and whether
+    its maps are channels-first."""
+    valid = [
+        found.name
+        for found in model.layers
+        if len(found.output.shape) in (2, 4)
+        and type(found).__name__ not in ("InputLayer", "Rescaling")  # the image itself
+    ]
+    if layer not in valid:
+        if layer not in [found.name for found in model.layers]:
+            raise unknown_choice(
+                "layer", layer, valid, owner=f"model {model.name!r}", error=UnknownNameError
+            )
+        found = model.get_layer(layer)
+        raise IncompatibleError(
+            f"Layer {layer!r} ({type(found).__name__}, output {tuple(found.output.shape)}) "
+            f"has no filters to maximise. Name a layer after the input's rescaling with "
+            f"{option('layer')}: {', '.join(valid)}."
+        )
+    found = model.get_layer(layer)
+    shape = found.output.shape
+    fmt = getattr(found, "data_format", None) or info.input.data_format
+    first = len(shape) == 4 and fmt == "channels_first"
+    sub = probe.layer_model(model, [layer], start="float")
+    return sub, int(shape[1] if first else shape[-1]), first
+
+
+def _indices(chosen: Sequence[int] | None, width: int, layer: str) -> list[int]:
+    if chosen is None:
+        return list(range(width))
+    out = [int(i) for i in chosen]
+    bad = [i for i in out if not 0 <= i < width]
+    if bad or not out:
+        raise InvalidOptionError(
+            f"Filter {bad[0] if bad else '(none)'} is not a filter of layer {layer!r} (asked "
+            f"for {', '.join(map(str, out)) or 'none'}): it has {width} filters, numbered 0 "
+            f"to {width - 1}. Give {option('filters')} indices from 0 to {width - 1}."
+        )
+    return out
+
+
+def _class_names(model: Any, info: Any) -> list[str]:
+    if info.task.kind != "classification":
+        raise IncompatibleError(
+            f"Model {model.name!r} does a {info.task.kind} task: it has no classes to "
+            f"maximise. Maximise a layer's filters with {option('layer')} instead."
+        )
+    return list(info.task.class_names)
+
+
+def _class_indices(chosen: Sequence[int | str] | None, names: list[str]) -> list[int]:
+    if chosen is None:
+        return list(range(len(names)))
+    out = []
+    for c in chosen:
+        if isinstance(c, str) and not c.lstrip("-").isdigit():
+            if c not in names:
+                raise unknown_choice("classes", c, names, what="class", error=UnknownNameError)
+            out.append(names.index(c))
+        elif 0 <= int(c) < len(names):
+            out.append(int(c))
+        else:
+            raise InvalidOptionError(
+                f"Class {c} is out of range: the model has {len(names)} classes, numbered 0 "
+                f"to {len(names) - 1} ({', '.join(names)}). Give an index or a name."
+            )
+    return out
