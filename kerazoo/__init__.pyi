@@ -51,6 +51,10 @@ from .predict._shift import InputShiftWarning as InputShiftWarning
 from .predict._values import ExtrapolationWarning as ExtrapolationWarning
 from .report._write import write_report as write_report
 from .saving._archive import read_metadata as read_metadata
+from .saving._describe import (
+    ModelDescription as ModelDescription,
+    describe_model as describe_model,
+)
 from .saving._info import ModelInfo as ModelInfo
 from .saving._keras_file import save_model as save_model
 from .saving._load import load_model as load_model
