@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 import kerazoo
-from kerazoo import _extensions as extensions, _registry as registry, cli
+from kerazoo import _cli as cli, _extensions as extensions, _registry as registry
 from kerazoo.report._write import write_report
 from tests.fixtures.processes import write_distribution
 
