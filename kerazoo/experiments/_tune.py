@@ -35,7 +35,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kerazoo._errors import InvalidOptionError, check_choice
+from kerazoo._errors import InvalidOptionError, check_choice, option
 from kerazoo._files import check_output_folder
 from kerazoo.experiments._tune_results import TuneResult
 
@@ -137,13 +137,15 @@ def _setup(
     cfg = check_settings(settings)
     if cfg["devices"] != 1:
         raise InvalidOptionError(
-            f"tune trains each trial on one device, got --devices {cfg['devices']} (that is "
-            "for kerazoo train). Run several trials at once with --workers K instead."
+            f"tune trains each trial on one device, got {option('devices', cfg['devices'])} "
+            f"(that is for training one run). Run several trials at once with "
+            f"{option('workers')} instead."
         )
     if cfg["learning_rate"] == "find":
         raise InvalidOptionError(
             "tune searches the learning rate itself; 'find' (the learning-rate finder) is for "
-            "kerazoo train. Leave --lr out to search it, or give a number to fix it."
+            f"training one run. Leave {option('learning_rate')} out to search it, or give a "
+            "number to fix it."
         )
     ds, arch = resolve_plugins(dataset, architecture, data or {}, hp or {}, "search")
     fixed_hp = {k: arch.config[k] for k in (hp or {})}
@@ -178,8 +180,8 @@ def _chief_role(
         raise InvalidOptionError(f"workers must be 0 or more, got {workers!r}.")
     if workers and chief:
         raise InvalidOptionError(
-            "--workers K starts K workers on this machine; --chief HOST:PORT waits for "
-            "workers on other machines. Give one of them."
+            f"{option('workers')} starts worker processes on this machine; {option('chief')} "
+            "waits for workers on other machines. Give one of them."
         )
     if workers or chief:
         require_grpc()

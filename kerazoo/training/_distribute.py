@@ -186,12 +186,12 @@ def place(devices: int = 1, backend: str | None = None) -> Placement:
             )
         return _jax_devices(devices)
     if backend != "tensorflow":
-        raise IncompatibleError(f"--devices works on TensorFlow and JAX, not {backend}.")
+        raise IncompatibleError(f"{option('devices')} works on TensorFlow and JAX, not {backend}.")
     if cluster is not None:
         if devices != 1:
             raise IncompatibleError(
-                f"--devices {devices} with TF_CONFIG: a worker of a cluster uses all its own "
-                "GPUs (or its CPU); leave --devices out."
+                f"{option('devices', devices)} with TF_CONFIG: a worker of a cluster uses all "
+                f"its own GPUs (or its CPU); leave {option('devices')} out."
             )
         return _multi_worker(cluster)
     return _mirrored(devices)
@@ -204,8 +204,8 @@ def _mirrored(devices: int) -> Placement:
     if gpus:
         if len(gpus) < devices:
             raise IncompatibleError(
-                f"--devices {devices}, but this machine has {len(gpus)} GPUs. "
-                f"Use --devices {len(gpus)} or fewer."
+                f"{option('devices', devices)}, but this machine has {len(gpus)} GPUs. "
+                f"Use {option('devices', len(gpus))} or fewer."
             )
         names = [f"/gpu:{i}" for i in range(devices)]
         kind = "GPUs"
@@ -228,8 +228,8 @@ def _split_cpu(tf: Any, devices: int) -> None:
         )
     except RuntimeError:
         raise IncompatibleError(
-            f"--devices {devices} on a CPU splits it into {devices} logical devices, which "
-            "TensorFlow allows only before it starts, and it has started in this process. "
+            f"{option('devices', devices)} on a CPU splits it into {devices} logical devices, "
+            "which TensorFlow allows only before it starts, and it has started in this process. "
             "Run `kerazoo train ... --devices N` in a new process, or call kerazoo.train("
             "..., devices=N) before anything else uses TensorFlow."
         ) from None
@@ -272,9 +272,10 @@ def _jax_devices(devices: int) -> Placement:
     have = jax.devices()
     if len(have) < devices:
         raise IncompatibleError(
-            f"--devices {devices}, but JAX sees {len(have)} device(s). On a CPU, start a new "
-            f"process with XLA_FLAGS=--xla_force_host_platform_device_count={devices} (kerazoo "
-            "train sets it when JAX has not started yet)."
+            f"{option('devices', devices)}, but JAX sees {len(have)} device(s). On a CPU, start "
+            "a new process with "
+            f"XLA_FLAGS=--xla_force_host_platform_device_count={devices} (kerazoo train sets "
+            "it when JAX has not started yet)."
         )
     distribution = keras.distribution.DataParallel(devices=have[:devices])
     kind = "JAX CPU devices" if have[0].platform == "cpu" else f"JAX {have[0].platform} devices"

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from kerazoo._errors import DivergedError
+from kerazoo._errors import DivergedError, option
 from kerazoo.saving._info import ModelInfo
 from kerazoo.saving._records import TrainingInfo
 from kerazoo.training import _rundir as rundir
@@ -52,8 +52,9 @@ def diverged_error(run_dir: Path, epoch: int, loss: float, lr: float) -> Diverge
     return DivergedError(
         f"Training diverged in epoch {epoch + 1}: the loss became {loss} with learning "
         f"rate {lr:g}. {where} Use a smaller learning rate (halving it until the loss "
-        f"stays finite is the usual rule: try --lr {lr / 2:g}), or pass --lr-backoff to "
-        "retry automatically from the last good checkpoint with half the rate."
+        f"stays finite is the usual rule: try {option('learning_rate', float(f'{lr / 2:g}'))}), "
+        f"or pass {option('lr_backoff', True)} to retry automatically from the last good "
+        "checkpoint with half the rate."
     )
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kerazoo._errors import DivergedError, InvalidOptionError, KerazooError
+from kerazoo._errors import DivergedError, InvalidOptionError, KerazooError, option
 from kerazoo._extensions import make_callbacks
 from kerazoo._registry import get_architecture, get_dataset
 from kerazoo.data._dataset import Dataset
@@ -251,8 +251,9 @@ def _placement(cfg: dict[str, Any], resume: bool, verbose: int) -> Any:
         return placement
     if cfg["learning_rate"] == "find":
         raise InvalidOptionError(
-            "--lr find runs on one device: find the rate with `kerazoo lr-find`, then train "
-            "on several devices with --lr RATE."
+            f"{option('learning_rate', 'find')} runs on one device: find the rate with "
+            f"kerazoo.lr_find (`kerazoo lr-find`), then train on several devices with "
+            f"{option('learning_rate')} set to it."
         )
     if resume and placement.workers > 1:
         raise InvalidOptionError(

@@ -44,7 +44,7 @@ def test_jax_refuses_devices_it_does_not_see_and_a_tf_config_cluster(tmp_path) -
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith(
-        "refused: --devices 3, but JAX sees 1 device(s). On a CPU, start a "
+        "refused: devices=3, but JAX sees 1 device(s). On a CPU, start a "
     ), done.stdout
     assert "XLA_FLAGS=--xla_force_host_platform_device_count=3" in lines[0]
     assert lines[1] == (

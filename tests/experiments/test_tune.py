@@ -173,7 +173,7 @@ def test_unknown_names_and_bad_values_are_clear_errors(tmp_path: Path) -> None:
         tune("shapes", "lenet", tuner="grid", out=out, **TINY)
     with pytest.raises(InvalidOptionError, match=r"Unknown objective 'val_mae'"):
         tune("shapes", "lenet", objective="val_mae", out=out, **TINY)
-    with pytest.raises(InvalidOptionError, match=r"'find'.*Leave --lr out"):
+    with pytest.raises(InvalidOptionError, match=r"'find'.*Leave learning_rate out"):
         tune("shapes", "lenet", learning_rate="find", out=out, **TINY)
     with pytest.raises(IncompatibleError, match=r"too small"):
         tune("shapes", "chopped_vgg", hp={"blocks": 5}, out=out, **TINY)

@@ -137,7 +137,7 @@ def test_divergence_stops_with_advice_and_keeps_the_last_good_checkpoint(tmp_pat
         match=r"Training diverged in epoch 2: the loss "
         r"became (nan|inf) with learning rate 0\.01\. The last good checkpoint "
         r"\(epoch 1\) is kept in .*checkpoint\.keras\. Use a smaller learning "
-        r"rate .*try --lr 0\.005.*--lr-backoff",
+        r"rate .*try learning_rate=0\.005.*lr_backoff=True",
     ):
         kerazoo.train(
             "shapes",
