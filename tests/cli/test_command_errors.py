@@ -43,7 +43,10 @@ def test_look_refuses_a_count_below_one_and_an_unknown_method(
 def test_data_preview_refuses_a_negative_count(tmp_path, capsys) -> None:
     out = tmp_path / "p.png"
     assert main(["data", "preview", "shapes", "--n", "-1", "--out", str(out)]) == 2
-    assert "kerazoo data: error: --n must be >= 0, got -1." in capsys.readouterr().err
+    assert (
+        "kerazoo data: error: --n must be a non-negative integer, got -1."
+        in capsys.readouterr().err
+    )
     assert not out.exists()
 
 
@@ -52,14 +55,18 @@ def test_data_preview_refuses_a_negative_count(tmp_path, capsys) -> None:
     [
         (
             ["compare", "shapes", "lenet", "--seed", "1", "--variant", "a: filters=2"],
-            "kerazoo compare: error: kerazoo compare runs every variant over --seeds; got --seed "
-            "1. Give --seeds 3 (seeds 0, 1, 2) or --seeds 1.",
+            "kerazoo compare: error: compare runs every variant over --seeds; got --seed 1. "
+            "Give --seeds 3 (seeds 0, 1, 2) or --seeds 1.",
         ),
         (
             ["compare", "shapes", "lenet", "--no-baseline"],
-            "kerazoo compare: error: Nothing to compare: give --variant or --file. Example: ",
+            'kerazoo compare: error: Nothing to compare: give a variant (--variant "half: ',
         ),
-        (["tune"], "kerazoo tune: error: kerazoo tune needs DATASET and ARCH, e.g. kerazoo tune"),
+        (
+            ["tune"],
+            "kerazoo tune: error: A search needs a dataset and an architecture, e.g. shapes and "
+            "lenet (see 'kerazoo list'); only a worker (kerazoo tune --worker) reads them",
+        ),
         (
             ["tune", "--worker", "0", "--oracle", "localhost:1"],
             "kerazoo tune: error: --worker must be a number from 1, got 0.",
