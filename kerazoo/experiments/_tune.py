@@ -139,7 +139,7 @@ def _setup(
         raise InvalidOptionError(
             f"tune trains each trial on one device, got {option('devices', cfg['devices'])} "
             f"(that is for training one run). Run several trials at once with "
-            f"{option('workers')} instead."
+            f"{option('workers', 2)} instead."
         )
     if cfg["learning_rate"] == "find":
         raise InvalidOptionError(
