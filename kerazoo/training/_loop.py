@@ -52,10 +52,16 @@ def diverged_error(run_dir: Path, epoch: int, loss: float, lr: float) -> Diverge
     return DivergedError(
         f"Training diverged in epoch {epoch + 1}: the loss became {loss} with learning "
         f"rate {lr:g}. {where} Use a smaller learning rate (halving it until the loss "
-        f"stays finite is the usual rule: try {option('learning_rate', float(f'{lr / 2:g}'))}), "
+        f"stays finite is the usual rule: try {option('learning_rate', _short(lr / 2))}), "
         f"or pass {option('lr_backoff', True)} to retry automatically from the last good "
         "checkpoint with half the rate."
     )
+
+
+def _short(rate: float) -> float | int:
+    """A rate as a short number (``5``, ``0.005``) for a message to show."""
+    rate = float(f"{rate:g}")
+    return int(rate) if rate.is_integer() else rate
 
 
 @dataclasses.dataclass(frozen=True)
