@@ -53,8 +53,10 @@ class Predictor:
     Args:
         model: a ``keras.Model``.
         metadata: its :class:`kerazoo.ModelInfo` (or ``kerazoo.json`` dict, checked);
-            ``None`` for a plain Keras model (labels are then class indices, the input
-            contract is read from the model, and a ``UserWarning`` says so). The
+            ``None``: the metadata kerazoo attached to the model (one from
+            :func:`kerazoo.build` or :func:`kerazoo.load_model`), else a plain Keras model
+            (labels are then class indices, the input contract is read from the model, and
+            a ``UserWarning`` says so). The
             Predictor keeps it as ``.info`` and, as a dict, ``.metadata``.
         source: a name for messages (the file path).
         channels_last: run a channels_first model as its channels_last twin
@@ -86,7 +88,9 @@ class Predictor:
                 f"{source}: the Predictor runs models with one image input and one output; "
                 f"this one has {len(model.inputs)} inputs and {len(model.outputs)} outputs."
             )
-        if metadata is not None and not isinstance(metadata, ModelInfo):
+        if metadata is None:
+            metadata = _attached(model)  # a model from kerazoo.build or kerazoo.load_model
+        elif not isinstance(metadata, ModelInfo):
             metadata = ModelInfo.from_dict(metadata, source=source)
         self.info: ModelInfo | None = metadata
         self.metadata: dict[str, Any] | None = None if metadata is None else metadata.to_dict()
@@ -370,3 +374,11 @@ def _scores_as_probabilities(z: np.ndarray, softmax: np.ndarray) -> np.ndarray:
     clipped = np.clip(z, 0.0, None)
     total = clipped.sum(axis=1, keepdims=True)
     return np.where(total > 0, clipped / np.where(total > 0, total, 1.0), softmax)
+
+
+def _attached(model: Any) -> ModelInfo | None:
+    """The metadata kerazoo attached to ``model`` in this process, or ``None``."""
+    try:
+        return ModelInfo.of(model)
+    except IncompatibleError:
+        return None

@@ -404,3 +404,21 @@ def test_progress_counts_chunks_of_one_big_batch(predictor: Predictor, capsys) -
     predictor.predict(np.zeros((7, 8, 8, 1), np.uint8), batch_size=3, progress=True)
     err = capsys.readouterr().err
     assert err == "\rpredict: 3/7\rpredict: 6/7\rpredict: 7/7\n"
+
+
+def test_a_built_model_is_read_with_the_metadata_it_carries() -> None:
+    """``Predictor(model)`` on a model from ``kerazoo.build`` uses the metadata the builder
+    attached (class names, no "plain Keras file" warning)."""
+    import kerazoo
+
+    model = kerazoo.build("lenet", kerazoo.get_dataset("shapes", size=16))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the plain-model warning would fail here
+        predictor = Predictor(model)
+    assert predictor.info is not None and predictor.info.task.class_names == (
+        "circle",
+        "square",
+        "triangle",
+    )
+    label = predictor.predict(np.zeros((1, 16, 16, 1), np.uint8))[0].label
+    assert label in ("circle", "square", "triangle")
