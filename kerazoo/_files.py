@@ -7,7 +7,7 @@ never half of one. A target that exists and is not a regular file (a device such
 folder path where one of the parents is a file (:func:`check_output_file`,
 :func:`check_output_folder`): the rename would otherwise replace the device or FIFO with a
 regular file. A write that fails (a full disk, a read-only place) is an
-:class:`~kerazoo._errors.OutputError` naming the file and the cause.
+:class:`~kerazoo.OutputError` naming the file and the cause.
 
 Reading: :func:`read_regular_file` reads a file of a folder only when it is a regular file
 that really lies inside the folder (a link out of it, a FIFO or a device is refused unread)

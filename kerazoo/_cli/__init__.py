@@ -137,7 +137,7 @@ def _chosen_parsers(parser: argparse.ArgumentParser, args: Any) -> list[argparse
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 failure, 2 usage or input error).
 
-    Errors are one line on stderr, never a traceback: a :class:`~kerazoo._errors.KerazooError`
+    Errors are one line on stderr, never a traceback: a :class:`~kerazoo.KerazooError`
     (exit 2) as its message, any other ``OSError`` (exit 1) as the file and the cause.
     """
     warnings.showwarning = _show_warning  # from here on, plugin warnings included

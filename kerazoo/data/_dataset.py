@@ -57,7 +57,7 @@ class Splits(NamedTuple):
 class Dataset:
     """Base class of every dataset plugin.
 
-    Subclasses set ``options`` (a table of :class:`~kerazoo._params.Param`), and implement
+    Subclasses set ``options`` (a table of :class:`~kerazoo.Param`), and implement
     ``task``, ``image_shape`` and ``make``. Everything else comes from here.
 
     Example:
@@ -242,7 +242,7 @@ class Dataset:
         bad = None
         h, w, c = self.image_shape
         if not isinstance(s, Samples):
-            bad = f"make() returned {type(s).__name__}, not kerazoo.data._dataset.Samples"
+            bad = f"make() returned {type(s).__name__}, not kerazoo.Samples"
         elif not isinstance(s.images, np.ndarray) or s.images.dtype != np.uint8:
             bad = f"images must be a uint8 numpy array, got {getattr(s.images, 'dtype', s.images)}"
         elif s.images.ndim != 4 or s.images.shape[1:] != (h, w, c):

@@ -100,7 +100,7 @@ def tune(
             tunable one given here (``learning_rate=0.01``) is fixed, not searched.
 
     Returns:
-        A :class:`~kerazoo.experiments._tune_results.TuneResult`, trials best first.
+        A :class:`~kerazoo.TuneResult`, trials best first.
 
     Raises:
         UnknownNameError, InvalidOptionError, IncompatibleError: before anything starts.

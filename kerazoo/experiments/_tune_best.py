@@ -6,7 +6,7 @@ The best model is the best trial's best epoch, as keras-tuner kept it (its
 the held-out test evaluation (``best/evaluation/``). It is not trained again: the model
 saved is the one the objective measured.
 
-Private; use :func:`kerazoo.experiments._tune.tune`.
+Private; use :func:`kerazoo.tune`.
 """
 
 from __future__ import annotations

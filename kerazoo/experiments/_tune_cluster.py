@@ -19,7 +19,7 @@ This module sets those variables for kerazoo's roles and looks after the process
   one folder every machine sees (a shared file system), where the workers also write each
   trial's history and best weights, which the chief collects at the end.
 
-Private; use :func:`kerazoo.experiments._tune.tune` and ``tune_worker``.
+Private; use :func:`kerazoo.tune` and ``tune_worker``.
 """
 
 from __future__ import annotations

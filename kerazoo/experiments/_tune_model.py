@@ -14,7 +14,7 @@ keeps only each trial's best epoch), and no TensorBoard import when no TensorBoa
 is used (keras-tuner 1.4 imports it on every trial under TensorFlow; see
 :class:`kerazoo._compat.TunerWithoutTensorBoard`).
 
-Private; use :func:`kerazoo.experiments._tune.tune`.
+Private; use :func:`kerazoo.tune`.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ class TrialResult:
 
 @dataclass
 class TuneResult:
-    """What :func:`kerazoo.experiments._tune.tune` found.
+    """What :func:`kerazoo.tune` found.
 
     Attributes:
         trials: every trial, best first.

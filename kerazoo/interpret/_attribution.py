@@ -9,7 +9,7 @@ drop when a patch takes the image's mean colour, mean over the patches on each p
 
 The score is taken before any softmax (after one, evidence for a class is mixed with
 evidence against the others). All is batched ``keras.ops``/numpy, for the TensorFlow and
-JAX backends; gradients come from :func:`kerazoo.interpret._gradients.value_and_grad`.
+JAX backends; gradients come from :func:`kerazoo.interpret.value_and_grad`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 the weights of a convolution drawn as little pictures.
 
 Maps come from one forward pass of a sub-model over the model's own layers
-(:func:`kerazoo.interpret._probe.layer_model`): no copy of the network, every requested layer
+(:func:`kerazoo.interpret.layer_model`): no copy of the network, every requested layer
 at once. They are returned channels-last (``[N, h, w, k]``) whatever the model's layout.
 
 Example:

@@ -28,7 +28,7 @@ class SaliencyPictures:
 
     Attributes:
         path: the picture written.
-        scores: each method's :class:`~kerazoo.interpret._score.SaliencyScore` (with ``score``).
+        scores: each method's :class:`~kerazoo.interpret.SaliencyScore` (with ``score``).
         heading: what the scores were measured on (with ``score``).
         notes: how image files were brought to the model's input.
     """

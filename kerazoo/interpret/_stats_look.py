@@ -36,7 +36,7 @@ class StatsLook:
 
 
 def stats_table(stats: dict[str, Any]) -> list[str]:
-    """The first record of :func:`~kerazoo.interpret._stats.layer_stats` as table lines: per
+    """The first record of :func:`~kerazoo.interpret.layer_stats` as table lines: per
     layer, values per image, mean, std, gain over its input's std, zero and dead shares."""
     lines = [
         f"{'layer':<16} {'values/image':>12} {'mean':>10} {'std':>10} {'gain':>8} "

@@ -62,7 +62,7 @@ def save_stats(stats: dict[str, np.ndarray], path: str | Path) -> Path:
 
 
 def read_stats(path: str | Path) -> dict[str, np.ndarray]:
-    """Statistics written by :class:`~kerazoo.interpret._stats.ActivationStats` (a file or a
+    """Statistics written by :class:`~kerazoo.interpret.ActivationStats` (a file or a
     run folder).
 
     Returns:
@@ -223,7 +223,7 @@ def draw_activation_stats(
     """Draw recorded activation statistics (one row per layer) as a PNG.
 
     Args:
-        stats: statistics from :class:`~kerazoo.interpret._stats.ActivationStats` or
+        stats: statistics from :class:`~kerazoo.interpret.ActivationStats` or
             :func:`read_stats` (one record: histograms as bars).
         path: the PNG to write.
         title: the first line of the figure's title.

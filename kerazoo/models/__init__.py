@@ -1,2 +1,2 @@
-"""Models: the Architecture base, :func:`~kerazoo.models._build.build` (head, loss, encoding and
+"""Models: the Architecture base, :func:`~kerazoo.build` (head, loss, encoding and
 layout decided once), optimizers, channel layouts and devices."""

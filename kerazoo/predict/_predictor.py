@@ -62,7 +62,7 @@ class Predictor:
         channels_last: run a channels_first model as its channels_last twin
             (:func:`kerazoo.to_channels_last`); default: when TensorFlow has no GPU.
         check_shift: compare the inputs with the images the model was trained on (its
-            ``input_stats``) and issue one :class:`~kerazoo.predict._shift.InputShiftWarning`
+            ``input_stats``) and issue one :class:`~kerazoo.InputShiftWarning`
             when they differ far (polarity, brightness, contrast, colour). The first 64
             images it is given are checked (the first batch of a call at once); it warns at
             most once. ``False`` turns the check off.
@@ -198,7 +198,7 @@ class Predictor:
             One result per image, in input order: :class:`ClassPrediction`,
             :class:`ValuePrediction` or :class:`ImagePrediction`. Values are never clipped
             to the range the model was trained on (counts are rounded and kept >= 0); when
-            some lie outside it, one :class:`~kerazoo.predict._values.ExtrapolationWarning`
+            some lie outside it, one :class:`~kerazoo.ExtrapolationWarning`
             says so.
 
         Raises:

@@ -94,7 +94,7 @@ class ImagePrediction(Prediction):
         Args:
             path: the file to write.
             overwrite: replace an existing file there; with False an existing file is an
-                :class:`~kerazoo._errors.OutputError` and is left as it is.
+                :class:`~kerazoo.OutputError` and is left as it is.
 
         Returns:
             The path written.

@@ -91,7 +91,7 @@ def read_info(path: str | os.PathLike[str]) -> ModelInfo | None:
         path: a ``.keras``/``.h5`` file or a SavedModel folder made by ``kerazoo export``.
 
     Returns:
-        The :class:`~kerazoo.saving._info.ModelInfo`, or ``None`` when the file has none.
+        The :class:`~kerazoo.ModelInfo`, or ``None`` when the file has none.
 
     Raises:
         ModelFileError: the file is missing, damaged or not a model, or its

@@ -4,7 +4,7 @@ A model's metadata says what it does (the task, its label encoding and what the 
 emits), what it takes in (the input contract), what it was made from (dataset and
 architecture, with options and seed), how it was compiled and how it was trained.
 :meth:`ModelInfo.from_dict` checks every field's type, so a damaged or hand-edited file gives
-a :class:`~kerazoo._errors.ModelFileError` naming the field, never an ``AttributeError``.
+a :class:`~kerazoo.ModelFileError` naming the field, never an ``AttributeError``.
 
 Plain Python: this module never imports keras.
 

@@ -145,7 +145,7 @@ def find_learning_rate(
     Args:
         model: a compiled ``keras.Model`` (e.g. from :func:`kerazoo.build`).
         batches: training ``(x, y)`` batches, e.g. from
-            :func:`kerazoo.data._batches.make_batches`; cycled when shorter than ``steps``.
+            :func:`kerazoo.make_batches`; cycled when shorter than ``steps``.
             Iterating a ``make_batches`` dataset advances its epoch counter: give the
             finder its own, not the one a later ``fit`` will use.
         start: the first rate.

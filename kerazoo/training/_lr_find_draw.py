@@ -47,7 +47,7 @@ def draw_lr_find(finding: Any, path: str | os.PathLike[str]) -> Path:
     drawn larger and named; a dashed line at a tenth of the lowest loss's rate.
 
     Args:
-        finding: an :class:`kerazoo.training._lr_find.LRFinding`.
+        finding: an :class:`kerazoo.LRFinding`.
         path: the picture to write, in the format its suffix names (``.png``, ``.jpg``...;
             to a temporary name, then renamed).
 

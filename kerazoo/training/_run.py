@@ -55,7 +55,7 @@ class Run:
             common class, the training mean, the mean image) and the verdict ``learned``
             (:class:`kerazoo.training._baseline.Baseline` as a dict, as in ``run.json``);
             ``None`` without a test split. A model that did not learn also gets a
-            :class:`~kerazoo.training._baseline.NotLearnedWarning`.
+            :class:`~kerazoo.NotLearnedWarning`.
     """
 
     model: Any

@@ -64,7 +64,7 @@ def hold_run_dir(run_dir: Path, resume: bool) -> Iterator[None]:
       again, under the lock, that no other run has written there meanwhile;
     * a resumed run first removes the temporary files a kill left behind;
     * a file that cannot be written (full disk, read-only folder) is a
-      :class:`~kerazoo._errors.KerazooError` saying so, with ``history.csv`` cut back to the
+      :class:`~kerazoo.KerazooError` saying so, with ``history.csv`` cut back to the
       epochs of ``checkpoint.keras``, so that the two agree and ``resume`` continues;
     * a run that fails or is interrupted before writing anything leaves no directory;
     * an interrupted run's ``KeyboardInterrupt`` carries ``run_dir`` (to say how to resume).
