@@ -10,14 +10,12 @@ which images) are defined once below; reading the images is the library's
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 __all__ = [
     "add_image_args",
     "add_model_arg",
     "load_model",
-    "out_path",
     "register",
     "view_parser",
 ]
@@ -105,11 +103,3 @@ def add_image_args(p: argparse.ArgumentParser, count: int = 1) -> None:
         help=f"how many fresh samples of the model's dataset (default {count})",
     )
     p.add_argument("--seed", type=int, default=1, help="seed of the fresh samples (default 1)")
-
-
-def out_path(args: argparse.Namespace, default: str) -> Path:
-    """``--out``, or ``default`` beside the model (in its run folder)."""
-    if getattr(args, "out", None):
-        return Path(args.out)
-    model = Path(args.model)
-    return (model if model.is_dir() else model.parent) / default

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kerazoo._cli.look import add_image_args, load_model, out_path
+from kerazoo._cli.look import add_image_args, load_model
 from kerazoo._views import View
 
 
@@ -58,7 +58,7 @@ def _run(args: argparse.Namespace) -> list[Path]:
     model, _ = load_model(args)
     written, notes = look_maps(
         model,
-        out_path(args, "maps"),
+        View.out_path(args.model, args, "maps"),
         layers=args.layer,
         kernels=args.kernels,
         images=args.images,

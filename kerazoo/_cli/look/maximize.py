@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from kerazoo._cli.look import load_model, out_path
+from kerazoo._cli.look import load_model
 from kerazoo._errors import InvalidOptionError
 from kerazoo._views import View
 from kerazoo.interpret._maximize_pictures import STEPS as _STEPS
@@ -95,7 +95,7 @@ def run_maximize(args: argparse.Namespace) -> list[Path]:
         classes = [c.strip() for c in classes.split(",")] if classes else True
     done = maximize_pictures(
         model,
-        out_path(args, "maximize.png").parent,  # beside the model, unless --out
+        View.out_path(args.model, args, "maximize.png").parent,  # beside the model, unless --out
         out=args.out,
         layer=args.layer,
         classes=classes,

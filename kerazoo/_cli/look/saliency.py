@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kerazoo._cli.look import add_image_args, out_path
+from kerazoo._cli.look import add_image_args
 from kerazoo._views import View
 from kerazoo.interpret._methods import SALIENCY_METHODS
 from kerazoo.interpret._saliency_look import PICTURE_COUNT, SCORE_COUNT
@@ -67,7 +67,7 @@ def run_saliency(args: argparse.Namespace) -> list[Path]:
 
     done = saliency_pictures(
         model_path(args.model),  # loaded once the flags are checked
-        out_path(args, "saliency.png").parent,
+        View.out_path(args.model, args, "saliency.png").parent,
         methods=args.method,
         layer=args.layer,
         score=args.score,
