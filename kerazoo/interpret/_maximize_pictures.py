@@ -146,6 +146,7 @@ def _top(
 ) -> Maximized:
     """``k``: the dataset images that excite each filter most (no ascent)."""
     from kerazoo.interpret import _maximize_draw as maximize_draw, _probe as probe
+    from kerazoo.interpret._look_images import look_images
 
     (folder, out), (layer, classes, filters), (k, count) = where, which, sizes
     if classes is not None and classes is not False:
@@ -154,10 +155,8 @@ def _top(
             f"not take {option('classes')}. Leave out {option('classes')} (and name the layer "
             f"with {option('layer')})."
         )
-    if count < 1:
-        raise InvalidOptionError(f"{option('count')} must be at least 1, got {count}.")
+    images, _, _ = look_images(info, count=count, seed=1 if seed is None else seed)
     layer = layer or probe.last_conv_layer(model, info)
-    images = probe.model_samples(info, count, seed=1 if seed is None else seed).images
     path = Path(out) if out else folder / f"top-{layer}.png"
     return Maximized([maximize_draw.draw_top_images(model, path, layer, images, k, filters)])
 
