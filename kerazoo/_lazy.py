@@ -12,13 +12,25 @@ from typing import Any
 
 import lazy_loader
 
+Attached = tuple[Callable[[str], Any], Callable[[], list[str]], list[str]]
 
-def attach_stub(
-    package: str, file: str, *, extra: tuple[str, ...] = ()
-) -> tuple[Callable[[str], Any], Callable[[], list[str]], list[str]]:
+
+def attach_stub(package: str, file: str, *, extra: tuple[str, ...] = ()) -> Attached:
     """``(__getattr__, __dir__, __all__)`` for ``package`` from the stub beside ``file``;
     ``extra`` names (defined in the package itself) join ``__all__``."""
     lazy_getattr, _, names = lazy_loader.attach_stub(package, file)
+    return _checked(package, lazy_getattr, names, extra)
+
+
+def attach(package: str, submodules: list[str]) -> Attached:
+    """The same for a package whose public names are only ``submodules``."""
+    lazy_getattr, _, names = lazy_loader.attach(package, submodules=submodules)
+    return _checked(package, lazy_getattr, names, ())
+
+
+def _checked(
+    package: str, lazy_getattr: Callable[[str], Any], names: list[str], extra: tuple[str, ...]
+) -> Attached:
     public = [*names, *extra]
 
     def __getattr__(name: str) -> Any:
@@ -30,17 +42,3 @@ def attach_stub(
         return list(public)
 
     return __getattr__, __dir__, public
-
-
-def attach(
-    package: str, submodules: list[str]
-) -> tuple[Callable[[str], Any], Callable[[], list[str]], list[str]]:
-    """The same for a package whose public names are only ``submodules``."""
-    lazy_getattr, _, names = lazy_loader.attach(package, submodules=submodules)
-
-    def __getattr__(name: str) -> Any:
-        if name not in names:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        return lazy_getattr(name)
-
-    return __getattr__, lambda: list(names), list(names)
