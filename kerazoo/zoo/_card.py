@@ -92,7 +92,7 @@ class ZooCard:
             "name": self.name,
             "dataset": self.dataset,
             "architecture": self.architecture,
-            "metric (5 seeds)": score,
+            f"test metric ({len(m.get('values', []))} seeds)": score,
             "params": f"{self.card.get('parameters', '?'):,}"
             if isinstance(self.card.get("parameters"), int)
             else "?",
@@ -122,8 +122,11 @@ class ZooCard:
         ]
         for lim in c.get("limits", []):
             shift = ", ".join(f"{k}={val}" for k, val in lim.get("shift", {}).items())
+            if "metric" not in lim:
+                out.append(f"    {lim.get('verdict', '?'):<7} {shift}: {lim.get('error', '')}")
+                continue
             out.append(
-                f"    {lim.get('verdict', '?'):<5} {shift}: {lim.get('metric')} "
+                f"    {lim.get('verdict', '?'):<7} {shift}: {lim.get('metric')} "
                 f"{_num(lim.get('shifted'))} (own data {_num(lim.get('in_distribution'))})"
             )
         ref = c.get("reference") or {}

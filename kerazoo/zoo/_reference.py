@@ -75,8 +75,9 @@ def compare_reference(model_path: str | os.PathLike[str], reference: dict[str, A
     model computes now, on this backend, at the recorded places.
 
     Example:
-        >>> card = kerazoo.get_zoo("lenet-shapes").card                # doctest: +SKIP
-        >>> compare_reference(Path(card_folder) / "model.keras", card["reference"]) < 1e-4
+        >>> import kerazoo
+        >>> card = kerazoo.get_zoo("lenet-shapes")
+        >>> compare_reference(card.folder / "model.keras", card.card["reference"]) < 1e-4
         True
     """
     import numpy as np
