@@ -47,7 +47,13 @@ ENTRIES = {
     "lenet-traffic-lights": (
         "kerazoo train traffic_lights lenet --epochs 3 --train-size 2000 --val-size 300 --seed 0",
         "test.accuracy",
-        [{"noise": 0.2}, {"background": "black"}, {"min_brightness": 0.05}, {"jitter": 4}],
+        [
+            {"noise": 0.2},
+            {"noise": 0.5},
+            {"background": "black"},
+            {"min_brightness": 0.05, "blur": 4},
+            {"jitter": 8},
+        ],
         "LeNet-5 on 27x11 traffic lights: which lamp is lit (red, yellow, green)",
     ),
     "chopped-vgg-shapes": (
@@ -77,8 +83,8 @@ ENTRIES = {
     ),
     "counter-quads-circles-1-20": (
         "kerazoo train circles counter --hp detector=quads --data min_count=1 "
-        "--data max_count=20 --data target=count --train-size 2000 --val-size 300 "
-        "--lr 0.01 --schedule cosine --epochs 2 --seed 0",
+        "--data max_count=20 --data target=count --batch-size 16 --train-size 2000 "
+        "--val-size 300 --lr 0.01 --schedule cosine --epochs 2 --seed 0",
         "test.mae",
         [{"min_count": 45, "max_count": 50}, *COUNT_SHIFTS],
         "The quads counter (fixed 2x2 blob detector, trained threshold) on 1-20 circles",

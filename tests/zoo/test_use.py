@@ -37,7 +37,8 @@ def _square(path: Path) -> Path:
 def test_predictor_and_load_model_take_a_zoo_name(tmp_path: Path) -> None:
     predictor = kerazoo.Predictor.load("zoo:lenet-shapes")
     assert predictor.class_names == ("circle", "square", "triangle")
-    assert predictor.predict(str(_square(tmp_path / "square.png"))).label == "square"
+    [result] = predictor.predict(str(_square(tmp_path / "square.png")))
+    assert result.label == "square"
     model, meta = kerazoo.load_model("zoo:counter-quads-circles-1-20", compile=False)
     assert meta["task"]["kind"] == "regression" and model.count_params() > 0
 

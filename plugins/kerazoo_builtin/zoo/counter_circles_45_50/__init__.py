@@ -1,0 +1,1 @@
+"""The zoo entry made by: kerazoo train circles counter --data min_count=45 --data max_count=50 --data target=count --data min_radius=2 --data max_radius=2 --hp filters=4 --hp layers=1 --batch-size 16 --train-size 2000 --val-size 300 --lr 0.01 --schedule cosine --epochs 4 --seed 0"""

@@ -1,0 +1,1 @@
+"""The zoo entry made by: kerazoo train circles counter --hp detector=quads --data min_count=1 --data max_count=20 --data target=count --train-size 2000 --val-size 300 --lr 0.01 --schedule cosine --epochs 2 --seed 0"""
