@@ -46,6 +46,11 @@ LOWER_IS_BETTER = ("mae", "rmse", "mse", "worst_mse", "cross_entropy", "loss")
 #: How far a shifted evaluation may fall behind the in-distribution one and still hold.
 MARGINS = {"accuracy": 0.1, "mae": 0.5, "mse": 0.005}
 _COPIED = ("run.json", "history.csv")
+#: An entry's ``__init__.py``: the folder is an import package, so entry points can name it.
+_INIT = '''"""A zoo entry: model.keras, run.json and history.csv of one run, and card.json (its
+recipe, hash, metric over seeds, limits and reference outputs). Made by
+kerazoo.make_zoo_entry; load it as zoo:NAME."""
+'''
 
 
 def metric_summary(runs: Sequence[RecipeRun], metric: str) -> dict[str, Any]:
@@ -138,9 +143,7 @@ def _ship(run_dir: Path, target: Path, recipe: str) -> int:
     run_json = json.loads((target / "run.json").read_text(encoding="utf-8"))
     run_json["command"] = shlex.split(recipe)  # not this machine's paths
     write_text_atomic(target / "run.json", json.dumps(run_json, indent=2) + "\n")
-    init = target / "__init__.py"
-    if not init.exists():
-        init.write_text(f'"""The zoo entry made by: {recipe}"""\n', encoding="utf-8")
+    (target / "__init__.py").write_text(_INIT, encoding="utf-8")
     return int(model.count_params())
 
 

@@ -1,1 +1,3 @@
-"""The zoo entry made by: kerazoo train circles counter --data min_count=45 --data max_count=50 --data target=count --data min_radius=2 --data max_radius=2 --hp filters=4 --hp layers=1 --batch-size 16 --train-size 2000 --val-size 300 --lr 0.01 --schedule cosine --epochs 4 --seed 0"""
+"""A zoo entry: model.keras, run.json and history.csv of one run, and card.json (its
+recipe, hash, metric over seeds, limits and reference outputs). Made by
+kerazoo.make_zoo_entry; load it as zoo:NAME."""

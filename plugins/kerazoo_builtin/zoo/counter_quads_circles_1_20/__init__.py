@@ -1,1 +1,3 @@
-"""The zoo entry made by: kerazoo train circles counter --hp detector=quads --data min_count=1 --data max_count=20 --data target=count --train-size 2000 --val-size 300 --lr 0.01 --schedule cosine --epochs 2 --seed 0"""
+"""A zoo entry: model.keras, run.json and history.csv of one run, and card.json (its
+recipe, hash, metric over seeds, limits and reference outputs). Made by
+kerazoo.make_zoo_entry; load it as zoo:NAME."""

@@ -1,1 +1,3 @@
-"""The zoo entry made by: kerazoo train traffic_lights lenet --epochs 3 --train-size 2000 --val-size 300 --seed 0"""
+"""A zoo entry: model.keras, run.json and history.csv of one run, and card.json (its
+recipe, hash, metric over seeds, limits and reference outputs). Made by
+kerazoo.make_zoo_entry; load it as zoo:NAME."""
