@@ -63,5 +63,12 @@ from .training._baseline import NotLearnedWarning as NotLearnedWarning
 from .training._lr_find import LRFinding as LRFinding, find_learning_rate as find_learning_rate
 from .training._lr_find_run import lr_find as lr_find
 from .training._run import Run as Run, train as train
+from .zoo._card import ZooCard as ZooCard, get_zoo as get_zoo, list_zoo as list_zoo
+from .zoo._fetch import (
+    ZooVerification as ZooVerification,
+    fetch_zoo as fetch_zoo,
+    verify_zoo as verify_zoo,
+)
+from .zoo._make import make_zoo_entry as make_zoo_entry
 
 __version__: str

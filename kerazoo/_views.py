@@ -80,9 +80,15 @@ class View:
     @staticmethod
     def out_path(model: str, args: argparse.Namespace, default: str) -> Path:
         """``args.out`` when given, or ``default`` in the run folder (beside a model file), so
-        the run's report shows it."""
+        the run's report shows it. A zoo model (``zoo:NAME``) is installed read-only: its
+        pictures go to ``zoo-NAME/`` in the current folder instead."""
         if getattr(args, "out", None):
             return Path(args.out)
+        from kerazoo.saving._zoo import local_folder
+
+        home = local_folder(model)
+        if home is not None:
+            return home / default
         given = Path(model)
         return (given if given.is_dir() else given.parent) / default
 

@@ -158,6 +158,8 @@ NEVER = {
     "kerazoo.interpret": (*_DOWNSTREAM, "kerazoo._cli"),
     # evaluation sits below training (a run ends with one) and beside predict
     "kerazoo.evaluation": ("kerazoo.training", "kerazoo.interpret", "kerazoo._cli"),
+    # the zoo sits on top of evaluation, report and training runs, below the command line
+    "kerazoo.zoo": ("kerazoo._cli", "kerazoo.interpret", "kerazoo.experiments"),
     # a report only reads the files a run folder holds
     "kerazoo.report": (
         "kerazoo.training",

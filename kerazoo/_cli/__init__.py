@@ -42,6 +42,7 @@ COMMANDS = (
     "predict",
     "export",
     "look",
+    "zoo",
     "new_plugin",
 )
 

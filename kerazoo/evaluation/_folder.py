@@ -69,7 +69,8 @@ def evaluation_folder(
     options: Mapping[str, Any] | None = None,
 ) -> Path:
     """The default folder of an evaluation: :func:`folder_name` beside the model file, or
-    inside a run folder.
+    inside a run folder; for a zoo model (installed read-only), inside ``zoo-NAME`` in the
+    current folder.
 
     Args:
         model: the model file or run folder evaluated.
@@ -80,6 +81,8 @@ def evaluation_folder(
         >>> evaluation_folder("runs/a/model.keras", None, {"noise": 0.5}).as_posix()
         'runs/a/evaluation-own-noise=0.5'
     """
+    from kerazoo.saving._zoo import local_folder
+
     path = Path(model)
-    where = path if path.is_dir() else path.parent
+    where = local_folder(model) or (path if path.is_dir() else path.parent)
     return where / folder_name(data, options)

@@ -81,8 +81,10 @@ def write_report(
     ``<script>`` is shown, never run.
 
     Args:
-        run_dir: a run folder (with a ``run.json``), as ``kerazoo train`` writes.
-        out: where to write the report (default: ``report.html`` in the run folder).
+        run_dir: a run folder (with a ``run.json``), as ``kerazoo train`` writes, or
+            ``"zoo:NAME"``, a zoo entry (read from the installed package).
+        out: where to write the report (default: ``report.html`` in the run folder;
+            ``zoo-NAME/report.html`` in the current folder for a zoo entry).
 
     Returns:
         The path written.
@@ -97,11 +99,24 @@ def write_report(
         >>> kerazoo.write_report(run.dir)                                   # doctest: +SKIP
         PosixPath('runs/shapes-lenet-20250101-120000/report.html')
     """
-    run_path = Path(run_dir)
-    target = Path(out) if out is not None else run_path / REPORT_NAME
+    run_path, home = _run_folder(run_dir)
+    target = Path(out) if out is not None else home / REPORT_NAME
     skip = _inside(run_path, target)
     folder = read_run_folder(run_path, skip=(skip,) if skip else ())
     return write_text_atomic(target, render(folder))
+
+
+def _run_folder(run_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """``(folder to read, folder to write into)``: the same folder, except for a zoo model
+    (``zoo:NAME``), which is read from its installed entry and written to ``zoo-NAME`` in the
+    current folder (an installed package is read-only)."""
+    from kerazoo.saving._zoo import local_folder, zoo_entry, zoo_name
+
+    name = zoo_name(run_dir)
+    if name is not None:
+        return zoo_entry(name).folder, Path.cwd() / f"zoo-{name}"
+    path = Path(run_dir)
+    return path, local_folder(path) or path
 
 
 def _inside(run_path: Path, target: Path) -> str | None:

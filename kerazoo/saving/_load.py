@@ -19,6 +19,7 @@ from kerazoo._errors import ModelFileError
 from kerazoo.saving._archive import model_kind, read_info
 from kerazoo.saving._keras_file import load_keras_file
 from kerazoo.saving._savedmodel import load_saved_model
+from kerazoo.saving._zoo import zoo_model, zoo_name
 
 __all__ = ["RUN_FALLBACKS", "load_model", "model_file"]
 
@@ -32,18 +33,24 @@ RUN_FALLBACKS = (
 def model_file(path: str | os.PathLike[str]) -> tuple[Path, str | None]:
     """The model file a path names, and a note when it is not the obvious one.
 
-    A run folder (from ``kerazoo train``) gives its ``model.keras``. A run that has not
-    finished has none: its ``best.keras`` or ``checkpoint.keras`` is used, and the note says
-    which. Anything else (a file, a SavedModel export) is returned as it is, for
-    :func:`load_model` to accept or explain.
+    ``zoo:NAME`` gives the ``model.keras`` of an installed zoo entry, after checking its
+    SHA-256 against the entry's card. A run folder (from ``kerazoo train``) gives its
+    ``model.keras``. A run that has not finished has none: its ``best.keras`` or
+    ``checkpoint.keras`` is used, and the note says which. Anything else (a file, a
+    SavedModel export) is returned as it is, for :func:`load_model` to accept or explain.
 
     Raises:
-        ModelFileError: a run folder with no saved model at all (no epoch ended).
+        ModelFileError: a run folder with no saved model at all (no epoch ended); a zoo
+            entry whose file does not match its card.
+        UnknownNameError: ``zoo:NAME`` with a name no installed package registers.
 
     Example:
         >>> model_file("model.keras")
         (PosixPath('model.keras'), None)
     """
+    name = zoo_name(path)
+    if name is not None:
+        return zoo_model(name), None
     folder = Path(path)
     if not folder.is_dir() or (folder / "saved_model.pb").is_file():
         return folder, None
@@ -75,7 +82,8 @@ def load_model(
     attached to the model: :meth:`kerazoo.ModelInfo.of` ``(model)`` gives it back.
 
     Args:
-        path: a ``.keras``/``.h5``/``.hdf5`` file or an exported SavedModel folder.
+        path: a ``.keras``/``.h5``/``.hdf5`` file, an exported SavedModel folder, or
+            ``"zoo:NAME"``, a model shipped in an installed package (its hash checked).
         compile: restore the optimizer, loss and metrics (not for SavedModels).
 
     Returns:
@@ -92,7 +100,8 @@ def load_model(
         >>> meta["task"]["class_names"]                                # doctest: +SKIP
         ['circle', 'square', 'triangle']
     """
-    p = Path(path)
+    name = zoo_name(path)
+    p = zoo_model(name) if name is not None else Path(path)
     kind = model_kind(p)
     info = read_info(p)
     if kind == "savedmodel":
