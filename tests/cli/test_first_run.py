@@ -102,16 +102,21 @@ def test_tensorflow_log_lines_after_the_start_up_still_reach_stderr(tmp_path: Pa
 
 
 # -- 2. a closed pipe ----------------------------------------------------------------------
-def test_piping_into_head_ends_without_a_traceback(saved: Path, image: Path) -> None:
-    # 3000 results (~200 KB) outgrow the pipe, so kerazoo still writes when head has gone.
-    many = " ".join([str(image)] * 3000)
+def test_piping_into_head_ends_without_a_traceback(saved: Path, image: Path, tmp_path) -> None:
+    # 3000 results (~140 KB) outgrow the pipe, so kerazoo still writes when head has gone.
+    # The image's name is relative (the command runs in tmp_path), so the command line does not
+    # grow with the depth of pytest's folders (pytest-xdist adds one): bash -c takes one
+    # argument, and Linux limits one argument to 128 KiB.
+    name = "a-picture-with-a-long-name.png"
+    shutil.copy(image, tmp_path / name)
+    many = " ".join([name] * 3000)
     python = f"{sys.executable} -m kerazoo"
     for command in (f"{python} predict {saved} {many} | head -1", f"{python} list | head -c 0"):
         out = subprocess.run(
             ["bash", "-c", f"set -o pipefail; {command}"],
             capture_output=True,
             text=True,
-            cwd=ROOT,
+            cwd=tmp_path,
             timeout=300,
         )
         assert "BrokenPipeError" not in out.stderr and "Traceback" not in out.stderr, out.stderr

@@ -15,7 +15,7 @@ import pytest
 
 import kerazoo
 from kerazoo._cli import build_parser, main
-from tests.fixtures.processes import run_cli, write_distribution
+from tests.fixtures.processes import TIMED, run_cli, write_distribution
 
 
 def test_version() -> None:
@@ -178,6 +178,7 @@ def test_a_plugin_calling_sys_exit_is_reported_and_the_rest_listed(tmp_path) -> 
     assert "loaded  architecture fine" in out.stdout
 
 
+@TIMED  # the fine plugins must import within the 4 s timeout
 def test_plugins_check_isolates_hangs_and_hard_exits(tmp_path) -> None:
     site = _misbehaving_site(tmp_path / "site", *MISBEHAVING)
     pidfile = tmp_path / "hang.pid"

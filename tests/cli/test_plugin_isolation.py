@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_main import MISBEHAVING
-from tests.fixtures.processes import ROOT, write_distribution
+from tests.fixtures.processes import ROOT, TIMED, write_distribution
+
+pytestmark = TIMED  # plugin imports within a 3-4 s timeout, answers within seconds: see TIMED
 
 KILLERS = {**MISBEHAVING, "kz_interrupt": "raise KeyboardInterrupt\n"}
 

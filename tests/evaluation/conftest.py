@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import kerazoo
+from tests.fixtures.shared import made_once
 
 SHAPES = {"size": 32}
 COUNTS = {"size": 32, "target": "count"}
@@ -15,9 +16,12 @@ DOTS = {"size": "24x32", "min_radius": 3, "max_radius": 6}
 
 
 def _train(factory: pytest.TempPathFactory, name: str, *args: str, **kw) -> Path:
-    out = factory.mktemp("evaluation") / name
-    kerazoo.train(*args, out=out, verbose=0, val_size=60, **kw)
-    return out
+    """The run folder, trained once for all pytest-xdist workers; each gets its own copy."""
+
+    def make(out: Path) -> None:
+        kerazoo.train(*args, out=out, verbose=0, val_size=60, **kw)
+
+    return made_once(factory, f"evaluation-{name}", make)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import kerazoo
+from tests.fixtures.shared import made_once
 
 #: Small shapes: 32x32, large enough for three distinct shapes and quick to train.
 SHAPES = {"size": 32}
@@ -16,20 +17,23 @@ SHAPES = {"size": 32}
 @pytest.fixture(scope="session")
 def shapes_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A run folder: LeNet trained on 32x32 shapes to high validation accuracy."""
-    out = tmp_path_factory.mktemp("interpret") / "shapes-lenet"
-    run = kerazoo.train(
-        "shapes",
-        "lenet",
-        data=SHAPES,
-        epochs=8,
-        train_size=3000,
-        val_size=300,
-        test_size=0,
-        out=out,
-        verbose=0,  # no test split: the training images stay as measured
-    )
-    assert run.metrics["val_accuracy"] > 0.9, run.metrics
-    return out
+
+    def make(out: Path) -> None:
+        run = kerazoo.train(
+            "shapes",
+            "lenet",
+            data=SHAPES,
+            epochs=8,
+            train_size=3000,
+            val_size=300,
+            test_size=0,
+            out=out,
+            verbose=0,  # no test split: the training images stay as measured
+        )
+        assert run.metrics["val_accuracy"] > 0.9, run.metrics
+
+    # trained once for all pytest-xdist workers; each gets its own copy
+    return made_once(tmp_path_factory, "interpret-shapes-lenet", make)
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 
 import kerazoo
+from tests.fixtures.shared import made_once
 
 CLASSES = ["circle", "square", "triangle"]
 #: Headings a report of ``full_run`` has, in order.
@@ -67,7 +68,7 @@ def _train(out: Path, callbacks=None) -> Path:
 @pytest.fixture(scope="session")
 def plain_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A run folder exactly as ``kerazoo.train`` left it."""
-    return _train(tmp_path_factory.mktemp("report") / "plain")
+    return made_once(tmp_path_factory, "report-plain", _train)  # once for all xdist workers
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +76,10 @@ def full_run_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A run with snapshots, plus every file the report can show (written once)."""
     from kerazoo.interpret import Snapshots
 
-    out = _train(tmp_path_factory.mktemp("report") / "full", [Snapshots(["conv1", "conv2"])])
+    # trained once for all pytest-xdist workers; each gets its own copy
+    out = made_once(
+        tmp_path_factory, "report-full", lambda out: _train(out, [Snapshots(["conv1", "conv2"])])
+    )
     if not (out / "evaluation" / "metrics.json").is_file():
         write_evaluation(out / "evaluation")
     if not (out / "lr_find.png").is_file():

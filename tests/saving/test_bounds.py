@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from kerazoo import ModelFileError, Predictor, load_model, read_metadata, save_model
-from tests.fixtures.processes import run_cli
+from tests.fixtures.processes import TIMED, run_cli
 from tests.fixtures.tiny_models import classifier, meta_for
 
 DEEP = '{"a":' * 100_000 + "1" + "}" * 100_000  # 600 KB, nested 100,000 deep
@@ -47,6 +47,7 @@ def bomb(saved: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
+@TIMED  # refused within 5 s
 def test_zip_bomb_member_is_refused_without_decompressing(bomb: Path) -> None:
     assert bomb.stat().st_size < 10 * 2**20
     start = time.monotonic()

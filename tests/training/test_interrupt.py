@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.processes import ROOT, run_cli, start_cli
+from tests.fixtures.processes import ROOT, TIMED, run_cli, start_cli
+
+pytestmark = TIMED  # each signal must be answered within 15 s: see TIMED
 
 # A finalizer that is running when the signal arrives: Python cannot raise the
 # KeyboardInterrupt out of it ("Exception ignored in ..."), as happens in TensorFlow's and
