@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from kerazoo._errors import ModelFileError
@@ -45,7 +44,7 @@ CARD_FIELDS = (
 
 
 @dataclass(frozen=True)
-class ZooCard:
+class ZooCard(ZooEntry):
     """One zoo entry's card.
 
     Attributes:
@@ -54,11 +53,6 @@ class ZooCard:
         card: the card as read from ``card.json``.
         dist: the package that ships it, with its version.
     """
-
-    name: str
-    folder: Path
-    card: dict[str, Any]
-    dist: str
 
     @property
     def dataset(self) -> str:
