@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -220,6 +221,7 @@ def make_tuner(
     if kind == "bayesian":  # keras-tuner's default, 3 per dimension, is often all trials
         common["num_initial_points"] = max(2, trials // 3)
     atomic_keras_tuner_files()  # a killed search leaves whole state files to continue from
+    _reload_any_saved_oracle(folder / "tuner")
     with hypermodel.declaring_space():
         if kind == "hyperband":
             tuner = cls(max_epochs=epochs, factor=3, hyperband_iterations=trials, **common)
@@ -227,6 +229,22 @@ def make_tuner(
         else:
             tuner = cls(max_trials=trials, **common)
     return tuner
+
+
+def _reload_any_saved_oracle(project: Path) -> None:
+    """Make keras-tuner reload a search whose ``oracle.json`` exists.
+
+    keras-tuner reloads only when the tuner's own state file (``tuner0.json``, or the
+    worker's id) exists, and it writes that file after ``oracle.json`` at the end of each
+    trial. A search killed between the two writes left ended trials that the next run did
+    not see: it started over and ran them again. The tuner's state is empty (``{}``), so
+    writing the file when only the oracle's exists makes keras-tuner's own reload take over.
+    """
+    from kerazoo._files import write_text_atomic
+
+    state = project / f"{os.environ.get('KERASTUNER_TUNER_ID', 'tuner0')}.json"
+    if (project / "oracle.json").is_file() and not state.exists():
+        write_text_atomic(state, "{}")
 
 
 def read_record(tuner: Any, trial_id: str) -> dict[str, Any]:

@@ -136,6 +136,27 @@ def test_a_killed_search_continues_where_it_stopped(tmp_path: Path) -> None:
     assert doc["best"]["value"] == doc["trials"][0]["value"]
 
 
+def test_a_search_killed_between_keras_tuners_two_state_files_continues(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """At the end of a trial keras-tuner writes ``oracle.json`` (the trial is ended) and then
+    ``tuner0.json`` (the file whose presence makes it reload). A kill between the two, which
+    is where the test above often lands, left a folder it would not reload: the next run
+    started the search over, ran the first trial again and said nothing about continuing.
+    The folder such a kill leaves is made here by removing ``tuner0.json``."""
+    out = tmp_path / "search"
+    opts = {"trials": 1, "epochs": 1, "out": out, "space": {"batch_size": "16:64"}, **TINY}
+    tune("shapes", "lenet", **opts)
+    first = (out / "tuner" / "trial_0" / "history.json").read_text()
+    (out / "tuner" / "tuner0.json").unlink()
+    capsys.readouterr()
+
+    result = tune("shapes", "lenet", **{**opts, "trials": 2})
+    assert "continuing: 1 of 2 trials already run" in capsys.readouterr().out
+    assert len(result.trials) == 2
+    assert (out / "tuner" / "trial_0" / "history.json").read_text() == first  # not run again
+
+
 def test_a_diverged_trial_is_a_row_not_a_traceback(tmp_path: Path) -> None:
     done = run_cli(
         "tune",
