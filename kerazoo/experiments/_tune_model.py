@@ -221,7 +221,7 @@ def make_tuner(
     if kind == "bayesian":  # keras-tuner's default, 3 per dimension, is often all trials
         common["num_initial_points"] = max(2, trials // 3)
     atomic_keras_tuner_files()  # a killed search leaves whole state files to continue from
-    _reload_any_saved_oracle(folder / "tuner")
+    _repair_a_killed_search(folder / "tuner")
     with hypermodel.declaring_space():
         if kind == "hyperband":
             tuner = cls(max_epochs=epochs, factor=3, hyperband_iterations=trials, **common)
@@ -231,19 +231,37 @@ def make_tuner(
     return tuner
 
 
-def _reload_any_saved_oracle(project: Path) -> None:
-    """Make keras-tuner reload a search whose ``oracle.json`` exists.
+def _repair_a_killed_search(project: Path) -> None:
+    """Make keras-tuner continue a killed search from what it saved, without rerunning an
+    ended trial.
 
-    keras-tuner reloads only when the tuner's own state file (``tuner0.json``, or the
-    worker's id) exists, and it writes that file after ``oracle.json`` at the end of each
-    trial. A search killed between the two writes left ended trials that the next run did
-    not see: it started over and ran them again. The tuner's state is empty (``{}``), so
-    writing the file when only the oracle's exists makes keras-tuner's own reload take over.
+    At the end of a trial keras-tuner saves ``oracle.json`` with the trial ended (in
+    ``end_order``) but still in ``ongoing_trials``, then writes the tuner's state file
+    (``tuner0.json``, or the worker's id), and only the next trial's start saves the oracle
+    without it. A search killed in between left a folder that keras-tuner either did not
+    reload (it reloads only when the tuner's file exists: the search started over) or
+    reloaded with the ended trial queued to run again (every ongoing trial is). The ended
+    trials are taken out of ``ongoing_trials`` and the tuner's file, whose state is empty
+    (``{}``), is written, so keras-tuner's own reload does the rest.
     """
     from kerazoo._files import write_text_atomic
 
-    state = project / f"{os.environ.get('KERASTUNER_TUNER_ID', 'tuner0')}.json"
-    if (project / "oracle.json").is_file() and not state.exists():
+    tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "tuner0")
+    oracle = project / "oracle.json"
+    if "chief" not in tuner_id and os.environ.get("KERASTUNER_ORACLE_IP"):
+        return  # a worker: the chief owns the oracle's file and may be writing it now
+    if not oracle.is_file():
+        return
+    try:
+        saved = json.loads(oracle.read_text())
+        ended = set(saved["end_order"])
+        ongoing = {k: v for k, v in saved["ongoing_trials"].items() if v not in ended}
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # keras-tuner's reload says what is wrong with the file
+    if ongoing != saved["ongoing_trials"]:
+        write_text_atomic(oracle, json.dumps({**saved, "ongoing_trials": ongoing}))
+    state = project / f"{tuner_id}.json"
+    if not state.exists():
         write_text_atomic(state, "{}")
 
 

@@ -115,8 +115,8 @@ def test_a_killed_search_continues_where_it_stopped(tmp_path: Path) -> None:
     done = run_cli(*args)
     assert done.returncode == 0, done.stderr
     text = done.stdout
-    assert f"continuing: {len(before)} of 3 trials already run" in text
-    assert text.count("\ntrial ") + text.startswith("trial ") == 3 - len(before)
+    assert f"continuing: {len(before)} of 3 trials already run" in text, text
+    assert text.count("\ntrial ") + text.startswith("trial ") == 3 - len(before), text
     after = {p.parent.name: p.read_text() for p in out.glob("tuner/trial_*/history.json")}
     assert len(after) == 3 and all(after[k] == v for k, v in before.items())  # not run again
     with open(out / "trials.csv", newline="") as fh:
@@ -136,23 +136,33 @@ def test_a_killed_search_continues_where_it_stopped(tmp_path: Path) -> None:
     assert doc["best"]["value"] == doc["trials"][0]["value"]
 
 
-def test_a_search_killed_between_keras_tuners_two_state_files_continues(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("tuner_file", ["written", "not yet written"])
+def test_a_search_killed_as_a_trial_ends_continues_without_running_it_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], tuner_file: str
 ) -> None:
-    """At the end of a trial keras-tuner writes ``oracle.json`` (the trial is ended) and then
-    ``tuner0.json`` (the file whose presence makes it reload). A kill between the two, which
-    is where the test above often lands, left a folder it would not reload: the next run
-    started the search over, ran the first trial again and said nothing about continuing.
-    The folder such a kill leaves is made here by removing ``tuner0.json``."""
+    """At the end of a trial keras-tuner saves ``oracle.json`` with the trial ended but still
+    listed as ongoing, then writes ``tuner0.json`` (the file whose presence makes it
+    reload), and only the next trial's start saves ``oracle.json`` without it. A kill in that
+    window, where the test above often lands under load, left a folder that the next run
+    either did not reload (no ``tuner0.json``: it started over) or reloaded with the ended
+    trial queued to run again. The folder such a kill leaves is made here from a finished
+    search."""
     out = tmp_path / "search"
     opts = {"trials": 1, "epochs": 1, "out": out, "space": {"batch_size": "16:64"}, **TINY}
     tune("shapes", "lenet", **opts)
     first = (out / "tuner" / "trial_0" / "history.json").read_text()
-    (out / "tuner" / "tuner0.json").unlink()
+    oracle = out / "tuner" / "oracle.json"
+    oracle.write_text(
+        json.dumps({**json.loads(oracle.read_text()), "ongoing_trials": {"tuner0": "0"}})
+    )
+    if tuner_file == "not yet written":
+        (out / "tuner" / "tuner0.json").unlink()
     capsys.readouterr()
 
     result = tune("shapes", "lenet", **{**opts, "trials": 2})
-    assert "continuing: 1 of 2 trials already run" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "continuing: 1 of 2 trials already run" in text, text
+    assert text.count("\ntrial ") == 1 and "\ntrial 1: " in text, text
     assert len(result.trials) == 2
     assert (out / "tuner" / "trial_0" / "history.json").read_text() == first  # not run again
 
