@@ -232,17 +232,21 @@ def make_tuner(
 
 
 def _repair_a_killed_search(project: Path) -> None:
-    """Make keras-tuner continue a killed search from what it saved, without rerunning an
-    ended trial.
+    """Make keras-tuner continue a killed search from what it saved, running every trial
+    that was cut short once more and no ended trial again.
 
-    At the end of a trial keras-tuner saves ``oracle.json`` with the trial ended (in
-    ``end_order``) but still in ``ongoing_trials``, then writes the tuner's state file
-    (``tuner0.json``, or the worker's id), and only the next trial's start saves the oracle
-    without it. A search killed in between left a folder that keras-tuner either did not
-    reload (it reloads only when the tuner's file exists: the search started over) or
-    reloaded with the ended trial queued to run again (every ongoing trial is). The ended
-    trials are taken out of ``ongoing_trials`` and the tuner's file, whose state is empty
-    (``{}``), is written, so keras-tuner's own reload does the rest.
+    keras-tuner's files say less than it knows at three moments of a search:
+
+    * at the end of a trial it saves ``oracle.json`` with the trial ended (in ``end_order``)
+      but still in ``ongoing_trials``, and reload queues every ongoing trial to run again;
+    * then it writes the tuner's state file (``tuner0.json``, or the worker's id), without
+      which it does not reload at all (the search would start over);
+    * a new trial's ``trial.json`` (``RUNNING``) is written before ``oracle.json`` lists it
+      as ongoing, and a trial that is neither ongoing nor ended is never run.
+
+    So the ended trials are taken out of ``ongoing_trials``, a started one that is missing
+    is put in, and the tuner's file, whose state is empty (``{}``), is written; keras-tuner's
+    own reload does the rest.
     """
     from kerazoo._files import write_text_atomic
 
@@ -256,13 +260,29 @@ def _repair_a_killed_search(project: Path) -> None:
         saved = json.loads(oracle.read_text())
         ended = set(saved["end_order"])
         ongoing = {k: v for k, v in saved["ongoing_trials"].items() if v not in ended}
+        for trial_id in _started_trials(project) - ended - set(ongoing.values()):
+            ongoing[f"cut-short-{trial_id}"] = trial_id  # reload queues it to run again
+        fixed = {**saved, "ongoing_trials": ongoing}
+        fixed["start_order"] = saved["start_order"] + sorted(
+            set(ongoing.values()) - set(saved["start_order"])
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return  # keras-tuner's reload says what is wrong with the file
-    if ongoing != saved["ongoing_trials"]:
-        write_text_atomic(oracle, json.dumps({**saved, "ongoing_trials": ongoing}))
+    if fixed != saved:
+        write_text_atomic(oracle, json.dumps(fixed))
     state = project / f"{tuner_id}.json"
     if not state.exists():
         write_text_atomic(state, "{}")
+
+
+def _started_trials(project: Path) -> set[str]:
+    """The ids of the trials whose ``trial.json`` says they were running."""
+    started = set()
+    for path in project.glob("trial_*/trial.json"):
+        saved = json.loads(path.read_text())
+        if saved.get("status") == "RUNNING":
+            started.add(str(saved["trial_id"]))
+    return started
 
 
 def read_record(tuner: Any, trial_id: str) -> dict[str, Any]:

@@ -136,35 +136,39 @@ def test_a_killed_search_continues_where_it_stopped(tmp_path: Path) -> None:
     assert doc["best"]["value"] == doc["trials"][0]["value"]
 
 
-@pytest.mark.parametrize("tuner_file", ["written", "not yet written"])
+@pytest.mark.parametrize("killed", ["before tuner0.json", "after tuner0.json", "as trial 1 began"])
 def test_a_search_killed_as_a_trial_ends_continues_without_running_it_again(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], tuner_file: str
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], killed: str
 ) -> None:
     """At the end of a trial keras-tuner saves ``oracle.json`` with the trial ended but still
     listed as ongoing, then writes ``tuner0.json`` (the file whose presence makes it
-    reload), and only the next trial's start saves ``oracle.json`` without it. A kill in that
-    window, where the test above often lands under load, left a folder that the next run
-    either did not reload (no ``tuner0.json``: it started over) or reloaded with the ended
-    trial queued to run again. The folder such a kill leaves is made here from a finished
-    search."""
+    reload); the next trial's ``trial.json`` is written before ``oracle.json`` lists it. A
+    kill in those windows, where the test above lands now and then under load, left a
+    folder that the next run did not reload (it started over), reloaded with the ended trial
+    queued to run again, or reloaded with the started trial never run ("running" in the
+    table). The folder each kill leaves is made here from a finished search."""
     out = tmp_path / "search"
     opts = {"trials": 1, "epochs": 1, "out": out, "space": {"batch_size": "16:64"}, **TINY}
     tune("shapes", "lenet", **opts)
-    first = (out / "tuner" / "trial_0" / "history.json").read_text()
-    oracle = out / "tuner" / "oracle.json"
-    oracle.write_text(
-        json.dumps({**json.loads(oracle.read_text()), "ongoing_trials": {"tuner0": "0"}})
-    )
-    if tuner_file == "not yet written":
-        (out / "tuner" / "tuner0.json").unlink()
+    tuner = out / "tuner"
+    first = (tuner / "trial_0" / "history.json").read_text()
+    oracle = json.loads((tuner / "oracle.json").read_text())
+    (tuner / "oracle.json").write_text(json.dumps({**oracle, "ongoing_trials": {"tuner0": "0"}}))
+    if killed == "before tuner0.json":
+        (tuner / "tuner0.json").unlink()
+    if killed == "as trial 1 began":
+        started = json.loads((tuner / "trial_0" / "trial.json").read_text())
+        started.update(trial_id="1", status="RUNNING", score=None, metrics={"metrics": {}})
+        (tuner / "trial_1").mkdir()
+        (tuner / "trial_1" / "trial.json").write_text(json.dumps(started))
     capsys.readouterr()
 
     result = tune("shapes", "lenet", **{**opts, "trials": 2})
     text = capsys.readouterr().out
     assert "continuing: 1 of 2 trials already run" in text, text
     assert text.count("\ntrial ") == 1 and "\ntrial 1: " in text, text
-    assert len(result.trials) == 2
-    assert (out / "tuner" / "trial_0" / "history.json").read_text() == first  # not run again
+    assert [t.status for t in result.trials] == ["finished", "finished"]
+    assert (tuner / "trial_0" / "history.json").read_text() == first  # not run again
 
 
 def test_a_diverged_trial_is_a_row_not_a_traceback(tmp_path: Path) -> None:
