@@ -128,7 +128,7 @@ def make_batches(
         >>> batches = make_batches(data, model, 32)                         # doctest: +SKIP
         >>> model.fit(batches, epochs=3)                                    # doctest: +SKIP
     """
-    import tensorflow as tf
+    import keras
 
     meta = _model_info(info)
     images, labels = _unpack(samples)
@@ -148,12 +148,39 @@ def make_batches(
             raise DataError(f"Got {n} images but {len(y)} labels; give one label per image.")
     transforms = _check_augment(augment, images)
     epochs = _Epochs(n, shuffle, seed, epoch)
+    channels_first = meta.input.data_format == "channels_first"
+    if keras.backend.backend() != "tensorflow":
+        return _numpy_batches(images, x, y, int(batch_size), transforms, epochs, channels_first)
+    import tensorflow as tf
+
     if transforms:
-        channels_first = meta.input.data_format == "channels_first"
         ds = _augmented(images, y, int(batch_size), transforms, epochs, channels_first)
     else:
         ds = _gathered(x, y, int(batch_size), epochs)
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _numpy_batches(
+    images: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray | None,
+    bs: int,
+    transforms: tuple[str, ...],
+    epochs: _Epochs,
+    channels_first: bool,
+) -> Any:
+    """Numpy batches for ``fit`` on JAX and other backends: no TensorFlow, no tensors."""
+    from kerazoo.data._numpy_batches import NumpyBatches
+
+    if not transforms:
+        return NumpyBatches(x, y, bs, epochs)
+    from kerazoo.data.augment import augment as augment_images
+
+    def augment(idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        xb = augment_images(images[idx], rng, transforms)
+        return np.ascontiguousarray(xb.transpose(0, 3, 1, 2)) if channels_first else xb
+
+    return NumpyBatches(x, y, bs, epochs, augment)
 
 
 class _Epochs:
@@ -162,12 +189,20 @@ class _Epochs:
     def __init__(self, n: int, shuffle: bool, seed: int, first: int) -> None:
         self.n, self.shuffle, self.seed, self.next = n, shuffle, int(seed), int(first)
 
-    def start(self) -> tuple[np.ndarray, np.random.Generator]:
-        """The next epoch's sample order and its random generator."""
-        rng = np.random.default_rng(self.seed * 100_003 + self.next)
+    def take(self) -> int:
+        """The next epoch's number (and count it as started)."""
         self.next += 1
+        return self.next - 1
+
+    def draw(self, epoch: int) -> tuple[np.ndarray, np.random.Generator]:
+        """Epoch ``epoch``'s sample order and its random generator, drawn afresh."""
+        rng = np.random.default_rng(self.seed * 100_003 + epoch)
         order = rng.permutation(self.n) if self.shuffle else np.arange(self.n)
         return order, rng
+
+    def start(self) -> tuple[np.ndarray, np.random.Generator]:
+        """The next epoch's sample order and its random generator."""
+        return self.draw(self.take())
 
 
 def _as_float(xb: Any) -> Any:
