@@ -124,7 +124,8 @@ class _Epoch:
         if index < self.next:  # asked again: draw the epoch again up to it
             self.restart()
         while self.next < index:
-            self.kept[self.next] = self.augmented(self.next)
+            skipped = self.next
+            self.kept[skipped] = self.augmented(skipped)
         return self.augmented(index)
 
     def augmented(self, index: int) -> tuple[np.ndarray, np.ndarray]:
