@@ -83,6 +83,11 @@ class NumpyBatches(keras.utils.PyDataset):
         for index in range(len(self)):
             yield epoch.batch(index)
 
+    def as_numpy_iterator(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """One pass, a new epoch (as ``tf.data.Dataset.as_numpy_iterator``, so code written
+        for the ``tf.data`` batches runs on every backend)."""
+        return iter(self)
+
     def targets(self, xb: np.ndarray, idx: Any) -> np.ndarray:
         if self.y is None:
             return xb.astype(np.float32) * _SCALE
