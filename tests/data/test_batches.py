@@ -11,7 +11,7 @@ import pytest
 
 import kerazoo
 from kerazoo import DataError, InvalidOptionError, Samples
-from kerazoo.data._batches import encode_inputs, make_batches
+from kerazoo.data._batches import build_batches, encode_inputs, make_batches
 from kerazoo.models._build import build
 from kerazoo.models._metadata import info
 from tests.fixtures.tiny_data import Bars, Blobs, Brightness
@@ -76,7 +76,7 @@ def test_shuffling_is_seeded_and_new_every_epoch() -> None:
 def test_augmentation_is_fresh_every_epoch_and_keeps_labels() -> None:
     data = Bars().generate(32, seed=2)
     ds = make_batches(data, meta(), 8, shuffle=False, augment=("vflip",), seed=1)
-    assert ds.cardinality().numpy() == 4
+    assert len(ds) == 4  # fit knows the length (tf.data: its cardinality)
     one, two = batches_of(ds), batches_of(ds)
     x1, y1 = (np.concatenate(a) for a in zip(*one, strict=True))
     x2, _ = (np.concatenate(a) for a in zip(*two, strict=True))
@@ -152,3 +152,49 @@ def test_epoch_e_depends_only_on_the_seed_and_e(augment) -> None:
         assert np.array_equal(xa, xb) and np.array_equal(ya, yb)
     first = np.concatenate([y for _, y in epochs[0]])
     assert not np.array_equal(first, np.concatenate([y for _, y in epochs[1]]))
+
+
+# -- numpy batches (JAX and every backend but TensorFlow) against tf.data ------------------
+@pytest.mark.parametrize(
+    ("data_format", "encoding", "augment"),
+    [
+        ("channels_last", "sparse", ()),
+        ("channels_first", "onehot", ("vflip", "shift")),
+        ("channels_first", "reconstruction", ("hflip",)),
+        ("channels_last", "reconstruction", ()),
+    ],
+)
+def test_numpy_and_tf_data_batches_are_the_same_bits(data_format, encoding, augment) -> None:
+    data = (Blobs() if encoding == "reconstruction" else Bars()).generate(21, seed=2)
+    how = {"shuffle": True, "augment": augment, "seed": 3, "epoch": 1}
+    args = (data, meta(data_format, encoding), 8)
+    tf_data, numpy = (build_batches(*args, **how, tf_data=tf) for tf in (True, False))
+    assert len(tf_data) == len(numpy) == 3
+    for _ in range(2):  # two epochs, each new
+        for (xa, ya), (xb, yb) in zip(batches_of(tf_data), batches_of(numpy), strict=True):
+            assert xa.dtype == xb.dtype and np.array_equal(xa, xb)
+            assert ya.dtype == yb.dtype and np.array_equal(ya, yb)
+
+
+def test_a_look_before_fit_takes_no_epoch_and_any_order_gets_the_same_batches() -> None:
+    data = Bars().generate(40, seed=3)
+    how = {"shuffle": True, "augment": ("vflip", "shift"), "seed": 2, "epoch": 0}
+    reference = build_batches(data, meta(), 8, **how, tf_data=False)
+    epochs = [batches_of(reference) for _ in range(2)]
+    batches = build_batches(data, meta(), 8, **how, tf_data=False)
+    looked = batches[0]  # Keras looks at one batch to build a model's metrics ...
+    batches.on_epoch_end()  # ... and ends that pass: the epoch is not used up
+    assert np.array_equal(looked[0], epochs[0][0][0])
+    for expected in epochs:  # fit(..., shuffle=True) asks for the batches in any order
+        got = {i: batches[i] for i in (3, 1, 0, 4, 2)}
+        batches.on_epoch_end()
+        for i, (x, y) in enumerate(expected):
+            assert np.array_equal(got[i][0], x) and np.array_equal(got[i][1], y)
+    with pytest.raises(IndexError, match="batch 5 of 5"):
+        batches[5]
+
+
+def test_fit_shows_the_number_of_batches_in_an_epoch(capsys) -> None:
+    model = build("lenet", Bars())
+    model.fit(make_batches(Bars().generate(40), model, 16), epochs=1, verbose=1, shuffle=False)
+    assert "3/3" in capsys.readouterr().out
