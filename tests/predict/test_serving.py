@@ -1,0 +1,121 @@
+"""The Predictor's compiled inference call: the weights the model has now, any batch size,
+at most a few compiled shapes per pass on JAX."""
+
+from __future__ import annotations
+
+import logging
+
+import keras
+import numpy as np
+import pytest
+
+from kerazoo import Predictor
+from kerazoo.models._serving import Serving, bucket, jit_stateless
+from tests.fixtures.tiny_models import NAMES, classifier, meta_for
+
+RNG = np.random.default_rng(5)
+ON_JAX = keras.backend.backend() == "jax"
+
+
+def images(n: int) -> np.ndarray:
+    return RNG.integers(0, 256, (n, 8, 8, 1), dtype=np.uint8)
+
+
+def logits(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    return keras.ops.convert_to_numpy(model(x, training=False))
+
+
+def test_weights_changed_after_a_predict_are_used_by_the_next() -> None:
+    model = classifier(seed=1)
+    predictor = Predictor(model, meta_for(), check_shift=False)
+    x = images(5)
+    before = [r.label for r in predictor.predict(x)]
+    kernel, bias = model.layers[-1].get_weights()
+    for k, name in enumerate(NAMES):  # a bias that outweighs the images: every label is k
+        model.layers[-1].set_weights([np.zeros_like(kernel), np.eye(3, dtype="float32")[k] * 9])
+        after = predictor.predict(x)
+        assert [r.label for r in after] == [name] * 5
+    model.layers[-1].set_weights([kernel, bias])
+    assert [r.label for r in predictor.predict(x)] == before
+
+
+def test_training_after_a_predict_changes_the_scores_as_the_model_call_does() -> None:
+    model = classifier(seed=2)
+    model.compile(optimizer=keras.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy")
+    predictor = Predictor(model, meta_for(), check_shift=False)
+    x = images(16)
+    first = [r.score for r in predictor.predict(x)]
+    model.fit(x, np.zeros(16, np.int64), epochs=3, verbose=0)
+    probs = np.array([r.top_k[0][1] for r in predictor.predict(x, top_k=3)])
+    z = logits(model, x)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    assert np.allclose(probs, (e / e.sum(axis=1, keepdims=True)).max(axis=1), atol=1e-5)
+    assert not np.allclose(probs, first)
+
+
+def test_freezing_a_layer_after_a_predict_keeps_the_outputs() -> None:
+    model = classifier(seed=3)
+    predictor = Predictor(model, meta_for(), check_shift=False)
+    x = images(4)
+    before = [r.score for r in predictor.predict(x)]
+    model.layers[2].trainable = False  # its variables move to non_trainable_variables
+    assert [r.score for r in predictor.predict(x)] == pytest.approx(before, abs=1e-6)
+
+
+@pytest.mark.parametrize("n", [1, 3, 4, 5, 11])
+def test_every_batch_size_gives_the_model_call_outputs(n: int) -> None:
+    model = classifier(seed=4)
+    serve = Serving(model)
+    x = images(n)
+    out = serve.batches(x, batch_size=4)
+    assert out.shape == (n, 3)
+    assert np.allclose(out, logits(model, x), atol=1e-5)
+
+
+def test_bucket_sizes() -> None:
+    assert [bucket(n, 64) for n in (1, 2, 3, 5, 33, 63, 64, 200)] == [1, 2, 4, 8, 64, 64, 64, 200]
+    assert [bucket(n, 100) for n in (1, 37, 65, 99, 100)] == [1, 64, 100, 100, 100]
+
+
+@pytest.mark.skipif(not ON_JAX, reason="compiled per input shape on JAX only")
+def test_a_pass_of_any_size_compiles_a_few_shapes_once() -> None:
+    model = classifier(seed=5)
+    traced: list[tuple[int, ...]] = []
+
+    def outputs(call, x):
+        traced.append(tuple(x.shape))
+        return call(x)
+
+    run = jit_stateless(model, outputs)
+    for n in (1, 2, 3, 4, 4, 3, 1):
+        run(images(bucket(n, 64)))
+    assert traced == [(1, 8, 8, 1), (2, 8, 8, 1), (4, 8, 8, 1)]
+
+
+@pytest.mark.skipif(not ON_JAX, reason="compiled per input shape on JAX only")
+def test_predicting_1_to_39_images_compiles_five_shapes(caplog) -> None:
+    import jax
+
+    predictor = Predictor(classifier(seed=5), meta_for(), check_shift=False)
+    with jax.log_compiles(), caplog.at_level(logging.WARNING):
+        for n in range(1, 40):
+            predictor.predict(images(n), batch_size=16)
+    compiled = [r.message for r in caplog.records if "Compiling jit(stateless)" in r.message]
+    assert len(compiled) == 5  # batches of 16 and the powers of two below it: 1, 2, 4, 8
+
+
+@pytest.mark.skipif(not ON_JAX, reason="gradients through the stateless call: JAX")
+def test_jit_stateless_differentiates_through_the_call() -> None:
+    import jax
+
+    keras.utils.set_random_seed(6)
+    inp = keras.Input((8, 8, 1))  # float input: a uint8 one casts the gradient away
+    model = keras.Model(inp, keras.layers.Dense(3)(keras.layers.Flatten()(inp)))
+    x = images(2).astype("float32")
+
+    def grad_of_class_0(call, x):
+        return jax.grad(lambda v: call(v)[:, 0].sum())(x)
+
+    g = np.asarray(jit_stateless(model, grad_of_class_0)(x))
+    kernel = model.layers[-1].get_weights()[0]  # d(sum of class 0)/dx is its kernel column
+    assert np.allclose(g, np.broadcast_to(kernel[:, 0].reshape(8, 8, 1), g.shape), atol=1e-6)
