@@ -110,9 +110,11 @@ class Serving:
 
         backend = keras.backend.backend()
         self.per_shape = backend == "jax" and bool(getattr(model, "jit_compile", True))
+        # _fn gives the backend's array: on JAX the call returns before the device is done,
+        # so a pass reads a batch back after sending the next
+        self._fn: Callable[[np.ndarray], Any]
         if self.per_shape:
-            run = jit_stateless(model, _outputs)
-            self._fn: Callable[[np.ndarray], np.ndarray] = lambda x: np.asarray(run(x))
+            self._fn = jit_stateless(model, _outputs)
         elif backend == "tensorflow":
             self._fn = _tf_function(model)
         else:
@@ -120,7 +122,7 @@ class Serving:
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """The model's outputs for the batch ``x`` (of the model's input dtype)."""
-        return self._fn(x)
+        return np.asarray(self._fn(x))
 
     def batches(
         self,
@@ -138,16 +140,26 @@ class Serving:
             batch_size: images per call.
             progress: called with the number of images done after each call.
         """
-        chunks = []
+        chunks: list[np.ndarray] = []
+        pending: tuple[Any, int] | None = None  # the batch sent last, not yet read back
+
+        def read(out: Any, n: int) -> None:
+            chunks.append(np.asarray(out)[:n])
+            if progress is not None:
+                progress(sum(map(len, chunks)))
+
         for i in range(0, len(x), batch_size):
             part = x[i : i + batch_size]
             n = len(part)
             size = bucket(n, batch_size) if self.per_shape else n
             if size > n:
                 part = np.concatenate([part, np.zeros((size - n, *part.shape[1:]), part.dtype)])
-            chunks.append(self._fn(part)[:n])
-            if progress is not None:
-                progress(i + n)
+            sent = (self._fn(part), n)  # on JAX this returns while the device computes
+            if pending is not None:
+                read(*pending)
+            pending = sent
+        if pending is not None:
+            read(*pending)
         return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
 
 

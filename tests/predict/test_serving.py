@@ -119,3 +119,14 @@ def test_jit_stateless_differentiates_through_the_call() -> None:
     g = np.asarray(jit_stateless(model, grad_of_class_0)(x))
     kernel = model.layers[-1].get_weights()[0]  # d(sum of class 0)/dx is its kernel column
     assert np.allclose(g, np.broadcast_to(kernel[:, 0].reshape(8, 8, 1), g.shape), atol=1e-6)
+
+
+def test_predict_after_model_predict_reads_the_weights_again() -> None:
+    # model.predict on JAX donates the weight buffers it is given and puts new ones in the
+    # variables: weights kept from an earlier call would be deleted buffers by now
+    model = classifier(seed=7)
+    predictor = Predictor(model, meta_for(), check_shift=False)
+    x = images(3)
+    before = [r.score for r in predictor.predict(x)]
+    model.predict(x, verbose=0)
+    assert [r.score for r in predictor.predict(x)] == pytest.approx(before, abs=1e-6)
