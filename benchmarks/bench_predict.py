@@ -153,7 +153,7 @@ def main() -> None:
         },
         args.rounds,
         args.reps,
-        warmup=10,
+        warmup=20,  # more than COMPILE_AFTER: the Predictor runs compiled
     )
     # model.predict starts a data pipeline per call on TensorFlow: far slower for one image
     predict_target = 10.0 if backend == "tensorflow" else 1.0

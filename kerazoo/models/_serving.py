@@ -5,8 +5,10 @@ On JAX the model is run by ``jax.jit`` of a function of ``(weights, inputs)`` th
 arguments, never constants of the compiled program, so weights changed later (more
 training, ``set_weights``, loading) are what the next call uses. JAX compiles once per input
 shape and keeps it; :meth:`Serving.batches` pads the last, shorter batch of a pass to a
-power of two (at most the batch size), so a pass compiles at most ``log2(batch_size) + 1``
-shapes however many images it is given. On TensorFlow the call is one ``tf.function`` with a
+power of two (at most the batch size), so the passes compile at most ``log2(batch_size) + 1``
+shapes however many images they are given, and a shape is compiled only once it has been
+asked for :data:`COMPILE_AFTER` times (before that the model is called eagerly: compiling
+costs more than a short pass). On TensorFlow the call is one ``tf.function`` with a
 free batch dimension (traced once); elsewhere, or for a model with a layer XLA cannot
 compile (``model.jit_compile`` is ``False``), the model is called eagerly.
 
@@ -27,7 +29,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Serving", "bucket", "jit_stateless"]
+__all__ = ["COMPILE_AFTER", "Serving", "bucket", "jit_stateless"]
+
+#: On JAX a batch shape is compiled once it has been asked for this many times (counting
+#: the batches a pass is about to run); until then the model is called eagerly. Tracing
+#: and compiling LeNet costs as much as 12-34 eager calls (measured: 0.46-0.72 s against
+#: 3-40 ms saved a call, 32x32 and 64x64, batches of 1, 64 and 128), so a short pass (an
+#: evaluation of 500 images in 8 batches) never waits for a compiler that would not pay
+#: for itself, and a long one, or a loop predicting image after image, pays at most about
+#: twice what the better choice would have cost.
+COMPILE_AFTER = 16
 
 
 def bucket(n: int, batch_size: int) -> int:
@@ -98,7 +109,8 @@ class Serving:
 
     Attributes:
         per_shape: whether each new input shape compiles anew (JAX with XLA), so passes
-            pad batches to :func:`bucket` sizes.
+            pad batches to :func:`bucket` sizes and compile a shape only after
+            :data:`COMPILE_AFTER` calls.
 
     Example:
         >>> Serving(model)(np.zeros((2, 32, 32, 1), np.uint8)).shape   # doctest: +SKIP
@@ -113,6 +125,8 @@ class Serving:
         # _fn gives the backend's array: on JAX the call returns before the device is done,
         # so a pass reads a batch back after sending the next
         self._fn: Callable[[np.ndarray], Any]
+        self._eager = functools.partial(_infer, model)
+        self._asked: dict[tuple[int, ...], int] = {}  # per_shape: calls of each shape so far
         if self.per_shape:
             self._fn = jit_stateless(model, _outputs)
         elif backend == "tensorflow":
@@ -122,7 +136,15 @@ class Serving:
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """The model's outputs for the batch ``x`` (of the model's input dtype)."""
-        return np.asarray(self._fn(x))
+        return np.asarray(self._runner(x.shape, 1)(x))
+
+    def _runner(self, shape: tuple[int, ...], calls: int) -> Callable[[np.ndarray], Any]:
+        """The function for ``calls`` more calls on ``shape``: compiled on every backend but
+        JAX, where a shape is compiled once asked for :data:`COMPILE_AFTER` times."""
+        if not self.per_shape:
+            return self._fn
+        asked = self._asked[shape] = self._asked.get(shape, 0) + calls
+        return self._fn if asked >= COMPILE_AFTER else self._eager
 
     def batches(
         self,
@@ -133,7 +155,7 @@ class Serving:
         """The outputs for ``x``, run ``batch_size`` images at a time.
 
         On a backend that compiles per shape the last, shorter batch is padded (with
-        zeros, cut off again) to a :func:`bucket` size.
+        zeros, cut off again) to a :func:`bucket` size when that shape is compiled.
 
         Args:
             x: the batch, of the model's input shape and dtype.
@@ -148,13 +170,20 @@ class Serving:
             if progress is not None:
                 progress(sum(map(len, chunks)))
 
+        full, rest = divmod(len(x), batch_size)
+        item = tuple(x.shape[1:])
+        run_full = self._runner((batch_size, *item), full) if full else self._fn
+        size = bucket(rest, batch_size) if self.per_shape else rest
+        run_rest = self._runner((size, *item), 1) if rest else self._fn
+        if run_rest is self._eager:
+            size = rest  # called eagerly: any shape
         for i in range(0, len(x), batch_size):
             part = x[i : i + batch_size]
             n = len(part)
-            size = bucket(n, batch_size) if self.per_shape else n
-            if size > n:
+            run = run_full if n == batch_size else run_rest
+            if n < batch_size and size > n:
                 part = np.concatenate([part, np.zeros((size - n, *part.shape[1:]), part.dtype)])
-            sent = (self._fn(part), n)  # on JAX this returns while the device computes
+            sent = (run(part), n)  # on JAX this returns while the device computes
             if pending is not None:
                 read(*pending)
             pending = sent

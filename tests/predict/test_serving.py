@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from kerazoo import Predictor
-from kerazoo.models._serving import Serving, bucket, jit_stateless
+from kerazoo.models._serving import COMPILE_AFTER, Serving, bucket, jit_stateless
 from tests.fixtures.tiny_models import NAMES, classifier, meta_for
 
 RNG = np.random.default_rng(5)
@@ -25,9 +25,23 @@ def logits(model: keras.Model, x: np.ndarray) -> np.ndarray:
     return keras.ops.convert_to_numpy(model(x, training=False))
 
 
+def probabilities(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    z = logits(model, x)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def warmed(model: keras.Model, n: int) -> Predictor:
+    """A Predictor that has run batches of ``n`` often enough to compile them (on JAX)."""
+    predictor = Predictor(model, meta_for(), check_shift=False)
+    for _ in range(COMPILE_AFTER):
+        predictor.predict(images(n))
+    return predictor
+
+
 def test_weights_changed_after_a_predict_are_used_by_the_next() -> None:
     model = classifier(seed=1)
-    predictor = Predictor(model, meta_for(), check_shift=False)
+    predictor = warmed(model, 5)
     x = images(5)
     before = [r.label for r in predictor.predict(x)]
     kernel, bias = model.layers[-1].get_weights()
@@ -42,20 +56,18 @@ def test_weights_changed_after_a_predict_are_used_by_the_next() -> None:
 def test_training_after_a_predict_changes_the_scores_as_the_model_call_does() -> None:
     model = classifier(seed=2)
     model.compile(optimizer=keras.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy")
-    predictor = Predictor(model, meta_for(), check_shift=False)
+    predictor = warmed(model, 16)
     x = images(16)
     first = [r.score for r in predictor.predict(x)]
     model.fit(x, np.zeros(16, np.int64), epochs=3, verbose=0)
-    probs = np.array([r.top_k[0][1] for r in predictor.predict(x, top_k=3)])
-    z = logits(model, x)
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    assert np.allclose(probs, (e / e.sum(axis=1, keepdims=True)).max(axis=1), atol=1e-5)
+    probs = np.array([r.score for r in predictor.predict(x)])
+    assert np.allclose(probs, probabilities(model, x).max(axis=1), atol=1e-5)
     assert not np.allclose(probs, first)
 
 
 def test_freezing_a_layer_after_a_predict_keeps_the_outputs() -> None:
     model = classifier(seed=3)
-    predictor = Predictor(model, meta_for(), check_shift=False)
+    predictor = warmed(model, 4)
     x = images(4)
     before = [r.score for r in predictor.predict(x)]
     model.layers[2].trainable = False  # its variables move to non_trainable_variables
@@ -92,16 +104,41 @@ def test_a_pass_of_any_size_compiles_a_few_shapes_once() -> None:
     assert traced == [(1, 8, 8, 1), (2, 8, 8, 1), (4, 8, 8, 1)]
 
 
+def compiles(caplog: pytest.LogCaptureFixture) -> int:
+    return sum("Compiling jit(stateless)" in r.message for r in caplog.records)
+
+
 @pytest.mark.skipif(not ON_JAX, reason="compiled per input shape on JAX only")
-def test_predicting_1_to_39_images_compiles_five_shapes(caplog) -> None:
+def test_one_image_at_a_time_compiles_once_after_the_first_calls(caplog) -> None:
     import jax
 
-    predictor = Predictor(classifier(seed=5), meta_for(), check_shift=False)
+    model = classifier(seed=8)
+    predictor = Predictor(model, meta_for(), check_shift=False)
+    x = images(COMPILE_AFTER + 4)
     with jax.log_compiles(), caplog.at_level(logging.WARNING):
-        for n in range(1, 40):
-            predictor.predict(images(n), batch_size=16)
-    compiled = [r.message for r in caplog.records if "Compiling jit(stateless)" in r.message]
-    assert len(compiled) == 5  # batches of 16 and the powers of two below it: 1, 2, 4, 8
+        scores = [predictor.predict(x[i])[0].score for i in range(COMPILE_AFTER - 1)]
+        assert compiles(caplog) == 0  # a short loop runs eagerly
+        scores += [predictor.predict(x[i])[0].score for i in range(COMPILE_AFTER - 1, len(x))]
+        assert compiles(caplog) == 1
+    assert scores == pytest.approx(probabilities(model, x).max(axis=1), abs=1e-5)
+
+
+@pytest.mark.skipif(not ON_JAX, reason="compiled per input shape on JAX only")
+def test_passes_of_any_size_compile_only_the_bucket_sizes(caplog) -> None:
+    import jax
+
+    model = classifier(seed=5)
+    predictor = Predictor(model, meta_for(), check_shift=False)
+    with jax.log_compiles(), caplog.at_level(logging.WARNING):
+        predictor.predict(images(5 * 16 + 3), batch_size=16)  # 6 calls: too few to compile
+        assert compiles(caplog) == 0
+        for _ in range(COMPILE_AFTER):
+            for n in (1, 3, 7, 20, 37):  # batches of 1, 3 (4), 7 (8), 16 + 4, 16 + 16 + 5 (8)
+                predictor.predict(images(n), batch_size=16)
+    assert compiles(caplog) == 4  # 1, 4, 8 and 16 images
+    x = images(37)  # compiled, the last batch padded from 5 to 8 and cut again
+    scores = [r.score for r in predictor.predict(x, batch_size=16)]
+    assert scores == pytest.approx(probabilities(model, x).max(axis=1), abs=1e-5)
 
 
 @pytest.mark.skipif(not ON_JAX, reason="gradients through the stateless call: JAX")
@@ -125,7 +162,7 @@ def test_predict_after_model_predict_reads_the_weights_again() -> None:
     # model.predict on JAX donates the weight buffers it is given and puts new ones in the
     # variables: weights kept from an earlier call would be deleted buffers by now
     model = classifier(seed=7)
-    predictor = Predictor(model, meta_for(), check_shift=False)
+    predictor = warmed(model, 3)
     x = images(3)
     before = [r.score for r in predictor.predict(x)]
     model.predict(x, verbose=0)
