@@ -67,6 +67,11 @@ class Predictor:
             images it is given are checked (the first batch of a call at once); it warns at
             most once. ``False`` turns the check off.
 
+    The model runs compiled: a ``tf.function`` on TensorFlow; on JAX ``jax.jit`` of its
+    stateless call, for each batch shape once that shape has been asked for 16 times (a
+    short run is cheaper uncompiled). Its weights are read at every call, so a model trained
+    further or given other weights predicts with the new ones.
+
     Example:
         >>> p = Predictor.load("model.keras")                          # doctest: +SKIP
         >>> p.predict(np.zeros((64, 64), np.uint8))[0].label           # doctest: +SKIP

@@ -141,6 +141,20 @@ def test_passes_of_any_size_compile_only_the_bucket_sizes(caplog) -> None:
     assert scores == pytest.approx(probabilities(model, x).max(axis=1), abs=1e-5)
 
 
+@pytest.mark.skipif(not ON_JAX, reason="compiled per input shape on JAX only")
+def test_a_model_compiled_without_xla_is_never_jitted(caplog) -> None:
+    import jax
+
+    model = classifier(seed=9)
+    model.compile(loss="mse", jit_compile=False)  # e.g. a layer XLA cannot compile
+    predictor = Predictor(model, meta_for(), check_shift=False)
+    x = images(2)
+    with jax.log_compiles(), caplog.at_level(logging.WARNING):
+        scores = [predictor.predict(x)[0].score for _ in range(COMPILE_AFTER + 2)]
+    assert compiles(caplog) == 0
+    assert scores[-1] == pytest.approx(probabilities(model, x[:1]).max(), abs=1e-5)
+
+
 @pytest.mark.skipif(not ON_JAX, reason="gradients through the stateless call: JAX")
 def test_jit_stateless_differentiates_through_the_call() -> None:
     import jax
