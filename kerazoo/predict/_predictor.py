@@ -15,7 +15,6 @@ Example:
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 import warnings
@@ -26,6 +25,7 @@ import numpy as np
 
 from kerazoo._errors import IncompatibleError, InvalidOptionError
 from kerazoo.data._images import image_batch
+from kerazoo.models._serving import Serving
 from kerazoo.predict._inputs import count, gather, stderr_is_terminal
 from kerazoo.predict._plain import infer_contract, runs_channels_first
 from kerazoo.predict._results import (
@@ -66,6 +66,11 @@ class Predictor:
             when they differ far (polarity, brightness, contrast, colour). The first 64
             images it is given are checked (the first batch of a call at once); it warns at
             most once. ``False`` turns the check off.
+
+    The model runs compiled: a ``tf.function`` on TensorFlow; on JAX ``jax.jit`` of its
+    stateless call, for each batch shape once that shape has been asked for 16 times (a
+    short run is cheaper uncompiled). Its weights are read at every call, so a model trained
+    further or given other weights predicts with the new ones.
 
     Example:
         >>> p = Predictor.load("model.keras")                          # doctest: +SKIP
@@ -124,7 +129,7 @@ class Predictor:
         self.model = model
         self._run_format = run_format
         self._dtype = str(model.inputs[0].dtype)
-        self._fn: Callable[[np.ndarray], np.ndarray] | None = None
+        self._serve: Serving | None = None  # made at the first predict
         # images still to check; models saved without input_stats are not checked
         measured = getattr(metadata, "input_stats", None) is not None
         self._shift_budget = SHIFT_SAMPLE if check_shift and measured else 0
@@ -279,12 +284,7 @@ class Predictor:
         x = pending[0][1] if len(pending) == 1 else np.concatenate([p[1] for p in pending])
         if self._shift_budget and done == 0:
             self._shift(x[: self._shift_budget], notes[: self._shift_budget])
-        run = self._serving()
-        chunks = []
-        for i in range(0, len(x), batch_size):
-            chunks.append(run(x[i : i + batch_size]))
-            report(done + min(i + batch_size, len(x)))
-        out = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+        out = self._serving().batches(x, batch_size, lambda n: report(done + n))
         return self._decode(np.asarray(out, dtype=np.float32), sources, notes, top_k)
 
     def _shift(self, x: np.ndarray, notes: list[Any]) -> None:
@@ -299,27 +299,10 @@ class Predictor:
         if info and warn_shift(info, images, where="predict", original_sizes=sizes, stacklevel=5):
             self._shift_budget = 0
 
-    def _serving(self) -> Callable[[np.ndarray], np.ndarray]:
-        if self._fn is None:
-            import keras
-
-            model = self.model
-            if keras.backend.backend() == "tensorflow":
-                import tensorflow as tf
-
-                shape = (None, *model.inputs[0].shape[1:])
-                # One function per Predictor, traced once (the signature). TensorFlow counts
-                # traces per Python code object, so a lambda here made every Predictor look
-                # like one function retraced ("triggered tf.function retracing" warnings); a
-                # partial has no code object of its own and is counted alone.
-                serve = tf.function(
-                    functools.partial(_infer, model),
-                    input_signature=[tf.TensorSpec(shape, self._dtype)],
-                )
-                self._fn = lambda x: serve(x).numpy()
-            else:
-                self._fn = lambda x: keras.ops.convert_to_numpy(model(x, training=False))
-        return self._fn
+    def _serving(self) -> Serving:
+        if self._serve is None:
+            self._serve = Serving(self.model)
+        return self._serve
 
     def _decode(
         self, out: np.ndarray, sources: list[str], notes: list[Any], top_k: int
@@ -361,10 +344,6 @@ class Predictor:
                 )
             )
         return res
-
-
-def _infer(model: Any, x: Any) -> Any:
-    return model(x, training=False)
 
 
 def _scores_as_probabilities(z: np.ndarray, softmax: np.ndarray) -> np.ndarray:
