@@ -1,7 +1,8 @@
 """The pictures of an evaluation: confusion matrix, image grids (top losses, samples), the
 predicted-versus-true scatter, and reconstructions. matplotlib ``Figure`` objects drawn with
 ``FigureCanvasAgg`` (never pyplot, so no display and no global state), imported inside the
-functions; every PNG is written atomically.
+functions; the image grids are one tiled Pillow picture (:mod:`kerazoo.evaluation._tiled`);
+every PNG is written atomically.
 
 Example:
     >>> draw_confusion("confusion.png", counts, ("circle", "square"), "confusion")  # doctest: +SKIP
@@ -9,7 +10,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +19,7 @@ import numpy as np
 
 from kerazoo.data._figure_text import figure_text
 from kerazoo.data._preview import save_figure
+from kerazoo.evaluation._tiled import draw_grid
 
 __all__ = ["draw_confusion", "draw_grid", "draw_reconstructions", "draw_scatter"]
 
@@ -96,51 +97,6 @@ def draw_confusion(
     bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     bar.set_label("images")
     ax.set_title(figure_text("\n".join(textwrap.wrap(title, int(side * 13)))), fontsize=10)
-    return save_figure(fig, path)
-
-
-def draw_grid(
-    path: str | Path,
-    images: np.ndarray,
-    titles: Sequence[str],
-    title: str,
-    *,
-    colors: Sequence[str] | None = None,
-    cols: int = 8,
-) -> Path:
-    """A grid of images, each with a short title (coloured when ``colors`` is given).
-
-    Args:
-        path: the PNG to write.
-        images: ``uint8 [N, H, W, C]``.
-        titles: one title per image; ``"\\n"`` breaks lines.
-        title: the heading.
-        colors: one title colour per image (e.g. green when right, red when wrong).
-        cols: images per row (fewer when there are fewer images).
-
-    Returns:
-        ``path``.
-    """
-    n = len(images)
-    cols = max(1, min(cols, n))
-    rows = max(1, math.ceil(n / cols))
-    h, w = images.shape[1:3]
-    tw, th = 1.45 * w / max(h, w), 1.45 * h / max(h, w)
-    lines = max((t.count("\n") + 1 for t in titles), default=1)
-    fig = _figure(max(cols * (max(tw, 1.45) + 0.1), 4.0), rows * (th + 0.16 * lines + 0.15) + 0.6)
-    axes = fig.subplots(rows, cols, squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        if i >= n:
-            ax.set_axis_off()
-            continue
-        _show(ax, images[i])
-        colour = colors[i] if colors else "black"
-        ax.set_title(figure_text(titles[i]), fontsize=7, color=colour, pad=2)
-        for spine in ax.spines.values():
-            spine.set_color(colour if colors else "0.6")
-    fig.suptitle(
-        figure_text("\n".join(textwrap.wrap(title, int(fig.get_figwidth() * 12)))), fontsize=10
-    )
     return save_figure(fig, path)
 
 
