@@ -1,8 +1,10 @@
 """The pictures of an evaluation: confusion matrix, image grids (top losses, samples), the
-predicted-versus-true scatter, and reconstructions. matplotlib ``Figure`` objects drawn with
-``FigureCanvasAgg`` (never pyplot, so no display and no global state), imported inside the
-functions; the image grids are one tiled Pillow picture (:mod:`kerazoo.evaluation._tiled`);
-every PNG is written atomically.
+predicted-versus-true scatter, and reconstructions. The two drawn at the end of every
+training run are Pillow pictures, a few milliseconds each: the image grids, one tiled
+picture (:mod:`kerazoo.evaluation._tiled`), and the confusion matrix
+(:mod:`kerazoo.evaluation._confusion_draw`). The others are matplotlib ``Figure`` objects
+drawn with ``FigureCanvasAgg`` (never pyplot, so no display and no global state), imported
+inside the functions. Every picture is written atomically.
 
 Example:
     >>> draw_confusion("confusion.png", counts, ("circle", "square"), "confusion")  # doctest: +SKIP
@@ -19,6 +21,7 @@ import numpy as np
 
 from kerazoo.data._figure_text import figure_text
 from kerazoo.data._preview import save_figure
+from kerazoo.evaluation._confusion_draw import draw_confusion
 from kerazoo.evaluation._tiled import draw_grid
 
 __all__ = ["draw_confusion", "draw_grid", "draw_reconstructions", "draw_scatter"]
@@ -42,62 +45,6 @@ def _show(ax: Any, image: np.ndarray, cmap: str = "gray", vmax: float = 255) -> 
         return ax.imshow(image, interpolation="nearest")
     plane = image[..., 0] if image.ndim == 3 else image
     return ax.imshow(plane, cmap=cmap, vmin=0, vmax=vmax, interpolation="nearest")
-
-
-def draw_confusion(
-    path: str | Path, counts: np.ndarray, class_names: Sequence[str], title: str
-) -> Path:
-    """The confusion matrix: rows are the true class, columns the predicted one, the count
-    in each cell (up to 20 classes) and a colour scale.
-
-    Args:
-        path: the PNG to write.
-        counts: ``[K, K]`` counts, ``[true, predicted]``.
-        class_names: the ``K`` names.
-        title: the heading.
-
-    Returns:
-        ``path``.
-    """
-    k = len(class_names)
-    side = max(4.0, min(0.45 * k + 2.0, 16.0))
-    fig = _figure(side + 1.2, side + 0.6)
-    ax = fig.add_subplot()
-    shown = ax.imshow(counts, cmap="Blues", vmin=0, interpolation="nearest")
-    ticks = np.arange(k)
-    rotate = k > 6 or max(len(n) for n in class_names) > 6
-    ax.set_xticks(
-        ticks,
-        [figure_text(n) for n in class_names],
-        rotation=45 if rotate else 0,
-        ha="right" if rotate else "center",
-        fontsize=8,
-    )
-    ax.set_yticks(ticks, [figure_text(n) for n in class_names], fontsize=8)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    if k <= 20:
-        top = counts.max() or 1
-        for (i, j), c in np.ndenumerate(counts):
-            if c == 0 and k > 10:
-                continue  # many classes: blank zeros, so the counts that matter stand out
-            colour = "white" if c > 0.6 * top else "black"
-            ax.text(
-                j,
-                i,
-                str(int(c)),
-                ha="center",
-                va="center",
-                color=colour,
-                fontsize=9 if k <= 10 else 7,
-            )
-    from matplotlib.ticker import MaxNLocator
-
-    bar = fig.colorbar(shown, ax=ax, shrink=0.8)
-    bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    bar.set_label("images")
-    ax.set_title(figure_text("\n".join(textwrap.wrap(title, int(side * 13)))), fontsize=10)
-    return save_figure(fig, path)
 
 
 def draw_scatter(
