@@ -14,7 +14,7 @@ from kerazoo.training._lr_find_budget import LEAST, MOST, SHARE, RampCost, ramp_
 
 def test_the_ramp_takes_a_tenth_of_the_run_within_its_bounds() -> None:
     assert SHARE == 0.10
-    assert ramp_steps(6 * 63) == 37  # LeNet, 4000 images, batch 64, 6 epochs
+    assert ramp_steps(12 * 63) == 75  # LeNet, 4000 images, batch 64, 12 epochs
     assert ramp_steps(3) == LEAST  # a tiny run still gets a readable curve
     assert ramp_steps(10**6) == MOST  # a long one no more than the stand-alone finder's
 
@@ -44,7 +44,7 @@ def test_a_run_with_lr_find_says_what_the_ramp_cost(tmp_path, capsys) -> None:
     found = json.loads((run.dir / "run.json").read_text())["lr_find"]
     cost = found["cost"]
     assert int(said[1]) == cost["steps"] == len(found["lrs"])
-    step = found["lrs"][1] / found["lrs"][0]  # 2 epochs of 4 steps: the least ramp, 1e-7 to 10
+    step = found["lrs"][1] / found["lrs"][0]  # 2 epochs of 4 steps: the least ramp
     assert step == pytest.approx((10 / 1e-7) ** (1 / (LEAST - 1)))
     assert cost["run_steps"] == 8 and cost["seconds"] > 0
     assert int(said[3]) == round(100 * cost["share"])
