@@ -114,7 +114,7 @@ def main() -> None:
         result = measure(combo, sizes)
         measured.append((combo, note, result))
         speed = "failed" if "failed" in result else f"{result['images_per_s']:.0f} images/s"
-        print(f"  measured {' / '.join(combo)} {note}: {speed}", flush=True)
+        print(f"  measured {' / '.join(combo)}{f' ({note})' if note else ''}: {speed}", flush=True)
     bases = [r["images_per_s"] for c, _, r in measured if c == baseline and "failed" not in r]
     base = sum(bases) / len(bases) if bases else None
     if len(bases) == 2:
