@@ -61,7 +61,7 @@ def main() -> None:
 
     record_times: list[float] = []
     draw_times: list[float] = []
-    probe_call, draw = stats._Probe.__call__, stats.draw_activation_stats
+    probe_call, draw = stats.Probe.__call__, stats.draw_activation_stats
 
     def timed_probe(self):  # wraps the private record step to time it alone
         t0 = time.perf_counter()
@@ -75,7 +75,7 @@ def main() -> None:
         draw_times.append(time.perf_counter() - t0)
         return out
 
-    stats._Probe.__call__, stats.draw_activation_stats = timed_probe, timed_draw
+    stats.Probe.__call__, stats.draw_activation_stats = timed_probe, timed_draw
     plain, recorded, callback = [], [], None
     print(f"keras {keras.__version__}, backend {keras.backend.backend()}, {os.cpu_count()} CPUs")
     side = f"{args.size}x{args.size}"
