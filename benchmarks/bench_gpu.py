@@ -10,8 +10,12 @@ Adam. For every combination of
 the model is built by ``kerazoo.build`` (the settings ``kerazoo train`` passes it), one epoch
 is run to trace and compile, and then ``--epochs`` epochs are timed: images per second of
 ``model.fit`` on arrays already in memory (data generation left out: it is the same for every
-row). Each row's ratio is against ``float32 / no XLA / channels_last``. Every row is measured
-in its own process, so one setting's compiled functions and memory do not reach the next.
+row). Every row is measured in its own process, so one setting's compiled functions and
+memory do not reach the next. Each row's ratio is against a fixed baseline row,
+``float32 / no XLA / channels_last``, measured twice: first, before every other row, and
+again last, after them; the ratios are against the mean of the two, and both are printed
+with their difference, so a machine that drifted during the table shows (a difference of
+more than a few percent means the ratios carry that much noise).
 
 Without a GPU it says so and stops; ``--cpu`` runs the rows a CPU can, to check the script:
 float32, channels_last, XLA off and on (TensorFlow's CPU convolutions refuse channels_first,
@@ -99,44 +103,47 @@ def main() -> None:
         f"{args.epochs} timed epochs after one to compile; keras {keras.__version__} "
         f"(tensorflow), {'GPU' if gpu else 'CPU only'}"
     )
+    sizes = ["--images", str(args.images), "--batch", str(args.batch)]
+    sizes += ["--epochs", str(args.epochs)]
+    combos = list(itertools.product(precisions, ("false", "true"), formats))
+    baseline = combos[0]  # float32 / no XLA / channels_last
+    plan = [(baseline, "baseline, first"), *((c, "") for c in combos[1:])]
+    plan.append((baseline, "baseline, last"))
+    measured = []
+    for combo, note in plan:
+        result = measure(combo, sizes)
+        measured.append((combo, note, result))
+        speed = "failed" if "failed" in result else f"{result['images_per_s']:.0f} images/s"
+        print(f"  measured {' / '.join(combo)}{f' ({note})' if note else ''}: {speed}", flush=True)
+    bases = [r["images_per_s"] for c, _, r in measured if c == baseline and "failed" not in r]
+    base = sum(bases) / len(bases) if bases else None
+    if len(bases) == 2:
+        drift = bases[1] / bases[0] - 1
+        print(f"baseline first {bases[0]:.0f}, last {bases[1]:.0f} images/s ({drift:+.1%})")
     print(
         f"{'precision':<15} {'XLA':<6} {'channels':<15} {'images/s':>9} {'ratio':>6} "
         f"{'last loss':>9}"
     )
-    base = None
-    for precision, jit, data_format in itertools.product(precisions, ("false", "true"), formats):
-        sizes = [
-            "--images",
-            str(args.images),
-            "--batch",
-            str(args.batch),
-            "--epochs",
-            str(args.epochs),
-        ]
-        command = [
-            sys.executable,
-            __file__,
-            "--row",
-            *sizes,
-            "--precision",
-            precision,
-            "--jit",
-            jit,
-            "--data-format",
-            data_format,
-        ]
-        done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode != 0:
-            reason = (done.stderr.strip().splitlines() or ["no output"])[-1]
-            print(f"{precision:<15} {jit:<6} {data_format:<15} failed: {reason[:80]}")
+    for (precision, jit, data_format), note, result in measured:
+        head = f"{precision:<15} {jit:<6} {data_format:<15}"
+        if "failed" in result:
+            print(f"{head} failed: {result['failed'][:80]}")
             continue
-        result = json.loads(done.stdout.strip().splitlines()[-1])
         speed = result["images_per_s"]
-        base = base or speed  # the first row is float32 / no XLA / channels_last
-        print(
-            f"{precision:<15} {jit:<6} {data_format:<15} {speed:>9.0f} {speed / base:>5.2f}x "
-            f"{result['loss']:>9.4f}"
-        )
+        ratio = f"{speed / base:>5.2f}x" if base else "    - "
+        tail = f"  ({note})" if note else ""
+        print(f"{head} {speed:>9.0f} {ratio} {result['loss']:>9.4f}{tail}")
+
+
+def measure(combo: tuple[str, str, str], sizes: list[str]) -> dict:
+    """One row in its own process: its JSON result, or ``{"failed": reason}``."""
+    precision, jit, data_format = combo
+    command = [sys.executable, __file__, "--row", *sizes, "--precision", precision]
+    command += ["--jit", jit, "--data-format", data_format]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        return {"failed": (done.stderr.strip().splitlines() or ["no output"])[-1]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

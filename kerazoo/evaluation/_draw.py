@@ -1,7 +1,10 @@
 """The pictures of an evaluation: confusion matrix, image grids (top losses, samples), the
-predicted-versus-true scatter, and reconstructions. matplotlib ``Figure`` objects drawn with
-``FigureCanvasAgg`` (never pyplot, so no display and no global state), imported inside the
-functions; every PNG is written atomically.
+predicted-versus-true scatter, and reconstructions. The two drawn at the end of every
+training run are Pillow pictures, a few milliseconds each: the image grids, one tiled
+picture (:mod:`kerazoo.evaluation._tiled`), and the confusion matrix
+(:mod:`kerazoo.evaluation._confusion_draw`). The others are matplotlib ``Figure`` objects
+drawn with ``FigureCanvasAgg`` (never pyplot, so no display and no global state), imported
+inside the functions. Every picture is written atomically.
 
 Example:
     >>> draw_confusion("confusion.png", counts, ("circle", "square"), "confusion")  # doctest: +SKIP
@@ -9,7 +12,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +21,8 @@ import numpy as np
 
 from kerazoo.data._figure_text import figure_text
 from kerazoo.data._preview import save_figure
+from kerazoo.evaluation._confusion_draw import draw_confusion
+from kerazoo.evaluation._tiled import draw_grid
 
 __all__ = ["draw_confusion", "draw_grid", "draw_reconstructions", "draw_scatter"]
 
@@ -41,107 +45,6 @@ def _show(ax: Any, image: np.ndarray, cmap: str = "gray", vmax: float = 255) -> 
         return ax.imshow(image, interpolation="nearest")
     plane = image[..., 0] if image.ndim == 3 else image
     return ax.imshow(plane, cmap=cmap, vmin=0, vmax=vmax, interpolation="nearest")
-
-
-def draw_confusion(
-    path: str | Path, counts: np.ndarray, class_names: Sequence[str], title: str
-) -> Path:
-    """The confusion matrix: rows are the true class, columns the predicted one, the count
-    in each cell (up to 20 classes) and a colour scale.
-
-    Args:
-        path: the PNG to write.
-        counts: ``[K, K]`` counts, ``[true, predicted]``.
-        class_names: the ``K`` names.
-        title: the heading.
-
-    Returns:
-        ``path``.
-    """
-    k = len(class_names)
-    side = max(4.0, min(0.45 * k + 2.0, 16.0))
-    fig = _figure(side + 1.2, side + 0.6)
-    ax = fig.add_subplot()
-    shown = ax.imshow(counts, cmap="Blues", vmin=0, interpolation="nearest")
-    ticks = np.arange(k)
-    rotate = k > 6 or max(len(n) for n in class_names) > 6
-    ax.set_xticks(
-        ticks,
-        [figure_text(n) for n in class_names],
-        rotation=45 if rotate else 0,
-        ha="right" if rotate else "center",
-        fontsize=8,
-    )
-    ax.set_yticks(ticks, [figure_text(n) for n in class_names], fontsize=8)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    if k <= 20:
-        top = counts.max() or 1
-        for (i, j), c in np.ndenumerate(counts):
-            if c == 0 and k > 10:
-                continue  # many classes: blank zeros, so the counts that matter stand out
-            colour = "white" if c > 0.6 * top else "black"
-            ax.text(
-                j,
-                i,
-                str(int(c)),
-                ha="center",
-                va="center",
-                color=colour,
-                fontsize=9 if k <= 10 else 7,
-            )
-    from matplotlib.ticker import MaxNLocator
-
-    bar = fig.colorbar(shown, ax=ax, shrink=0.8)
-    bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    bar.set_label("images")
-    ax.set_title(figure_text("\n".join(textwrap.wrap(title, int(side * 13)))), fontsize=10)
-    return save_figure(fig, path)
-
-
-def draw_grid(
-    path: str | Path,
-    images: np.ndarray,
-    titles: Sequence[str],
-    title: str,
-    *,
-    colors: Sequence[str] | None = None,
-    cols: int = 8,
-) -> Path:
-    """A grid of images, each with a short title (coloured when ``colors`` is given).
-
-    Args:
-        path: the PNG to write.
-        images: ``uint8 [N, H, W, C]``.
-        titles: one title per image; ``"\\n"`` breaks lines.
-        title: the heading.
-        colors: one title colour per image (e.g. green when right, red when wrong).
-        cols: images per row (fewer when there are fewer images).
-
-    Returns:
-        ``path``.
-    """
-    n = len(images)
-    cols = max(1, min(cols, n))
-    rows = max(1, math.ceil(n / cols))
-    h, w = images.shape[1:3]
-    tw, th = 1.45 * w / max(h, w), 1.45 * h / max(h, w)
-    lines = max((t.count("\n") + 1 for t in titles), default=1)
-    fig = _figure(max(cols * (max(tw, 1.45) + 0.1), 4.0), rows * (th + 0.16 * lines + 0.15) + 0.6)
-    axes = fig.subplots(rows, cols, squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        if i >= n:
-            ax.set_axis_off()
-            continue
-        _show(ax, images[i])
-        colour = colors[i] if colors else "black"
-        ax.set_title(figure_text(titles[i]), fontsize=7, color=colour, pad=2)
-        for spine in ax.spines.values():
-            spine.set_color(colour if colors else "0.6")
-    fig.suptitle(
-        figure_text("\n".join(textwrap.wrap(title, int(fig.get_figwidth() * 12)))), fontsize=10
-    )
-    return save_figure(fig, path)
 
 
 def draw_scatter(

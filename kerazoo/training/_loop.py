@@ -160,18 +160,25 @@ class Trainer:
 
     def find_rate(self) -> float:
         """``--lr find``: the finder's suggestion for this run's model, batches and optimizer
-        (``lr_find.png`` and ``run.json``'s ``lr_find`` say what it saw)."""
-        from kerazoo.training._lr_find import find_learning_rate
-        from kerazoo.training._lr_find_draw import draw_lr_find
+        (``lr_find.png`` and ``run.json``'s ``lr_find`` say what it saw); its ramp is
+        bounded by a share of the run's training steps, and says what it cost."""
+        from kerazoo.training._lr_find_budget import find_for_run
 
         spec = self.spec
         self.fresh(None)
         spec.say("Finding the learning rate (kerazoo lr-find) ...")
-        finding = find_learning_rate(self.model, spec.train_batches(self.info, 0))
-        finding.title = f"{spec.architecture.name} on {spec.dataset.name}, --lr find"
-        draw_lr_find(finding, spec.dir / "lr_find.png")
-        self.found = finding.to_dict()  # into run.json, once it is written
-        spec.say(f"{finding.summary()}\nTraining with learning rate {finding.suggestion:.3g}.")
+        finding, cost = find_for_run(
+            self.model,
+            spec.train_batches(self.info, 0),
+            spec.settings["epochs"] * spec.steps_per_epoch,
+            spec.dir / "lr_find.png",
+            f"{spec.architecture.name} on {spec.dataset.name}, --lr find",
+        )
+        self.found = {**finding.to_dict(), "cost": cost.to_dict()}  # into run.json, later
+        spec.say(
+            f"{finding.summary()}\n{cost.line()}\n"
+            f"Training with learning rate {finding.suggestion:.3g}."
+        )
         return float(finding.suggestion)
 
     def fit(self, done: int) -> tuple[int, dict[str, float] | None]:

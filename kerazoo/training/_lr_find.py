@@ -22,6 +22,7 @@ Example:
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,9 @@ class LRFinding:
         points: batch index of each suggestion's point on the curve (``"minimum"``: the
             lowest centred loss itself).
         title: what was measured, e.g. ``"lenet on shapes, adam, batch 64"``.
+        seconds: the wall time of the ramp, the restoring of the model included.
+        step_seconds: the median time of one step of the ramp, its first (which traces
+            and compiles the train step) left out.
     """
 
     lrs: np.ndarray
@@ -74,6 +78,8 @@ class LRFinding:
     stopped: str = "end of ramp"
     points: dict[str, int] = field(default_factory=dict)
     title: str = ""
+    seconds: float = math.nan
+    step_seconds: float = math.nan
 
     def summary(self) -> str:
         """Several lines: the ramp, each suggestion (the chosen one marked), the picture.
@@ -110,6 +116,7 @@ class LRFinding:
             **{name: getattr(self, name) for name in METHODS},
             "stopped": self.stopped,
             "title": self.title,
+            **{k: floats(np.array([getattr(self, k)]))[0] for k in ("seconds", "step_seconds")},
             "path": None if self.path is None else str(self.path),
             "lrs": floats(self.lrs),
             "losses": floats(self.losses),
@@ -171,8 +178,10 @@ def find_learning_rate(
     """
     _check_ramp(start, end, steps, smooth, diverge, method)
     lrs = start * (end / start) ** (np.arange(steps) / (steps - 1))
+    t0 = time.perf_counter()
     with Restored(model), RampedRate(model, start, end, steps) as ramp:
-        losses, smoothed, stopped = _run(model, batches, lrs, ramp, smooth, diverge, verbose)
+        ran = _run(model, batches, lrs, ramp, smooth, diverge, verbose)
+    losses, smoothed, stopped, step_seconds = ran
     lrs = lrs[: len(losses)]
     n = len(losses) if np.isfinite(losses).all() else int(np.argmin(np.isfinite(losses)))
     curve = np.full(len(losses), np.nan)
@@ -188,6 +197,8 @@ def find_learning_rate(
         method=method,
         stopped=stopped,
         points={name: found[name][1] for name in METHODS},
+        seconds=time.perf_counter() - t0,
+        step_seconds=step_seconds,
     )
 
 
@@ -232,17 +243,20 @@ def _run(
     beta: float,
     diverge: float,
     verbose: int,
-) -> tuple[np.ndarray, np.ndarray, str]:
-    """Train one batch per rate; return raw and smoothed losses and why it stopped."""
+) -> tuple[np.ndarray, np.ndarray, str, float]:
+    """Train one batch per rate; return raw and smoothed losses, why it stopped, and the
+    median seconds of a step (the first, which compiles, left out)."""
     losses: list[float]
     smoothed: list[float]
-    losses, smoothed = [], []
+    losses, smoothed, times = [], [], []
     avg, best, stopped = 0.0, math.inf, "end of ramp"
     every = max(1, len(lrs) // 10)
     for i, batch in enumerate(_cycle(batches, len(lrs))):
         ramp.set(i, lrs[i])
+        t0 = time.perf_counter()
         logs = model.train_on_batch(*batch[:3], return_dict=True)  # metrics reset first
         loss = float(logs["loss"])
+        times.append(time.perf_counter() - t0)
         avg = beta * avg + (1 - beta) * loss
         value = avg / (1 - beta ** (i + 1))
         losses.append(loss)
@@ -259,7 +273,8 @@ def _run(
         best = min(best, value)
     if verbose and stopped == "ran away":
         print(f"lr-find: stopped, the loss ran away ({diverge:g} x {best:.4g})", flush=True)
-    return np.array(losses), np.array(smoothed), stopped
+    step = float(np.median(times[1:] or times))
+    return np.array(losses), np.array(smoothed), stopped, step
 
 
 def _cycle(batches: Any, n: int) -> Iterator[tuple[Any, ...]]:
