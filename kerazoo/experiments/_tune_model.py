@@ -36,7 +36,7 @@ from kerazoo._errors import KerazooError
 from kerazoo._files import write_text_atomic
 from kerazoo.experiments._tune_space import Plan
 from kerazoo.saving._info import ModelInfo
-from kerazoo.training._callbacks import EpochSeeds, StopWhenAsked, finite
+from kerazoo.training._callbacks import EpochSeeds, StopOnNaN, StopWhenAsked, finite
 from kerazoo.training._settings import check_settings
 from kerazoo.training._spec import RunSpec
 
@@ -128,7 +128,7 @@ class TrialModel(keras_tuner.HyperModel):
         start = int(kwargs.get("initial_epoch", 0))
         epochs = int(kwargs.get("epochs", cfg["epochs"]))
         callbacks = [
-            keras.callbacks.TerminateOnNaN(),
+            StopOnNaN(),
             EpochSeeds(int(cfg["seed"])),
             StopWhenAsked(),
             *kwargs.get("callbacks", []),

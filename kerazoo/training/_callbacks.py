@@ -44,6 +44,7 @@ __all__ = [
     "Curves",
     "EpochSeeds",
     "HistoryCSV",
+    "StopOnNaN",
     "StopWhenAsked",
     "best_value",
     "pick_monitor",
@@ -290,19 +291,41 @@ def seed_states(model: Any) -> list[Any]:
 
 
 class StopWhenAsked(keras.callbacks.Callback):
-    """Stop at the next batch end once Ctrl-C or SIGTERM asked to, even if the
+    """Stop before the next batch once Ctrl-C or SIGTERM asked to, even if the
     ``KeyboardInterrupt`` the signal raised was lost (see :mod:`kerazoo.training._interrupt`).
+
+    It looks before each batch, not after: Keras runs every callback with a batch-end hook
+    in step with the training (on JAX each step then waits for the one before to finish),
+    while batch-begin hooks leave its asynchronous dispatch alone.
     """
 
     def _check(self) -> None:
         if stop_asked():
             raise KeyboardInterrupt
 
-    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+    def on_train_batch_begin(self, batch: int, logs: Any = None) -> None:
         self._check()
 
-    def on_test_batch_end(self, batch: int, logs: Any = None) -> None:
+    def on_test_batch_begin(self, batch: int, logs: Any = None) -> None:
         self._check()
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         self._check()
+
+
+class StopOnNaN(keras.callbacks.TerminateOnNaN):
+    """Keras' ``TerminateOnNaN``, run beside the training on JAX instead of in step with it.
+
+    ``TerminateOnNaN`` reads the loss after every batch; run in step, that read makes each
+    step wait for the one before, and JAX dispatches steps asynchronously. Marked
+    ``async_safe`` there, Keras runs it in its callback thread: the run stops at most a few
+    batches after the loss stops being finite, and the epoch's logs still show it. Measured
+    on 2 CPU cores, LeNet on 2,000 32x32 images, 2 epochs, 4 alternating rounds: with
+    TerminateOnNaN and a batch-end interrupt check, ``fit`` took 1.086x the time it takes
+    with no callback on JAX; with this and a batch-begin check 1.018x. On TensorFlow the
+    thread made it slower (1.146x against 1.004x in step), so there it stays in step.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.async_safe = keras.backend.backend() == "jax"

@@ -29,6 +29,7 @@ from kerazoo.training._callbacks import (
     Curves,
     EpochSeeds,
     HistoryCSV,
+    StopOnNaN,
     StopWhenAsked,
     best_value,
     finite,
@@ -183,7 +184,6 @@ class Trainer:
 
     def fit(self, done: int) -> tuple[int, dict[str, float] | None]:
         """One ``fit`` from epoch ``done``; return epochs done and the logs of a NaN epoch."""
-        import keras
 
         spec = self.spec
         cfg, placement = spec.settings, spec.placement
@@ -195,7 +195,7 @@ class Trainer:
         keep = bool(cfg.get("keep_checkpoints"))
         checkpoint = Checkpoint(spec.dir, metadata=self.metadata, best=best, keep=keep)
         callbacks = [
-            keras.callbacks.TerminateOnNaN(),
+            StopOnNaN(),
             EpochSeeds(cfg["seed"]),
             *spec.callbacks,
             csv,
