@@ -23,7 +23,7 @@ def shapes_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "shapes",
             "lenet",
             data=SHAPES,
-            epochs=8,
+            epochs=10,
             train_size=3000,
             val_size=300,
             test_size=0,
