@@ -7,7 +7,7 @@ when a model is built or loaded.
 Example:
     >>> import kerazoo
     >>> kerazoo.list_datasets()                                    # doctest: +SKIP
-    ['circles', 'folder', 'polkadots', 'shapes', 'traffic_lights']
+    ['circles', 'digits', 'folder', 'polkadots', 'shapes', 'traffic_lights']
     >>> run = kerazoo.train("shapes", "lenet", epochs=2)           # doctest: +SKIP
 """
 

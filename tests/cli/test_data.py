@@ -13,10 +13,10 @@ from PIL import Image
 import kerazoo
 from kerazoo._cli import main
 
-BUILTIN = ["circles", "folder", "polkadots", "shapes", "traffic_lights"]
+BUILTIN = ["circles", "digits", "folder", "polkadots", "shapes", "traffic_lights"]
 
 
-def test_list_datasets_shows_all_five(capsys) -> None:
+def test_list_datasets_shows_every_builtin(capsys) -> None:
     assert main(["list", "datasets"]) == 0
     out = capsys.readouterr().out
     for name in BUILTIN:
