@@ -22,7 +22,7 @@ CLASSES = {"mnist": Mnist, "fashion_mnist": FashionMnist, "cifar10": Cifar10, "c
 
 
 @pytest.fixture
-def keras_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict]:
+def tiny_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict]:
     """A temporary Keras home with the four tiny datasets; downloads refused."""
     written = write_keras_cache(tmp_path)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
@@ -35,8 +35,8 @@ def _rows(images: np.ndarray) -> list[bytes]:
 
 
 @pytest.mark.parametrize("name", sorted(CLASSES))
-def test_the_official_split_is_kept_with_the_files_images_and_labels(name, keras_home) -> None:
-    written = keras_home[1][name]
+def test_the_official_split_is_kept_with_the_files_images_and_labels(name, tiny_home) -> None:
+    written = tiny_home[1][name]
     ds = CLASSES[name]()
     assert ds.fixed_split == (30, 10) and ds.max_samples == 10
     s = ds.split(20, 10, 10, seed=4)
@@ -56,8 +56,8 @@ def test_the_official_split_is_kept_with_the_files_images_and_labels(name, keras
     assert set(_rows(shown)) <= set(_rows(written["x_test"]))
 
 
-def test_cifar100_coarse_labels_and_class_names(keras_home) -> None:
-    written = keras_home[1]["cifar100"]
+def test_cifar100_coarse_labels_and_class_names(tiny_home) -> None:
+    written = tiny_home[1]["cifar100"]
     ds = Cifar100(labels="coarse")
     assert len(ds.task.class_names) == 20 and ds.task.class_names[0] == "aquatic_mammals"
     assert len(Cifar100().task.class_names) == 100
@@ -68,10 +68,10 @@ def test_cifar100_coarse_labels_and_class_names(keras_home) -> None:
     assert [by_image[a.tobytes()] for a in test.images] == list(test.labels)
 
 
-def test_size_and_channels_resize_with_pillow_and_masks_are_the_ink(keras_home) -> None:
+def test_size_and_channels_resize_with_pillow_and_masks_are_the_ink(tiny_home) -> None:
     from PIL import Image
 
-    written = keras_home[1]["mnist"]
+    written = tiny_home[1]["mnist"]
     data = Mnist(size="20x24", mask_level=100).split(2, 1, 0, seed=0).train
     assert data.images.shape == (2, 20, 24, 1)
     assert (data.masks == (data.images[..., 0] >= 100)).all()
@@ -86,16 +86,10 @@ def test_size_and_channels_resize_with_pillow_and_masks_are_the_ink(keras_home) 
     assert grey.images.shape == (3, 16, 16, 1) and grey.masks is None
 
 
-def test_training_sizes_follow_the_official_split(keras_home) -> None:
+def test_training_sizes_follow_the_official_split(tiny_home) -> None:
     parts = Mnist().fixed_split
     assert split_sizes({}, 10, parts) == (27, 3, 10)
     assert split_sizes({"train_size": 5}, 10, parts) == (5, 3, 10)
-    assert split_sizes({"train_size": 5, "val_size": 4, "test_size": 2}, 10, parts) == (5, 4, 2)
-    assert split_sizes({}, None, (60000, 10000)) == (54000, 6000, 10000)
-    with pytest.raises(DataError, match=r"training part holds 30 images: too few for 28 train"):
-        split_sizes({"train_size": 28, "val_size": 5}, 10, parts)
-    with pytest.raises(DataError, match=r"test part holds 10 images: too few for 11 test"):
-        split_sizes({"test_size": 11}, 10, parts)
     with pytest.raises(DataError, match=r"fixed split of 30 training and 10 test samples"):
         Mnist().split(25, 6, 0)
 
@@ -113,7 +107,7 @@ def test_a_missing_file_offline_is_refused_naming_file_url_and_place(tmp_path, m
     assert "Download https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz" in (
         message
     )
-    assert f"put it at {target};" in message
+    assert f"put it at {target}; or unset KERAZOO_OFFLINE on a machine with internet" in message
     archive = tmp_path / "datasets" / "cifar-10-batches-py-target_archive"
     with pytest.raises(DataError, match=rf"put it at {re.escape(str(archive))} \(kerazoo ext"):
         Cifar10().generate(1)
@@ -127,7 +121,8 @@ def test_a_download_that_fails_is_refused_and_one_that_works_is_read(tmp_path, m
     gone = cache.Source(
         (cache.Download("mnist.npz", (tmp_path / "no.npz").as_uri()),), (("datasets/mnist.npz",),)
     )
-    with pytest.raises(DataError, match=r"not there \(downloading it failed: .*Download file://"):
+    failed = r"not there \(downloading it failed: .*Download file://.*; or run again once the"
+    with pytest.raises(DataError, match=failed):
         cache.ensure(gone, "dataset 'mnist'")
     written = write_mnist(tmp_path / "server")
     served = (tmp_path / "server" / "datasets" / "mnist.npz").as_uri()
@@ -141,17 +136,17 @@ def test_a_download_that_fails_is_refused_and_one_that_works_is_read(tmp_path, m
     assert sorted(_rows(data.images[..., 0])) == sorted(_rows(written["x_test"]))
 
 
-def test_a_damaged_cifar_file_is_refused_and_runs_no_code(keras_home) -> None:
+def test_a_damaged_cifar_file_is_refused_and_runs_no_code(tiny_home) -> None:
     import pickle
 
-    batch = keras_home[0] / cache.CIFAR10_DIR / "test_batch"
+    batch = tiny_home[0] / cache.CIFAR10_DIR / "test_batch"
     batch.write_bytes(pickle.dumps(print, protocol=2))  # a global outside numpy's arrays
     with pytest.raises(DataError, match=r"test_batch is not a CIFAR batch .*refusing to load"):
         Cifar10().generate(1)
 
 
-def test_kerazoo_train_mnist_lenet_runs_on_the_tiny_cache(keras_home, tmp_path) -> None:
-    home = keras_home[0]
+def test_kerazoo_train_mnist_lenet_runs_on_the_tiny_cache(tiny_home, tmp_path) -> None:
+    home = tiny_home[0]
     site = None
     if "mnist" not in kerazoo.list_datasets():  # until `pip install -e .` registers it
         site = write_distribution(

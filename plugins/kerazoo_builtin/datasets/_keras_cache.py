@@ -162,11 +162,15 @@ def _missing(download: Download, home: Path, files: tuple[str, ...], who: str, w
     where = f"put it at {download.target(home)}"
     if download.extract:
         where += f" (kerazoo extracts it on first use), or extract it so that {first} exists"
+    then = (
+        f"unset {OFFLINE} on a machine with internet and kerazoo downloads it once"
+        if offline()
+        else "run again once the download can work (kerazoo downloads it once)"
+    )
     return (
         f"{who} reads {first} from Keras' cache ($KERAS_HOME, else ~/.keras), and it is not "
-        f"there ({why}). Download {download.origin} on a machine "
-        f"with internet and {where}; or, online, unset {OFFLINE} and kerazoo downloads it "
-        "once."
+        f"there ({why}). Download {download.origin} on a machine with internet and "
+        f"{where}; or {then}."
     )
 
 
