@@ -61,8 +61,6 @@ class KerasDataset(Dataset):
     source: ClassVar[cache.Source]
     #: ``(H, W, C)`` of the images in the files.
     native: ClassVar[tuple[int, int, int]]
-    #: How many images the official training and test sets hold (for the docs).
-    official: ClassVar[tuple[int, int]]
     #: ``mask_level`` of datasets whose mask is their ink; ``None``: no masks.
     ink: ClassVar[int | None] = None
 
@@ -179,7 +177,6 @@ class Mnist(KerasDataset):
     description = "MNIST handwritten digits (28x28 grey, 60k/10k), Keras' download"
     source = cache.MNIST
     native = (28, 28, 1)
-    official = (60000, 10000)
     ink = 128
     augmentations = ("shift",)
 
@@ -204,7 +201,6 @@ class FashionMnist(KerasDataset):
     description = "Fashion-MNIST garments (28x28 grey, 60k/10k), Keras' download"
     source = cache.FASHION_MNIST
     native = (28, 28, 1)
-    official = (60000, 10000)
     ink = 16
     augmentations = ("hflip", "shift")
 
@@ -229,7 +225,6 @@ class Cifar10(KerasDataset):
     description = "CIFAR-10 photos, 10 classes (32x32 RGB, 50k/10k), Keras' download"
     source = cache.CIFAR10
     native = (32, 32, 3)
-    official = (50000, 10000)
     augmentations = ("hflip", "shift")
 
     @property
@@ -252,7 +247,6 @@ class Cifar100(KerasDataset):
     description = "CIFAR-100 photos, 100 classes or 20 (32x32 RGB, 50k/10k), Keras' download"
     source = cache.CIFAR100
     native = (32, 32, 3)
-    official = (50000, 10000)
     augmentations = ("hflip", "shift")
     options: ClassVar[dict[str, Param]] = {
         "labels": Param(
