@@ -7,7 +7,7 @@ when a model is built or loaded.
 Example:
     >>> import kerazoo
     >>> kerazoo.list_datasets()                                    # doctest: +SKIP
-    ['circles', 'digits', 'folder', 'polkadots', 'shapes', 'traffic_lights']
+    ['cifar10', 'cifar100', 'circles', 'digits', 'fashion_mnist', 'folder', 'mnist', ...]
     >>> run = kerazoo.train("shapes", "lenet", epochs=2)           # doctest: +SKIP
 """
 

@@ -311,8 +311,8 @@ def list_datasets(pattern: str | None = None) -> list[str]:
 
     Example:
         >>> import kerazoo
-        >>> kerazoo.list_datasets("c*")
-        ['circles']
+        >>> kerazoo.list_datasets("*_lights")
+        ['traffic_lights']
     """
     return _default.names("dataset", pattern)
 

@@ -106,7 +106,9 @@ def check_dataset(name: str | Dataset, n: int = 6, **options: Any) -> Dataset:
     empty = ds.generate(0, seed=0)
     _require(empty.images.shape == (0, h, w, c), name, f"n=0 gave {empty.images.shape}")
 
-    if len(first) >= 3:
+    if ds.fixed_split is not None:
+        _check_fixed_split(ds, name, n)
+    elif len(first) >= 3:
         s = ds.split(len(first) - 2, 1, 1, seed=0)
         parts = (len(s.train), len(s.val), len(s.test))
         _require(parts == (len(first) - 2, 1, 1), name, f"split sizes are {parts}")
@@ -149,6 +151,30 @@ def _dataset(given: str | Dataset, options: dict[str, Any]) -> Dataset:
         f"check_dataset() takes a dataset name or a kerazoo.Dataset object, got "
         f"{type(given).__name__} {given!r}. Example: check_dataset('shapes', size=16)."
     )
+
+
+def _check_fixed_split(ds: Dataset, name: str, n: int) -> None:
+    """A dataset with its own training / test parts: sizes kept, seeded, samples valid."""
+    parts = ds.fixed_split
+    _require(
+        isinstance(parts, tuple)
+        and len(parts) == 2
+        and all(isinstance(v, (int, np.integer)) and v >= 0 for v in parts),
+        name,
+        f"fixed_split {parts!r} is not (train, test) counts",
+    )
+    have_train, have_test = parts
+    if have_train < 2 or have_test < 1:
+        return
+    train = min(have_train - 1, n)
+    s = ds.split(train, 1, 1, seed=0)
+    sizes = (len(s.train), len(s.val), len(s.test))
+    _require(sizes == (train, 1, 1), name, f"split sizes are {sizes}")
+    for part, want in zip(s, (train, 1, 1), strict=True):
+        _check_samples(name, ds.task, ds.image_shape, part, want)
+    again = ds.split(train, 1, 1, seed=0)
+    same = all(_same_samples(a, b) for a, b in zip(s, again, strict=True))
+    _require(same, name, "the same seed gave a different split")
 
 
 def _check_samples(name: str, task: Task, shape: tuple[int, ...], s: Samples, n: int) -> None:

@@ -11,9 +11,28 @@ from pathlib import Path
 import pytest
 
 from kerazoo import _registry as registry
+from tests.fixtures.keras_cache import write_keras_cache
 from tests.fixtures.processes import pip_install_target
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Nothing in the tests may download: the Keras datasets refuse a missing file instead.
+os.environ.setdefault("KERAZOO_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def tiny_keras_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Keras home with tiny mnist, fashion_mnist, cifar10 and cifar100 files."""
+    home = tmp_path_factory.mktemp("keras-home")
+    write_keras_cache(home)
+    return home
+
+
+@pytest.fixture
+def keras_home(tiny_keras_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``KERAS_HOME`` is the tiny cache for this test (and processes it starts)."""
+    monkeypatch.setenv("KERAS_HOME", str(tiny_keras_cache))
+    monkeypatch.setenv("KERAZOO_OFFLINE", "1")
+    return tiny_keras_cache
 
 
 @pytest.fixture(scope="session")

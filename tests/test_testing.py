@@ -34,7 +34,9 @@ def image_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("name", kerazoo.list_datasets())
-def test_every_registered_dataset_keeps_the_contract(name: str, image_folder: Path) -> None:
+def test_every_registered_dataset_keeps_the_contract(
+    name: str, image_folder: Path, keras_home: Path
+) -> None:
     options = {"path": str(image_folder), "size": 8} if name == "folder" else TINY.get(name, {})
     ds = check_dataset(name, **options)
     assert isinstance(ds, kerazoo.Dataset)

@@ -113,6 +113,29 @@ class Dataset:
         its splits from it when the user gives none. Optional."""
         return None
 
+    @property
+    def fixed_split(self) -> tuple[int, int] | None:
+        """``(train, test)``: how many samples the dataset's own training and test parts
+        hold, when it comes with a fixed split (MNIST's 60,000 and 10,000); ``None`` (the
+        default) when any sample may go to any split. Optional.
+
+        A dataset that gives it implements :meth:`make_part`. :meth:`split` then draws the
+        training and validation samples from the training part and the test samples from
+        the test part, and training sizes its splits from it (all of the test part, a tenth
+        of the training part for validation, unless the user says otherwise).
+
+        Example:
+            >>> import kerazoo
+            >>> kerazoo.get_dataset("shapes").fixed_split is None
+            True
+        """
+        return None
+
+    def make_part(self, part: str, n: int, rng: np.random.Generator) -> Samples:
+        """Up to ``n`` samples of the fixed ``part`` (``"train"`` or ``"test"``), drawn
+        without replacement using only ``rng``. Only for a dataset with :attr:`fixed_split`."""
+        raise NotImplementedError
+
     # -- what every dataset gets ---------------------------------------------------------
     @property
     def display_name(self) -> str:
@@ -146,8 +169,12 @@ class Dataset:
             raise InvalidOptionError(f"n must be a non-negative integer, got {n!r}.")
         seed = check_seed(seed)
         self.check_size(int(n))
+        return self._made(int(n), lambda: self.make(int(n), np.random.default_rng(seed)))
+
+    def _made(self, n: int, make: Any) -> Samples:
+        """``make()``'s samples, checked against the contract; its errors worded."""
         try:
-            samples = self.make(int(n), np.random.default_rng(seed))
+            samples = make()
         except KerazooError:
             raise  # a deliberate, already-worded error (an unreadable image, a bad option)
         except MemoryError:
@@ -163,7 +190,7 @@ class Dataset:
                 f"{exc}. This is a bug in that plugin: report it to its package, with the "
                 "traceback above."
             ) from exc
-        self._check_samples(samples, int(n))
+        self._check_samples(samples, n)
         return samples
 
     def sample_bytes(self) -> int:
@@ -209,12 +236,17 @@ class Dataset:
     def split(self, train: int, val: int = 0, test: int = 0, seed: int = 0) -> Splits:
         """Train / validation / test samples from one seed, disjoint by construction.
 
+        A dataset with a :attr:`fixed_split` gives its training and validation samples from
+        its training part and its test samples from its test part (:meth:`make_part`).
+
         Example:
             >>> import kerazoo
             >>> s = kerazoo.get_dataset("shapes").split(100, 20, seed=1)
             >>> len(s.train), len(s.val), len(s.test)
             (100, 20, 0)
         """
+        if self.fixed_split is not None:
+            return self._split_fixed(train, val, test, seed)
         total = train + val + test
         data = self.generate(total, seed=seed)
         if len(data) < total:
@@ -228,6 +260,34 @@ class Dataset:
             data.take(slice(train, train + val)),
             data.take(slice(train + val, total)),
         )
+
+    def _split_fixed(self, train: int, val: int, test: int, seed: int) -> Splits:
+        """Training and validation from the fixed training part, test from the test part."""
+        sizes = {"train_size": train, "val_size": val, "test_size": test}
+        for setting, n in sizes.items():
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+                raise InvalidOptionError(
+                    f"{option(setting)} must be a non-negative integer, got {n!r}."
+                )
+        have_train, have_test = self.fixed_split or (0, 0)
+        if train + val > have_train or test > have_test:
+            raise DataError(
+                f"{self.display_name} has a fixed split of {have_train} training and "
+                f"{have_test} test samples, but the split asks for {train} train + {val} "
+                f"validation (from the training part) and {test} test. Ask for fewer samples."
+            )
+        self.check_size(train + val + test)
+        rng = np.random.default_rng(check_seed(seed))
+        first = self._made(train + val, lambda: self.make_part("train", train + val, rng))
+        last = self._made(test, lambda: self.make_part("test", test, rng))
+        for got, want, part in ((first, train + val, "training"), (last, test, "test")):
+            if len(got) != want:
+                raise PluginError(
+                    f"{self.display_name} broke the Dataset contract: make_part() gave "
+                    f"{len(got)} of the {want} samples asked from its {part} part, which "
+                    "fixed_split says it holds."
+                )
+        return Splits(first.take(slice(0, train)), first.take(slice(train, None)), last)
 
     def options_json(self) -> dict[str, Any]:
         """The options as JSON values: with the seed, enough to make the same data again."""

@@ -150,7 +150,9 @@ def _setup(
     ds, arch = resolve_plugins(dataset, architecture, data or {}, hp or {}, "search")
     fixed_hp = {k: arch.config[k] for k in (hp or {})}
     _, _, _, task = check_run_compatible(arch, ds, cfg)
-    check_split_memory(ds, split_sizes(cfg, ds.max_samples))  # before any image is made
+    check_split_memory(
+        ds, split_sizes(cfg, ds.max_samples, ds.fixed_split)
+    )  # before any image is made
     metric = _objective(objective, task.kind == "classification")
     texts = {k: v for k, v in (space or {}).items() if isinstance(v, str)}
     plan = Plan(
@@ -306,7 +308,7 @@ def make_search_tuner(
 
     kind, trials, metric = how
     cfg = plan.settings
-    sizes = split_sizes(cfg, ds.max_samples)
+    sizes = split_sizes(cfg, ds.max_samples, ds.fixed_split)
     hypermodel = TrialModel(plan, ds, ds.split(*sizes, seed=int(cfg["seed"])), folder)
     with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner's "Reloading Tuner"
         return make_tuner(

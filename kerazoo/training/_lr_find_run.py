@@ -86,7 +86,9 @@ def lr_find(
 
         picture_format(out)  # a picture name it cannot write is refused before the ramp,
         check_output_file(out)  # and so is a device, FIFO or folder there
-    cfg["train_size"], cfg["val_size"], cfg["test_size"] = split_sizes(cfg, ds.max_samples)
+    cfg["train_size"], cfg["val_size"], cfg["test_size"] = split_sizes(
+        cfg, ds.max_samples, ds.fixed_split
+    )
     check_split_memory(ds, (cfg["train_size"], cfg["val_size"], cfg["test_size"]))
     with seeded(int(cfg["seed"]), cfg["deterministic"]):
         model, batches = _model_and_batches(ds, arch, cfg)

@@ -226,7 +226,9 @@ def train(
             rundir.check_new_run_dir(run_dir)
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
-    cfg["train_size"], cfg["val_size"], cfg["test_size"] = split_sizes(cfg, dataset.max_samples)
+    cfg["train_size"], cfg["val_size"], cfg["test_size"] = split_sizes(
+        cfg, dataset.max_samples, dataset.fixed_split
+    )
     check_split_memory(dataset, (cfg["train_size"], cfg["val_size"], cfg["test_size"]))
     placement = _placement(cfg, resume, int(verbose))
     if not placement.is_chief:  # trains in step with the chief; the chief writes the run

@@ -3,7 +3,10 @@
 A synthetic dataset makes as many samples as asked: the defaults are 4000 training, 1000
 validation and as many test images as validation ones. A dataset with a fixed number of
 samples (a folder of images) is split 0.7 / 0.15 / 0.15 by default, and sizes that ask for
-more than it holds are refused before anything starts, naming the flags to change.
+more than it holds are refused before anything starts, naming the flags to change. A
+dataset with a fixed training / test split (``Dataset.fixed_split``: MNIST, CIFAR) tests on
+all of its test part and validates on a tenth of its training part by default; the
+training images are the rest of the training part, or the first ``--train-size`` of them.
 
 Example:
     >>> split_sizes({"train_size": None, "val_size": 50, "test_size": 0}, None)
@@ -24,19 +27,32 @@ __all__ = ["check_split_memory", "split_sizes"]
 UNLIMITED = (4000, 1000)
 #: Shares of a fixed-size dataset for (train, validation, test).
 SHARES = (0.7, 0.15, 0.15)
+#: The share of a fixed training part that validates by default (Keras' MNIST example
+#: holds out ``validation_split=0.1``).
+VAL_SHARE = 0.1
 
 
-def split_sizes(cfg: Mapping[str, Any], available: int | None) -> tuple[int, int, int]:
+def split_sizes(
+    cfg: Mapping[str, Any], available: int | None, parts: tuple[int, int] | None = None
+) -> tuple[int, int, int]:
     """``(train, val, test)`` sizes from the settings (``None`` = automatic).
 
     Args:
         cfg: the run's settings, with ``train_size``, ``val_size``, ``test_size``.
         available: what the dataset can make (``Dataset.max_samples``); ``None``: any number.
+        parts: ``(train, test)`` sizes of a fixed split (``Dataset.fixed_split``), which
+            then decides instead of ``available``.
 
     Raises:
         DataError: the sizes ask for more samples than the dataset holds.
+
+    Example:
+        >>> split_sizes({"train_size": 1000}, None, parts=(60000, 10000))
+        (1000, 6000, 10000)
     """
     train, val, test = (cfg.get(k) for k in ("train_size", "val_size", "test_size"))
+    if parts is not None:
+        return _fixed_sizes(train, val, test, parts)
     if available is None:
         train = UNLIMITED[0] if train is None else train
         val = UNLIMITED[1] if val is None else val
@@ -62,6 +78,37 @@ def split_sizes(cfg: Mapping[str, Any], available: int | None) -> tuple[int, int
             f"The dataset holds {available} images: {problem}. Ask for fewer with "
             f"{option('train_size')}, {option('val_size')} and {option('test_size')} "
             "(leave them out to split what the dataset holds 0.7 / 0.15 / 0.15), or add images."
+        )
+    return train, val, test
+
+
+def _fixed_sizes(
+    train: int | None, val: int | None, test: int | None, parts: tuple[int, int]
+) -> tuple[int, int, int]:
+    """Sizes drawn from a fixed split: training and validation from its training part."""
+    have_train, have_test = parts
+    test = have_test if test is None else test
+    if val is None:
+        val = min(round(have_train * VAL_SHARE), max(have_train - (train or 0), 0))
+    train = have_train - val if train is None else train
+    flags = f"{option('train_size')} and {option('val_size')}"
+    if train + val > have_train:
+        raise DataError(
+            f"The dataset's training part holds {have_train} images: too few for {train} "
+            f"training + {val} validation images (both come from it). Ask for fewer with "
+            f"{flags} (leave {option('val_size')} out to validate on a tenth of it)."
+        )
+    if test > have_test:
+        raise DataError(
+            f"The dataset's test part holds {have_test} images: too few for {test} test "
+            f"images. Ask for at most {have_test} with {option('test_size')} (leave it out "
+            "to test on all of them)."
+        )
+    if train < 1 or val < 1:
+        raise DataError(
+            f"The dataset's training part holds {have_train} images, split as {train} "
+            f"training + {val} validation, and a run needs at least one of each. Give "
+            f"{flags} that leave one of each."
         )
     return train, val, test
 

@@ -41,7 +41,7 @@ def fit_and_predict(model, data) -> np.ndarray:
 @pytest.mark.parametrize("dataset", DATASETS)
 @pytest.mark.parametrize("arch", CONTRACT_ARCHITECTURES)
 def test_contract_every_architecture_with_every_dataset(
-    arch: str, dataset: str, image_folder, tmp_path
+    arch: str, dataset: str, image_folder, tmp_path, keras_home
 ) -> None:
     ds = tiny_dataset(dataset, image_folder)
     saved = check_architecture(arch, ds, tmp_path)

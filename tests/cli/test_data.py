@@ -13,7 +13,18 @@ from PIL import Image
 import kerazoo
 from kerazoo._cli import main
 
-BUILTIN = ["circles", "digits", "folder", "polkadots", "shapes", "traffic_lights"]
+BUILTIN = [
+    "cifar10",
+    "cifar100",
+    "circles",
+    "digits",
+    "fashion_mnist",
+    "folder",
+    "mnist",
+    "polkadots",
+    "shapes",
+    "traffic_lights",
+]
 
 
 def test_list_datasets_shows_every_builtin(capsys) -> None:
