@@ -30,7 +30,15 @@ from urllib.parse import urlparse
 
 from kerazoo._errors import InvalidOptionError, KerazooError, option
 
-__all__ = ["ENV", "HTTP_LIMITS", "Tracker", "open_tracker", "parent_run", "tracked"]
+__all__ = [
+    "ENV",
+    "HTTP_LIMITS",
+    "Tracker",
+    "open_tracker",
+    "parent_run",
+    "tracked",
+    "tracked_comparison",
+]
 
 #: The environment variable that turns tracking on for every run (``--track`` wins).
 ENV = "KERAZOO_TRACKING_URI"
@@ -240,6 +248,17 @@ def parent_run(
         _PARENT.reset(token)
         found = sorted(Path(folder).iterdir()) if run_id and Path(folder).is_dir() else []
         tracker.finish(run_id, Path(folder), (p for p in found if _shown(p)), status)
+
+
+def tracked_comparison(
+    track: str | None, dataset: str, architecture: str, folder: Path, plan: Any
+) -> contextlib.AbstractContextManager[None]:
+    """``compare``'s parent run: its variants (``plan.variants``) and seeds as parameters."""
+    params: dict[str, Any] = {"dataset": dataset, "architecture": architecture}
+    params["seeds"] = ",".join(str(s) for s in plan.seeds)
+    params.update({f"variant.{v.name}": v.describe() for v in plan.variants})
+    name = f"compare {dataset} {architecture} ({Path(folder).name})"
+    return parent_run(track, name, folder, params, plan.variants)
 
 
 def _epoch_logger(tracker: Tracker, run_id: str) -> Any:
