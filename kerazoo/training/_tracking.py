@@ -36,6 +36,7 @@ __all__ = [
     "Tracker",
     "open_tracker",
     "parent_run",
+    "shown_files",
     "tracked",
     "tracked_comparison",
 ]
@@ -130,6 +131,24 @@ class Tracker:
         metrics = [Metric(k, float(v), now, step) for k, v in values.items() if _number(v)]
         if metrics:
             self.call("logging metrics", self.client.log_batch, run_id, metrics)
+
+    def log_history(self, run_id: str | None, history: Mapping[str, list[Any]]) -> None:
+        """Every epoch of ``history`` at step = the epoch number (from 1), in few calls."""
+        if run_id is None or self.broken:
+            return
+        import time
+
+        from mlflow.entities import Metric
+
+        now = int(time.time() * 1000)
+        metrics = [
+            Metric(k, float(v), now, step)
+            for k, values in history.items()
+            for step, v in enumerate(values, 1)
+            if _number(v)
+        ]
+        for i in range(0, len(metrics), 1000):  # MLflow takes at most 1000 metrics a call
+            self.call("logging metrics", self.client.log_batch, run_id, metrics[i : i + 1000])
 
     def finish(self, run_id: str | None, folder: Path, files: Iterator[Path], status: str) -> None:
         """Log ``files`` (paths under ``folder``) as artifacts and end the run with
@@ -246,8 +265,7 @@ def parent_run(
         raise
     finally:
         _PARENT.reset(token)
-        found = sorted(Path(folder).iterdir()) if run_id and Path(folder).is_dir() else []
-        tracker.finish(run_id, Path(folder), (p for p in found if _shown(p)), status)
+        tracker.finish(run_id, Path(folder), shown_files(folder) if run_id else iter(()), status)
 
 
 def tracked_comparison(
@@ -281,8 +299,13 @@ def _run_files(folder: Path) -> Iterator[Path]:
         yield from sorted(folder.rglob(pattern))
 
 
-def _shown(path: Path) -> bool:
-    return path.is_file() and path.suffix in (".csv", ".json", ".png", ".html", ".gif")
+def shown_files(folder: Path) -> Iterator[Path]:
+    """The results a folder of several runs (compare, tune) holds at its top: tables,
+    JSON, pictures, pages."""
+    if Path(folder).is_dir():
+        for path in sorted(Path(folder).iterdir()):
+            if path.is_file() and path.suffix in (".csv", ".json", ".png", ".html", ".gif"):
+                yield path
 
 
 @contextlib.contextmanager
@@ -356,4 +379,5 @@ def _number(value: Any) -> bool:
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return (text[0] if text else "")[:300]
+    line = text[0] if text else ""
+    return line if len(line) <= 240 else line[:240] + " ..."

@@ -185,3 +185,24 @@ def test_a_real_mlflow_server_receives_the_run(tmp_path) -> None:
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
+
+
+def test_tune_logs_each_trial_as_a_child_of_the_search(tmp_path) -> None:
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    tiny = {k: v for k, v in TINY.items() if k != "verbose"}
+    result = kerazoo.tune("shapes", "lenet", trials=2, epochs=2, out=tmp_path / "t",
+                          verbose=False, track=uri, **tiny)  # fmt: skip
+    runs = runs_of(uri)
+    (parent,) = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
+    assert len(children) == 2 and parent.data.tags["kerazoo.kind"] == "tune"
+    assert parent.data.params["tuner"] == "random" and "test_accuracy" in parent.data.metrics
+    for child in children:
+        trial = next(t for t in result.trials if t.trial == child.data.tags["trial"])
+        assert child.data.params["filters"] == str(trial.hyperparameters["filters"])
+        steps = [m.step for m in client(uri).get_metric_history(child.info.run_id, "val_loss")]
+        assert steps == [1, 2]
+    files = {f.path for f in client(uri).list_artifacts(parent.info.run_id)}
+    assert {"trials.csv", "tune.json"} <= files
+    best = {f.path for f in client(uri).list_artifacts(parent.info.run_id, "best")}
+    assert best == {"best/model.keras"}
