@@ -223,6 +223,7 @@ def tracked(
         tags["variant"] = variant
     name = f"{variant} seed {cfg['seed']}" if variant is not None else folder.name
     run_id = tracker.start(name, params, tags)
+    tracker.log_history(run_id, _read_history(folder / "history.csv"))  # resumed: the epochs
     try:
         yield [] if run_id is None else [_epoch_logger(tracker, run_id)]
     finally:
@@ -354,6 +355,18 @@ def _artifact_root(uri: str) -> str | None:
     if not path or path == ":memory:":
         return None
     return (Path(path).resolve().parent / "mlartifacts").as_uri()
+
+
+def _read_history(path: Path) -> dict[str, list[float]]:
+    """``history.csv`` as ``{metric: [epoch 1, epoch 2, ...]}`` (empty when there is none)."""
+    import csv
+
+    try:
+        rows = list(csv.DictReader(path.read_text().splitlines()))
+    except OSError:
+        return {}
+    names = [k for k in (rows[0] if rows else {}) if k != "epoch"]
+    return {k: [float(row[k]) for row in rows if _number(row[k])] for k in names}
 
 
 def _read_json(path: Path) -> dict[str, Any]:

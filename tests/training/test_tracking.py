@@ -206,3 +206,13 @@ def test_tune_logs_each_trial_as_a_child_of_the_search(tmp_path) -> None:
     assert {"trials.csv", "tune.json"} <= files
     best = {f.path for f in client(uri).list_artifacts(parent.info.run_id, "best")}
     assert best == {"best/model.keras"}
+
+
+def test_a_resumed_run_is_a_new_mlflow_run_with_every_epoch(tmp_path) -> None:
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    kerazoo.train("shapes", "lenet", epochs=1, out=tmp_path / "r", track=uri, **TINY)
+    kerazoo.train(None, None, epochs=2, out=tmp_path / "r", resume=True, track=uri, verbose=0)
+    first, resumed = runs_of(uri)
+    steps = [m.step for m in client(uri).get_metric_history(resumed.info.run_id, "val_loss")]
+    assert steps == [1, 2] and resumed.data.params["epochs"] == "2"
+    assert [m.step for m in client(uri).get_metric_history(first.info.run_id, "loss")] == [1]
