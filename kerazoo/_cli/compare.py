@@ -10,7 +10,7 @@ from typing import Any
 from kerazoo._cli import parse_pairs
 
 # The setting flags and SIGTERM handling are train's own, shared so both commands agree.
-from kerazoo._cli.options import add_setting_flags, sigterm_interrupts
+from kerazoo._cli.options import add_setting_flags, add_track_flag, sigterm_interrupts
 
 _EXAMPLE = (
     'kerazoo compare shapes chopped_vgg --variant "half: width=0.5" '
@@ -58,6 +58,7 @@ def register(sub: Any) -> None:
         if action.dest == "seed":
             action.help = argparse.SUPPRESS  # compare takes --seeds
     p.add_argument("--out", help="comparison folder (default runs/compare-DATASET-ARCH-TIME)")
+    add_track_flag(p)
     p.add_argument(
         "--inside-steps",
         type=int,
@@ -90,6 +91,7 @@ def _run(args: argparse.Namespace) -> int:
                 out=out,
                 baseline=not args.no_baseline,
                 inside_steps=args.inside_steps,
+                track=args.track,
                 **settings,
             )
     except KeyboardInterrupt:

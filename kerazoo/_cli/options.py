@@ -6,7 +6,7 @@ import argparse
 import contextlib
 from typing import Any
 
-__all__ = ["add_setting_flags", "sigterm_interrupts"]
+__all__ = ["add_setting_flags", "add_track_flag", "sigterm_interrupts"]
 
 
 def add_setting_flags(p: argparse.ArgumentParser) -> None:
@@ -34,6 +34,17 @@ def add_setting_flags(p: argparse.ArgumentParser) -> None:
             **switch,
             help=f"{param.help} ({allowed}default {shown})",
         )
+
+
+def add_track_flag(p: argparse.ArgumentParser) -> None:
+    """``--track URI``: MLflow tracking (:mod:`kerazoo.training._tracking`)."""
+    p.add_argument(
+        "--track",
+        metavar="URI",
+        help="also log the run to MLflow at this tracking URI, e.g. sqlite:///runs/mlflow.db "
+        "or http://HOST:5000 (default: $KERAZOO_TRACKING_URI, else none; needs "
+        "pip install 'kerazoo[mlflow]')",
+    )
 
 
 def _bare_means_true(param: Any) -> bool:

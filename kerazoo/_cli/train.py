@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kerazoo._cli import parse_pairs
-from kerazoo._cli.options import add_setting_flags, sigterm_interrupts
+from kerazoo._cli.options import add_setting_flags, add_track_flag, sigterm_interrupts
 
 
 def register(sub: Any) -> None:
@@ -31,6 +31,7 @@ def register(sub: Any) -> None:
         action="store_true",
         help="continue the run in --out from its last completed epoch",
     )
+    add_track_flag(p)
     p.add_argument("--quiet", "-q", action="store_true", help="print only the summary line")
     p.add_argument(
         "--json",
@@ -113,6 +114,7 @@ def _run(args: argparse.Namespace) -> int:
                 resume=args.resume,
                 verbose=0 if args.quiet or args.json else "auto",
                 callbacks=_looking_callbacks(args),
+                track=args.track,
                 **settings,
             )
     except KeyboardInterrupt as exc:

@@ -12,7 +12,7 @@ from kerazoo._errors import InvalidOptionError
 
 
 def register(sub: Any) -> None:
-    from kerazoo._cli.options import add_setting_flags
+    from kerazoo._cli.options import add_setting_flags, add_track_flag
 
     p = sub.add_parser(
         "tune",
@@ -64,6 +64,7 @@ def register(sub: Any) -> None:
         action="store_true",
         help="remove the previous search in --out and start over",
     )
+    add_track_flag(p)
     _add_process_flags(p)
     _add_output_flags(p)
     p.set_defaults(func=_run)
@@ -148,6 +149,7 @@ def _run(args: argparse.Namespace) -> int:
                 workers=args.workers,
                 chief=args.chief,
                 allow_oversubscribe=args.allow_oversubscribe,
+                track=args.track,
                 **settings,
             )
     except KeyboardInterrupt:

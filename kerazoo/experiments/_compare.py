@@ -37,6 +37,7 @@ from kerazoo.experiments._variants import (
     make_variants,
     parse_seeds,
 )
+from kerazoo.training._tracking import tracked_comparison
 
 __all__ = ["Comparison", "compare", "default_dir"]
 
@@ -93,6 +94,7 @@ def compare(
     verbose: bool = True,
     inside_steps: int = 64,
     callbacks: Iterable[Any] = (),
+    track: str | None = None,
     **settings: Any,
 ) -> Comparison:
     """Train every variant over every seed, then tabulate and draw the comparison.
@@ -112,6 +114,8 @@ def compare(
         inside_steps: gradient-ascent steps of ``inside.png``'s maximised images (0: none).
         callbacks: Keras callbacks, or names of installed ones (made fresh for each run),
             added to every run.
+        track: an MLflow tracking URI (as for :func:`kerazoo.train`; default
+            ``KERAZOO_TRACKING_URI``): one parent run for the comparison, one child per run.
         **settings: training settings for every variant (``epochs``, ``train_size``, ...).
 
     Returns:
@@ -132,11 +136,13 @@ def compare(
         f"runs in {plan.out}"
     )
     k = 0
-    for seed in plan.seeds:  # seed by seed: the first full table needs one pass
-        for variant in plan.variants:
-            k += 1
-            _run_one(plan, variant, seed, f"[{k}/{total}] {variant.name} seed {seed}", callbacks)
-    return _finish(plan, inside_steps)
+    with tracked_comparison(track, plan.dataset, plan.architecture, plan.out, plan):
+        for seed in plan.seeds:  # seed by seed: the first full table needs one pass
+            for variant in plan.variants:
+                k += 1
+                label = f"[{k}/{total}] {variant.name} seed {seed}"
+                _run_one(plan, variant, seed, label, callbacks)
+        return _finish(plan, inside_steps)
 
 
 def default_dir(dataset: str, architecture: str) -> Path:

@@ -38,6 +38,8 @@ from typing import Any
 from kerazoo._errors import InvalidOptionError, check_choice, option
 from kerazoo._files import check_output_folder
 from kerazoo.experiments._tune_results import TuneResult
+from kerazoo.experiments._tune_tracking import log_search
+from kerazoo.training._tracking import open_tracker
 
 __all__ = ["TUNER_NAMES", "make_search_tuner", "tune"]
 
@@ -63,6 +65,7 @@ def tune(
     chief: str | None = None,
     allow_oversubscribe: bool = False,
     callbacks: Iterable[Any] = (),
+    track: str | None = None,
     **settings: Any,
 ) -> TuneResult:
     """Search an architecture's hyperparameters and the tunable training settings.
@@ -96,6 +99,8 @@ def tune(
         allow_oversubscribe: start ``workers`` beyond this machine's CPU cores.
         callbacks: Keras callbacks, or names of installed ones, added to every trial's
             ``fit`` (trials run here: not with ``workers`` or ``chief``).
+        track: an MLflow tracking URI (default ``KERAZOO_TRACKING_URI``): when the search
+            ends, one parent run and one child run per trial.
         **settings: training settings (``epochs``, ``seed``, ``train_size``, ...); a
             tunable one given here (``learning_rate=0.01``) is fixed, not searched.
 
@@ -115,8 +120,11 @@ def tune(
     folder = Path(out) if out is not None else _default_out(ds, plan.arch)
     check_output_folder(folder)  # a file, device or FIFO there is refused before any trial
     request = plan.request(ds, tuner, metric)
+    tracker = open_tracker(track)  # mlflow and the URI checked before any trial
     _prepare(folder, request, overwrite)
-    return _search(folder, ds, plan, (tuner, trials, metric), request, (verbose, role))
+    result = _search(folder, ds, plan, (tuner, trials, metric), request, (verbose, role))
+    log_search(tracker, result, ds.name, plan.arch.name, tuner)
+    return result
 
 
 def _setup(

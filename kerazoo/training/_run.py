@@ -36,6 +36,7 @@ from kerazoo.training._resume import check_new_run_request, resumed_run
 from kerazoo.training._session import seeded
 from kerazoo.training._settings import SETTINGS, check_run_compatible, check_settings
 from kerazoo.training._sizes import check_split_memory, split_sizes
+from kerazoo.training._tracking import open_tracker, tracked
 
 __all__ = ["Run", "resolve_plugins", "train"]
 
@@ -121,6 +122,7 @@ def train(
     resume: bool = False,
     verbose: int | str = "auto",
     callbacks: list[Any] | None = None,
+    track: str | None = None,
     epochs: int | None = None,
     batch_size: int = 64,
     optimizer: str = "adam",
@@ -161,6 +163,11 @@ def train(
         callbacks: extra Keras callbacks, or names of installed ones (entry-point group
             ``kerazoo.callbacks``, made fresh for this run); they see the run as one
             training session (one more after each learning-rate back-off).
+        track: an MLflow tracking URI (``sqlite:///runs/mlflow.db``, ``http://host:5000``)
+            that receives the run's parameters, per-epoch and test metrics, tags and files
+            (default: the environment variable ``KERAZOO_TRACKING_URI``, else none; needs
+            ``pip install 'kerazoo[mlflow]'``). A server that fails is a warning, not an
+            error: see :mod:`kerazoo.training._tracking`.
         epochs: epochs in the whole run (default 5; a resumed run keeps its own unless
             ``epochs`` is given).
         batch_size: images per batch (default 64).
@@ -211,6 +218,7 @@ def train(
     named = locals()  # the settings are the parameters that SETTINGS names, nothing else
     given = {k: named[k] for k in SETTINGS if k in named and named[k] is not None}
     cfg = check_settings({**given, **unknown})
+    tracker = open_tracker(track)  # mlflow and the URI checked before anything trains
     run_dir = Path(out) if out is not None else None
     if resume:
         given_now = {k: cfg[k] for k in (*given, *unknown)}
@@ -236,9 +244,8 @@ def train(
             return _train_in(
                 Path(scratch) / "run", dataset, architecture, cfg, placement, (False, 0, callbacks)
             )
-    return _train_in(
-        run_dir, dataset, architecture, cfg, placement, (resume, int(verbose), callbacks)
-    )
+    how = (resume, int(verbose), callbacks, tracker)
+    return _train_in(run_dir, dataset, architecture, cfg, placement, how)
 
 
 def _placement(cfg: dict[str, Any], resume: bool, verbose: int) -> Any:
@@ -278,15 +285,21 @@ def _train_in(
     architecture: Any,
     cfg: dict[str, Any],
     placement: Any,
-    how: tuple[bool, int, list[Any] | None],
+    how: tuple[Any, ...],
 ) -> Run:
     resume, verbose, callbacks = how[0], how[1], make_callbacks(how[2])  # names: installed
-    with rundir.hold_run_dir(run_dir, resume), seeded(int(cfg["seed"]), cfg["deterministic"]):
+    tracker = how[3] if len(how) > 3 else None
+    with (
+        rundir.hold_run_dir(run_dir, resume),
+        seeded(int(cfg["seed"]), cfg["deterministic"]),
+        tracked(tracker, run_dir, dataset, architecture, cfg) as loggers,
+    ):
         from kerazoo.training._loop import Trainer
         from kerazoo.training._spec import RunSpec
 
         def start() -> Any:  # the splits are made inside: a failure there is the run's
-            given = {"placement": placement, "verbose": verbose, "callbacks": callbacks or ()}
+            every = (*(callbacks or ()), *loggers)
+            given = {"placement": placement, "verbose": verbose, "callbacks": every}
             spec = RunSpec.create(dataset, architecture, cfg, run_dir, **given)
             return Trainer(spec).run(resume)
 

@@ -16,7 +16,17 @@ from kerazoo.training._settings import SETTINGS
 
 #: The arguments that are not training settings: what to train, where, and how to show it.
 RUN_ARGUMENTS = {
-    train: ["dataset", "architecture", "data", "hp", "out", "resume", "verbose", "callbacks"],
+    train: [
+        "dataset",
+        "architecture",
+        "data",
+        "hp",
+        "out",
+        "resume",
+        "verbose",
+        "callbacks",
+        "track",
+    ],
     lr_find: [
         "dataset",
         "architecture",
