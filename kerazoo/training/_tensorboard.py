@@ -5,8 +5,9 @@ once per epoch: the epoch's loss and metrics (``epoch_loss``, ``epoch_accuracy``
 ``train`` run, the same names without ``val_`` in the ``validation`` run) and the learning
 rate (``epoch_learning_rate``), at step = the epoch's index from 0, so
 ``tensorboard --logdir runs`` shows every run side by side. Nothing is written per batch, and
-nothing is traced or profiled: on JAX the training step holds no TensorFlow op; the cost is
-one small write per epoch (measured in ``benchmarks/tensorboard_cost.py``).
+nothing is traced or profiled, and the batch hooks are Keras' own no-ops: the training step
+holds no TensorFlow op, and on JAX the steps stay asynchronous; the cost is one small write
+per epoch (measured in ``benchmarks/bench_tensorboard.py``).
 
 A resumed run (``kerazoo train --resume``) adds a new event file to the same folders and
 goes on at the next epoch's step. The callback runs after :class:`Checkpoint`, so an epoch
@@ -60,6 +61,14 @@ class EpochTensorBoard(keras.callbacks.TensorBoard):
             update_freq="epoch",
             profile_batch=0,
         )
+
+    # Keras' own no-op batch hooks: its TensorBoard's per-batch summary calls run TensorFlow
+    # ops on every batch (to no writer, per epoch), and any batch-end hook makes Keras run
+    # every callback in step with the training (on JAX each step then waits for the last).
+    on_train_batch_begin = keras.callbacks.Callback.on_train_batch_begin
+    on_train_batch_end = keras.callbacks.Callback.on_train_batch_end
+    on_test_batch_begin = keras.callbacks.Callback.on_test_batch_begin
+    on_test_batch_end = keras.callbacks.Callback.on_test_batch_end
 
     def on_test_end(self, logs: Any = None) -> None:
         """Nothing: the validation values are written per epoch (``epoch_*``)."""

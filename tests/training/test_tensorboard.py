@@ -105,6 +105,24 @@ def test_train_help_shows_the_switch() -> None:
     assert "RUN/tensorboard" in done.stdout
 
 
+def test_the_callback_does_nothing_per_batch(tmp_path) -> None:
+    """Keras' TensorBoard runs TensorFlow ops on every batch, and its batch-end hook makes
+    Keras run the callbacks in step with the training (JAX's steps then wait); the run's
+    keeps Keras' own no-op batch hooks, and writes only at the end of an epoch."""
+    import keras
+
+    from kerazoo.training._tensorboard import EpochTensorBoard
+
+    callback = EpochTensorBoard(tmp_path / "tensorboard")
+    for hook in ("on_train_batch_begin", "on_train_batch_end", "on_test_batch_begin"):
+        assert getattr(type(callback), hook) is getattr(keras.callbacks.Callback, hook), hook
+        assert getattr(keras.callbacks.TensorBoard, hook) is not getattr(
+            keras.callbacks.Callback, hook
+        )  # still Keras' reason for this
+    assert callback.update_freq == "epoch" and not callback.histogram_freq
+    assert not callback.write_graph
+
+
 _NO_TENSORFLOW = """
 import sys, warnings
 sys.modules["tensorflow"] = None  # as on a JAX-only install
