@@ -17,6 +17,8 @@ import statistics
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -41,6 +43,24 @@ def one_run(folder: str, tensorboard: bool, args: argparse.Namespace) -> float:
     return time.perf_counter() - start
 
 
+def time_hooks(spent: dict[str, float]) -> None:
+    """Add the seconds spent in each of the run's TensorBoard callback's hooks to ``spent``."""
+    from kerazoo.training._tensorboard import EpochTensorBoard
+
+    def timed(name: str, hook: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return hook(self, *args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
+
+        return wrapper
+
+    for name in ("set_model", "on_train_begin", "on_epoch_end", "on_train_end"):
+        setattr(EpochTensorBoard, name, timed(name, getattr(EpochTensorBoard, name)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=5)
@@ -59,6 +79,16 @@ def main() -> None:
                 seconds = one_run(f"{scratch}/{i}-{tb}", tb, args)
                 (on if tb else off).append(seconds)
             print(f"pair {i + 1}: with {on[-1]:.2f} s, without {off[-1]:.2f} s", flush=True)
+        spent: dict[str, float] = {}
+        time_hooks(spent)
+        seconds = one_run(f"{scratch}/hooks", True, args)
+    inside = sum(spent.values())
+    print(
+        f"inside the callback in one more run: {inside:.3f} s of {seconds:.2f} s = "
+        f"{100 * inside / seconds:.2f} % ("
+        + ", ".join(f"{k} {v:.3f} s" for k, v in spent.items())
+        + ")"
+    )
     cost = [a - b for a, b in zip(on, off, strict=True)]
     median_off = statistics.median(off)
     print(
