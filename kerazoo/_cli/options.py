@@ -15,8 +15,11 @@ def add_setting_flags(p: argparse.ArgumentParser) -> None:
 
     for name, param in SETTINGS.items():
         flag = FLAGS.get(name, "--" + name.replace("_", "-"))
-        if param.kind is bool:
-            p.add_argument(flag, dest=name, action="store_true", default=None, help=param.help)
+        if param.kind is bool:  # on by default: --NAME and --no-NAME
+            on = param.default is True
+            action = argparse.BooleanOptionalAction if on else "store_true"
+            shown = f"{param.help} (default on)" if on else param.help
+            p.add_argument(flag, dest=name, action=action, default=None, help=shown)
             continue
         allowed = f"{param.describe()}; " if param.choices or param.low is not None else ""
         if param.search:

@@ -304,7 +304,27 @@ def _finish(plan: _Plan, inside_steps: int) -> Comparison:
         files += [drawn] if drawn else []
     plan.say("\n" + table.text())
     plan.say("Files: " + ", ".join(str(f) for f in files))
+    if _write_hparams(plan):
+        plan.say(
+            f"TensorBoard (HParams tab: every variant and seed): tensorboard --logdir {plan.out}"
+        )
     return Comparison(plan.out, table, files)
+
+
+def _write_hparams(plan: _Plan) -> list[Path]:
+    """TensorBoard's HParams data of every run that writes event files (see
+    :mod:`kerazoo.experiments._compare_hparams`)."""
+    from kerazoo.experiments._compare_hparams import Trial, write_hparams
+
+    data = tuple(dict.fromkeys(k for v in plan.variants for k in v.data))
+    settings = tuple(dict.fromkeys(k for v in plan.variants for k in v.settings))
+    trials = [
+        Trial(plan.out / v.folder / f"seed-{seed}", v.name, seed, (data, settings))
+        for v in plan.variants
+        for seed in plan.seeds
+        if plan.checked[v.name][2].get("tensorboard", True)
+    ]
+    return write_hparams(plan.out, trials)
 
 
 def _table(plan: _Plan) -> tuple[Table, dict[str, Path]]:

@@ -36,6 +36,7 @@ from kerazoo.training._callbacks import (
 )
 from kerazoo.training._settings import model_variants  # noqa: F401  (imported from here too)
 from kerazoo.training._spec import RunSpec
+from kerazoo.training._tensorboard import tensorboard_callbacks, tensorboard_record
 
 __all__ = ["Trained", "Trainer", "diverged_error"]
 
@@ -146,6 +147,7 @@ class Trainer:
             if done < cfg["epochs"]:
                 rundir.record_resume(folder, done, cfg["epochs"])
         self.record_rate()
+        rundir.update_run_json(folder, tensorboard=tensorboard_record(cfg.get("tensorboard", True)))
         if done >= cfg["epochs"]:
             spec.say(f"The run in {folder} already completed {done} epochs; nothing to do.")
         backoffs = 0
@@ -200,6 +202,7 @@ class Trainer:
             *spec.callbacks,
             csv,
             checkpoint,
+            *(tensorboard_callbacks(spec.dir) if cfg.get("tensorboard", True) else []),
             curves,
             StopWhenAsked(),
         ]

@@ -198,8 +198,9 @@ def train(
             initialisation), ``l2`` (kernel regularisation) and ``keep_checkpoints``
             (``checkpoints/epoch-NNN.keras``), and ``devices`` (one model trained on N devices
             in step; several machines through ``TF_CONFIG``: see
-            :mod:`kerazoo.training._distribute`); see :data:`SETTINGS`. A misspelled setting is
-            an error that suggests the right name.
+            :mod:`kerazoo.training._distribute`), and ``tensorboard`` (default True: TensorBoard
+            event files in ``RUN/tensorboard``; ``False``: none); see :data:`SETTINGS`. A
+            misspelled setting is an error that suggests the right name.
 
     Returns:
         A :class:`Run` with the model, history and paths.

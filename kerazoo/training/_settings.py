@@ -199,6 +199,13 @@ SETTINGS: dict[str, Param] = {
         tune=False,
         help="also keep every epoch's checkpoint as checkpoints/epoch-NNN.keras",
     ),
+    "tensorboard": Param(
+        True,
+        bool,
+        tune=False,
+        help="write TensorBoard event files (per-epoch metrics and learning rate) into "
+        "RUN/tensorboard; needs TensorFlow; --no-tensorboard: none",
+    ),
 }
 
 #: Command-line flags whose name is not the setting's own (``--batch-size`` is derived).
