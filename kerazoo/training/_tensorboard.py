@@ -16,9 +16,10 @@ never an epoch written twice), and an epoch whose logs are not finite is not wri
 learning-rate back-off trains that epoch again). Keras' per-iteration ``evaluation_*``
 scalars are left out: after a back-off the optimizer's iterations start again.
 
-Without TensorFlow (a JAX-only install) the run trains as usual, says so once with a
-warning, and ``run.json``'s ``tensorboard`` says why nothing was written. This module
-imports Keras: import it where training happens.
+Without TensorFlow (a JAX-only install), or without the ``tensorboard`` package (where
+``tf.summary.scalar`` is implemented; a dependency of kerazoo, but it can be removed), the
+run trains as usual, says so once with a warning, and ``run.json``'s ``tensorboard`` says
+why nothing was written. This module imports Keras: import it where training happens.
 
 Example:
     >>> callbacks = tensorboard_callbacks(Path("runs/r"))              # doctest: +SKIP
@@ -40,10 +41,13 @@ __all__ = ["TENSORBOARD_DIR", "EpochTensorBoard", "tensorboard_callbacks", "tens
 #: The run folder's TensorBoard folder (``train``, ``validation``, and ``test`` from compare).
 TENSORBOARD_DIR = "tensorboard"
 
-_NO_TENSORFLOW = (
-    "TensorBoard event files are not written: they need TensorFlow's tf.summary, and "
-    "TensorFlow is not installed (pip install tensorflow, or train with --no-tensorboard)."
-)
+
+def _not_written(missing: str) -> str:
+    return (
+        "TensorBoard event files are not written: they need TensorFlow's tf.summary, which "
+        f"needs the {missing} package, and {missing} is not installed (pip install "
+        f"{missing}, or train with --no-tensorboard)."
+    )
 
 
 class EpochTensorBoard(keras.callbacks.TensorBoard):
@@ -78,18 +82,28 @@ class EpochTensorBoard(keras.callbacks.TensorBoard):
             super().on_epoch_end(epoch, logs)
 
 
+def _missing() -> str | None:
+    """The package ``tf.summary`` needs that is not installed: ``tensorflow``, or
+    ``tensorboard`` (where ``tf.summary.scalar`` is implemented); ``None`` when both are."""
+    for name in ("tensorflow", "tensorboard"):
+        try:
+            if importlib.util.find_spec(name) is None:
+                return name
+        except (ImportError, ValueError):  # a module entry of None: blocked on purpose
+            return name
+    return None
+
+
 def tensorflow_available() -> bool:
-    """Whether ``tf.summary`` can be imported (TensorFlow is installed)."""
-    try:
-        return importlib.util.find_spec("tensorflow") is not None
-    except (ImportError, ValueError):  # a module entry of None: blocked on purpose
-        return False
+    """Whether ``tf.summary`` can write (TensorFlow and TensorBoard are installed)."""
+    return _missing() is None
 
 
 def tensorboard_callbacks(run_dir: Path) -> list[Any]:
-    """The run's TensorBoard callback, or none (and a warning) without TensorFlow."""
-    if not tensorflow_available():
-        warnings.warn(_NO_TENSORFLOW, UserWarning, stacklevel=2)
+    """The run's TensorBoard callback, or none (and a warning) without ``tf.summary``."""
+    missing = _missing()
+    if missing is not None:
+        warnings.warn(_not_written(missing), UserWarning, stacklevel=2)
         return []
     return [EpochTensorBoard(Path(run_dir) / TENSORBOARD_DIR)]
 
@@ -98,6 +112,7 @@ def tensorboard_record(enabled: bool) -> dict[str, Any]:
     """What ``run.json``'s ``tensorboard`` says: the folder, or why none was written."""
     if not enabled:
         return {"written": False, "why": "turned off (--no-tensorboard)"}
-    if not tensorflow_available():
-        return {"written": False, "why": _NO_TENSORFLOW}
+    missing = _missing()
+    if missing is not None:
+        return {"written": False, "why": _not_written(missing)}
     return {"written": True, "dir": TENSORBOARD_DIR}

@@ -145,5 +145,19 @@ def test_without_tensorflow_a_run_is_told_once_and_run_json_says_why() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("UserWarning: TensorBoard event files are not written") == 1
-    assert "TensorFlow is not installed" in done.stdout
+    assert "tensorflow is not installed (pip install tensorflow" in done.stdout
     assert "--no-tensorboard" in done.stdout
+
+
+def test_without_the_tensorboard_package_a_run_trains_and_says_why(tmp_path) -> None:
+    # tf.summary.scalar lives in the tensorboard package: without it TensorFlow raises
+    code = _NO_TENSORFLOW.replace('"tensorflow"] = None', '"tensorboard"] = None')
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": f"{ROOT}:{os.environ.get('PYTHONPATH', '')}"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "tensorboard is not installed (pip install tensorboard" in done.stdout
