@@ -8,7 +8,6 @@ Example:
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import numpy as np
 from kerazoo.data._figure_text import figure_text
 from kerazoo.experiments._compare_table import Table
 from kerazoo.interpret._pictures import save_figure
+from kerazoo.training._rundir import read_history
 
 __all__ = ["draw_curves", "draw_inside"]
 
@@ -24,19 +24,6 @@ __all__ = ["draw_curves", "draw_inside"]
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 #: Filters shown per variant in ``inside.png``.
 INSIDE_FILTERS = 8
-
-
-def _history(run_dir: Path) -> dict[str, list[float]]:
-    path = run_dir / "history.csv"
-    if not path.is_file():
-        return {}
-    with open(path, newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    return (
-        {k: [float(r[k]) for r in rows if r.get(k) not in (None, "")] for k in rows[0]}
-        if rows
-        else {}
-    )
 
 
 def draw_curves(path: Path, runs: Mapping[str, Sequence[Path]], table: Table) -> Path:
@@ -63,7 +50,7 @@ def draw_curves(path: Path, runs: Mapping[str, Sequence[Path]], table: Table) ->
         colour, marker = f"C{i % 10}", _MARKERS[i % len(_MARKERS)]
         curves = []
         for run_dir in dirs:
-            history = _history(run_dir)
+            history = read_history(run_dir)
             key = wanted if wanted in history else "val_loss"
             shown = key if key != wanted else shown
             if history.get(key):

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kerazoo.training._rundir import read_history
+
 __all__ = ["Trial", "trial_values", "write_hparams"]
 
 _TENSORBOARD = "tensorboard"  # kerazoo.training._tensorboard.TENSORBOARD_DIR (no Keras here)
@@ -65,10 +67,10 @@ def _plain(value: Any) -> bool | int | float | str:
 
 def write_hparams(out: Path, trials: Iterable[Trial]) -> list[Path]:
     """Write the HParams data of every trial that has a ``run.json``; return the folders
-    written (none without TensorFlow)."""
-    from kerazoo.training._tensorboard import tensorflow_available
+    written (none without ``tf.summary``)."""
+    from kerazoo.training._tensorboard import summaries_available
 
-    if not tensorflow_available():
+    if not summaries_available():
         return []
     import tensorflow as tf
     from tensorboard.plugins.hparams import api as hp
@@ -79,7 +81,8 @@ def write_hparams(out: Path, trials: Iterable[Trial]) -> list[Path]:
         if not path.is_file():
             continue
         run = json.loads(path.read_text())
-        columns, epochs = _history(trial.dir)
+        history = read_history(trial.dir)
+        columns, epochs = list(history), len(history.get("epoch", []))
         values = trial_values(run, trial)
         names.update(dict.fromkeys(values))
         metrics.update(_metrics(columns, run.get("test") or {}))
@@ -105,15 +108,6 @@ def write_hparams(out: Path, trials: Iterable[Trial]) -> list[Path]:
 
 def _trial_id(trial: Trial) -> str:
     return f"{trial.variant}/seed-{trial.seed}"
-
-
-def _history(run_dir: Path) -> tuple[list[str], int]:
-    """``history.csv``'s columns and its number of epochs (none: empty)."""
-    path = run_dir / "history.csv"
-    if not path.is_file():
-        return [], 0
-    lines = [line for line in path.read_text().splitlines() if line.strip()]
-    return (lines[0].split(",") if lines else []), max(len(lines) - 1, 0)
 
 
 def _metrics(columns: Iterable[str], test: Mapping[str, Any]) -> dict[tuple[str, str], None]:

@@ -142,6 +142,33 @@ def _checkpoint_epochs(run_dir: Path) -> int:
     return int((meta.get("training") or {}).get("epochs") or 0)
 
 
+def read_history(run_dir: Path) -> dict[str, list[float]]:
+    """The run's ``history.csv`` as ``{column: [epoch 1, epoch 2, ...]}`` (``epoch`` among
+    them); empty when there is none or it cannot be read. Cells that are not numbers are
+    left out of their column.
+
+    Example:
+        >>> read_history(Path("no-such-run"))
+        {}
+    """
+    import csv
+
+    try:
+        rows = list(csv.DictReader((run_dir / "history.csv").read_text().splitlines()))
+    except (OSError, UnicodeDecodeError):
+        return {}
+    return {k: [float(r[k]) for r in rows if is_number(r.get(k))] for k in (rows or [{}])[0]}
+
+
+def is_number(value: Any) -> bool:
+    """Whether ``float(value)`` gives a number (a CSV cell, a log value)."""
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _truncate_history(path: Path, epochs: int) -> None:
     """Keep the header and the first ``epochs`` rows of ``history.csv``, in place."""
     with open(path, "rb+") as fh:

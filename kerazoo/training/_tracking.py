@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from kerazoo._errors import InvalidOptionError, KerazooError, option
+from kerazoo.training._rundir import is_number, read_history
 
 __all__ = [
     "ENV",
@@ -128,7 +129,7 @@ class Tracker:
         from mlflow.entities import Metric
 
         now = int(time.time() * 1000)
-        metrics = [Metric(k, float(v), now, step) for k, v in values.items() if _number(v)]
+        metrics = [Metric(k, float(v), now, step) for k, v in values.items() if is_number(v)]
         if metrics:
             self.call("logging metrics", self.client.log_batch, run_id, metrics)
 
@@ -145,7 +146,7 @@ class Tracker:
             Metric(k, float(v), now, step)
             for k, values in history.items()
             for step, v in enumerate(values, 1)
-            if _number(v)
+            if is_number(v)
         ]
         for i in range(0, len(metrics), 1000):  # MLflow takes at most 1000 metrics a call
             self.call("logging metrics", self.client.log_batch, run_id, metrics[i : i + 1000])
@@ -223,7 +224,7 @@ def tracked(
         tags["variant"] = variant
     name = f"{variant} seed {cfg['seed']}" if variant is not None else folder.name
     run_id = tracker.start(name, params, tags)
-    tracker.log_history(run_id, _read_history(folder / "history.csv"))  # resumed: the epochs
+    tracker.log_history(run_id, _epochs_of(read_history(folder)))  # resumed: the epochs
     try:
         yield [] if run_id is None else [_epoch_logger(tracker, run_id)]
     finally:
@@ -357,16 +358,9 @@ def _artifact_root(uri: str) -> str | None:
     return (Path(path).resolve().parent / "mlartifacts").as_uri()
 
 
-def _read_history(path: Path) -> dict[str, list[float]]:
-    """``history.csv`` as ``{metric: [epoch 1, epoch 2, ...]}`` (empty when there is none)."""
-    import csv
-
-    try:
-        rows = list(csv.DictReader(path.read_text().splitlines()))
-    except OSError:
-        return {}
-    names = [k for k in (rows[0] if rows else {}) if k != "epoch"]
-    return {k: [float(row[k]) for row in rows if _number(row[k])] for k in names}
+def _epochs_of(history: dict[str, list[float]]) -> dict[str, list[float]]:
+    """The metrics of a run's history, without its ``epoch`` column."""
+    return {k: v for k, v in history.items() if k != "epoch"}
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -380,14 +374,6 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 def _text(value: Any) -> str:
     return ("None" if value is None else str(value))[:6000]
-
-
-def _number(value: Any) -> bool:
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 def _first_line(exc: BaseException) -> str:
