@@ -7,6 +7,7 @@ from typing import ClassVar
 import numpy as np
 
 from kerazoo import Dataset, Param, Samples, Task
+from kerazoo.data.decode import resize
 
 #: The digits in the set (scikit-learn's copy of the UCI "optdigits" test images).
 TOTAL = 1797
@@ -80,10 +81,9 @@ class Digits(Dataset):
 
 
 def _upsample(levels: np.ndarray, h: int, w: int) -> np.ndarray:
-    """``uint8 [N, 8, 8]`` to ``[N, h, w]`` with Pillow's bilinear filter."""
-    from PIL import Image
-
+    """``uint8 [N, 8, 8]`` to ``[N, h, w]`` with Pillow's bilinear filter, as the Predictor
+    resizes."""
     out = np.zeros((len(levels), h, w), np.uint8)
     for i, a in enumerate(levels):
-        out[i] = np.asarray(Image.fromarray(a).resize((w, h), Image.Resampling.BILINEAR))
+        out[i] = resize(a[..., None], width=w, height=h)[..., 0]
     return out

@@ -12,6 +12,7 @@ import numpy as np
 
 from kerazoo import DataError, Dataset, Param, Samples, Task
 from kerazoo.data.augment import applicable
+from kerazoo.data.decode import convert_channels, resize
 
 from . import _keras_cache as cache
 
@@ -140,24 +141,17 @@ class KerasDataset(Dataset):
 
 
 def convert(images: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:
-    """``uint8 [N, h, w(, c)]`` to ``[N, H, W, C]``: Pillow's bilinear resize, grey <-> RGB."""
+    """``uint8 [N, h, w(, c)]`` to ``[N, H, W, C]``: channels as the Predictor converts
+    them, then Pillow's bilinear resize (:mod:`kerazoo.data.decode`)."""
     if images.ndim == 3:
         images = images[..., None]
     h, w, c = shape
+    images = convert_channels(images, c, [])
     if images.shape[1:3] == (h, w):
-        if images.shape[3] == c:
-            return np.ascontiguousarray(images)
-        if c == 3:
-            return np.repeat(images, 3, axis=3)
-    from PIL import Image
-
+        return np.ascontiguousarray(images)
     out = np.zeros((len(images), h, w, c), np.uint8)
-    for i, a in enumerate(images):
-        picture = Image.fromarray(a[..., 0] if a.shape[2] == 1 else a)
-        picture = picture.convert("L" if c == 1 else "RGB")
-        if picture.size != (w, h):
-            picture = picture.resize((w, h), Image.Resampling.BILINEAR)
-        out[i] = np.asarray(picture).reshape(h, w, c)
+    for i, image in enumerate(images):
+        out[i] = resize(image, width=w, height=h)
     return out
 
 
