@@ -94,7 +94,7 @@ def _missing() -> str | None:
     return None
 
 
-def tensorflow_available() -> bool:
+def summaries_available() -> bool:
     """Whether ``tf.summary`` can write (TensorFlow and TensorBoard are installed)."""
     return _missing() is None
 
