@@ -115,6 +115,7 @@ def check_dataset(name: str | Dataset, n: int = 6, **options: Any) -> Dataset:
         joined = np.concatenate([s.train.images, s.val.images, s.test.images])
         _require(_same(joined, first.images), name, "split is not the seeded data cut in 3")
 
+    _check_suggestions(ds, name)
     stored = json.loads(json.dumps(ds.options_json()))
     again = cls(**stored).generate(n, seed=0)
     _require(_same_samples(first, again), name, "options_json() does not give the same data")
@@ -133,6 +134,17 @@ def check_dataset(name: str | Dataset, n: int = 6, **options: Any) -> Dataset:
             )
         _require(out.dtype == np.uint8, name, "augment changed the dtype")
     return ds
+
+
+def _check_suggestions(ds: Dataset, name: str) -> None:
+    """``suggested_settings`` names training settings, with values they accept."""
+    from kerazoo._errors import KerazooError
+    from kerazoo.training._settings import check_settings
+
+    try:
+        check_settings(ds.suggested_settings)
+    except KerazooError as exc:
+        _require(False, name, f"suggested_settings {ds.suggested_settings!r}: {exc}")
 
 
 def _dataset(given: str | Dataset, options: dict[str, Any]) -> Dataset:
@@ -236,7 +248,8 @@ def check_architecture(
         **options: dataset options, e.g. a small ``size``.
 
     Returns:
-        The saved model's path, or ``None`` when the pair was (rightly) refused.
+        The saved model's path, or ``None`` when the pair was (rightly) refused: a task the
+        architecture does not support, or images below its ``min_size``.
 
     Raises:
         ContractError: (an AssertionError) saying what is wrong.
@@ -265,6 +278,8 @@ def check_architecture(
     ds = get_dataset(dataset, **options) if isinstance(dataset, str) else dataset
     data = ds.generate(n, seed=0)
     kind, encoding = ds.task.kind, None
+    if _below_min_size(arch, ds, data.images, name):
+        return None
     if kind not in cls.tasks:
         try:
             build(arch, ds, adapt=data.images)
@@ -291,6 +306,23 @@ def check_architecture(
     _require(same, name, "the reloaded model gives other outputs", "architecture")
     _check_predictions(name, Path(path), raw, ModelInfo.of(loaded), ds.image_shape)
     return Path(path)
+
+
+def _below_min_size(arch: Any, ds: Dataset, images: np.ndarray, name: str) -> bool:
+    """Whether the dataset's images are smaller than the architecture accepts; if so, the
+    build must refuse them with ``IncompatibleError``."""
+    from kerazoo._errors import IncompatibleError
+    from kerazoo.models._build import build
+
+    (h, w, _), (mh, mw) = ds.image_shape, arch.min_input_size()
+    if h >= mh and w >= mw:
+        return False
+    try:
+        build(arch, ds, adapt=images)
+    except IncompatibleError:
+        return True
+    _require(False, name, f"built a model for {h}x{w} images, below its {mh}x{mw}", "architecture")
+    return True
 
 
 def _check_predictions(

@@ -8,6 +8,7 @@ options and seed.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
@@ -83,6 +84,10 @@ class Dataset:
     #: ``kerazoo.data.augment.TRANSFORMS`` (a flip can change a label, so each dataset says).
     #: An instance may narrow it from its options (no ``rot90`` for non-square sizes).
     augmentations: tuple[str, ...] = ()
+    #: Training settings this dataset trains well with, used where the user gives none
+    #: (``{"epochs": 10}`` for a small dataset that 5 epochs leave half-trained); a run says
+    #: when it uses one. Names and values are those of ``kerazoo.train``'s settings.
+    suggested_settings: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, **options: Any) -> None:
         self.config: dict[str, Any] = resolve(type(self).options, options, self.display_name)
@@ -135,6 +140,30 @@ class Dataset:
         """Up to ``n`` samples of the fixed ``part`` (``"train"`` or ``"test"``), drawn
         without replacement using only ``rng``. Only for a dataset with :attr:`fixed_split`."""
         raise NotImplementedError
+
+    def draw_predictions(self, predict: Any, folder: Path) -> dict[str, Path]:
+        """Pictures of what a model makes of this dataset's whole input space, beside the
+        truth, for a dataset that can draw them; the evaluation adds them to its own.
+        Optional: by default there are none.
+
+        ``function`` draws the fitted curve over the true one, outside the trained interval
+        too; a dataset of images has no such space to sweep, and keeps the default.
+
+        Args:
+            predict: ``uint8 [N, H, W, C]`` images -> the model's values ``float [N]``
+                (regression) or class indices ``int [N]`` (classification), through the
+                :class:`kerazoo.Predictor` (as a deployed model decodes them).
+            folder: where to write the pictures (it exists).
+
+        Returns:
+            picture name -> the PNG written (the name titles it in the report).
+
+        Example:
+            >>> import kerazoo
+            >>> kerazoo.get_dataset("shapes").draw_predictions(None, ".")
+            {}
+        """
+        return {}
 
     # -- what every dataset gets ---------------------------------------------------------
     @property

@@ -141,6 +141,7 @@ def evaluate(
         out=folder,
         dataset=_record(dataset, seed),
         label=describe(dataset, base),
+        source=dataset,
         **kw,
     )
     if isinstance(model_arg, Path):

@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from kerazoo._errors import DataError, InvalidOptionError
-from kerazoo.data._dataset import Samples
+from kerazoo.data._dataset import Dataset, Samples
 from kerazoo.evaluation import _draw as draw
 from kerazoo.evaluation._metrics import (
     Scores,
@@ -33,6 +34,7 @@ from kerazoo.evaluation._metrics import (
     regression_metrics,
 )
 from kerazoo.evaluation._result import Evaluation
+from kerazoo.predict._values import ExtrapolationWarning
 from kerazoo.saving._info import ModelInfo
 
 __all__ = ["evaluate_samples", "score"]
@@ -49,6 +51,7 @@ def evaluate_samples(
     top: int = 16,
     dataset: Mapping[str, Any] | None = None,
     label: str | None = None,
+    source: Dataset | None = None,
 ) -> Evaluation:
     """Evaluate a model on labelled samples, in one batched pass; write the results.
 
@@ -65,6 +68,8 @@ def evaluate_samples(
         dataset: ``{"name", "options", "seed"}`` of the samples (default: the dataset the
             model's metadata records).
         label: how the summary names the data (default: the dataset's name).
+        source: the :class:`kerazoo.Dataset` the samples come from: its
+            :meth:`~kerazoo.Dataset.draw_predictions` pictures are added (with ``out``).
 
     Returns:
         The :class:`Evaluation`.
@@ -98,6 +103,7 @@ def evaluate_samples(
         top=top,
         dataset=dataset,
         label=label,
+        source=source,
     )
 
 
@@ -112,6 +118,7 @@ def score(
     top: int,
     dataset: dict[str, Any],
     label: str,
+    source: Dataset | None = None,
 ) -> Evaluation:
     """:func:`evaluate_samples` with a ready Predictor and checked metadata."""
     _check(samples, info, top)
@@ -129,6 +136,8 @@ def score(
         scores = _regression(results, samples, info, folder, where, top, drawn)
     else:
         scores = _reconstruction(results, samples, folder, where, top, drawn)
+    if source is not None and folder is not None:
+        drawn.update(_sweep(source, predictor, kind, batch_size, folder))
     result = Evaluation(
         kind=kind,
         n=len(samples),
@@ -146,6 +155,25 @@ def score(
     if folder is not None:
         result.write_json(folder / "metrics.json")
     return result
+
+
+def _sweep(
+    source: Dataset, predictor: Any, kind: str, batch_size: int, folder: Path
+) -> dict[str, Path]:
+    """The dataset's own pictures of the model (:meth:`Dataset.draw_predictions`), its
+    inputs predicted through the Predictor: values, or class indices."""
+    if kind == "reconstruction":
+        return {}
+
+    def predict(images: np.ndarray) -> np.ndarray:
+        with warnings.catch_warnings():  # a sweep goes outside the trained range on purpose
+            warnings.simplefilter("ignore", ExtrapolationWarning)
+            found = predictor.predict(images, batch_size=batch_size, progress=False)
+        if kind == "regression":
+            return np.array([r.raw_value for r in found], np.float64)
+        return np.array([r.index for r in found], np.int64)
+
+    return dict(source.draw_predictions(predict, folder))
 
 
 def _model_record(info: ModelInfo) -> dict[str, Any]:

@@ -34,7 +34,12 @@ from kerazoo.training import _rundir as rundir
 from kerazoo.training._distribute import chief_here
 from kerazoo.training._resume import check_new_run_request, resumed_run
 from kerazoo.training._session import seeded
-from kerazoo.training._settings import SETTINGS, check_run_compatible, check_settings
+from kerazoo.training._settings import (
+    SETTINGS,
+    check_run_compatible,
+    check_settings,
+    suggested_settings,
+)
 from kerazoo.training._sizes import check_split_memory, split_sizes
 from kerazoo.training._tracking import open_tracker, tracked
 
@@ -228,6 +233,7 @@ def train(
         )
     else:
         dataset, architecture = resolve_plugins(dataset, architecture, data or {}, hp or {})
+        cfg.update(_suggested(dataset, {*given, *unknown}, verbose))
         check_run_compatible(architecture, dataset, cfg)  # before TensorFlow starts
         if run_dir is None:
             run_dir = rundir.default_run_dir(dataset.name, architecture.name)
@@ -235,10 +241,7 @@ def train(
             rundir.check_new_run_dir(run_dir)
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
-    cfg["train_size"], cfg["val_size"], cfg["test_size"] = split_sizes(
-        cfg, dataset.max_samples, dataset.fixed_split
-    )
-    check_split_memory(dataset, (cfg["train_size"], cfg["val_size"], cfg["test_size"]))
+    _size_splits(cfg, dataset)
     placement = _placement(cfg, resume, int(verbose))
     if not placement.is_chief:  # trains in step with the chief; the chief writes the run
         with tempfile.TemporaryDirectory(prefix="kerazoo-worker-") as scratch:
@@ -247,6 +250,25 @@ def train(
             )
     how = (resume, int(verbose), callbacks, tracker)
     return _train_in(run_dir, dataset, architecture, cfg, placement, how)
+
+
+def _size_splits(cfg: dict[str, Any], dataset: Dataset) -> None:
+    """Set the split sizes in ``cfg`` (the user's, or ones that fit the dataset); refuse
+    splits that cannot fit in memory."""
+    cfg["train_size"], cfg["val_size"], cfg["test_size"] = split_sizes(
+        cfg, dataset.max_samples, dataset.fixed_split
+    )
+    check_split_memory(dataset, (cfg["train_size"], cfg["val_size"], cfg["test_size"]))
+
+
+def _suggested(dataset: Dataset, given: set[str], verbose: Any) -> dict[str, Any]:
+    """The dataset's suggested settings the user left unset, said when the run starts."""
+    chosen = suggested_settings(dataset, given)
+    if chosen and verbose:
+        shown = ", ".join(f"{k} {v}" for k, v in chosen.items())
+        flags = ", ".join(option(k) for k in chosen)
+        print(f"{dataset.display_name} suggests {shown}: used (give {flags} to change).")
+    return chosen
 
 
 def _placement(cfg: dict[str, Any], resume: bool, verbose: int) -> Any:

@@ -32,6 +32,7 @@ __all__ = [
     "check_settings",
     "defaults",
     "model_variants",
+    "suggested_settings",
 ]
 
 
@@ -250,6 +251,22 @@ def check_settings(given: Mapping[str, Any]) -> dict[str, Any]:
         if param.kind is int and param.low == 1 and not auto and not _positive_int(value):
             raise InvalidOptionError(f"{name} must be a positive integer, got {value!r}.")
     return resolve(SETTINGS, given, "kerazoo.train", word="training setting")
+
+
+def suggested_settings(dataset: Any, given: Any) -> dict[str, Any]:
+    """The settings ``dataset`` suggests (``Dataset.suggested_settings``) that the user left
+    unset (not in ``given``), checked as the user's own would be.
+
+    Example:
+        >>> import kerazoo
+        >>> suggested_settings(kerazoo.get_dataset("digits"), given={"seed": 0})
+        {'epochs': 10}
+        >>> suggested_settings(kerazoo.get_dataset("digits"), given={"epochs": 3})
+        {}
+    """
+    wanted = {k: v for k, v in dataset.suggested_settings.items() if k not in given}
+    checked = check_settings(wanted)
+    return {k: checked[k] for k in wanted}
 
 
 def _positive_int(value: Any) -> bool:

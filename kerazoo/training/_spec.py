@@ -201,6 +201,7 @@ class RunSpec:
             test,
             out=self.dir / "evaluation",
             batch_size=self.settings["batch_size"],
+            source=self.dataset,
         )
         shown = ", ".join(f"{k} {v:.4g}" for k, v in result.metrics.items())
         self.say(f"Test on {result.n} held-out images: {shown} (pictures in evaluation/)")

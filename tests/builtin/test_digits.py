@@ -72,8 +72,10 @@ def test_an_image_smaller_than_the_digits_is_refused() -> None:
 
 @pytest.mark.slow
 def test_lenet_reads_real_digits_offline() -> None:
-    done = run_cli("train", "digits", "lenet", "--epochs", "10", "--out", "digits-run")
+    # no --epochs: the dataset's suggested 10 epochs are used, and the run says so
+    done = run_cli("train", "digits", "lenet", "--out", "digits-run")
     assert done.returncode == 0, done.stderr
+    assert "dataset 'digits' suggests epochs 10: used (give --epochs to change)" in done.stdout
     found = re.search(r"Test on (\d+) held-out images: accuracy ([0-9.]+)", done.stdout)
     assert found, done.stdout
     assert int(found[1]) >= 250 and float(found[2]) >= 0.95, done.stdout
