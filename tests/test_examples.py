@@ -54,6 +54,7 @@ def test_every_tutorial_has_a_script() -> None:
         "autoencoder_polkadots.py",
         "compare_variants.py",
         "count_circles.py",
+        "fit_function.py",
         "own_images.py",
         "shapes_vgg.py",
         "traffic_lights_lenet.py",
@@ -66,6 +67,7 @@ def test_every_tutorial_has_a_script() -> None:
         "chopped_vgg",
         "traffic_lights",
         "own_images",
+        "function",
     ):
         assert page in pages
 

@@ -56,6 +56,15 @@ def test_noise_is_added_to_the_labels_and_seeded() -> None:
     assert np.allclose(clean.labels, np.sin(_x(clean.images)), atol=1e-5)
 
 
+def test_numbers_become_their_nearest_grey_level_and_back() -> None:
+    ds = kerazoo.get_dataset("function", dims=2, low=0, high=10)
+    images = ds.images([[0.0, 10.0], [-5.0, 15.0], [3.3, 7.7]])
+    assert images.shape == (3, 1, 2, 1) and images.dtype == np.uint8
+    assert np.abs(ds.values(images) - [[0, 10], [-5, 15], [3.3, 7.7]]).max() <= 20 / 255 / 2
+    with pytest.raises(InvalidOptionError, match=r"x from .* to 16 is beyond the 256 grey"):
+        ds.images([[0.0, 16.0]])
+
+
 def _x(images: np.ndarray) -> np.ndarray:
     return -2 * np.pi + images.reshape(-1) * (4 * np.pi / 255)
 

@@ -27,8 +27,9 @@ class MLP(Architecture):
     hyperparameters: ClassVar[dict[str, Param]] = {
         "units": Param(64, int, low=1, high=4096, log=True, help="units of each dense layer"),
         "layers": Param(2, int, low=1, high=8, help="dense layers"),
+        # relu by measurement: sin on [-pi, pi], 30 epochs, test MAE 0.005 (tanh: 0.036)
         "activation": Param(
-            "tanh", str, choices=("tanh", "relu", "gelu", "sigmoid"), help="hidden activation"
+            "relu", str, choices=("relu", "tanh", "gelu", "sigmoid"), help="hidden activation"
         ),
     }
     min_size: ClassVar[tuple[int, int]] = (1, 1)

@@ -70,7 +70,7 @@ class Function(Dataset):
         ),
     }
 
-    # 4,000 samples a run: a 2x64 tanh MLP is at MAE 0.08 on sin after 5 epochs, 0.04 after 30
+    # 4,000 samples a run: mlp (2 x 64 relu) fits sin to test MAE 0.10 in 5 epochs, 0.005 in 30
     suggested_settings: ClassVar[dict[str, Any]] = {"epochs": 30}
 
     def check_options(self) -> None:
@@ -128,6 +128,29 @@ class Function(Dataset):
         x = self.level_values()
         eps = 1e-9 * (self.shown[1] - self.shown[0])
         return np.flatnonzero((x >= self.config["low"] - eps) & (x <= self.config["high"] + eps))
+
+    def images(self, xs: Any) -> np.ndarray:
+        """The images that stand for the numbers ``xs`` (``[N]`` or ``[N, dims]``): each
+        number becomes its nearest grey level, ``uint8 [N, 1, dims, 1]``. Numbers beyond the
+        256 levels' interval (:attr:`shown`) are refused: no level stands for them.
+
+        Example:
+            >>> import kerazoo
+            >>> ds = kerazoo.get_dataset("function")
+            >>> image = ds.images([1.0])
+            >>> image.shape, round(float(ds.values(image)[0, 0]), 3)
+            ((1, 1, 1, 1), 1.01)
+        """
+        xs = np.asarray(xs, np.float64).reshape(-1, self.config["dims"])
+        a, b = self.shown
+        if xs.size and (xs.min() < a or xs.max() > b):
+            raise self.invalid(
+                f"x from {xs.min():g} to {xs.max():g} is beyond the {LEVELS} grey levels, "
+                f"which stand for {a:g}..{b:g}; give numbers in that interval (or widen "
+                "low..high)."
+            )
+        levels = np.rint((xs - a) * ((LEVELS - 1) / (b - a))).astype(np.uint8)
+        return levels.reshape(len(xs), 1, self.config["dims"], 1)
 
     def values(self, images: np.ndarray) -> np.ndarray:
         """``float64 [N, dims]``: the numbers that ``uint8 [N, 1, dims, 1]`` images stand for."""
