@@ -165,6 +165,8 @@ def _run(args: argparse.Namespace) -> int:
     print()
     print(format_table(result.trials, result.objective, result.searched, top=args.top))
     print(f"\nAll trials: {result.dir / 'trials.csv'} (histories: histories.csv)")
+    if result.tensorboard is not None:
+        print(f"TensorBoard (HParams tab: every trial): tensorboard --logdir {result.dir}")
     if result.model_path is None:
         print("No trial finished: no best model. See the status and message columns.")
         return 1

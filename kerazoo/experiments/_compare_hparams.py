@@ -8,7 +8,7 @@ and training settings a variant changes, as ``data.NAME`` and ``train.NAME``) an
 ``RUN/tensorboard/test``, the test metrics as ``epoch_NAME`` at the last epoch's step (beside
 the validation curve in the Scalars tab). ``OUT`` itself gets the experiment: the
 hyperparameters and the metrics the tab shows (the last validation values and the test
-metrics). Written with ``tf.summary`` and ``tensorboard.plugins.hparams.api`` when the
+metrics). Written by :func:`kerazoo.experiments._hparams.write_sessions` when the
 comparison ends; writing again replaces what an earlier pass wrote, so a continued comparison
 shows each trial once.
 
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kerazoo.experiments._hparams import Metric, Session, plain, write_sessions
 from kerazoo.training._rundir import read_history
 
 __all__ = ["Trial", "trial_values", "write_hparams"]
@@ -56,79 +57,35 @@ def trial_values(run: Mapping[str, Any], trial: Trial) -> dict[str, bool | int |
     values.update(run["architecture"]["hyperparameters"])
     values.update({f"data.{k}": run["dataset"]["options"].get(k) for k in data})
     values.update({f"train.{k}": run["settings"].get(k) for k in settings})
-    return {k: _plain(v) for k, v in values.items()}
-
-
-def _plain(value: Any) -> bool | int | float | str:
-    if isinstance(value, bool | int | float | str):
-        return value
-    return "auto" if value is None else json.dumps(value)
+    return {k: plain(v) for k, v in values.items()}
 
 
 def write_hparams(out: Path, trials: Iterable[Trial]) -> list[Path]:
     """Write the HParams data of every trial that has a ``run.json``; return the folders
     written (none without ``tf.summary``)."""
-    from kerazoo.training._tensorboard import summaries_available
-
-    if not summaries_available():
-        return []
-    import tensorflow as tf
-    from tensorboard.plugins.hparams import api as hp
-
-    written, names, metrics, seen = [], {}, {}, []
+    sessions, metrics = [], {}
     for trial in trials:
         path = trial.dir / "run.json"
         if not path.is_file():
             continue
         run = json.loads(path.read_text())
         history = read_history(trial.dir)
-        columns, epochs = list(history), len(history.get("epoch", []))
-        values = trial_values(run, trial)
-        names.update(dict.fromkeys(values))
-        metrics.update(_metrics(columns, run.get("test") or {}))
-        seen.append((trial.variant, trial.seed))
-        session = trial.dir / _TENSORBOARD
-        _write(tf, session, lambda v=values, t=trial: hp.hparams(v, trial_id=_trial_id(t)))
-        _write(tf, session / "test", lambda r=run, n=epochs: _test_scalars(tf, r, n))
-        written.append(session)
-    if written:
-        variants = sorted({v for v, _ in seen})
-        seeds = sorted({s for _, s in seen})
-        params = [
-            hp.HParam("variant", hp.Discrete(variants)),
-            hp.HParam("seed", hp.Discrete(seeds)),
-            *(hp.HParam(name) for name in names if name not in ("variant", "seed")),
-        ]
-        shown = [
-            hp.Metric(tag, group=group, display_name=f"{group} {tag[6:]}") for tag, group in metrics
-        ]
-        _write(tf, out, lambda: hp.hparams_config(hparams=params, metrics=shown))
-    return written
+        test = run.get("test") or {}
+        metrics.update(_metrics(history, test))
+        step = max(len(history.get("epoch", [])) - 1, 0)  # the validation curve's last point
+        sessions.append(
+            Session(
+                trial.dir / _TENSORBOARD,
+                f"{trial.variant}/seed-{trial.seed}",
+                trial_values(run, trial),
+                {"test": {f"epoch_{k}": [(step, float(v))] for k, v in test.items()}},
+            )
+        )
+    return write_sessions(out, sessions, metrics, discrete=("seed",))
 
 
-def _trial_id(trial: Trial) -> str:
-    return f"{trial.variant}/seed-{trial.seed}"
-
-
-def _metrics(columns: Iterable[str], test: Mapping[str, Any]) -> dict[tuple[str, str], None]:
-    """``(tag, group)`` of the metrics shown: the validation ones, then the test ones."""
-    shown = [(f"epoch_{k[4:]}", "validation") for k in columns if k.startswith("val_")]
-    shown += [(f"epoch_{k}", "test") for k in test]
+def _metrics(columns: Iterable[str], test: Mapping[str, Any]) -> dict[Metric, None]:
+    """The metrics shown: the validation ones, then the test ones."""
+    shown = [Metric(f"epoch_{k[4:]}", "validation") for k in columns if k.startswith("val_")]
+    shown += [Metric(f"epoch_{k}", "test") for k in test]
     return dict.fromkeys(shown)
-
-
-def _test_scalars(tf: Any, run: Mapping[str, Any], epochs: int) -> None:
-    """The test metrics at the last epoch's step (the validation curve's last point)."""
-    for name, value in (run.get("test") or {}).items():
-        tf.summary.scalar(f"epoch_{name}", float(value), step=max(epochs - 1, 0))
-
-
-def _write(tf: Any, folder: Path, summaries: Any) -> None:
-    """Replace the event files directly in ``folder`` by what ``summaries()`` writes."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("events.out.tfevents.*"):
-        old.unlink()
-    writer = tf.summary.create_file_writer(str(folder))
-    with writer.as_default():
-        summaries()
-    writer.close()

@@ -6,7 +6,9 @@ The folder (``out``) holds keras-tuner's own project (``tuner/``: ``oracle.json`
 ``trial.json``), the request (``tune.json``), the sorted results (``trials.csv``,
 ``trials.json``, ``histories.csv``) and the best model as an ordinary run folder
 (``best/``: ``model.keras``, ``run.json``, ``evaluation/``), which ``kerazoo predict``,
-``evaluate``, ``inspect`` and ``report`` take like any run.
+``evaluate``, ``inspect`` and ``report`` take like any run, and TensorBoard's HParams data
+(``tensorboard/``: every trial's hyperparameters, curves and objective; see
+:mod:`kerazoo.experiments._tune_hparams`).
 
 Running the same search again with the same ``out`` continues it: keras-tuner reloads its
 project (``overwrite=False``), finished trials are not run again, and a trial that was
@@ -24,6 +26,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 import logging
@@ -45,7 +48,15 @@ __all__ = ["TUNER_NAMES", "make_search_tuner", "tune"]
 
 TUNER_NAMES = ("random", "bayesian", "hyperband")
 #: What a search writes into its folder (``overwrite`` removes exactly these).
-OUTPUTS = ("tuner", "best", "tune.json", "trials.csv", "trials.json", "histories.csv")
+OUTPUTS = (
+    "tuner",
+    "best",
+    "tensorboard",
+    "tune.json",
+    "trials.csv",
+    "trials.json",
+    "histories.csv",
+)
 
 
 def tune(
@@ -123,6 +134,10 @@ def tune(
     tracker = open_tracker(track)  # mlflow and the URI checked before any trial
     _prepare(folder, request, overwrite)
     result = _search(folder, ds, plan, (tuner, trials, metric), request, (verbose, role))
+    if plan.settings["tensorboard"]:
+        from kerazoo.experiments._tune_hparams import write_search_hparams
+
+        result = dataclasses.replace(result, tensorboard=write_search_hparams(result))
     log_search(tracker, result, ds.name, plan.arch.name, tuner)
     return result
 

@@ -66,6 +66,9 @@ class TuneResult:
         best_dir: the best model's run folder (``dir / "best"``), or ``None`` when no trial
             finished.
         test: the best model's metrics on the held-out test split.
+        tensorboard: the folder of TensorBoard's HParams data (``dir / "tensorboard"``:
+            every trial's hyperparameters, curves and objective), or ``None`` when none was
+            written (``tensorboard=False``, or no TensorFlow).
     """
 
     trials: list[TrialResult]
@@ -76,6 +79,7 @@ class TuneResult:
     dir: Path
     best_dir: Path | None = None
     test: dict[str, float] = field(default_factory=dict)
+    tensorboard: Path | None = None
 
     @property
     def best(self) -> TrialResult | None:
