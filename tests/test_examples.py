@@ -57,6 +57,7 @@ def test_every_tutorial_has_a_script() -> None:
         "fit_function.py",
         "own_images.py",
         "shapes_vgg.py",
+        "tracking_ui.py",
         "traffic_lights_lenet.py",
     ]
     pages = {p.stem for p in (ROOT / "docs" / "tutorials").glob("*.md")}
@@ -68,6 +69,7 @@ def test_every_tutorial_has_a_script() -> None:
         "traffic_lights",
         "own_images",
         "function",
+        "tracking_ui",
     ):
         assert page in pages
 

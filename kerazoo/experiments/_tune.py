@@ -31,15 +31,14 @@ import io
 import json
 import logging
 import os
-import shutil
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from kerazoo._errors import InvalidOptionError, check_choice, option
 from kerazoo._files import check_output_folder
+from kerazoo.experiments._tune_folder import default_out, prepare
 from kerazoo.experiments._tune_results import TuneResult
 from kerazoo.experiments._tune_tracking import log_search
 from kerazoo.training._tracking import open_tracker
@@ -47,16 +46,6 @@ from kerazoo.training._tracking import open_tracker
 __all__ = ["TUNER_NAMES", "make_search_tuner", "tune"]
 
 TUNER_NAMES = ("random", "bayesian", "hyperband")
-#: What a search writes into its folder (``overwrite`` removes exactly these).
-OUTPUTS = (
-    "tuner",
-    "best",
-    "tensorboard",
-    "tune.json",
-    "trials.csv",
-    "trials.json",
-    "histories.csv",
-)
 
 
 def tune(
@@ -128,11 +117,11 @@ def tune(
 
     extra = trial_callbacks(callbacks, here=role is None)
     ds, plan, metric = _setup(dataset, architecture, (data, hp, objective, space), settings, extra)
-    folder = Path(out) if out is not None else _default_out(ds, plan.arch)
+    folder = Path(out) if out is not None else default_out(ds, plan.arch)
     check_output_folder(folder)  # a file, device or FIFO there is refused before any trial
     request = plan.request(ds, tuner, metric)
     tracker = open_tracker(track)  # mlflow and the URI checked before any trial
-    _prepare(folder, request, overwrite)
+    prepare(folder, request, overwrite)
     result = _search(folder, ds, plan, (tuner, trials, metric), request, (verbose, role))
     if plan.settings["tensorboard"]:
         from kerazoo.experiments._tune_hparams import write_search_hparams
@@ -231,53 +220,6 @@ def _objective(name: str | None, classification: bool) -> tuple[str, str]:
         name = valid[0]
     check_choice(name, valid, "objective")
     return name, "max" if name.endswith("accuracy") else "min"
-
-
-def _differences(saved: dict[str, Any], request: dict[str, Any]) -> list[str]:
-    """What differs between a saved request and this one, e.g. ``learning_rate was 0.01,
-    now 0.02``."""
-    out = []
-    for key in request:
-        was, now = saved.get(key), request[key]
-        if was == now:
-            continue
-        if isinstance(was, dict) and isinstance(now, dict):
-            inner = [k for k in {**was, **now} if was.get(k) != now.get(k)]
-            if inner and all(not isinstance(now.get(k), dict) for k in inner):
-                out += [f"{k} was {was.get(k)!r}, now {now.get(k)!r}" for k in inner]
-                continue
-        out.append(f"{key} was {was!r}, now {now!r}")
-    return out
-
-
-def _default_out(ds: Any, arch: Any) -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"tune-{ds.name}-{arch.name}-{stamp}"
-
-
-def _prepare(folder: Path, request: dict[str, Any], overwrite: bool) -> None:
-    """Check that ``folder`` is new, empty, or holds this same search (or clear it)."""
-    saved_path = folder / "tune.json"
-    if overwrite and saved_path.is_file():
-        for name in OUTPUTS:
-            target = folder / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            else:
-                target.unlink(missing_ok=True)
-    if saved_path.is_file():
-        diff = _differences(json.loads(saved_path.read_text()), json.loads(json.dumps(request)))
-        if diff:
-            raise InvalidOptionError(
-                f"{folder} holds another search: {'; '.join(diff)}. Give the same options to "
-                "continue it (only --trials may change), pass --overwrite to start over "
-                "there, or choose another --out."
-            )
-    elif folder.exists() and any(p.name != ".kerazoo.lock" for p in folder.iterdir()):
-        raise InvalidOptionError(
-            f"{folder} already exists and holds no search (no tune.json): a search writes "
-            "into a new or empty --out, or continues its own. Choose another --out."
-        )
 
 
 def _search(
