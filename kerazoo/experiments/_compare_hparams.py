@@ -7,10 +7,10 @@ summary: ``variant``, ``seed``, the architecture's hyperparameters, and the data
 and training settings a variant changes, as ``data.NAME`` and ``train.NAME``) and, in
 ``RUN/tensorboard/test``, the test metrics as ``epoch_NAME`` at the last epoch's step (beside
 the validation curve in the Scalars tab). ``OUT`` itself gets the experiment: the
-hyperparameters and the metrics the tab shows (the last validation values and the test
-metrics). Written by :func:`kerazoo.experiments._hparams.write_sessions` when the
-comparison ends; writing again replaces what an earlier pass wrote, so a continued comparison
-shows each trial once.
+hyperparameters shown (``variant``, ``seed`` and those that differ between the runs) and
+the metrics (the last validation values and the test metrics). Written by
+:func:`kerazoo.experiments._hparams.write_sessions` when the comparison ends; writing again
+replaces what an earlier pass wrote, so a continued comparison shows each trial once.
 
 Example:
     >>> write_hparams(plan.out, trials)                                 # doctest: +SKIP
@@ -81,7 +81,7 @@ def write_hparams(out: Path, trials: Iterable[Trial]) -> list[Path]:
                 {"test": {f"epoch_{k}": [(step, float(v))] for k, v in test.items()}},
             )
         )
-    return write_sessions(out, sessions, metrics, discrete=("seed",))
+    return write_sessions(out, sessions, metrics, key=("variant", "seed"))
 
 
 def _metrics(columns: Iterable[str], test: Mapping[str, Any]) -> dict[Metric, None]:

@@ -4,12 +4,19 @@ run a session, its hyperparameters against its metrics.
 A :class:`Session` is one trial: its folder gets the HParams plugin's session summary (the
 hyperparameters) and, in the folder itself or in subfolders (``test``, ``train``,
 ``validation``), scalars written with it. The experiment's own folder gets the experiment
-summary: every hyperparameter (strings and booleans, and the names given as ``discrete``,
-with the values seen as their domain) and the metrics the tab shows, each a scalar tag in a
-session's folder or one of its subfolders (``group``). The HParams tab shows a metric's last
-value. Written with ``tf.summary`` and ``tensorboard.plugins.hparams.api``; writing again
-replaces the event files directly in each folder written, so an experiment written twice
-shows each trial once. Used by :mod:`kerazoo.experiments._compare_hparams` and
+summary: the hyperparameters shown (with the values seen as their domain where they are
+strings or booleans, or ``key`` names) and the metrics, each a scalar tag in a session's
+folder or one of its subfolders (``group``); the tab shows a metric's last value.
+
+The hyperparameters shown are those that tell the trials apart: the ``key`` names
+(compare's ``variant`` and ``seed``) and those whose values differ between sessions (all of
+them when there is one session). A value every trial shares stays in each session's summary
+but is no column: TensorBoard shows the first five hyperparameters by name, so shared values
+would hide the ones that differ.
+
+Written with ``tf.summary`` and ``tensorboard.plugins.hparams.api``; writing again replaces
+the event files directly in each folder written, so an experiment written twice shows each
+trial once. Used by :mod:`kerazoo.experiments._compare_hparams` and
 :mod:`kerazoo.experiments._tune_hparams`.
 
 Example:
@@ -71,10 +78,17 @@ def plain(value: Any) -> bool | int | float | str:
 
 
 def write_sessions(
-    out: Path, sessions: Iterable[Session], metrics: Iterable[Metric], discrete: Iterable[str] = ()
+    out: Path, sessions: Iterable[Session], metrics: Iterable[Metric], key: Iterable[str] = ()
 ) -> list[Path]:
     """Write every session and, when there is one, the experiment into ``out``; return the
-    sessions' folders (none without ``tf.summary``)."""
+    sessions' folders (none without ``tf.summary``).
+
+    Args:
+        out: the experiment's folder.
+        sessions: the trials.
+        metrics: the metrics the tab shows.
+        key: names that identify a trial: always shown, their values a discrete domain.
+    """
     from kerazoo.training._tensorboard import summaries_available
 
     if not summaries_available():
@@ -100,13 +114,14 @@ def write_sessions(
                 _write(tf, session.dir / sub, lambda t=tags: _scalars(tf, t))
         written.append(session.dir)
     if written:
-        discrete = set(discrete)
-        params = [hp.HParam(n, _domain(hp, vs, n in discrete)) for n, vs in seen.items()]
-        shown = [
+        key = list(key)
+        shown = [n for n in seen if n in key or len(written) == 1 or len(set(seen[n])) > 1]
+        params = [hp.HParam(n, _domain(hp, seen[n], n in key)) for n in shown]
+        results = [
             hp.Metric(m.tag, group=m.group or None, display_name=m.display or _display(m))
             for m in dict.fromkeys(metrics)
         ]
-        _write(tf, out, lambda: hp.hparams_config(hparams=params, metrics=shown))
+        _write(tf, out, lambda: hp.hparams_config(hparams=params, metrics=results))
     return written
 
 
@@ -117,7 +132,7 @@ def _display(metric: Metric) -> str:
 
 def _domain(hp: Any, values: list[Any], discrete: bool) -> Any:
     """The values seen as a discrete domain, where they are strings or booleans (or the
-    name is ``discrete``) and of one type; else none (TensorBoard shows the values)."""
+    name is a key) and of one type; else none (TensorBoard shows the values)."""
     kinds = {type(v) for v in values}
     if len(kinds) == 1 and (discrete or kinds <= {str, bool}):
         return hp.Discrete(sorted(set(values)))

@@ -51,7 +51,8 @@ def test_compare_writes_one_hparams_trial_per_run_and_the_experiment(tmp_path) -
         test = scalars(run / "test")
         assert set(test) >= {"epoch_accuracy"} and test["epoch_accuracy"][0][0] == 0
     experiment = metadata.parse_experiment_plugin_data(plugin_data(out)[metadata.EXPERIMENT_TAG])
-    assert {h.name for h in experiment.hparam_infos} >= {"variant", "seed", "filters"}
+    params = {h.name for h in experiment.hparam_infos}
+    assert params >= {"variant", "seed", "filters"} and "dense1" not in params  # shared: no column
     shown = {(m.name.group, m.name.tag) for m in experiment.metric_infos}
     assert {("validation", "epoch_accuracy"), ("test", "epoch_accuracy")} <= shown
     before = sorted(p.name for p in (out / "wide" / "seed-0" / "tensorboard").glob("events*"))
