@@ -113,7 +113,7 @@ def test_a_short_run_draws_the_fit_and_evaluate_draws_it_again(tmp_path) -> None
     again = run_cli("evaluate", str(tmp_path / "r"), "--n", "64", "--out", str(tmp_path / "e"))
     assert again.returncode == 0, again.stderr
     assert (tmp_path / "e" / "fit.png").is_file()
-    assert "ExtrapolationWarning" not in again.stderr and "lie outside" not in again.stderr
+    assert "of 256 predicted values" not in again.stderr  # the sweep leaves the range on purpose
 
 
 def test_mlp_is_refused_nowhere_and_lenet_refuses_a_one_pixel_input() -> None:
