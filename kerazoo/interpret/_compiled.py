@@ -1,0 +1,127 @@
+"""Compiled calls for saliency: a sub-model's outputs, and the gradient of a per-image score.
+
+Saliency calls a small sub-model thousands of times (occlusion, SmoothGrad, deletion and
+insertion curves, the randomisation test), so it runs it compiled: on TensorFlow a
+``tf.function`` with a free batch dimension (traced once; variables are read when called);
+on JAX ``jax.jit`` through :func:`kerazoo.models._serving.jit_stateless`, with the weights
+passed as arguments at every call, so a model whose weights change (re-initialised layer
+after layer by the randomisation test) is never computed with stale weights. JAX compiles
+per batch shape: a shorter last batch is padded to a power of two (as the Predictor does).
+
+Example:
+    >>> forward, gradient = compiled(net)                            # doctest: +SKIP
+    >>> gradient(x, index, sign).shape == x.shape                    # doctest: +SKIP
+    True
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import keras
+import numpy as np
+
+from kerazoo.interpret._gradients import value_and_grad
+from kerazoo.models._serving import bucket, jit_stateless
+
+__all__ = ["compiled", "pick"]
+
+
+def pick(outputs: Any, index: Any, sign: Any) -> Any:
+    """Per image: the chosen unit of a ``[N, units]`` output, times its sign."""
+    outputs = outputs[0] if isinstance(outputs, list) else outputs
+    picked = keras.ops.take_along_axis(outputs, keras.ops.expand_dims(index, 1), axis=1)
+    return picked[:, 0] * sign
+
+
+def compiled(net: Any) -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
+    """``(forward(x), gradient(x, index, sign))`` of a one-input, one-output model.
+
+    ``forward`` gives the outputs; ``gradient`` gives ``d pick(net(x), index, sign) / d x``
+    per image (the sum of the per-image scores, differentiated once). Both take and give
+    numpy arrays of any batch size.
+    """
+    backend = keras.backend.backend()
+    if backend == "jax" and getattr(net, "jit_compile", True) is not False:
+        return _jax(net)
+    if backend == "tensorflow":
+        return _tensorflow(net)
+    return _eager(net)
+
+
+def _gradient(call: Callable[[Any], Any], x: Any, index: Any, sign: Any) -> Any:
+    """``d sum(pick(call(x), index, sign)) / d x``: each image's gradient is its own score's."""
+    total = lambda t: keras.ops.sum(pick(call(t), index, sign))  # noqa: E731
+    return value_and_grad(total, x)[1]
+
+
+def _eager(net: Any) -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
+    call = functools.partial(_call, net)
+    return (
+        lambda x: _numpy(call(x)),
+        lambda x, i, s: _numpy(_gradient(call, x, _tensor(i), _tensor(s))),
+    )
+
+
+def _tensorflow(net: Any) -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
+    import tensorflow as tf
+
+    spec = tf.TensorSpec((None, *net.inputs[0].shape[1:]), "float32")
+    per_image = [tf.TensorSpec((None,), "int64"), tf.TensorSpec((None,), "float32")]
+    forward = tf.function(functools.partial(_call, net), input_signature=[spec])
+    # partials, not lambdas: TensorFlow counts traces per code object, and every sub-model
+    # (one per Grad-CAM layer, the randomised copy) would look like one function retraced
+    grad = functools.partial(_gradient, functools.partial(_call, net))
+    gradient = tf.function(grad, input_signature=[spec, *per_image])
+    return (
+        lambda x: _numpy(forward(np.asarray(x, np.float32))),
+        lambda x, i, s: _numpy(
+            gradient(np.asarray(x, np.float32), np.asarray(i, np.int64), np.asarray(s, np.float32))
+        ),
+    )
+
+
+def _jax(net: Any) -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
+    import jax
+
+    forward = jit_stateless(net, lambda call, x: call(x))
+
+    def grad(call: Callable[[Any], Any], x: Any, index: Any, sign: Any) -> Any:
+        total = lambda t: keras.ops.sum(pick(call(t), index, sign))  # noqa: E731
+        return jax.grad(total)(x)
+
+    gradient = jit_stateless(net, grad)
+    return (
+        lambda x: _padded(forward, np.asarray(x, np.float32)),
+        lambda x, i, s: _padded(
+            gradient, np.asarray(x, np.float32), np.asarray(i, np.int32), np.asarray(s, np.float32)
+        ),
+    )
+
+
+def _padded(fn: Callable[..., Any], *arrays: np.ndarray) -> np.ndarray:
+    """``fn(*arrays)`` with the batch padded (zeros) to a power of two, then cut back, so a
+    pass of any length compiles few shapes."""
+    n = len(arrays[0])
+    size = bucket(n, 1 << (n - 1).bit_length()) if n > 1 else n
+    if size > n:
+        arrays = tuple(
+            np.concatenate([a, np.zeros((size - n, *a.shape[1:]), a.dtype)]) for a in arrays
+        )
+    return _numpy(fn(*arrays))[:n]
+
+
+def _call(net: Any, x: Any) -> Any:
+    return net(x, training=False)
+
+
+def _tensor(a: Any) -> Any:
+    return keras.ops.convert_to_tensor(a)
+
+
+def _numpy(outputs: Any) -> np.ndarray:
+    return np.asarray(
+        keras.ops.convert_to_numpy(outputs[0] if isinstance(outputs, list) else outputs)
+    )
