@@ -79,7 +79,7 @@ def per_image_gradients(model: object, images: np.ndarray) -> Callable[[], objec
     return run
 
 
-def checked(count: int) -> None:
+def checked(count: int, out: str | None) -> None:
     """The score table of ``look saliency --score`` for each zoo model, and its time."""
     import tempfile
 
@@ -91,27 +91,35 @@ def checked(count: int) -> None:
     for name in ("lenet-shapes", "chopped-vgg-shapes"):
         load = os.getloadavg()[0]
         with tempfile.TemporaryDirectory() as folder:
-            t0 = time.perf_counter()
-            done = saliency_pictures(f"zoo:{name}", folder, score=True, count=count)
-            seconds = time.perf_counter() - t0
+            t0, cpu0 = time.perf_counter(), time.process_time()
+            done = saliency_pictures(
+                f"zoo:{name}",
+                folder,
+                score=True,
+                count=count,
+                out=f"{out}/saliency_{name}.png" if out else None,
+            )
+            seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
         print(f"\n== zoo:{name}")
-        print("\n".join(done.lines()[:-1]))  # not the temporary picture's path
+        print("\n".join(done.lines()[: None if out else -1]))  # a temporary path: not shown
         print(
-            f"{name}: {count} images checked with every method in {seconds:.1f} s, loading "
-            f"the model included (target < 60 s); load average {load:.1f} before, "
-            f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs"
+            f"{name}: {count} images checked with every method in {seconds:.1f} s wall, "
+            f"{cpu:.1f} s CPU (all threads), loading the model and drawing included (target "
+            f"< 60 s); load average {load:.1f} before, {os.getloadavg()[0]:.1f} after, on "
+            f"{os.cpu_count()} CPUs"
         )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100, help="images checked per model")
+    parser.add_argument("--out", metavar="DIR", help="keep the pictures there")
     parser.add_argument("--speed", action="store_true", help="also time the methods alone")
     parser.add_argument("--n", type=int, default=256, help="images explained per method")
     parser.add_argument("--reps", type=int, default=3, help="timed runs per method")
     parser.add_argument("--loop-n", type=int, default=32, help="images in the per-image loops")
     args = parser.parse_args()
-    checked(args.count)
+    checked(args.count, args.out)
     if args.speed:
         speed(args)
 

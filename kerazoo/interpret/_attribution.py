@@ -46,10 +46,12 @@ class _Setup:
     forward: Callable[[np.ndarray], np.ndarray] = field(repr=False, default=None)  # type: ignore[assignment]
     gradient: Callable[..., np.ndarray] = field(repr=False, default=None)  # type: ignore[assignment]
     cams: dict[str, Any] = field(default_factory=dict, repr=False)  # Grad-CAM's, per layer
+    # compiled programs that models of this structure share (JAX; see _compiled.compiled)
+    shared: dict[Any, dict] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.forward is None:
-            self.forward, self.gradient = compiled(self.net)
+            self.forward, self.gradient = compiled(self.net, self.shared.setdefault("net", {}))
 
 
 def saliency(
@@ -131,7 +133,8 @@ def prepare(model: Any, images: Any, target: Any = None, batch_size: int = 128) 
     if not len(x):
         raise DataError(f"No images to explain: got an array of shape {np.shape(images)}.")
     net = probe.layer_model(model, [probe.logits_layer(model, info)], start="float")
-    forward, gradient = compiled(net)
+    shared: dict[Any, dict] = {"net": {}}
+    forward, gradient = compiled(net, shared["net"])
     logits = _batched(forward, batch_size, x)
     (n, units), kind = logits.shape, info.task.kind
     if kind != "classification" and target is not None:
@@ -146,7 +149,7 @@ def prepare(model: Any, images: Any, target: Any = None, batch_size: int = 128) 
         index = (logits[:, 0] > 0).astype(np.int64) if units == 1 else logits.argmax(-1)
     if units == 1:  # one logit: class 1's evidence is the logit, class 0's is its negative
         index, sign = np.zeros(n, np.int64), np.where(index == 1, 1.0, -1.0).astype(np.float32)
-    return _Setup(model, info, x, net, index, sign, batch_size, forward, gradient)
+    return _Setup(model, info, x, net, index, sign, batch_size, forward, gradient, shared=shared)
 
 
 def _class_indices(target: Any, names: Sequence[str], n: int) -> np.ndarray:
@@ -221,7 +224,8 @@ def _gradcam(setup: _Setup, layer: str | None) -> np.ndarray:
     if name not in setup.cams:
         head = probe.layer_model(model, [name], start="float")  # refuses unknown names
         tail = _tail(model, name, probe.logits_layer(model, info))
-        setup.cams[name] = (compiled(head)[0], compiled(tail)[1])
+        heads, tails = (setup.shared.setdefault((part, name), {}) for part in ("head", "tail"))
+        setup.cams[name] = (compiled(head, heads)[0], compiled(tail, tails)[1])
     head_forward, tail_gradient = setup.cams[name]
     fmt = getattr(model.get_layer(name), "data_format", None) or info.input.data_format
 

@@ -43,6 +43,8 @@ class SaliencyChecks:
             (when Grad-CAM was checked).
         n: images scored; ``randomised``: of them, compared by the randomisation test.
         seconds: wall time of the whole check.
+        maps: per method, the trained model's ``[N, H, W]`` maps that were checked.
+        target: the class explained per image (``None``: the model's value).
     """
 
     scores: list[Any]
@@ -50,6 +52,8 @@ class SaliencyChecks:
     n: int = 0
     randomised: int = 0
     seconds: float = 0.0
+    maps: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    target: list[int] | None = None
 
     @property
     def best_layer(self) -> str | None:
@@ -155,10 +159,7 @@ def saliency_checks(
             "samples have none. Leave samples out to draw fresh samples of the model's own "
             "dataset (every synthetic dataset draws masks; 'folder' does not)."
         )
-    labels = getattr(samples, "labels", None)
-    target = None
-    if labels is not None and info.task.kind == "classification":
-        target = np.asarray(labels).astype(np.int64).tolist()  # the cued class
+    target = _cued(samples, info)
     setup = prepare(model, samples.images, target, batch_size)
 
     def draw(on: Any, method: str) -> np.ndarray:
@@ -180,15 +181,29 @@ def saliency_checks(
                 randomisation=cascade.get(m),
             )
         )  # fmt: skip
-    layers = {}
-    if "gradcam" in methods:
-        for name in _conv_layers(model):
-            located = score_maps(
-                method_maps(setup, "gradcam", layer=name), samples.masks, tolerance
-            )
-            layers[name] = (located["pointing_game"], located["inside_share"])
+    layers = _gradcam_layers(setup, samples.masks, tolerance) if "gradcam" in methods else {}
     elapsed = time.perf_counter() - start
-    return SaliencyChecks(scores, layers, len(samples.images), count, elapsed)
+    return SaliencyChecks(scores, layers, len(samples.images), count, elapsed, maps, target)
+
+
+def _gradcam_layers(setup: Any, masks: Any, tolerance: float) -> dict[str, tuple[float, float]]:
+    """Grad-CAM's pointing game and share inside the mask on every convolution."""
+    from kerazoo.interpret._attribution import method_maps
+    from kerazoo.interpret._score import score_maps
+
+    out = {}
+    for name in _conv_layers(setup.model):
+        located = score_maps(method_maps(setup, "gradcam", layer=name), masks, tolerance)
+        out[name] = (located["pointing_game"], located["inside_share"])
+    return out
+
+
+def _cued(samples: Any, info: Any) -> list[int] | None:
+    """The class to explain: each sample's true class (the pointing game's cued category)."""
+    labels = getattr(samples, "labels", None)
+    if labels is None or info.task.kind != "classification":
+        return None
+    return np.asarray(labels).astype(np.int64).tolist()
 
 
 def _conv_layers(model: Any) -> list[str]:

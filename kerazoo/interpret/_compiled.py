@@ -3,10 +3,11 @@
 Saliency calls a small sub-model thousands of times (occlusion, SmoothGrad, deletion and
 insertion curves, the randomisation test), so it runs it compiled: on TensorFlow a
 ``tf.function`` with a free batch dimension (traced once; variables are read when called);
-on JAX ``jax.jit`` through :func:`kerazoo.models._serving.jit_stateless`, with the weights
-passed as arguments at every call, so a model whose weights change (re-initialised layer
-after layer by the randomisation test) is never computed with stale weights. JAX compiles
-per batch shape: a shorter last batch is padded to a power of two (as the Predictor does).
+on JAX ``jax.jit`` of a stateless call (as :func:`kerazoo.models._serving.jit_stateless`),
+with the weights passed as arguments at every call, so a model whose weights change
+(re-initialised layer after layer by the randomisation test) is never computed with stale
+weights, and a clone of the model reuses the compiled programs with its own weights. JAX
+compiles per batch shape: batches are padded to a power of two, at least 128 images.
 
 Example:
     >>> forward, gradient = compiled(net)                            # doctest: +SKIP
@@ -24,9 +25,13 @@ import keras
 import numpy as np
 
 from kerazoo.interpret._gradients import value_and_grad
-from kerazoo.models._serving import bucket, jit_stateless
+from kerazoo.models._serving import bucket
 
 __all__ = ["compiled", "pick"]
+
+#: On JAX, batches are padded to a power of two and at least this many images, so the few
+#: batch sizes saliency uses (128 gradients, 512 forward passes) compile once each.
+_MIN_BATCH = 128
 
 
 def pick(outputs: Any, index: Any, sign: Any) -> Any:
@@ -36,16 +41,22 @@ def pick(outputs: Any, index: Any, sign: Any) -> Any:
     return picked[:, 0] * sign
 
 
-def compiled(net: Any) -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
+def compiled(
+    net: Any, share: dict[str, Any] | None = None
+) -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
     """``(forward(x), gradient(x, index, sign))`` of a one-input, one-output model.
 
     ``forward`` gives the outputs; ``gradient`` gives ``d pick(net(x), index, sign) / d x``
     per image (the sum of the per-image scores, differentiated once). Both take and give
     numpy arrays of any batch size.
+
+    ``share`` (JAX): a dict that models of one structure pass in turn (a model, then its
+    clone with other weights): the first one's compiled programs serve them all, each
+    called with its own weights, so a clone costs no compiling.
     """
     backend = keras.backend.backend()
     if backend == "jax" and getattr(net, "jit_compile", True) is not False:
-        return _jax(net)
+        return _jax(net, share)
     if backend == "tensorflow":
         return _tensorflow(net)
     return _eager(net)
@@ -83,29 +94,63 @@ def _tensorflow(net: Any) -> tuple[Callable[..., np.ndarray], Callable[..., np.n
     )
 
 
-def _jax(net: Any) -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
+def _jax(
+    net: Any, share: dict[str, Any] | None
+) -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
     import jax
 
-    forward = jit_stateless(net, lambda call, x: call(x))
-
-    def grad(call: Callable[[Any], Any], x: Any, index: Any, sign: Any) -> Any:
-        total = lambda t: keras.ops.sum(pick(call(t), index, sign))  # noqa: E731
-        return jax.grad(total)(x)
-
-    gradient = jit_stateless(net, grad)
+    variables = list(net.variables)
+    shapes = [tuple(v.shape) for v in variables]
+    share = {} if share is None else share
+    if share.get("shapes", shapes) != shapes:
+        share.clear()  # another structure: nothing to share
+    if "forward" not in share:  # traced on the first net; the others' weights go in as values
+        share["shapes"] = shapes
+        share["forward"] = jax.jit(functools.partial(_stateless, net, variables, _outputs))
+        share["gradient"] = jax.jit(functools.partial(_stateless, net, variables, _jax_gradient))
+    forward, gradient = share["forward"], share["gradient"]
+    values = lambda: [v.value for v in variables]  # noqa: E731  read at every call
     return (
-        lambda x: _padded(forward, np.asarray(x, np.float32)),
+        lambda x: _padded(functools.partial(forward, values()), np.asarray(x, np.float32)),
         lambda x, i, s: _padded(
-            gradient, np.asarray(x, np.float32), np.asarray(i, np.int32), np.asarray(s, np.float32)
+            functools.partial(gradient, values()),
+            np.asarray(x, np.float32),
+            np.asarray(i, np.int32),
+            np.asarray(s, np.float32),
         ),
     )
+
+
+def _stateless(net: Any, variables: list, fn: Callable[..., Any], values: list, *args: Any) -> Any:
+    """``fn(call, *args)`` where ``call`` runs ``net`` on the weights ``values`` (given in the
+    order of ``variables``), as :func:`kerazoo.models._serving.jit_stateless` does; another
+    model of the same structure (a clone) passes its own weights in the same order."""
+    by_id = {id(v): value for v, value in zip(variables, values, strict=True)}
+    trainable = [by_id[id(v)] for v in net.trainable_variables]
+    non_trainable = [by_id[id(v)] for v in net.non_trainable_variables]
+
+    def call(x: Any) -> Any:
+        return net.stateless_call(trainable, non_trainable, x, training=False)[0]
+
+    return fn(call, *args)
+
+
+def _outputs(call: Callable[[Any], Any], x: Any) -> Any:
+    return call(x)
+
+
+def _jax_gradient(call: Callable[[Any], Any], x: Any, index: Any, sign: Any) -> Any:
+    import jax
+
+    total = lambda t: keras.ops.sum(pick(call(t), index, sign))  # noqa: E731
+    return jax.grad(total)(x)
 
 
 def _padded(fn: Callable[..., Any], *arrays: np.ndarray) -> np.ndarray:
     """``fn(*arrays)`` with the batch padded (zeros) to a power of two, then cut back, so a
     pass of any length compiles few shapes."""
     n = len(arrays[0])
-    size = bucket(n, 1 << (n - 1).bit_length()) if n > 1 else n
+    size = max(_MIN_BATCH, bucket(n, 1 << (n - 1).bit_length()) if n > 1 else n)
     if size > n:
         arrays = tuple(
             np.concatenate([a, np.zeros((size - n, *a.shape[1:]), a.dtype)]) for a in arrays

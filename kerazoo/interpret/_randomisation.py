@@ -65,7 +65,14 @@ def randomisation(
     net = probe.layer_model(copy, [probe.logits_layer(copy, info)], start="float")
     few = slice(0, count)
     randomised = _Setup(
-        copy, info, setup.x[few], net, setup.index[few], setup.sign[few], setup.batch_size
+        copy,
+        info,
+        setup.x[few],
+        net,
+        setup.index[few],
+        setup.sign[few],
+        setup.batch_size,
+        shared=setup.shared,  # JAX: the trained model's compiled programs, the copy's weights
     )
     out: dict[str, dict[str, float]] = {m: {} for m in maps}
     for step, name in enumerate(cascade_layers(copy)):

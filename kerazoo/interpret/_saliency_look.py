@@ -144,7 +144,16 @@ def _scored(
         "a blurred copy in the map's order, (random): in a random order"
     )
     images, masks = samples.images[:PICTURE_COUNT], samples.masks[:PICTURE_COUNT]
+    few = slice(0, PICTURE_COUNT)
     drawn = draw_saliency(
-        model, images, path, methods, masks=masks, layer=layer, failures=checks.failed()
+        model,
+        images,
+        path,
+        methods,
+        masks=masks,
+        target=None if checks.target is None else checks.target[few],
+        layer=layer,
+        failures=checks.failed(),
+        maps={m: checks.maps[m][few] for m in methods},  # the checked ones, not drawn again
     )
     return SaliencyPictures(drawn, checks.scores, heading, checks=checks)

@@ -27,6 +27,7 @@ def draw_saliency(
     target: Any = None,
     layer: str | None = None,
     failures: Mapping[str, Sequence[str]] | None = None,
+    maps: Mapping[str, Any] | None = None,
     **options: Any,
 ) -> Path:
     """A grid: one row per image; the input (titled with the predicted class and its
@@ -42,6 +43,8 @@ def draw_saliency(
         target, layer, options: as for :func:`saliency`.
         failures: per method, the checks it fails (``SaliencyChecks.failed()``): its column
             is titled in red with them.
+        maps: per method, maps already drawn for these images and ``target`` (as
+            :func:`saliency` gives them); the others are drawn here.
 
     Returns:
         The path written.
@@ -62,7 +65,13 @@ def draw_saliency(
     images = np.asarray(images)
     if masks is not None and np.shape(masks) != images.shape[:3]:
         raise DataError(f"masks must be [N, H, W] = {images.shape[:3]}, got {np.shape(masks)}.")
-    maps = [saliency(model, images, m, target=target, layer=layer, **options) for m in methods]
+    given = maps or {}
+    maps = [
+        np.asarray(given[m])
+        if m in given
+        else saliency(model, images, m, target=target, layer=layer, **options)
+        for m in methods
+    ]
     layer = layer or (probe.last_conv_layer(model, info) if "gradcam" in methods else None)
     what = "the predicted " + ("class" if info.task.kind == "classification" else "value")
     if target is not None:

@@ -3,11 +3,15 @@ randomisation test, the centre baseline, Grad-CAM per layer, the table's verdict
 picture's marks, on the trained LeNet of conftest and on hand-made numbers.
 
 What is true here (measured on the shipped zoo LeNet and the conftest one, TensorFlow and
-JAX, before writing the asserts): on a trained LeNet every method's deletion area is below
-the random order's and its insertion area above it; re-initialising the logits layer leaves
-Grad-CAM's and occlusion's maps with rank correlations near 0.1-0.2 and plain gradients
-near 0.4-0.5 (their maps follow the image's edges whatever the weights). So the asserts
-below ask for the clear cases only: occlusion beats the random order (on the conftest LeNet
+JAX, before writing the asserts): on a trained LeNet nearly every method's deletion area is
+below the random order's and its insertion area above it; re-initialising the logits layer
+leaves occlusion's maps with rank correlations of 0.02-0.35, plain gradients' near 0.45
+(their maps follow the image's edges whatever the weights), and Grad-CAM's anywhere from 0.14
+(zoo LeNet, 16 images) to 0.57 (the JAX-trained conftest LeNet, 6 images: it fails there;
+its map is a ReLU of a weighted sum of positive feature maps, so random weights can leave
+it on the object). So the asserts below ask for the clear cases only: every method's maps
+change once the weights are randomised, occlusion passes the randomisation test, and
+occlusion beats the random order on deletion and insertion (on the conftest LeNet
 trained on TensorFlow, SmoothGrad's deletion area was 0.604 against the random order's
 0.600 on 20 images: a fail by a hair, where the zoo LeNet's was 0.603 against 0.720), and
 Grad-CAM's and occlusion's maps change once the logits are randomised.
@@ -78,13 +82,15 @@ def test_deletion_and_insertion_of_a_trained_models_maps_beat_a_random_order(che
     assert by["gradcam"].random_deletion == by["occlusion"].random_deletion  # one random order
 
 
-def test_randomising_the_logits_changes_the_maps(checks):
+def test_randomising_the_weights_changes_the_maps(checks):
     by = {s.method: s for s in checks.scores}
-    for method in ("gradcam", "occlusion"):
-        cascade = by[method].randomisation
+    for s in checks.scores:
+        cascade = s.randomisation
         assert list(cascade) == ["logits", "dense2", "dense1", "conv2", "conv1"]
-        assert cascade["logits"] < 0.5, cascade
-        assert "randomisation" not in by[method].failures
+        assert max(cascade.values()) < 0.8, (s.method, cascade)  # never the same maps
+    occlusion = by["occlusion"].randomisation
+    assert occlusion["logits"] < 0.5, occlusion
+    assert "randomisation" not in by["occlusion"].failures
 
 
 def test_gradcam_is_scored_on_every_convolution(checks):
