@@ -27,7 +27,11 @@ import numpy as np
 from kerazoo.interpret._gradients import value_and_grad
 from kerazoo.models._serving import bucket
 
-__all__ = ["compiled", "pick"]
+__all__ = ["COMPILE_AFTER", "compiled", "pick"]
+
+#: Images a function is called on eagerly before it is compiled (tracing and compiling
+#: cost about as much as a few hundred eager LeNet images).
+COMPILE_AFTER = 2048
 
 #: On JAX, batches are padded to a power of two and at least this many images, so the few
 #: batch sizes saliency uses (128 gradients, 512 forward passes) compile once each.
@@ -55,11 +59,39 @@ def compiled(
     called with its own weights, so a clone costs no compiling.
     """
     backend = keras.backend.backend()
+    eager = _eager(net)
     if backend == "jax" and getattr(net, "jit_compile", True) is not False:
-        return _jax(net, share)
-    if backend == "tensorflow":
-        return _tensorflow(net)
-    return _eager(net)
+        make = functools.partial(_jax, net, share)
+    elif backend == "tensorflow":
+        make = functools.partial(_tensorflow, net)
+    else:
+        return eager
+    fns = _Later(make)
+    return _after(eager[0], fns, 0), _after(eager[1], fns, 1)
+
+
+class _Later:
+    """The compiled pair, made when first asked for."""
+
+    def __init__(self, make: Callable[[], tuple[Callable[..., Any], Callable[..., Any]]]) -> None:
+        self._make, self._fns = make, None
+
+    def __getitem__(self, k: int) -> Callable[..., Any]:
+        if self._fns is None:
+            self._fns = self._make()
+        return self._fns[k]
+
+
+def _after(eager: Callable[..., Any], fns: _Later, k: int) -> Callable[..., np.ndarray]:
+    """Eager for the first :data:`COMPILE_AFTER` images, compiled after: a few images (a
+    picture of four) never wait for a compiler that would not pay for itself."""
+    done = [0]
+
+    def run(x: Any, *per_image: Any) -> np.ndarray:
+        done[0] += len(x)
+        return (eager if done[0] <= COMPILE_AFTER else fns[k])(x, *per_image)
+
+    return run
 
 
 def _gradient(call: Callable[[Any], Any], x: Any, index: Any, sign: Any) -> Any:
