@@ -1,4 +1,13 @@
-"""Saliency speed: images per second of each method, batched, on LeNet for 64x64 shapes.
+"""Saliency checked, and its speed.
+
+First (always), what ``kerazoo look saliency MODEL --score`` prints, through the same
+function (``saliency_pictures``): every method's pointing game, share inside the mask,
+deletion and insertion areas beside a random order's, and rank correlation after the
+randomisation cascade, with the verdicts, for the shipped zoo models ``lenet-shapes`` and
+``chopped-vgg-shapes`` (32x32 shapes) on ``--count`` fresh samples (default 100), and the
+wall time of the whole check; the load average is printed beside it (the machine is shared).
+
+Then, with ``--speed``, the older measurement of the methods alone:
 
 A LeNet for the 64x64x1 shapes dataset (``kerazoo.build("lenet", "shapes")``, trained one
 short epoch so the weights are realistic) explains ``--n`` images (default 256) with
@@ -11,7 +20,8 @@ images, two ways: ``saliency()`` called on one image at a time, and one gradient
 through a single float sub-model (what a hand-written loop with ``GradientTape`` or
 ``jax.grad`` does). Target: batched is at least 5x faster per image than either loop.
 
-Run: python benchmarks/bench_saliency.py [--n 256] [--reps 3] [--loop-n 32]
+Run: python benchmarks/bench_saliency.py [--count 100] [--speed [--n 256] [--reps 3]
+[--loop-n 32]]
 """
 
 from __future__ import annotations
@@ -69,13 +79,53 @@ def per_image_gradients(model: object, images: np.ndarray) -> Callable[[], objec
     return run
 
 
+def checked(count: int, out: str | None) -> None:
+    """The score table of ``look saliency --score`` for each zoo model, and its time."""
+    import tempfile
+
+    import keras
+
+    from kerazoo.interpret._saliency_look import saliency_pictures
+
+    print(f"keras {keras.__version__}, backend {keras.backend.backend()}, {os.cpu_count()} CPUs")
+    for name in ("lenet-shapes", "chopped-vgg-shapes"):
+        load = os.getloadavg()[0]
+        with tempfile.TemporaryDirectory() as folder:
+            t0, cpu0 = time.perf_counter(), time.process_time()
+            done = saliency_pictures(
+                f"zoo:{name}",
+                folder,
+                score=True,
+                count=count,
+                out=f"{out}/saliency_{name}.png" if out else None,
+            )
+            seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        print(f"\n== zoo:{name}")
+        print("\n".join(done.lines()[: None if out else -1]))  # a temporary path: not shown
+        print(
+            f"{name}: {count} images checked with every method in {seconds:.1f} s wall, "
+            f"{cpu:.1f} s CPU (all threads), loading the model and drawing included (target "
+            f"< 60 s); load average {load:.1f} before, {os.getloadavg()[0]:.1f} after, on "
+            f"{os.cpu_count()} CPUs"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=100, help="images checked per model")
+    parser.add_argument("--out", metavar="DIR", help="keep the pictures there")
+    parser.add_argument("--speed", action="store_true", help="also time the methods alone")
     parser.add_argument("--n", type=int, default=256, help="images explained per method")
     parser.add_argument("--reps", type=int, default=3, help="timed runs per method")
     parser.add_argument("--loop-n", type=int, default=32, help="images in the per-image loops")
     args = parser.parse_args()
+    checked(args.count, args.out)
+    if args.speed:
+        speed(args)
 
+
+def speed(args: argparse.Namespace) -> None:
+    """Images per second of each method, and batched against per-image loops."""
     import keras
 
     from kerazoo.interpret._attribution import SALIENCY_METHODS, saliency

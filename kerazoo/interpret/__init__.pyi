@@ -3,6 +3,7 @@
 # A name added here is public: document it in docs/reference/interpret.md.
 
 from ._attribution import saliency as saliency
+from ._checks import SaliencyChecks as SaliencyChecks, saliency_checks as saliency_checks
 from ._gradients import value_and_grad as value_and_grad
 from ._maps import (
     draw_feature_maps as draw_feature_maps,

@@ -9,13 +9,14 @@ drop when a patch takes the image's mean colour, mean over the patches on each p
 
 The score is taken before any softmax (after one, evidence for a class is mixed with
 evidence against the others). All is batched ``keras.ops``/numpy, for the TensorFlow and
-JAX backends; gradients come from :func:`kerazoo.interpret.value_and_grad`.
+JAX backends; the sub-models run compiled (:mod:`kerazoo.interpret._compiled`: a
+``tf.function``, or ``jax.jit`` with the weights as arguments).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import keras
@@ -23,15 +24,17 @@ import numpy as np
 
 from kerazoo._errors import DataError, IncompatibleError, InvalidOptionError, option, unknown_choice
 from kerazoo.interpret import _probe as probe
-from kerazoo.interpret._gradients import value_and_grad
+from kerazoo.interpret._compiled import compiled, pick
 from kerazoo.interpret._methods import SALIENCY_METHODS
 
-__all__ = ["SALIENCY_METHODS", "saliency"]
+__all__ = ["SALIENCY_METHODS", "method_maps", "prepare", "saliency"]
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Setup:
-    """What every method needs: the float input, the score's sub-model, what to explain."""
+    """What every method needs: the float input, the score's sub-model (compiled), what to
+    explain. Made once, it serves every method (and, its model's weights read at each call,
+    a model whose weights change in between)."""
 
     model: Any
     info: Any
@@ -40,6 +43,15 @@ class _Setup:
     index: np.ndarray  # per image: the unit of the score layer to explain
     sign: np.ndarray  # per image: +1, or -1 for class 0 of a one-logit (binary) model
     batch_size: int
+    forward: Callable[[np.ndarray], np.ndarray] = field(repr=False, default=None)  # type: ignore[assignment]
+    gradient: Callable[..., np.ndarray] = field(repr=False, default=None)  # type: ignore[assignment]
+    cams: dict[str, Any] = field(default_factory=dict, repr=False)  # Grad-CAM's, per layer
+    # compiled programs that models of this structure share (JAX; see _compiled.compiled)
+    shared: dict[Any, dict] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.forward is None:
+            self.forward, self.gradient = compiled(self.net, self.shared.setdefault("net", {}))
 
 
 def saliency(
@@ -89,7 +101,21 @@ def saliency(
     if method not in SALIENCY_METHODS:
         raise unknown_choice("method", method, SALIENCY_METHODS)
     _check_positive(batch_size=batch_size, samples=samples)
-    setup = _setup(model, images, target, batch_size)
+    setup = prepare(model, images, target, batch_size)
+    return method_maps(setup, method, layer, seed, samples, noise, patch, stride)
+
+
+def method_maps(
+    setup: _Setup,
+    method: str,
+    layer: str | None = None,
+    seed: int = 0,
+    samples: int = 16,
+    noise: float = 0.15,
+    patch: int | None = None,
+    stride: int | None = None,
+) -> np.ndarray:
+    """One method's maps for a prepared :func:`prepare` (several methods share one)."""
     if method == "gradients":
         return _channel_max(np.abs(_grads(setup, setup.x, setup.index, setup.sign)), setup)
     if method == "smoothgrad":
@@ -100,13 +126,16 @@ def saliency(
 
 
 # -- what is explained ---------------------------------------------------------------------
-def _setup(model: Any, images: Any, target: Any, batch_size: int) -> _Setup:
+def prepare(model: Any, images: Any, target: Any = None, batch_size: int = 128) -> _Setup:
+    """What every method needs, made once: see :class:`_Setup`."""
     model, info = probe.load(model)
     x = probe.float_images(images, info)
     if not len(x):
         raise DataError(f"No images to explain: got an array of shape {np.shape(images)}.")
     net = probe.layer_model(model, [probe.logits_layer(model, info)], start="float")
-    logits = _batched(lambda xb: _numpy(net(xb, training=False)), batch_size, x)
+    shared: dict[Any, dict] = {"net": {}}
+    forward, gradient = compiled(net, shared["net"])
+    logits = _batched(forward, batch_size, x)
     (n, units), kind = logits.shape, info.task.kind
     if kind != "classification" and target is not None:
         raise InvalidOptionError(
@@ -120,7 +149,7 @@ def _setup(model: Any, images: Any, target: Any, batch_size: int) -> _Setup:
         index = (logits[:, 0] > 0).astype(np.int64) if units == 1 else logits.argmax(-1)
     if units == 1:  # one logit: class 1's evidence is the logit, class 0's is its negative
         index, sign = np.zeros(n, np.int64), np.where(index == 1, 1.0, -1.0).astype(np.float32)
-    return _Setup(model, info, x, net, index, sign, batch_size)
+    return _Setup(model, info, x, net, index, sign, batch_size, forward, gradient, shared=shared)
 
 
 def _class_indices(target: Any, names: Sequence[str], n: int) -> np.ndarray:
@@ -149,18 +178,10 @@ def _numpy(outputs: Any) -> np.ndarray:
     return keras.ops.convert_to_numpy(outputs[0] if isinstance(outputs, list) else outputs)
 
 
-def _score(logits: Any, index: Any, sign: Any) -> Any:
-    """Per image: the chosen unit of the score layer, times its sign."""
-    logits = logits[0] if isinstance(logits, list) else logits
-    picked = keras.ops.take_along_axis(logits, keras.ops.expand_dims(index, 1), axis=1)
-    return picked[:, 0] * sign
-
-
 def _batched(fn: Callable[..., np.ndarray], size: int, x: Any, *per_image: Any) -> np.ndarray:
     """``fn(x_batch, *per_image_batches)`` over batches of ``size``, concatenated."""
     parts = [slice(s, s + size) for s in range(0, len(x), size)]
-    tensors = keras.ops.convert_to_tensor
-    return np.concatenate([fn(x[p], *(tensors(a[p]) for a in per_image)) for p in parts])
+    return np.concatenate([fn(x[p], *(np.asarray(a)[p] for a in per_image)) for p in parts])
 
 
 def _channel_max(grads: np.ndarray, setup: _Setup) -> np.ndarray:
@@ -171,12 +192,8 @@ def _channel_max(grads: np.ndarray, setup: _Setup) -> np.ndarray:
 def _grads(setup: _Setup, x: np.ndarray, index: np.ndarray, sign: np.ndarray) -> Any:
     """``d score / d x`` for float inputs ``x`` (model layout), in batches."""
 
-    def grads(xb: np.ndarray, idx: Any, sgn: Any) -> np.ndarray:
-        # one sum of per-image scores: each image's gradient is its own score's
-        total = lambda t: keras.ops.sum(_score(setup.net(t, training=False), idx, sgn))  # noqa: E731
-        return keras.ops.convert_to_numpy(value_and_grad(total, xb)[1])
-
-    return _batched(grads, setup.batch_size, x, index, sign)
+    # one sum of per-image scores, differentiated: each image's gradient is its own score's
+    return _batched(setup.gradient, setup.batch_size, x, index, sign)
 
 
 def _smoothgrad(setup: _Setup, seed: int, samples: int, noise: float) -> np.ndarray:
@@ -204,17 +221,19 @@ def _smoothgrad(setup: _Setup, seed: int, samples: int, noise: float) -> np.ndar
 def _gradcam(setup: _Setup, layer: str | None) -> np.ndarray:
     model, info = setup.model, setup.info
     name = layer or probe.last_conv_layer(model, info)
-    head = probe.layer_model(model, [name], start="float")  # refuses unknown names
-    tail = _tail(model, name, probe.logits_layer(model, info))
+    if name not in setup.cams:
+        head = probe.layer_model(model, [name], start="float")  # refuses unknown names
+        tail = _tail(model, name, probe.logits_layer(model, info))
+        heads, tails = (setup.shared.setdefault((part, name), {}) for part in ("head", "tail"))
+        setup.cams[name] = (compiled(head, heads)[0], compiled(tail, tails)[1])
+    head_forward, tail_gradient = setup.cams[name]
     fmt = getattr(model.get_layer(name), "data_format", None) or info.input.data_format
 
-    def cams(xb: np.ndarray, idx: Any, sgn: Any) -> np.ndarray:
-        acts = head(xb, training=False)
-        acts = acts[0] if isinstance(acts, list) else acts
-        total = lambda a: keras.ops.sum(_score(tail(a, training=False), idx, sgn))  # noqa: E731
-        grads = value_and_grad(total, acts)[1]
-        a = probe.array_channels_last(keras.ops.convert_to_numpy(acts), fmt)
-        g = probe.array_channels_last(keras.ops.convert_to_numpy(grads), fmt)
+    def cams(xb: np.ndarray, idx: np.ndarray, sgn: np.ndarray) -> np.ndarray:
+        acts = head_forward(xb)
+        grads = tail_gradient(acts, idx, sgn)
+        a = probe.array_channels_last(acts, fmt)
+        g = probe.array_channels_last(grads, fmt)
         weights = g.mean(axis=(1, 2), keepdims=True)  # per map: its gradient's spatial mean
         return np.maximum((a * weights).sum(axis=-1), 0.0)
 
@@ -286,5 +305,5 @@ def _patches(h: int, w: int, patch: int, stride: int) -> np.ndarray:
 
 
 def _scores(setup: _Setup, x: np.ndarray, index: np.ndarray, sign: np.ndarray) -> np.ndarray:
-    score = lambda xb, i, g: _numpy(_score(setup.net(xb, training=False), i, g))  # noqa: E731
+    score = lambda xb, i, g: _numpy(pick(setup.forward(xb), i, g))  # noqa: E731
     return _batched(score, 4 * setup.batch_size, x, index, sign).astype(np.float64)

@@ -29,6 +29,7 @@ class SaliencyPictures:
     Attributes:
         path: the picture written.
         scores: each method's :class:`~kerazoo.interpret.SaliencyScore` (with ``score``).
+        checks: the :class:`~kerazoo.interpret.SaliencyChecks` behind them (with ``score``).
         heading: what the scores were measured on (with ``score``).
         notes: how image files were brought to the model's input.
     """
@@ -37,13 +38,16 @@ class SaliencyPictures:
     scores: list[Any] | None = None
     heading: str | None = None
     notes: list[str] = field(default_factory=list)
+    checks: Any = None
 
     def lines(self) -> list[str]:
         """What ``kerazoo look saliency`` prints."""
         from kerazoo.interpret._score import score_table
 
         lines = [f"note: {note}" for note in self.notes]
-        if self.scores is not None:
+        if self.checks is not None:
+            lines += [self.heading or "", *self.checks.lines()]
+        elif self.scores is not None:
             lines += [self.heading or "", score_table(self.scores)]
         return [*lines, f"wrote {self.path}"]
 
@@ -68,8 +72,9 @@ def saliency_pictures(
         folder: where ``saliency.png`` goes when ``out`` is not given (a run folder).
         methods: of :data:`SALIENCY_METHODS` (default: all).
         layer: Grad-CAM's layer (default: the last convolution).
-        score: score each method on ``count`` fresh samples (default 100) with masks; the
-            picture shows the first four.
+        score: score and check each method on ``count`` fresh samples (default 100) with
+            masks (:func:`~kerazoo.interpret.saliency_checks`); the picture shows the first
+            four and marks a method that fails a check.
         images: image files to draw (default: ``count`` fresh samples, 4 by default).
         count, seed: how many fresh samples of the model's dataset, and their seed.
         tolerance: with ``score``: a pointing-game hit may lie this many pixels outside.
@@ -115,10 +120,11 @@ def _scored(
     layer: str | None,
     path: Path,
 ) -> SaliencyPictures:
-    """Score every method on fresh samples with masks; draw the first few."""
+    """Score and check every method on fresh samples with masks; draw the first few, with
+    the methods that fail a check marked."""
+    from kerazoo.interpret._checks import saliency_checks
     from kerazoo.interpret._probe import model_samples
     from kerazoo.interpret._saliency_picture import draw_saliency
-    from kerazoo.interpret._score import saliency_score
 
     count, seed, tolerance = how
     samples = model_samples(info, count, seed=seed)
@@ -128,13 +134,26 @@ def _scored(
             f"{info.dataset.name!r} draws none. Score a model trained on a synthetic "
             f"dataset (they all draw masks), or leave {option('score')} out."
         )
-    scores = [saliency_score(model, samples, m, tolerance=tolerance, layer=layer) for m in methods]
+    checks = saliency_checks(model, samples, methods, seed=seed, tolerance=tolerance, layer=layer)
     explained = "each one's true class" if info.task.kind == "classification" else "the value"
     heading = (
         f"saliency score on {len(samples)} fresh samples of {info.dataset.name!r} (seed "
         f"{seed}), explaining {explained}; pointing game within {tolerance:g} px of the "
-        "mask; (uniform): the score of a flat map"
+        "mask; (uniform): a flat map's score, (centre): a map peaking at the image's centre; "
+        "deletion/insertion: area under the class probability as pixels go to (come from) "
+        "a blurred copy in the map's order, (random): in a random order"
     )
     images, masks = samples.images[:PICTURE_COUNT], samples.masks[:PICTURE_COUNT]
-    drawn = draw_saliency(model, images, path, methods, masks=masks, layer=layer)
-    return SaliencyPictures(drawn, scores, heading)
+    few = slice(0, PICTURE_COUNT)
+    drawn = draw_saliency(
+        model,
+        images,
+        path,
+        methods,
+        masks=masks,
+        target=None if checks.target is None else checks.target[few],
+        layer=layer,
+        failures=checks.failed(),
+        maps={m: checks.maps[m][few] for m in methods},  # the checked ones, not drawn again
+    )
+    return SaliencyPictures(drawn, checks.scores, heading, checks=checks)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,8 @@ def draw_saliency(
     masks: Any = None,
     target: Any = None,
     layer: str | None = None,
+    failures: Mapping[str, Sequence[str]] | None = None,
+    maps: Mapping[str, Any] | None = None,
     **options: Any,
 ) -> Path:
     """A grid: one row per image; the input (titled with the predicted class and its
@@ -39,6 +41,10 @@ def draw_saliency(
         methods: the columns, from :data:`SALIENCY_METHODS`.
         masks: ``bool [N, H, W]`` object masks to outline, or ``None``.
         target, layer, options: as for :func:`saliency`.
+        failures: per method, the checks it fails (``SaliencyChecks.failed()``): its column
+            is titled in red with them.
+        maps: per method, maps already drawn for these images and ``target`` (as
+            :func:`saliency` gives them); the others are drawn here.
 
     Returns:
         The path written.
@@ -59,7 +65,13 @@ def draw_saliency(
     images = np.asarray(images)
     if masks is not None and np.shape(masks) != images.shape[:3]:
         raise DataError(f"masks must be [N, H, W] = {images.shape[:3]}, got {np.shape(masks)}.")
-    maps = [saliency(model, images, m, target=target, layer=layer, **options) for m in methods]
+    given = maps or {}
+    maps = [
+        np.asarray(given[m])
+        if m in given
+        else saliency(model, images, m, target=target, layer=layer, **options)
+        for m in methods
+    ]
     layer = layer or (probe.last_conv_layer(model, info) if "gradcam" in methods else None)
     what = "the predicted " + ("class" if info.task.kind == "classification" else "value")
     if target is not None:
@@ -68,11 +80,27 @@ def draw_saliency(
     if masks is not None:
         heading += "\ncyan outline: the object's mask"
     titles = [TITLES.get(m, m) + (f" ({layer})" if m == "gradcam" else "") for m in methods]
-    fig = _figure(images, maps, titles, _captions(model, info, images), masks, heading)
+    failures = failures or {}
+    failed = [bool(failures.get(m)) for m in methods]
+    titles = [
+        t + ("\nFAILS " + ", ".join(failures[m]) if bad else "")
+        for t, m, bad in zip(titles, methods, failed, strict=True)
+    ]
+    if any(failed):
+        heading += "\nred title: the method fails a check (see the score table)"
+    fig = _figure(images, maps, titles, _captions(model, info, images), masks, heading, failed)
     return save_figure(fig, path)
 
 
-def _figure(images: Any, maps: list, titles: list, captions: list, masks: Any, heading: str) -> Any:
+def _figure(
+    images: Any,
+    maps: list,
+    titles: list,
+    captions: list,
+    masks: Any,
+    heading: str,
+    failed: Sequence[bool] = (),
+) -> Any:
     """The grid as a matplotlib Figure: rows = images, columns = input then the maps."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.cm import ScalarMappable
@@ -82,7 +110,7 @@ def _figure(images: Any, maps: list, titles: list, captions: list, masks: Any, h
     tile_w, tile_h, bar = 1.3 * w / max(h, w), 1.3 * h / max(h, w), 1.0  # inches
     width = cols * (tile_w + 0.12) + bar
     heading = "\n".join(heading_lines(heading, width))  # a narrow grid wraps it
-    head = 0.5 + 0.18 * heading.count("\n")
+    head = 0.5 + 0.18 * heading.count("\n") + 0.12 * max((t.count("\n") for t in titles), default=0)
     fig = Figure(figsize=(width, rows * (tile_h + 0.25) + head))
     FigureCanvasAgg(fig)
     grid = fig.add_gridspec(
@@ -102,7 +130,12 @@ def _figure(images: Any, maps: list, titles: list, captions: list, masks: Any, h
             ax.set_axis_off()
             shown = images[i] if j == 0 and images.shape[-1] == 3 else grey[i]  # RGB as it is
             ax.imshow(shown, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-            ax.set_title(captions[i] if j == 0 else titles[j - 1] if i == 0 else "", fontsize=7)
+            bad = j > 0 and i == 0 and bool(failed) and failed[j - 1]
+            ax.set_title(
+                captions[i] if j == 0 else titles[j - 1] if i == 0 else "",
+                fontsize=7,
+                color="red" if bad else "black",
+            )
             if j:
                 heat = normalize(maps[j - 1][i], per_image=False)
                 ax.imshow(heat, cmap="inferno", vmin=0, vmax=1, alpha=0.75, interpolation="nearest")

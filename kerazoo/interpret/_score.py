@@ -13,7 +13,10 @@ For images whose objects are marked by masks (every synthetic dataset draws them
   non-negative); a map that is zero everywhere counts as a flat one.
 
 Each comes with its **uniform baseline**, the score of a flat map: the mean share of the
-image that the (tolerance-grown) mask covers. A method that knows nothing scores that.
+image that the (tolerance-grown) mask covers. A method that knows nothing scores that. The
+pointing game also has a **centre baseline** (as TorchRay reports): a map whose strongest
+point is the image's centre, which hits whenever the object covers the middle (the central
+pixel, or the share of the 2 or 4 central pixels of an even side, within the tolerance).
 
 Example:
     >>> result = saliency_score("runs/shapes-lenet", method="gradcam", n=100)  # doctest: +SKIP
@@ -31,10 +34,21 @@ import numpy as np
 
 from kerazoo._errors import DataError, InvalidOptionError, option
 
-__all__ = ["SaliencyScore", "saliency_score", "score_maps", "score_table"]
+__all__ = [
+    "RANDOMISED_LIMIT",
+    "SaliencyScore",
+    "cascade_table",
+    "saliency_score",
+    "score_maps",
+    "score_table",
+]
 
 #: Pixels within one part in a million of a map's maximum count as tied for it.
 _TIE = 1e-6
+
+#: The randomisation test fails a method whose maps keep a mean rank correlation of this
+#: or more with the trained model's once the logits layer is re-initialised.
+RANDOMISED_LIMIT = 0.5
 
 
 @dataclass(frozen=True)
@@ -58,10 +72,38 @@ class SaliencyScore:
     uniform_pointing: float
     uniform_share: float
     tolerance: float
+    centre_pointing: float | None = None
+    deletion: float | None = None
+    insertion: float | None = None
+    random_deletion: float | None = None
+    random_insertion: float | None = None
+    randomisation: dict[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The scores as a JSON-ready dict."""
-        return asdict(self)
+        """The scores as a JSON-ready dict (with ``failures``)."""
+        return {**asdict(self), "failures": self.failures}
+
+    @property
+    def failures(self) -> list[str]:
+        """The checks this method fails (measured ones only): ``deletion`` (not below the
+        random order's), ``insertion`` (not above it), ``randomisation`` (rank correlation
+        of :data:`RANDOMISED_LIMIT` or more after the top layer is re-initialised)."""
+        failed = []
+        if self.deletion is not None and not self.deletion < (self.random_deletion or 0):
+            failed.append("deletion")
+        if self.insertion is not None and not self.insertion > (self.random_insertion or 0):
+            failed.append("insertion")
+        top = next(iter(self.randomisation.values()), None) if self.randomisation else None
+        if top is not None and not top < RANDOMISED_LIMIT:
+            failed.append("randomisation")
+        return failed
+
+    @property
+    def verdict(self) -> str:
+        """``passes`` or ``FAILS <checks>`` (``-`` when no check was measured)."""
+        if self.deletion is None and self.randomisation is None:
+            return "-"
+        return "FAILS " + ",".join(self.failures) if self.failures else "passes"
 
 
 def score_maps(maps: Any, masks: Any, tolerance: float = 1) -> dict[str, float]:
@@ -73,7 +115,8 @@ def score_maps(maps: Any, masks: Any, tolerance: float = 1) -> dict[str, float]:
         tolerance: a pointing hit may lie this many pixels (Euclidean) outside the mask.
 
     Returns:
-        ``{"pointing_game", "inside_share", "uniform_pointing", "uniform_share"}``.
+        ``{"pointing_game", "inside_share", "uniform_pointing", "uniform_share",
+        "centre_pointing"}``.
 
     Raises:
         DataError: maps and masks of different shapes, negative or non-finite maps.
@@ -108,7 +151,13 @@ def score_maps(maps: Any, masks: Any, tolerance: float = 1) -> dict[str, float]:
         "inside_share": float(inside.mean()),
         "uniform_pointing": float(near.mean()),
         "uniform_share": float(area.mean()),
+        "centre_pointing": float(near[:, _centre(maps.shape[1]), _centre(maps.shape[2])].mean()),
     }
+
+
+def _centre(size: int) -> slice:
+    """The central pixel of a side, or the two central ones of an even side."""
+    return slice((size - 1) // 2, size // 2 + 1)
 
 
 def saliency_score(
@@ -172,22 +221,56 @@ def saliency_score(
 
 
 def score_table(scores: Sequence[SaliencyScore]) -> str:
-    """A plain-text table: method, pointing game, share inside the mask, and the flat
-    map's scores (the uniform baseline) beside each.
+    """A plain-text table, one row per method: the pointing game beside a flat map's and a
+    centre point's, the share inside the mask beside a flat map's, the deletion and insertion
+    areas beside a random order's, the rank correlation once the logits are randomised, and
+    whether the method passes those checks (``-``: not measured).
 
     Example:
         >>> print(score_table([SaliencyScore("gradcam", 10, 0.9, 0.6, 0.3, 0.25, 1)]))
-        ... # doctest: +NORMALIZE_WHITESPACE
-        method      pointing game  (uniform)  share inside mask  (uniform)
-        gradcam             0.900      0.300              0.600      0.250
+        ... # doctest: +SKIP
     """
-    lines = [
-        f"{'method':<11} {'pointing game':>13} {'(uniform)':>10} "
-        f"{'share inside mask':>18} {'(uniform)':>10}"
-    ]
-    for s in scores:
-        lines.append(
-            f"{s.method:<11} {s.pointing_game:>13.3f} {s.uniform_pointing:>10.3f} "
-            f"{s.inside_share:>18.3f} {s.uniform_share:>10.3f}"
+    header = ["method", "pointing", "(uniform)", "(centre)", "in mask", "(uniform)"]
+    header += ["deletion", "(random)", "insertion", "(random)", "rank corr", " check"]
+    widths = [max(11, *(len(s.method) for s in scores))] + [len(h) for h in header[1:]]
+    widths = [max(w, 8) if 0 < i < len(header) - 1 else w for i, w in enumerate(widths)]
+
+    def row(cells: list[str]) -> str:
+        first, *rest = cells
+        return (
+            f"{first:<{widths[0]}} "
+            + " ".join(f"{c:>{w}}" for c, w in zip(rest[:-1], widths[1:-1], strict=True))
+            + f"  {rest[-1]}"
         )
+
+    lines = [row(header[:-1] + ["check"])]
+    for s in scores:
+        top = next(iter(s.randomisation.values())) if s.randomisation else None
+        numbers = [s.pointing_game, s.uniform_pointing, s.centre_pointing, s.inside_share]
+        numbers += [s.uniform_share, s.deletion, s.random_deletion, s.insertion]
+        numbers += [s.random_insertion, top]
+        lines.append(row([s.method, *(_cell(v) for v in numbers), s.verdict]))
     return "\n".join(lines)
+
+
+def cascade_table(scores: Sequence[SaliencyScore]) -> str:
+    """Rank correlation with the trained model's maps as the cascade re-initialises the
+    layers from the top down: one row per method, one column per layer (randomised down to
+    and including it). Empty when the randomisation test was not run."""
+    measured = [s for s in scores if s.randomisation]
+    if not measured:
+        return ""
+    layers = list(measured[0].randomisation)  # type: ignore[arg-type]
+    first = max(11, *(len(s.method) for s in measured))
+    widths = [max(6, len(name)) for name in layers]
+    lines = [
+        f"{'method':<{first}} " + " ".join(f"{n:>{w}}" for n, w in zip(layers, widths, strict=True))
+    ]
+    for s in measured:
+        cells = (f"{s.randomisation[n]:>{w}.2f}" for n, w in zip(layers, widths, strict=True))  # type: ignore[index]
+        lines.append(f"{s.method:<{first}} " + " ".join(cells))
+    return "\n".join(lines)
+
+
+def _cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"

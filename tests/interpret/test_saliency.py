@@ -228,10 +228,14 @@ def test_look_saliency_score_prints_the_table(shapes_run, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "saliency score on 6 fresh samples of 'shapes'" in text
     header, row = text.splitlines()[1:3]
-    assert header.split()[:3] == ["method", "pointing", "game"]
-    name, *numbers = row.split()
-    assert name == "gradcam" and len(numbers) == 4
-    assert all(0 <= float(v) <= 1 for v in numbers) and out.is_file()
+    assert header.split()[:4] == ["method", "pointing", "(uniform)", "(centre)"]
+    assert header.split()[-1] == "check"
+    name, *cells = row.split()
+    numbers, verdict = cells[:10], cells[10]  # then the failed checks, if any
+    assert name == "gradcam" and verdict in ("passes", "FAILS"), row
+    assert all(-1 <= float(v) <= 1 for v in numbers) and out.is_file()
+    assert "Grad-CAM per layer (pointing game / share inside mask): conv1" in text
+    assert "localises best: conv" in text and "checked 6 images in" in text
 
 
 @pytest.mark.parametrize(

@@ -18,10 +18,13 @@ class Saliency(View):
     help = "saliency maps (gradients, SmoothGrad, Grad-CAM, occlusion) and their score"
     description = (
         "Draw saliency maps of the predicted class over images, one column per "
-        "method; with --score, also score each method against the objects' masks on fresh "
-        "samples of the model's dataset (pointing game and share of attribution inside the "
-        "mask, beside a flat map's scores). Example: kerazoo look saliency runs/shapes-lenet "
-        "--method gradcam --score"
+        "method; with --score, also score and check each method on fresh samples of the "
+        "model's dataset: pointing game and share of attribution inside the objects' masks "
+        "(beside a flat map's and a centre point's scores), deletion and insertion areas "
+        "(beside a random pixel order's), and the rank correlation of its maps once the "
+        "weights are randomised from the logits down; the table says which methods pass, "
+        "the picture marks those that fail, and Grad-CAM is scored on every convolution. "
+        "Example: kerazoo look saliency runs/shapes-lenet --score"
     )
     report_groups = {"saliency": ("Saliency", "Where the network looks.")}
 
@@ -42,8 +45,8 @@ class Saliency(View):
         p.add_argument(
             "--score",
             action="store_true",
-            help=f"print each method's score on --count fresh samples with masks (default "
-            f"{SCORE_COUNT}); the picture shows the first {PICTURE_COUNT} of them",
+            help=f"print each method's scores and checks on --count fresh samples with masks "
+            f"(default {SCORE_COUNT}); the picture shows the first {PICTURE_COUNT} of them",
         )
         p.add_argument(
             "--tolerance",
