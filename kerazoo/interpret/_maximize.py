@@ -44,10 +44,15 @@ from kerazoo._errors import (
 )
 from kerazoo._params import check_seed
 from kerazoo.interpret import _probe as probe
+from kerazoo.interpret._ascent import ascend_fft, objective_scores
 from kerazoo.interpret._gradients import value_and_grad
+from kerazoo.interpret._param import PARAMETRISATIONS, Transforms, neutral_offset
 
 __all__ = [
+    "DEFAULT_PARAM",
+    "DIVERSITY",
     "Regularizers",
+    "Transforms",
     "maximize_classes",
     "maximize_filters",
     "mean_activations",
@@ -56,6 +61,10 @@ __all__ = [
 
 GREY = 0.5
 _BATCH = 256  # images per forward pass when measuring
+#: The parametrisation used when none is asked for (chosen by benchmarks/bench_maximize.py).
+DEFAULT_PARAM = "fft"
+#: The diversity term's weight for several images per unit (``fft``).
+DIVERSITY = 0.5
 _RESTARTS = 2  # restarts from uniform noise of an image whose filter is silent
 
 
@@ -114,7 +123,12 @@ def maximize_filters(
     steps: int = 200,
     lr: float = 0.05,
     seed: int = 0,
-    regularizers: Regularizers = _DEFAULT,
+    regularizers: Regularizers | None = None,
+    *,
+    param: str = DEFAULT_PARAM,
+    count: int = 1,
+    diversity: float | None = None,
+    transforms: Transforms | None = None,
 ) -> np.ndarray:
     """Images that maximise the mean activation of each filter of a layer, as one batch.
 
@@ -124,18 +138,27 @@ def maximize_filters(
             filters); default: the last convolution.
         filters: which filters (indices); default: all of them.
         steps: gradient ascent steps.
-        lr: step size in pixel units (``[0, 1]`` scale).
+        lr: step size: in pixel units (``[0, 1]`` scale) for ``pixel``, Adam's for ``fft``.
         seed: seeds the starting noise (per filter: the same alone or in a batch) and the
-            jitter.
-        regularizers: see :class:`Regularizers`.
+            random shifts.
+        regularizers: ``pixel`` only: see :class:`Regularizers`.
+        param: ``"fft"`` (a 1/frequency-scaled spectrum, decorrelated colour, random
+            transformations every step; :mod:`kerazoo.interpret._param`) or ``"pixel"``
+            (the pixels themselves, with ``regularizers``).
+        count: images per filter; with ``fft`` they are pushed apart by ``diversity``.
+        diversity: ``fft`` with ``count`` above 1: the weight of the diversity term
+            (default :data:`DIVERSITY`; 0 switches it off).
+        transforms: ``fft`` only: see :class:`~kerazoo.interpret._param.Transforms`.
 
     Returns:
-        ``uint8 [F, H, W, C]`` images (canonical layout, whatever the model's data_format).
+        ``uint8 [F * count, H, W, C]`` images (canonical layout, whatever the model's
+        data_format), filter-major: the ``count`` images of the first filter come first.
 
     Raises:
         UnknownNameError: a layer the model does not have.
         IncompatibleError: a layer with no filters (the input, its rescaling).
-        InvalidOptionError: a filter index out of range, or ``steps`` below 0.
+        InvalidOptionError: a filter index out of range, ``steps`` below 0, ``count``
+            below 1, or an option of the other parametrisation.
 
     Example:
         >>> images = maximize_filters("runs/shapes-lenet", "conv2", [0, 3])  # doctest: +SKIP
@@ -146,7 +169,9 @@ def maximize_filters(
     filters = _indices(filters, width, layer)
     weights = np.zeros((len(filters), width), np.float32)
     weights[np.arange(len(filters)), filters] = 1.0
-    return _ascend(sub, first, info, weights, filters, steps, lr, seed, regularizers)
+    ascent = _Ascent.of(param, steps, lr, seed, regularizers, count, diversity, transforms)
+    gram = layer if len(model.get_layer(layer).output.shape) == 4 else None
+    return ascent.run(model, info, (layer, sub, first), gram, weights, filters)
 
 
 def maximize_classes(
@@ -155,7 +180,12 @@ def maximize_classes(
     steps: int = 200,
     lr: float = 0.05,
     seed: int = 0,
-    regularizers: Regularizers = _DEFAULT,
+    regularizers: Regularizers | None = None,
+    *,
+    param: str = DEFAULT_PARAM,
+    count: int = 1,
+    diversity: float | None = None,
+    transforms: Transforms | None = None,
 ) -> np.ndarray:
     """Images that maximise each class's logit (the score before any softmax), as one batch.
 
@@ -167,7 +197,7 @@ def maximize_classes(
         classes: class indices or names; default: all classes.
 
     Returns:
-        ``uint8 [K, H, W, C]`` images, one per class asked for.
+        ``uint8 [K * count, H, W, C]`` images, class-major.
 
     Raises:
         IncompatibleError: the model does not classify.
@@ -179,14 +209,18 @@ def maximize_classes(
     """
     model, info = probe.load(model)
     index = _class_indices(classes, _class_names(model, info))
-    sub, width, first = _layer_probe(model, info, probe.logits_layer(model, info))
+    logits = probe.logits_layer(model, info)
+    sub, width, first = _layer_probe(model, info, logits)
     weights = np.zeros((len(index), width), np.float32)
     for row, c in enumerate(index):
         if width == 1:  # one binary logit: high means the second class
             weights[row, 0] = 1.0 if c == 1 else -1.0
         else:
             weights[row, c] = 1.0
-    return _ascend(sub, first, info, weights, index, steps, lr, seed, regularizers)
+    ascent = _Ascent.of(param, steps, lr, seed, regularizers, count, diversity, transforms)
+    gram = probe.last_conv_layer(model, info)
+    margin = width > 1  # one-hot rows: the logit against the others
+    return ascent.run(model, info, (logits, sub, first), gram, weights, index, margin)
 
 
 def mean_activations(model: Any, layer: str, images: Any) -> np.ndarray:
@@ -241,10 +275,103 @@ def top_images(
 # ------------------------------------------------------------------------------------------
 
 
-def _ascend(sub, first, info, weights, ids, steps, lr, seed, reg) -> np.ndarray:
-    """Gradient ascent of ``sum_i weights[i] . pooled(sub(x_i))``; uint8 canonical images."""
-    if steps < 0:
-        raise InvalidOptionError(f"{option('steps', steps)}: steps must be 0 or more.")
+@dataclass(frozen=True)
+class _Ascent:
+    """The ascent's settings, checked once; :meth:`run` picks the parametrisation's engine."""
+
+    param: str
+    steps: int
+    lr: float
+    seed: int
+    regularizers: Regularizers
+    count: int
+    diversity: float
+    transforms: Transforms
+
+    @classmethod
+    def of(cls, param, steps, lr, seed, regularizers, count, diversity, transforms) -> _Ascent:
+        if param not in PARAMETRISATIONS:
+            raise unknown_choice("param", param, list(PARAMETRISATIONS), what="parametrisation")
+        if steps < 0:
+            raise InvalidOptionError(f"{option('steps', steps)}: steps must be 0 or more.")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise InvalidOptionError(
+                f"{option('count', count)}: the images per unit must be a whole number, 1 or more."
+            )
+        if diversity is not None and diversity < 0:
+            raise InvalidOptionError(
+                f"{option('diversity', diversity)}: the diversity weight must be 0 or more."
+            )
+        fft_only = {"diversity": diversity, "transforms": transforms}
+        wrong = (
+            {"regularizers": regularizers} if param == "fft" else fft_only
+        )  # options the other parametrisation takes
+        given = [name for name, value in wrong.items() if value is not None]
+        if given:
+            other = "pixel" if param == "fft" else "fft"
+            raise InvalidOptionError(
+                f"{option(given[0])} applies to {option('param', other)} only; this ascent "
+                f"uses {option('param', param)}. Leave it out, or use {option('param', other)}."
+            )
+        return cls(
+            param,
+            steps,
+            lr,
+            check_seed(seed),
+            regularizers or _DEFAULT,
+            count,
+            DIVERSITY if diversity is None else float(diversity),
+            transforms or Transforms(),
+        )
+
+    def run(self, model, info, target, gram, weights, units, margin=False) -> np.ndarray:
+        """Images for ``weights`` ``[U, F]``, ``count`` per unit, unit-major; ``margin``:
+        classes (see :func:`~kerazoo.interpret._ascent.objective_scores`)."""
+        layer, sub, first = target
+        if self.param == "pixel":
+            reg = self.regularizers
+            batches = [
+                _ascend(
+                    sub,
+                    first,
+                    info,
+                    weights,
+                    units,
+                    self.steps,
+                    self.lr,
+                    self.seed + k,
+                    reg,
+                    margin,
+                )
+                for k in range(self.count)
+            ]
+            return np.stack(batches, axis=1).reshape(-1, *batches[0].shape[1:])
+        diverse = self.count > 1 and self.diversity > 0 and gram is not None
+        names = [layer, gram] if diverse else [layer]  # the Gram matrices' layer second
+        if diverse:
+            sub = probe.layer_model(model, list(dict.fromkeys(names)), start="float")
+        firsts = tuple(_layer_probe_first(model, info, name) for name in names)
+        ids = [(int(u), k) for u in units for k in range(self.count)]
+        return ascend_fft(
+            sub,
+            firsts,
+            info.input,
+            np.repeat(weights, self.count, axis=0),
+            ids,
+            steps=self.steps,
+            lr=self.lr,
+            seed=self.seed,
+            transforms=self.transforms,
+            count=self.count,
+            diversity=self.diversity if diverse else 0.0,
+            offset=neutral_offset(info),
+            margin=margin,
+        )
+
+
+def _ascend(sub, first, info, weights, ids, steps, lr, seed, reg, margin=False) -> np.ndarray:
+    """Gradient ascent of ``sum_i weights[i] . pooled(sub(x_i))`` on the pixels themselves;
+    uint8 canonical images."""
     spec = info.input
     seed = check_seed(seed)
     x = np.stack([_start(spec, seed, int(i)) for i in ids])
@@ -254,7 +381,7 @@ def _ascend(sub, first, info, weights, ids, steps, lr, seed, reg) -> np.ndarray:
     w = keras.ops.convert_to_tensor(weights)
 
     def objective(t: Any) -> Any:
-        return keras.ops.sum(_pooled(sub(t, training=False), first) * w)
+        return keras.ops.sum(objective_scores(_pooled(sub(t, training=False), first), w, margin))
 
     for step in range(steps):
         shift = tuple(int(s) for s in rng.integers(-reg.jitter, reg.jitter + 1, size=2))
@@ -315,6 +442,12 @@ def _pooled(out: Any, channels_first: bool) -> Any:
     if len(out.shape) == 4:
         return keras.ops.mean(out, axis=(2, 3) if channels_first else (1, 2))
     return out
+
+
+def _layer_probe_first(model: Any, info: Any, layer: str) -> bool:
+    found = model.get_layer(layer)
+    fmt = getattr(found, "data_format", None) or info.input.data_format
+    return len(found.output.shape) == 4 and fmt == "channels_first"
 
 
 def _layer_probe(model: Any, info: Any, layer: str) -> tuple[Any, int, bool]:

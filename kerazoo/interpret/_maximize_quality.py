@@ -1,0 +1,116 @@
+"""How good maximisation images are, measured, and the images saved for other tools.
+
+* Filters: the mean activation an image reaches divided by that of the best of a set of
+  dataset images (the top image of :func:`~kerazoo.interpret.top_images`): at 1.0 or more,
+  the picture excites its filter at least as much as anything the dataset shows it.
+* Classes: **transfer** (as MACO, Fel et al. 2023, measures it): the share of the class
+  images that a model classifies as the class they were made for, through the
+  :class:`kerazoo.Predictor` on the uint8 images (what a user saves and shows). Judged by the
+  model that made them it says whether the images survive uint8 rounding; judged by an
+  independently trained model (another architecture, another seed), whether they show the
+  class rather than a pattern only their own model answers to.
+
+Example:
+    >>> ratios = filter_ratios("runs/lenet", "conv2", images, samples)       # doctest: +SKIP
+    >>> transfer(images, ["circle", "square"], "runs/vgg")                   # doctest: +SKIP
+    1.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kerazoo._errors import IncompatibleError, InvalidOptionError, option
+from kerazoo.interpret import _probe as probe
+from kerazoo.interpret._maximize import mean_activations, top_images
+
+__all__ = ["class_hits", "filter_ratios", "save_images", "share_at_least", "transfer"]
+
+
+def filter_ratios(
+    model: Any, layer: str, images: Any, filters: Sequence[int], samples: Any, count: int = 1
+) -> np.ndarray:
+    """``float [F]``: per filter, the best of its ``count`` images' mean activation divided
+    by the best of ``samples`` (``uint8 [N, H, W, C]``); ``nan`` for a filter no sample
+    excites (a dead filter: nothing to compare with)."""
+    _, best = top_images(model, layer, samples, k=1, filters=filters)
+    acts = mean_activations(model, layer, images)
+    rows = np.arange(len(filters) * count)
+    reached = acts[rows, np.repeat(filters, count)].reshape(len(filters), count).max(axis=1)
+    best = best[:, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(best > 0, reached / np.where(best > 0, best, 1.0), np.nan)
+
+
+def share_at_least(ratios: np.ndarray, bar: float = 1.0) -> tuple[int, int]:
+    """``(filters at or above bar, filters that fire on some sample)``."""
+    alive = ~np.isnan(ratios)
+    return int((ratios[alive] >= bar).sum()), int(alive.sum())
+
+
+def class_hits(images: Any, intended: Sequence[str], judge: Any) -> np.ndarray:
+    """``bool [N]``: whether ``judge`` (a model, a ``.keras`` file or a run folder)
+    classifies each uint8 image, through the Predictor, as its ``intended`` class name.
+
+    Raises:
+        IncompatibleError: the judge does not classify, or lacks one of the classes.
+    """
+    from kerazoo.predict._predictor import Predictor
+
+    model, info = probe.load(judge)
+    predictor = Predictor(model, info, check_shift=False)
+    names = list(predictor.class_names)
+    missing = sorted(set(intended) - set(names))
+    if info.task.kind != "classification" or missing:
+        raise IncompatibleError(
+            f"The judge {model.name!r} must classify the same classes as the images show "
+            f"({', '.join(dict.fromkeys(intended))}); it "
+            + (f"lacks {', '.join(missing)}." if missing else f"does a {info.task.kind} task.")
+            + f" Give {option('transfer')} a model trained on the same dataset."
+        )
+    labels = [p.label for p in predictor.predict(np.asarray(images))]
+    return np.array([got == want for got, want in zip(labels, intended, strict=True)])
+
+
+def transfer(images: Any, intended: Sequence[str], judge: Any) -> float:
+    """The share of ``images`` that ``judge`` classifies as their ``intended`` class."""
+    return float(class_hits(images, intended, judge).mean())
+
+
+def save_images(
+    images: Any, folder: str | Path, groups: Sequence[Sequence[str]], count: int = 1
+) -> list[Path]:
+    """Each image as a lossless PNG at its own size: ``folder/<group...>/<k>.png``.
+
+    Args:
+        images: ``uint8 [U * count, H, W, C]``, unit-major; ``C`` 1 (grey), 3 (RGB) or 4.
+        folder: where they go (made when missing).
+        groups: per unit, the folder names under ``folder``: ``[class]`` or
+            ``[layer, filter]``.
+        count: images per unit: ``0.png`` to ``<count-1>.png``.
+
+    Returns:
+        The files written, in order.
+
+    Raises:
+        InvalidOptionError: images with a channel count PNG cannot hold.
+    """
+    from PIL import Image
+
+    images = np.asarray(images)
+    if images.shape[-1] not in (1, 3, 4) or images.dtype != np.uint8:
+        raise InvalidOptionError(
+            f"{option('save_images')} writes uint8 PNGs with 1, 3 or 4 channels; these "
+            f"images have {images.shape[-1]} ({images.dtype}). Save them with numpy instead."
+        )
+    written = []
+    for i, image in enumerate(images):
+        path = Path(folder, *groups[i // count], f"{i % count}.png")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image).save(path)
+        written.append(path)
+    return written
