@@ -55,7 +55,7 @@ def ascend_fft(
         spec: the model's :class:`~kerazoo.InputSpec`.
         weights: ``[N, F]``: image ``i`` maximises ``weights[i] . pooled(output)``.
         ids: ``(unit, k)`` per image: seeds its start.
-        offset: see :func:`~kerazoo.interpret._param.neutral_offset`.
+        offset: see :func:`~kerazoo.interpret._param.render`.
         margin: classes: see :func:`objective_scores`.
     """
     h, w, c = spec.height, spec.width, spec.channels
@@ -64,11 +64,11 @@ def ascend_fft(
     step = _compiled_step(sub, maps_first, spec, transforms, (count, diversity, offset, margin))
     scale = keras.ops.convert_to_tensor(spectrum.scale())
     wt = keras.ops.convert_to_tensor(weights)
-    rng = np.random.default_rng([seed, 2**31])
     moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
     tries = np.zeros(len(ids), int)
     for t in range(1, steps + 1):
-        tmats = transforms.draw(len(ids), h, w, rng) if transforms.active() else np.zeros(1)
+        seeds = [(seed, *i, 2**31, t) for i in ids]
+        tmats = transforms.draw(h, w, seeds) if transforms.active() else np.zeros(1)
         grads = step(tuple(params), scale, keras.ops.convert_to_tensor(tmats), wt)
         grads = [np.asarray(keras.ops.convert_to_numpy(g), np.float32) for g in grads]
         silent = sum(np.abs(g).reshape(len(ids), -1).sum(axis=1) for g in grads) == 0

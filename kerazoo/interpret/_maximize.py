@@ -46,7 +46,7 @@ from kerazoo._params import check_seed
 from kerazoo.interpret import _probe as probe
 from kerazoo.interpret._ascent import ascend_fft, objective_scores
 from kerazoo.interpret._gradients import value_and_grad
-from kerazoo.interpret._param import PARAMETRISATIONS, Transforms, neutral_offset
+from kerazoo.interpret._param import PARAMETRISATIONS, Transforms
 
 __all__ = [
     "DEFAULT_PARAM",
@@ -364,7 +364,6 @@ class _Ascent:
             transforms=self.transforms,
             count=self.count,
             diversity=self.diversity if diverse else 0.0,
-            offset=neutral_offset(info),
             margin=margin,
         )
 

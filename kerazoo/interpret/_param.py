@@ -32,7 +32,7 @@ import numpy as np
 
 from kerazoo._errors import InvalidOptionError
 
-__all__ = ["PARAMETRISATIONS", "Spectrum", "Transforms", "neutral_offset", "render"]
+__all__ = ["PARAMETRISATIONS", "Spectrum", "Transforms", "render"]
 
 #: The parametrisations :func:`kerazoo.interpret.maximize_filters` takes.
 PARAMETRISATIONS = ("fft", "pixel")
@@ -86,8 +86,9 @@ def render(params: Any, scale: Any, offset: Any = 0.0) -> Any:
     Args:
         params: ``(real, imag)`` spectra ``[N, C, H, W]``.
         scale: ``[H, W]`` from :meth:`Spectrum.scale`.
-        offset: added before the sigmoid: the level a zero spectrum shows (see
-            :func:`neutral_offset`).
+        offset: added before the sigmoid (0: an empty spectrum shows mid-grey; starting
+            from the training images' background instead was measured worse for the
+            model's own recognition: 0.64 against 0.93 of LeNet's 7-kind class images).
     """
     import keras
 
@@ -98,16 +99,6 @@ def render(params: Any, scale: Any, offset: Any = 0.0) -> Any:
     if x.shape[-1] == 3:
         x = ops.matmul(x, ops.convert_to_tensor(_COLOUR.T))
     return ops.sigmoid(x + offset)
-
-
-def neutral_offset(info: Any) -> float:
-    """The sigmoid's input at which an empty spectrum shows the training images' usual
-    background (``input_stats``; mid-grey for a model saved without them): the ascent
-    starts from an empty picture, not from a grey one the model never saw."""
-    stats = getattr(info, "input_stats", None)
-    level = 0.5 if stats is None else float(stats.background.mean) / 255.0
-    level = min(max(level, 0.05), 0.95)
-    return math.log(level / (1.0 - level))
 
 
 @dataclass(frozen=True)
@@ -156,13 +147,16 @@ class Transforms:
             return 0
         return max(1, round(self.jitter * min(height, width)))
 
-    def draw(self, n: int, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    def draw(self, height: int, width: int, seeds: Any) -> np.ndarray:
         """``float32 [n, 8]``: one random affine transform per image, in the form of
-        ``keras.ops.image.affine_transform`` (output pixel -> input pixel)."""
+        ``keras.ops.image.affine_transform`` (output pixel -> input pixel), seeded per
+        image by ``seeds`` (one sequence of ints each: the same alone or in a batch)."""
         shift = self.pixels(height, width)
-        t = rng.integers(-shift, shift + 1, size=(n, 2)).astype(np.float64)
-        zoom = rng.uniform(1 - self.scale, 1 + self.scale, size=n)
-        angle = np.deg2rad(rng.uniform(-self.rotate, self.rotate, size=n))
+        draws = np.array([np.random.default_rng(list(s)).random(4) for s in seeds])
+        n = len(draws)
+        t = np.floor(draws[:, :2] * (2 * shift + 1)) - shift
+        zoom = 1 - self.scale + 2 * self.scale * draws[:, 2]
+        angle = np.deg2rad(self.rotate * (2 * draws[:, 3] - 1))
         cos, sin = np.cos(angle) / zoom, np.sin(angle) / zoom
         cx, cy = (width - 1) / 2, (height - 1) / 2
         out = np.zeros((n, 8), np.float32)
