@@ -23,7 +23,7 @@ import numpy as np
 
 from kerazoo.interpret._param import Spectrum, Transforms, render
 
-__all__ = ["ascend_fft", "objective_scores"]
+__all__ = ["ascend_fft", "objective_scores", "pooled"]
 
 _RESTARTS = 2  # restarts, from larger noise, of an image whose unit gets no gradient
 _RESTART_SD = 0.5
@@ -100,7 +100,7 @@ def _compiled_step(sub, maps_first, spec, transforms, terms):
             x = ops.transpose(x, (0, 3, 1, 2))
         outs = call(x)
         outs = list(outs) if isinstance(outs, list | tuple) else [outs]
-        scores = objective_scores(_pooled(outs[0], maps_first[0]), wt, margin)
+        scores = objective_scores(pooled(outs[0], maps_first[0]), wt, margin)
         total = ops.sum(scores)
         if count > 1 and diversity > 0:
             cos = _gram_similarity(outs[-1], maps_first[1], count)  # outs[0] if the same
@@ -150,7 +150,9 @@ def objective_scores(pooled: Any, wt: Any, margin: bool) -> Any:
     return scores - ops.logsumexp(pooled - 1e9 * wt, axis=1)
 
 
-def _pooled(out: Any, channels_first: bool) -> Any:
+def pooled(out: Any, channels_first: bool) -> Any:
+    """``[N, F]``: a map's mean over its positions (a vector is kept as it is)."""
+    out = out[0] if isinstance(out, list | tuple) else out
     if len(out.shape) == 4:
         return keras.ops.mean(out, axis=(2, 3) if channels_first else (1, 2))
     return out

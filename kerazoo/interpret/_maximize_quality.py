@@ -36,7 +36,13 @@ def filter_ratios(
 ) -> np.ndarray:
     """``float [F]``: per filter, the best of its ``count`` images' mean activation divided
     by the best of ``samples`` (``uint8 [N, H, W, C]``); ``nan`` for a filter no sample
-    excites (a dead filter: nothing to compare with)."""
+    excites (a dead filter: nothing to compare with).
+
+    Example:
+        >>> ratios = filter_ratios(model, "conv2", images, range(16), data)  # doctest: +SKIP
+        >>> (ratios >= 1.0).mean()                                          # doctest: +SKIP
+        1.0
+    """
     _, best = top_images(model, layer, samples, k=1, filters=filters)
     acts = mean_activations(model, layer, images)
     rows = np.arange(len(filters) * count)
@@ -77,7 +83,17 @@ def class_hits(images: Any, intended: Sequence[str], judge: Any) -> np.ndarray:
 
 
 def transfer(images: Any, intended: Sequence[str], judge: Any) -> float:
-    """The share of ``images`` that ``judge`` classifies as their ``intended`` class."""
+    """The share of ``images`` that ``judge`` classifies as their ``intended`` class.
+
+    Args:
+        images: ``uint8 [N, H, W, C]``, e.g. from :func:`maximize_classes`.
+        intended: the class name each image was made for.
+        judge: a classifier of those classes: a model, a ``.keras`` file or a run folder.
+
+    Example:
+        >>> transfer(images, ["circle", "square"], "runs/vgg")             # doctest: +SKIP
+        1.0
+    """
     return float(class_hits(images, intended, judge).mean())
 
 
@@ -98,6 +114,9 @@ def save_images(
 
     Raises:
         InvalidOptionError: images with a channel count PNG cannot hold.
+
+    Example:
+        >>> save_images(images, "out", [["circle"], ["square"]], count=2)  # doctest: +SKIP
     """
     from PIL import Image
 

@@ -28,6 +28,7 @@ def test_fft_images_differ_from_pixel_ones_and_repeat_with_the_seed(random_model
 
 
 @pytest.mark.parametrize(("size", "channels"), [("11x27", 3), ("32x32", 1)])
+@pytest.mark.slow
 def test_fft_works_on_small_oblong_and_rgb_inputs(size, channels) -> None:
     shapes = kerazoo.get_dataset("shapes", size=size, channels=channels, min_scale=0.5)
     model = kerazoo.build("lenet", shapes, seed=0)
@@ -45,6 +46,7 @@ def test_the_diversity_term_pushes_the_images_of_a_unit_apart(random_model) -> N
     assert not np.array_equal(alike, apart)
 
 
+@pytest.mark.slow
 def test_save_images_writes_lossless_pngs_at_the_input_size(shapes_run, tmp_path, capsys):
     folder = tmp_path / "imgs"
     args = ["--steps", "3", "--count", "2", "--filters", "0,5", "--save-images", str(folder)]
@@ -65,6 +67,7 @@ def test_save_images_writes_lossless_pngs_at_the_input_size(shapes_run, tmp_path
     assert re.search(r"quality: classes: \d+ of 6 images classified as their class by the", out)
 
 
+@pytest.mark.slow
 def test_transfer_and_filter_ratios(shapes_run, shapes_model, tmp_path, capsys) -> None:
     images = mx.maximize_classes(shapes_model, steps=20)
     names = ["circle", "square", "triangle"]

@@ -54,43 +54,7 @@ class Maximize(View):
         )
         p.add_argument("--filters", metavar="I,I", help="filter indices, e.g. 0,1,2 (default: all)")
         p.add_argument("--steps", type=int, default=_STEPS, help=f"ascent steps (default {_STEPS})")
-        p.add_argument(
-            "--param",
-            choices=_PARAMS,
-            default=None,
-            help=f"what the ascent optimises: fft (a 1/f-scaled spectrum, decorrelated colour, "
-            f"random transformations) or pixel (default {_DEFAULT_PARAM})",
-        )
-        p.add_argument(
-            "--count",
-            type=int,
-            default=1,
-            metavar="K",
-            help="images per filter or class (default 1); with fft, pushed apart by --diversity",
-        )
-        p.add_argument(
-            "--diversity",
-            type=float,
-            metavar="W",
-            help="fft with --count above 1: the weight of the diversity term (0: off)",
-        )
-        p.add_argument(
-            "--no-transforms",
-            action="store_true",
-            help="fft: no random shifts, zooms and rotations",
-        )
-        p.add_argument(
-            "--save-images",
-            metavar="DIR",
-            help="also write each image as a lossless PNG at the input size: DIR/<class>/<k>.png "
-            "or DIR/<layer>/<filter>/<k>.png",
-        )
-        p.add_argument(
-            "--transfer",
-            metavar="MODEL",
-            help="another model of the same classes: print how many class images it "
-            "classifies as their class",
-        )
+        _add_fft_arguments(p)
         p.add_argument(
             "--seed",
             type=int,
@@ -129,6 +93,47 @@ class Maximize(View):
     def run(self, model: str, args: argparse.Namespace) -> list[Path]:
         """Draw the view, print where it went; the files written."""
         return run_maximize(args)
+
+
+def _add_fft_arguments(p: argparse.ArgumentParser) -> None:
+    """The parametrisation, several images per unit, the saved images, the transfer judge."""
+    p.add_argument(
+        "--param",
+        choices=_PARAMS,
+        default=None,
+        help=f"what the ascent optimises: fft (a 1/f-scaled spectrum, decorrelated colour, "
+        f"random transformations) or pixel (default {_DEFAULT_PARAM})",
+    )
+    p.add_argument(
+        "--count",
+        type=int,
+        default=1,
+        metavar="K",
+        help="images per filter or class (default 1); with fft, pushed apart by --diversity",
+    )
+    p.add_argument(
+        "--diversity",
+        type=float,
+        metavar="W",
+        help="fft with --count above 1: the weight of the diversity term (0: off)",
+    )
+    p.add_argument(
+        "--no-transforms",
+        action="store_true",
+        help="fft: no random shifts, zooms and rotations",
+    )
+    p.add_argument(
+        "--save-images",
+        metavar="DIR",
+        help="also write each image as a lossless PNG at the input size: DIR/<class>/<k>.png "
+        "or DIR/<layer>/<filter>/<k>.png",
+    )
+    p.add_argument(
+        "--transfer",
+        metavar="MODEL",
+        help="another model of the same classes: print how many class images it "
+        "classifies as their class",
+    )
 
 
 def run_maximize(args: argparse.Namespace) -> list[Path]:
