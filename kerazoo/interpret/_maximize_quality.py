@@ -24,8 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from kerazoo._errors import IncompatibleError, InvalidOptionError, option
-from kerazoo.interpret import _probe as probe
+from kerazoo._errors import InvalidOptionError, option
 from kerazoo.interpret._maximize import mean_activations, top_images
 
 __all__ = ["class_hits", "filter_ratios", "save_images", "share_at_least", "transfer"]
@@ -65,21 +64,13 @@ def class_hits(images: Any, intended: Sequence[str], judge: Any) -> np.ndarray:
     Raises:
         IncompatibleError: the judge does not classify, or lacks one of the classes.
     """
-    from kerazoo.predict._predictor import Predictor
+    from kerazoo.evaluation._class_images import class_hits as judged
 
-    model, info = probe.load(judge)
-    predictor = Predictor(model, info, check_shift=False)
-    names = list(predictor.class_names)
-    missing = sorted(set(intended) - set(names))
-    if info.task.kind != "classification" or missing:
-        raise IncompatibleError(
-            f"The judge {model.name!r} must classify the same classes as the images show "
-            f"({', '.join(dict.fromkeys(intended))}); it "
-            + (f"lacks {', '.join(missing)}." if missing else f"does a {info.task.kind} task.")
-            + f" Give {option('transfer')} a model trained on the same dataset."
-        )
-    labels = [p.label for p in predictor.predict(np.asarray(images))]
-    return np.array([got == want for got, want in zip(labels, intended, strict=True)])
+    if isinstance(judge, str) or hasattr(judge, "__fspath__"):
+        from kerazoo.saving._load import model_file
+
+        judge = model_file(judge)[0]  # a run folder: its model file
+    return judged(images, intended, judge)
 
 
 def transfer(images: Any, intended: Sequence[str], judge: Any) -> float:
