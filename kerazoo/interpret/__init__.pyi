@@ -22,7 +22,13 @@ from ._maximize_draw import (
     draw_filters as draw_filters,
     draw_top_images as draw_top_images,
 )
+from ._maximize_quality import (
+    filter_ratios as filter_ratios,
+    save_images as save_images,
+    transfer as transfer,
+)
 from ._methods import SALIENCY_METHODS as SALIENCY_METHODS
+from ._param import Transforms as Transforms
 from ._probe import (
     feature_layers as feature_layers,
     last_conv_layer as last_conv_layer,

@@ -36,17 +36,26 @@ import keras
 import numpy as np
 
 from kerazoo._errors import (
-    IncompatibleError,
     InvalidOptionError,
-    UnknownNameError,
     option,
     unknown_choice,
 )
 from kerazoo._params import check_seed
 from kerazoo.interpret import _probe as probe
-from kerazoo.interpret._gradients import value_and_grad
+from kerazoo.interpret._ascent import ascend_fft, pooled as _pooled
+from kerazoo.interpret._ascent_pixel import ascend_pixels
+from kerazoo.interpret._maximize_units import (
+    _class_indices,
+    _class_names,
+    _indices,
+    _layer_probe,
+    _layer_probe_first,
+)
+from kerazoo.interpret._param import PARAMETRISATIONS, Transforms
 
 __all__ = [
+    "DEFAULT_PARAM",
+    "DIVERSITY",
     "Regularizers",
     "maximize_classes",
     "maximize_filters",
@@ -54,9 +63,11 @@ __all__ = [
     "top_images",
 ]
 
-GREY = 0.5
 _BATCH = 256  # images per forward pass when measuring
-_RESTARTS = 2  # restarts from uniform noise of an image whose filter is silent
+#: The parametrisation used when none is asked for (chosen by benchmarks/bench_maximize.py).
+DEFAULT_PARAM = "fft"
+#: The diversity term's weight for several images per unit (``fft``).
+DIVERSITY = 0.5
 
 
 @dataclass(frozen=True)
@@ -114,7 +125,12 @@ def maximize_filters(
     steps: int = 200,
     lr: float = 0.05,
     seed: int = 0,
-    regularizers: Regularizers = _DEFAULT,
+    regularizers: Regularizers | None = None,
+    *,
+    param: str = DEFAULT_PARAM,
+    count: int = 1,
+    diversity: float | None = None,
+    transforms: Transforms | None = None,
 ) -> np.ndarray:
     """Images that maximise the mean activation of each filter of a layer, as one batch.
 
@@ -124,18 +140,27 @@ def maximize_filters(
             filters); default: the last convolution.
         filters: which filters (indices); default: all of them.
         steps: gradient ascent steps.
-        lr: step size in pixel units (``[0, 1]`` scale).
+        lr: step size: in pixel units (``[0, 1]`` scale) for ``pixel``, Adam's for ``fft``.
         seed: seeds the starting noise (per filter: the same alone or in a batch) and the
-            jitter.
-        regularizers: see :class:`Regularizers`.
+            random shifts.
+        regularizers: ``pixel`` only: see :class:`Regularizers`.
+        param: ``"fft"`` (a 1/frequency-scaled spectrum, decorrelated colour, random
+            transformations every step; :mod:`kerazoo.interpret._param`) or ``"pixel"``
+            (the pixels themselves, with ``regularizers``).
+        count: images per filter; with ``fft`` they are pushed apart by ``diversity``.
+        diversity: ``fft`` with ``count`` above 1: the weight of the diversity term
+            (default :data:`DIVERSITY`; 0 switches it off).
+        transforms: ``fft`` only: see :class:`~kerazoo.interpret._param.Transforms`.
 
     Returns:
-        ``uint8 [F, H, W, C]`` images (canonical layout, whatever the model's data_format).
+        ``uint8 [F * count, H, W, C]`` images (canonical layout, whatever the model's
+        data_format), filter-major: the ``count`` images of the first filter come first.
 
     Raises:
         UnknownNameError: a layer the model does not have.
         IncompatibleError: a layer with no filters (the input, its rescaling).
-        InvalidOptionError: a filter index out of range, or ``steps`` below 0.
+        InvalidOptionError: a filter index out of range, ``steps`` below 0, ``count``
+            below 1, or an option of the other parametrisation.
 
     Example:
         >>> images = maximize_filters("runs/shapes-lenet", "conv2", [0, 3])  # doctest: +SKIP
@@ -146,7 +171,9 @@ def maximize_filters(
     filters = _indices(filters, width, layer)
     weights = np.zeros((len(filters), width), np.float32)
     weights[np.arange(len(filters)), filters] = 1.0
-    return _ascend(sub, first, info, weights, filters, steps, lr, seed, regularizers)
+    ascent = _Ascent.of(param, steps, lr, seed, regularizers, count, diversity, transforms)
+    gram = layer if len(model.get_layer(layer).output.shape) == 4 else None
+    return ascent.run(model, info, (layer, sub, first), gram, weights, filters)
 
 
 def maximize_classes(
@@ -155,7 +182,12 @@ def maximize_classes(
     steps: int = 200,
     lr: float = 0.05,
     seed: int = 0,
-    regularizers: Regularizers = _DEFAULT,
+    regularizers: Regularizers | None = None,
+    *,
+    param: str = DEFAULT_PARAM,
+    count: int = 1,
+    diversity: float | None = None,
+    transforms: Transforms | None = None,
 ) -> np.ndarray:
     """Images that maximise each class's logit (the score before any softmax), as one batch.
 
@@ -167,7 +199,7 @@ def maximize_classes(
         classes: class indices or names; default: all classes.
 
     Returns:
-        ``uint8 [K, H, W, C]`` images, one per class asked for.
+        ``uint8 [K * count, H, W, C]`` images, class-major.
 
     Raises:
         IncompatibleError: the model does not classify.
@@ -179,14 +211,18 @@ def maximize_classes(
     """
     model, info = probe.load(model)
     index = _class_indices(classes, _class_names(model, info))
-    sub, width, first = _layer_probe(model, info, probe.logits_layer(model, info))
+    logits = probe.logits_layer(model, info)
+    sub, width, first = _layer_probe(model, info, logits)
     weights = np.zeros((len(index), width), np.float32)
     for row, c in enumerate(index):
         if width == 1:  # one binary logit: high means the second class
             weights[row, 0] = 1.0 if c == 1 else -1.0
         else:
             weights[row, c] = 1.0
-    return _ascend(sub, first, info, weights, index, steps, lr, seed, regularizers)
+    ascent = _Ascent.of(param, steps, lr, seed, regularizers, count, diversity, transforms)
+    gram = probe.last_conv_layer(model, info)
+    margin = width > 1  # one-hot rows: the logit against the others
+    return ascent.run(model, info, (logits, sub, first), gram, weights, index, margin)
 
 
 def mean_activations(model: Any, layer: str, images: Any) -> np.ndarray:
@@ -241,147 +277,94 @@ def top_images(
 # ------------------------------------------------------------------------------------------
 
 
-def _ascend(sub, first, info, weights, ids, steps, lr, seed, reg) -> np.ndarray:
-    """Gradient ascent of ``sum_i weights[i] . pooled(sub(x_i))``; uint8 canonical images."""
-    if steps < 0:
-        raise InvalidOptionError(f"{option('steps', steps)}: steps must be 0 or more.")
-    spec = info.input
-    seed = check_seed(seed)
-    x = np.stack([_start(spec, seed, int(i)) for i in ids])
-    tries = np.zeros(len(ids), int)
-    axes = (2, 3) if spec.data_format == "channels_first" else (1, 2)
-    rng = np.random.default_rng([seed, 2**31])  # the jitter: the same for every image
-    w = keras.ops.convert_to_tensor(weights)
+@dataclass(frozen=True)
+class _Ascent:
+    """The ascent's settings, checked once; :meth:`run` picks the parametrisation's engine."""
 
-    def objective(t: Any) -> Any:
-        return keras.ops.sum(_pooled(sub(t, training=False), first) * w)
+    param: str
+    steps: int
+    lr: float
+    seed: int
+    regularizers: Regularizers
+    count: int
+    diversity: float
+    transforms: Transforms
 
-    for step in range(steps):
-        shift = tuple(int(s) for s in rng.integers(-reg.jitter, reg.jitter + 1, size=2))
-        _, grad = value_and_grad(objective, np.roll(x, shift, axis=axes) if reg.jitter else x)
-        grad = np.asarray(keras.ops.convert_to_numpy(grad), np.float32)
-        grad = np.roll(grad, tuple(-s for s in shift), axis=axes) if reg.jitter else grad
-        rms = np.sqrt(np.mean(grad**2, axis=(1, 2, 3), keepdims=True))
-        for i in np.flatnonzero((rms.ravel() == 0) & (tries <= _RESTARTS)):
-            tries[i] += 1  # silent filter: no gradient; restart, or give up on grey
-            x[i] = _start(spec, seed, int(ids[i]), tries[i] if tries[i] <= _RESTARTS else 0)
-        x = x + lr * grad / (rms + 1e-8)
-        if reg.tv:
-            x = x - reg.tv * lr * _tv_gradient(x, axes)
-        if reg.l2:
-            x = GREY + (1.0 - reg.l2) * (x - GREY)
-        if reg.blur_every and reg.blur_sigma and (step + 1) % reg.blur_every == 0:
-            x = _blur(x, axes, reg.blur_sigma)
-        x = np.clip(x, 0.0, 1.0)
-    pixels = np.round(x * 255).astype(np.uint8)
-    return np.ascontiguousarray(probe.array_channels_last(pixels, spec.data_format))
-
-
-def _start(spec: Any, seed: int, index: int, restart: int = 0) -> np.ndarray:
-    """Mid-grey with faint noise, or uniform noise for a restart; seeded per (seed, filter,
-    restart), so a filter starts the same alone or in a batch."""
-    rng = np.random.default_rng([seed, index, restart])
-    if restart:
-        return rng.uniform(0, 1, spec.shape).astype(np.float32)
-    return np.clip(GREY + 0.05 * rng.standard_normal(spec.shape), 0, 1).astype(np.float32)
-
-
-def _tv_gradient(x: np.ndarray, axes: tuple[int, int]) -> np.ndarray:
-    """The (sub)gradient of the anisotropic total variation, sum |x[i+1] - x[i]| per axis.
-
-    By hand: it is added after the activation's gradient is scaled to pixel units (as a
-    differentiated penalty it would be weighed against activations whose scale differs per
-    layer), and neither keras.ops nor scikit-image offers it as a gradient.
-    """
-    grad = np.zeros_like(x)
-    for axis in axes:
-        s = np.sign(np.diff(x, axis=axis))
-        n = x.shape[axis]
-        grad[(slice(None),) * axis + (slice(0, n - 1),)] -= s
-        grad[(slice(None),) * axis + (slice(1, n),)] += s
-    return grad
-
-
-def _blur(x: np.ndarray, axes: tuple[int, int], sigma: float) -> np.ndarray:
-    from skimage.filters import gaussian
-
-    sigmas = [sigma if a in axes else 0.0 for a in range(x.ndim)]
-    return gaussian(x, sigma=sigmas, mode="reflect", preserve_range=True).astype(np.float32)
-
-
-def _pooled(out: Any, channels_first: bool) -> Any:
-    """``[N, F]``: a map's mean over its positions (a vector is kept as it is)."""
-    out = out[0] if isinstance(out, list | tuple) else out
-    if len(out.shape) == 4:
-        return keras.ops.mean(out, axis=(2, 3) if channels_first else (1, 2))
-    return out
-
-
-def _layer_probe(model: Any, info: Any, layer: str) -> tuple[Any, int, bool]:
-    """A float-input sub-model over ``layer``, its number of filters (units), and whether
-    its maps are channels-first."""
-    valid = [
-        found.name
-        for found in model.layers
-        if len(found.output.shape) in (2, 4)
-        and type(found).__name__ not in ("InputLayer", "Rescaling")  # the image itself
-    ]
-    if layer not in valid:
-        if layer not in [found.name for found in model.layers]:
-            raise unknown_choice(
-                "layer", layer, valid, owner=f"model {model.name!r}", error=UnknownNameError
-            )
-        found = model.get_layer(layer)
-        raise IncompatibleError(
-            f"Layer {layer!r} ({type(found).__name__}, output {tuple(found.output.shape)}) "
-            f"has no filters to maximise. Name a layer after the input's rescaling with "
-            f"{option('layer')}: {', '.join(valid)}."
-        )
-    found = model.get_layer(layer)
-    shape = found.output.shape
-    fmt = getattr(found, "data_format", None) or info.input.data_format
-    first = len(shape) == 4 and fmt == "channels_first"
-    sub = probe.layer_model(model, [layer], start="float")
-    return sub, int(shape[1] if first else shape[-1]), first
-
-
-def _indices(chosen: Sequence[int] | None, width: int, layer: str) -> list[int]:
-    if chosen is None:
-        return list(range(width))
-    out = [int(i) for i in chosen]
-    bad = [i for i in out if not 0 <= i < width]
-    if bad or not out:
-        raise InvalidOptionError(
-            f"Filter {bad[0] if bad else '(none)'} is not a filter of layer {layer!r} (asked "
-            f"for {', '.join(map(str, out)) or 'none'}): it has {width} filters, numbered 0 "
-            f"to {width - 1}. Give {option('filters')} indices from 0 to {width - 1}."
-        )
-    return out
-
-
-def _class_names(model: Any, info: Any) -> list[str]:
-    if info.task.kind != "classification":
-        raise IncompatibleError(
-            f"Model {model.name!r} does a {info.task.kind} task: it has no classes to "
-            f"maximise. Maximise a layer's filters with {option('layer')} instead."
-        )
-    return list(info.task.class_names)
-
-
-def _class_indices(chosen: Sequence[int | str] | None, names: list[str]) -> list[int]:
-    if chosen is None:
-        return list(range(len(names)))
-    out = []
-    for c in chosen:
-        if isinstance(c, str) and not c.lstrip("-").isdigit():
-            if c not in names:
-                raise unknown_choice("classes", c, names, what="class", error=UnknownNameError)
-            out.append(names.index(c))
-        elif 0 <= int(c) < len(names):
-            out.append(int(c))
-        else:
+    @classmethod
+    def of(cls, param, steps, lr, seed, regularizers, count, diversity, transforms) -> _Ascent:
+        if param not in PARAMETRISATIONS:
+            raise unknown_choice("param", param, list(PARAMETRISATIONS), what="parametrisation")
+        if steps < 0:
+            raise InvalidOptionError(f"{option('steps', steps)}: steps must be 0 or more.")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise InvalidOptionError(
-                f"Class {c} is out of range: the model has {len(names)} classes, numbered 0 "
-                f"to {len(names) - 1} ({', '.join(names)}). Give an index or a name."
+                f"{option('count', count)}: the images per unit must be a whole number, 1 or more."
             )
-    return out
+        if diversity is not None and diversity < 0:
+            raise InvalidOptionError(
+                f"{option('diversity', diversity)}: the diversity weight must be 0 or more."
+            )
+        fft_only = {"diversity": diversity, "transforms": transforms}
+        wrong = (
+            {"regularizers": regularizers} if param == "fft" else fft_only
+        )  # options the other parametrisation takes
+        given = [name for name, value in wrong.items() if value is not None]
+        if given:
+            other = "pixel" if param == "fft" else "fft"
+            raise InvalidOptionError(
+                f"{option(given[0])} applies to {option('param', other)} only; this ascent "
+                f"uses {option('param', param)}. Leave it out, or use {option('param', other)}."
+            )
+        return cls(
+            param,
+            steps,
+            lr,
+            check_seed(seed),
+            regularizers or _DEFAULT,
+            count,
+            DIVERSITY if diversity is None else float(diversity),
+            transforms or Transforms(),
+        )
+
+    def run(self, model, info, target, gram, weights, units, margin=False) -> np.ndarray:
+        """Images for ``weights`` ``[U, F]``, ``count`` per unit, unit-major; ``margin``:
+        classes (see :func:`~kerazoo.interpret._ascent.objective_scores`)."""
+        layer, sub, first = target
+        if self.param == "pixel":
+            reg = self.regularizers
+            batches = [
+                ascend_pixels(
+                    sub,
+                    first,
+                    info,
+                    weights,
+                    units,
+                    self.steps,
+                    self.lr,
+                    self.seed + k,
+                    reg,
+                    margin,
+                )
+                for k in range(self.count)
+            ]
+            return np.stack(batches, axis=1).reshape(-1, *batches[0].shape[1:])
+        diverse = self.count > 1 and self.diversity > 0 and gram is not None
+        names = [layer, gram] if diverse else [layer]  # the Gram matrices' layer second
+        if diverse:
+            sub = probe.layer_model(model, list(dict.fromkeys(names)), start="float")
+        firsts = tuple(_layer_probe_first(model, info, name) for name in names)
+        ids = [(int(u), k) for u in units for k in range(self.count)]
+        return ascend_fft(
+            sub,
+            firsts,
+            info.input,
+            np.repeat(weights, self.count, axis=0),
+            ids,
+            steps=self.steps,
+            lr=self.lr,
+            seed=self.seed,
+            transforms=self.transforms,
+            count=self.count,
+            diversity=self.diversity if diverse else 0.0,
+            margin=margin,
+        )

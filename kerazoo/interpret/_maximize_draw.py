@@ -54,12 +54,16 @@ def draw_filters(
     filters = _indices(filters, _layer_probe(model, info, layer)[1], layer)
     if images is None:
         images = maximize_filters(model, layer, filters, **ascent)
-    reached = mean_activations(model, layer, images)[np.arange(len(filters)), filters]
-    titles = [f"#{f}: {a:.3g}" for f, a in zip(filters, reached, strict=True)]
+    count = len(images) // len(filters)
+    units = np.repeat(filters, count)
+    reached = mean_activations(model, layer, images)[np.arange(len(units)), units]
+    titles = [f"#{f}: {a:.3g}" for f, a in zip(units, reached, strict=True)]
     unit = len(model.get_layer(layer).output.shape) == 2
     what = "unit's activation" if unit else "filter's mean activation"
     head = f"{layer}: the image that maximises each {what}\n(tile: #: the {what} reached)"
-    return _grid(path, images, titles, head)
+    if count > 1:
+        head = head.replace("the image", f"{count} images")
+    return _grid(path, images, titles, head, cols=count if count > 1 else None)
 
 
 def draw_classes(
@@ -81,18 +85,23 @@ def draw_classes(
     index = _class_indices(classes, names)
     if images is None:
         images = maximize_classes(model, index, **ascent)
+    count = len(images) // len(index)
+    index = list(np.repeat(index, count))
+    cols = count if count > 1 else None
     logits = mean_activations(model, probe.logits_layer(model, info), images)
     if info.output == "scores":  # a linear head fit by MSE: a softmax of it means nothing
         scores = logits[np.arange(len(index)), index]
         titles = [f"{names[c]}: score={z:.2f}" for c, z in zip(index, scores, strict=True)]
         head = "The image that maximises each class's score"
-        return _grid(path, images, titles, f"{head}\n(tile: class: the model's score for it)")
+        return _grid(path, images, titles, f"{head}\n(tile: class: the model's score for it)", cols)
     if logits.shape[1] == 1:  # one binary logit: the probability of the second class
         logits = np.concatenate([np.zeros_like(logits), logits], axis=1)
     probs = keras.ops.convert_to_numpy(keras.ops.softmax(logits))[np.arange(len(index)), index]
     titles = [f"{names[c]}: p={p:.2f}" for c, p in zip(index, probs, strict=True)]
     head = "The image that maximises each class's logit"
-    return _grid(path, images, titles, f"{head}\n(tile: class: the model's probability of it)")
+    return _grid(
+        path, images, titles, f"{head}\n(tile: class: the model's probability of it)", cols
+    )
 
 
 def draw_top_images(

@@ -56,7 +56,9 @@ def test_the_ascent_excites_each_filter_5x_more_than_noise_and_the_mean_image(
     normalised input, and white is only (1 - 0.2) / (0.5 - 0.2) = 2.7x grey there.
     """
     acts = lambda x: mx.mean_activations(shapes_model, "conv2", x)  # noqa: E731
-    images = mx.maximize_filters(shapes_model, "conv2", steps=400, lr=0.03, regularizers=OFF)
+    images = mx.maximize_filters(
+        shapes_model, "conv2", steps=400, lr=0.03, regularizers=OFF, param="pixel"
+    )
     reached = acts(images)[np.arange(16), np.arange(16)]
     alive = acts(data["images"]).max(axis=0) > 0
     noise, mean, grey = acts(data["noise"])[0], acts(data["mean"])[0], acts(data["grey"])[0]
@@ -74,7 +76,7 @@ def test_the_default_pictures_excite_each_filter_more_than_any_dataset_image(
 ) -> None:
     """With the regularisers on (they trade activation for readable pictures), every
     filter's image still beats all 256 dataset images, and the noise 5x."""
-    images = mx.maximize_filters(shapes_model, "conv2")
+    images = mx.maximize_filters(shapes_model, "conv2", param="pixel")
     reached = mx.mean_activations(shapes_model, "conv2", images)[np.arange(16), np.arange(16)]
     best = mx.mean_activations(shapes_model, "conv2", data["images"]).max(axis=0)
     noise = mx.mean_activations(shapes_model, "conv2", data["noise"])[0]
@@ -122,7 +124,9 @@ def test_a_linear_mse_head_is_titled_with_its_scores_not_probabilities(tmp_path)
 
 
 def test_regularisers_switch_off_and_seeds_repeat(shapes_model) -> None:
-    run = lambda **kw: mx.maximize_filters(shapes_model, "conv2", [0, 5], steps=12, **kw)  # noqa: E731
+    run = lambda **kw: mx.maximize_filters(  # noqa: E731
+        shapes_model, "conv2", [0, 5], steps=12, param="pixel", **kw
+    )
     off = run(regularizers=OFF)
     assert off.shape == (2, 32, 32, 1) and mx.Regularizers().active() == (
         "jitter",
@@ -202,16 +206,16 @@ def test_cli_skips_the_classes_of_a_model_without_classes(tmp_path, capsys) -> N
     assert main(["look", "maximize", str(path), "--steps", "2", "--filters", "0"]) == 0
     out = capsys.readouterr().out
     assert (tmp_path / "maximize-conv2.png").exists() and "regression model has no classes" in out
-    assert "2 steps from seed 0; regularisers: jitter, l2, tv, blur" in out
+    assert "2 steps from seed 0; parametrisation fft" in out
 
 
 def test_cli_one_layer_and_the_top_images(shapes_run, tmp_path, capsys) -> None:
     one = tmp_path / "conv1.png"
     args = ["--layer", "conv1", "--filters", "0,2", "--steps", "3", "--out", str(one)]
-    off = ["--no-jitter", "--no-l2", "--no-tv", "--no-blur"]
+    off = ["--param", "pixel", "--no-jitter", "--no-l2", "--no-tv", "--no-blur"]
     assert main(["look", "maximize", str(shapes_run), *args, *off]) == 0
     top = tmp_path / "top.png"
-    args = ["--top", "3", "--count", "12", "--filters", "0,1", "--out", str(top)]
+    args = ["--top", "3", "--samples", "12", "--filters", "0,1", "--out", str(top)]
     assert main(["look", "maximize", str(shapes_run), *args]) == 0
     out = capsys.readouterr().out
     assert one.read_bytes().startswith(PNG) and top.read_bytes().startswith(PNG)
@@ -225,7 +229,7 @@ def test_cli_one_layer_and_the_top_images(shapes_run, tmp_path, capsys) -> None:
         (["--layer", "conv9"], r"Unknown layer 'conv9'.*Did you mean --layer conv2"),
         (["--filters", "0,16"], r"Filter 16 is not a filter.*Give --filters indices from 0 to 15"),
         (["--filters", "a"], r"--filters takes indices separated by commas.*got 'a'"),
-        (["--top", "50", "--count", "10"], r"--top 50 asks for the top 50 of 10 images"),
+        (["--top", "50", "--samples", "10"], r"--top 50 asks for the top 50 of 10 images"),
         (["--classes", "--top", "3"], r"--top shows the dataset images.*--classes"),
     ],
 )

@@ -16,7 +16,9 @@ def test_by_default_the_last_convolution_and_the_classes(random_model, tmp_path)
     done = maximize_pictures(random_model, tmp_path, steps=1)
     assert [p.name for p in done.written] == ["maximize-conv2.png", "maximize-classes.png"]
     assert all(p.read_bytes().startswith(PNG) for p in done.written)
-    assert done.lines()[-1] == "1 steps from seed 0; regularisers: jitter, l2, tv, blur"
+    assert "1 steps from seed 0; parametrisation fft (1/f spectrum, random transformations)" in (
+        done.lines()
+    )
 
 
 def test_a_layer_alone_and_a_model_without_classes(tmp_path) -> None:
@@ -25,7 +27,12 @@ def test_a_layer_alone_and_a_model_without_classes(tmp_path) -> None:
     assert [p.name for p in done.written] == ["maximize-conv2.png"]
     assert done.note == "a regression model has no classes to maximise"
     one = maximize_pictures(
-        counter, tmp_path, layer="conv1", steps=1, regularizers=regularizers_without("tv")
+        counter,
+        tmp_path,
+        layer="conv1",
+        steps=1,
+        regularizers=regularizers_without("tv"),
+        param="pixel",
     )
     assert [p.name for p in one.written] == ["maximize-conv1.png"] and one.note is None
 
@@ -45,7 +52,7 @@ def test_a_layer_alone_and_a_model_without_classes(tmp_path) -> None:
             r"k shows the dataset images that excite a layer's filters; it does not take "
             r"classes\. Leave out classes",
         ),
-        ({"k": 3, "count": 0}, InvalidOptionError, r"count must be at least 1, got 0\."),
+        ({"k": 3, "samples": 0}, InvalidOptionError, r"count must be at least 1, got 0\."),
         (
             {"classes": ["circle"], "layer": "conv1"},
             InvalidOptionError,

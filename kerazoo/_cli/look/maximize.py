@@ -16,6 +16,9 @@ from kerazoo._errors import InvalidOptionError
 from kerazoo._views import View
 from kerazoo.interpret._maximize_pictures import STEPS as _STEPS
 
+_PARAMS = ("fft", "pixel")  # kerazoo.interpret._param.PARAMETRISATIONS (keras-free here)
+_DEFAULT_PARAM = "fft"  # kerazoo.interpret._maximize.DEFAULT_PARAM
+
 __all__ = ["Maximize"]
 
 
@@ -24,11 +27,15 @@ class Maximize(View):
 
     help = "images that excite each filter or class most (activation maximisation)"
     description = (
-        "Gradient ascent on the input image, from seeded noise around grey, for "
-        "--steps steps: an image that excites a filter (or a class's logit) strongly; all "
-        "filters of a layer in one batch. Default: the last convolution's filters, and the "
-        "classes. With --top K: the K images of fresh samples of the model's dataset that "
-        "excite each filter most. Example: kerazoo look maximize runs/shapes-lenet --layer conv1"
+        "Gradient ascent on the input image for --steps steps: an image that excites a "
+        "filter (or a class against the others) strongly; all filters of a layer in one "
+        "batch. --param fft (default) optimises a 1/frequency-scaled spectrum, with random "
+        "shifts, zooms and rotations every step; --param pixel the pixels, with "
+        "regularisers. Default: the last convolution's filters, and the classes. Printed: "
+        "how many filters beat the best of --samples dataset images, and how many class "
+        "images their model (and a --transfer model) classifies as their class. With --top "
+        "K: the K images of fresh samples of the model's dataset that excite each filter "
+        "most. Example: kerazoo look maximize runs/shapes-lenet --layer conv1"
     )
     report_groups = {
         "maximize": ("Activation maximisation", "The input each filter or class likes most."),
@@ -47,6 +54,7 @@ class Maximize(View):
         )
         p.add_argument("--filters", metavar="I,I", help="filter indices, e.g. 0,1,2 (default: all)")
         p.add_argument("--steps", type=int, default=_STEPS, help=f"ascent steps (default {_STEPS})")
+        _add_fft_arguments(p)
         p.add_argument(
             "--seed",
             type=int,
@@ -60,9 +68,7 @@ class Maximize(View):
             ("blur_every", "periodic blur"),
         ):
             flag = "--no-" + name.split("_")[0]
-            p.add_argument(
-                flag, dest=f"no_{name}", action="store_true", help=f"switch off the {what}"
-            )
+            p.add_argument(flag, dest=f"no_{name}", action="store_true", help=f"pixel: no {what}")
         p.add_argument(
             "--top",
             dest="k",
@@ -71,7 +77,12 @@ class Maximize(View):
             help="instead: the K dataset images that excite each filter most",
         )
         p.add_argument(
-            "--count", type=int, default=256, help="fresh samples searched by --top (default 256)"
+            "--samples",
+            type=int,
+            default=256,
+            metavar="N",
+            help="fresh dataset samples searched by --top, and that the filters' images are "
+            "measured against (default 256)",
         )
         p.add_argument(
             "--out",
@@ -84,12 +95,64 @@ class Maximize(View):
         return run_maximize(args)
 
 
+def _add_fft_arguments(p: argparse.ArgumentParser) -> None:
+    """The parametrisation, several images per unit, the saved images, the transfer judge."""
+    p.add_argument(
+        "--param",
+        choices=_PARAMS,
+        default=None,
+        help=f"what the ascent optimises: fft (a 1/f-scaled spectrum, decorrelated colour, "
+        f"random transformations) or pixel (default {_DEFAULT_PARAM})",
+    )
+    p.add_argument(
+        "--count",
+        type=int,
+        default=1,
+        metavar="K",
+        help="images per filter or class (default 1); with fft, pushed apart by --diversity",
+    )
+    p.add_argument(
+        "--diversity",
+        type=float,
+        metavar="W",
+        help="fft with --count above 1: the weight of the diversity term (0: off)",
+    )
+    p.add_argument(
+        "--no-transforms",
+        action="store_true",
+        help="fft: no random shifts, zooms and rotations",
+    )
+    p.add_argument(
+        "--save-images",
+        metavar="DIR",
+        help="also write each image as a lossless PNG at the input size: DIR/<class>/<k>.png "
+        "or DIR/<layer>/<filter>/<k>.png",
+    )
+    p.add_argument(
+        "--transfer",
+        metavar="MODEL",
+        help="another model of the same classes: print how many class images it "
+        "classifies as their class",
+    )
+
+
 def run_maximize(args: argparse.Namespace) -> list[Path]:
     """Draw the pictures the flags ask for; print where they went."""
+    from kerazoo._cli import model_path
     from kerazoo.interpret._maximize_pictures import maximize_pictures, regularizers_without
 
     model, _ = load_model(args)
     off = [k for k in ("jitter", "l2", "tv", "blur_every") if getattr(args, f"no_{k}")]
+    transforms = None
+    if args.no_transforms:
+        from kerazoo.interpret._param import Transforms
+
+        transforms = Transforms(jitter=0, scale=0, rotate=0)
+    if args.k is not None and args.count != 1:
+        raise InvalidOptionError(
+            f"--count {args.count} is the number of images per filter of the ascent; --top "
+            f"searches --samples N dataset images. Use --samples {args.count} with --top."
+        )
     classes: Any = args.classes
     if classes is not None:
         classes = [c.strip() for c in classes.split(",")] if classes else True
@@ -104,7 +167,13 @@ def run_maximize(args: argparse.Namespace) -> list[Path]:
         seed=args.seed,
         regularizers=regularizers_without(*off),
         k=args.k,
+        samples=args.samples,
+        param=args.param,
         count=args.count,
+        diversity=args.diversity,
+        transforms=transforms,
+        save_images=args.save_images,
+        transfer=model_path(args.transfer) if args.transfer else None,
     )
     for line in done.lines():
         print(line)
