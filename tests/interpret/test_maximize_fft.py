@@ -123,7 +123,7 @@ def test_options_of_the_other_parametrisation_are_refused(random_model) -> None:
             ["--layer", "conv1", "--transfer", "RUN"],
             r"--transfer classifies the class images.*--classes",
         ),
-        (["--no-tv"], r"applies to --param pixel only.*--param fft"),
+        (["--no-tv"], r"--no-tv applies to --param pixel only.*--param fft \(the default\)"),
         (
             ["--param", "pixel", "--count", "2", "--diversity", "1"],
             r"--diversity.*--param fft only",

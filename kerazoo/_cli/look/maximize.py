@@ -101,8 +101,8 @@ def _add_fft_arguments(p: argparse.ArgumentParser) -> None:
         "--param",
         choices=_PARAMS,
         default=None,
-        help=f"what the ascent optimises: fft (a 1/f-scaled spectrum, decorrelated colour, "
-        f"random transformations) or pixel (default {_DEFAULT_PARAM})",
+        help="what the ascent optimises: fft (a 1/f-scaled spectrum, decorrelated colour, "
+        f"random transformations) or pixel (the pixels; default {_DEFAULT_PARAM})",
     )
     p.add_argument(
         "--count",
@@ -148,6 +148,7 @@ def run_maximize(args: argparse.Namespace) -> list[Path]:
         from kerazoo.interpret._param import Transforms
 
         transforms = Transforms(jitter=0, scale=0, rotate=0)
+    _check_param_flags(args, off)
     if args.k is not None and args.count != 1:
         raise InvalidOptionError(
             f"--count {args.count} is the number of images per filter of the ascent; --top "
@@ -178,6 +179,23 @@ def run_maximize(args: argparse.Namespace) -> list[Path]:
     for line in done.lines():
         print(line)
     return list(done.written)
+
+
+def _check_param_flags(args: argparse.Namespace, off: list[str]) -> None:
+    """Refuse, in flags, an option of the parametrisation the ascent does not use."""
+    param = args.param or _DEFAULT_PARAM
+    if param == "fft":
+        given = ["--no-" + k.split("_")[0] for k in off]
+    else:
+        given = ["--no-transforms"] * bool(args.no_transforms)
+        given += ["--diversity"] * (args.diversity is not None)
+    if given:
+        other = "pixel" if param == "fft" else "fft"
+        default = "" if args.param else " (the default)"
+        raise InvalidOptionError(
+            f"{given[0]} applies to --param {other} only; this ascent uses --param "
+            f"{param}{default}. Leave it out, or add --param {other}."
+        )
 
 
 def _ints(text: str, flag: str) -> list[int]:
