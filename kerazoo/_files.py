@@ -32,6 +32,7 @@ __all__ = [
     "check_output_file",
     "check_output_folder",
     "copy_atomic",
+    "link_atomic",
     "fsync_dir",
     "output_error",
     "read_regular_file",
@@ -287,6 +288,35 @@ def write_text_atomic(target: str | os.PathLike[str], text: str) -> Path:
 def copy_atomic(src: str | os.PathLike[str], target: str | os.PathLike[str]) -> Path:
     """Copy ``src`` over ``target`` atomically."""
     return atomic_file(target, lambda tmp: shutil.copyfile(src, tmp))
+
+
+def link_atomic(src: str | os.PathLike[str], target: str | os.PathLike[str]) -> Path:
+    """Give ``target`` the content of ``src`` atomically: as a second name of the same file
+    (a hard link, no bytes copied) where the file system allows it, else as a copy.
+
+    Only for a ``src`` that is never changed in place (kerazoo replaces its files by
+    renaming a new one over them, so ``target`` keeps the content it had).
+    """
+    target = check_output_file(target)
+    try:
+        fd, name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent
+        )
+        os.close(fd)
+        os.unlink(name)
+        os.link(src, name)
+    except OSError:
+        return copy_atomic(src, target)
+    try:
+        os.replace(name, target)
+        fsync_dir(target.parent)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        if _about_target(exc, Path(name), target, target.parent):
+            raise output_error(target, exc) from None  # type: ignore[arg-type]
+        raise
+    return target
 
 
 def fsync_dir(folder: str | os.PathLike[str]) -> None:

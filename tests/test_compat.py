@@ -116,3 +116,16 @@ def test_keras_tuner_tracebacks_switches_its_debug_flag_and_puts_it_back() -> No
     with _compat.keras_tuner_tracebacks(False):
         assert config.DEBUG is False
     assert was == config.DEBUG
+
+
+def test_variable_reader_reads_what_value_reads_and_follows_assign() -> None:
+    import keras
+    import numpy as np
+
+    a, b = keras.Variable(np.ones(3, "float32")), keras.Variable(np.zeros((), "int32"))
+    read = _compat.variable_reader([a, b])
+    assert [np.asarray(x).tolist() for x in read()] == [[1.0, 1.0, 1.0], 0]
+    a.assign(np.full(3, 2.0, "float32"))
+    assert np.asarray(read()[0]).tolist() == [2.0, 2.0, 2.0]
+    with keras.StatelessScope(state_mapping=[(a, np.full(3, 5.0, "float32"))]):
+        assert np.asarray(read()[0]).tolist() == [5.0, 5.0, 5.0] == np.asarray(a.value).tolist()

@@ -12,6 +12,7 @@ from kerazoo._errors import DataError, OutputError
 from kerazoo._files import (
     atomic_file,
     check_output_folder,
+    link_atomic,
     read_regular_file,
     remove_stale_temps,
     write_text_atomic,
@@ -153,3 +154,14 @@ def test_only_regular_files_inside_the_folder_are_read(tmp_path) -> None:
         read_regular_file(run, "null.csv", 100)
     with pytest.raises(DataError, match=r"larger than 4 bytes"):
         read_regular_file(run, "inside.csv", 4)
+
+
+def test_a_linked_file_keeps_its_bytes_when_the_original_is_replaced(tmp_path) -> None:
+    src = write_text_atomic(tmp_path / "checkpoint.keras", "epoch 1")
+    link_atomic(src, tmp_path / "best.keras")
+    assert (tmp_path / "best.keras").read_text() == "epoch 1"
+    write_text_atomic(src, "epoch 2")  # a new file renamed over the old one
+    assert (tmp_path / "best.keras").read_text() == "epoch 1"
+    link_atomic(src, tmp_path / "best.keras")  # replaces an existing name
+    assert (tmp_path / "best.keras").read_text() == "epoch 2"
+    assert sorted(os.listdir(tmp_path)) == ["best.keras", "checkpoint.keras"]

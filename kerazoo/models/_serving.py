@@ -79,7 +79,10 @@ def jit_stateless(model: Any, fn: Callable[..., Any]) -> Callable[..., Any]:
     """
     import jax
 
+    from kerazoo._compat import variable_reader
+
     variables = list(model.variables)
+    read = variable_reader(variables)  # [v.value for v in variables], a tenth the cost
 
     def stateless(values: list[Any], *args: Any) -> Any:
         by_id = {id(v): value for v, value in zip(variables, values, strict=True)}
@@ -96,7 +99,7 @@ def jit_stateless(model: Any, fn: Callable[..., Any]) -> Callable[..., Any]:
     compiled = jax.jit(stateless)
 
     def run(*args: Any) -> Any:
-        return compiled([v.value for v in variables], *args)
+        return compiled(read(), *args)
 
     return run
 

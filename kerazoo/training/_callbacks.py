@@ -1,8 +1,8 @@
 """The files of a run directory, written by ordinary Keras callbacks.
 
 * :class:`Checkpoint` saves ``checkpoint.keras`` after every epoch (optimizer state and
-  progress included) and copies it to ``best.keras`` when the monitored value improves
-  (and, with ``keep=True``, to ``checkpoints/epoch-NNN.keras``);
+  progress included) and gives the same file the name ``best.keras`` when the monitored
+  value improves (and, with ``keep=True``, ``checkpoints/epoch-NNN.keras``);
 * :class:`HistoryCSV` writes ``history.csv``;
 * :class:`Curves` draws ``curves.png`` (every minute of training, and at the end);
 * :class:`EpochSeeds` reseeds the model's random layers (dropout and the like) at the start
@@ -36,7 +36,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from kerazoo._files import copy_atomic, write_text_atomic
+from kerazoo._files import link_atomic, write_text_atomic
 from kerazoo.training._interrupt import stop_asked
 
 __all__ = [
@@ -186,11 +186,20 @@ class Checkpoint(keras.callbacks.Callback):
     """Save ``checkpoint.keras`` after every finite epoch, and ``best.keras`` when it improves.
 
     The checkpoint keeps the optimizer state, so training continues from it exactly;
-    ``best.keras`` is a copy of the same bytes, made when the monitored value (see
+    ``best.keras`` is the same bytes, made when the monitored value (see
     :func:`pick_monitor`) is the best so far. With ``keep``, every epoch's checkpoint is
-    also kept as ``checkpoints/epoch-NNN.keras`` (epochs from 1; a copy of the same bytes,
-    written atomically; an epoch run again after a learning-rate back-off replaces its
-    file), each one a model that loads, predicts and could be resumed from.
+    also kept as ``checkpoints/epoch-NNN.keras`` (epochs from 1; the same bytes; an epoch
+    run again after a learning-rate back-off replaces its file), each one a model that
+    loads, predicts and could be resumed from. Both are a second name of the checkpoint
+    file (a hard link; a copy where the file system has none): the checkpoint is never
+    changed in place but replaced by a new file, so they keep their bytes.
+
+    Every save is atomic (a kill leaves the previous complete file) and complete (the
+    optimizer state included). The first is Keras' own ``save_model``; the later ones
+    write the same file with the new numbers (:class:`kerazoo.saving._resave.Resaver`:
+    about 8 ms of CPU instead of 40 ms for a LeNet, a tenth of a second of each JAX epoch
+    on 2 cores before), and fall back to Keras' own save whenever the model's layout or
+    config changed.
 
     Args:
         directory: where the two files go.
@@ -218,6 +227,9 @@ class Checkpoint(keras.callbacks.Callback):
         super().__init__()
         self.dir, self.metadata, self.keep = Path(directory), metadata, keep
         self.monitor, self.mode, self.best = monitor, mode, best
+        from kerazoo.saving._resave import Resaver
+
+        self.saver = Resaver()
 
     @property
     def path(self) -> Path:
@@ -237,20 +249,18 @@ class Checkpoint(keras.callbacks.Callback):
         logs = dict(logs or {})
         if not logs or not finite(logs):
             return
-        from kerazoo.saving._keras_file import save_model
-
         meta = self.metadata(epoch + 1) if self.metadata is not None else None
-        save_model(self.model, self.path, meta)
+        self.saver.save(self.model, self.path, meta)
         if self.keep:
             self.epoch_path(epoch + 1).parent.mkdir(exist_ok=True)
-            copy_atomic(self.path, self.epoch_path(epoch + 1))
+            link_atomic(self.path, self.epoch_path(epoch + 1))
         monitor, mode = pick_monitor(logs) if self.monitor == "auto" else (self.monitor, self.mode)
         value = float(logs.get(monitor, math.nan))
         if self.best is None or (value > self.best if mode == "max" else value < self.best):
             self.best = value
-            copy_atomic(self.path, self.dir / "best.keras")  # the same bytes: no second save
+            link_atomic(self.path, self.dir / "best.keras")  # the same bytes: no second save
         elif not (self.dir / "best.keras").exists():
-            copy_atomic(self.path, self.dir / "best.keras")
+            link_atomic(self.path, self.dir / "best.keras")
 
 
 class EpochSeeds(keras.callbacks.Callback):

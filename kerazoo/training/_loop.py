@@ -89,6 +89,7 @@ class Trainer:
         self.history: dict[str, list[float]] = {}
         self.found: dict[str, Any] | None = None  # what the learning-rate finder saw
         self.backoffs: list[dict[str, Any]] = []  # each --lr-backoff step, for run.json
+        self.saver: Any = None  # the checkpoint's Resaver: model.keras is saved by it too
 
     def metadata(self, epochs_done: int) -> ModelInfo:
         """The model's metadata after ``epochs_done`` epochs of this run."""
@@ -196,6 +197,7 @@ class Trainer:
         _, best = best_value(self.history)
         keep = bool(cfg.get("keep_checkpoints"))
         checkpoint = Checkpoint(spec.dir, metadata=self.metadata, best=best, keep=keep)
+        self.saver = checkpoint.saver
         callbacks = [
             StopOnNaN(),
             EpochSeeds(cfg["seed"]),
@@ -282,11 +284,13 @@ class Trainer:
         return int(record.epochs or 0)
 
     def finish(self, done: int, seconds: float) -> Trained:
-        from kerazoo.saving._keras_file import save_model
+        from kerazoo.saving._resave import Resaver
 
         spec = self.spec
         metadata = self.metadata(done)
-        path = save_model(self.model, spec.dir / "model.keras", metadata)
+        # the file Keras' save_model writes; after a checkpoint, without Keras' walk again
+        saver = self.saver or Resaver()
+        path = saver.save(self.model, spec.dir / "model.keras", metadata)
         test, baseline = spec.evaluate_test(self.model, metadata)
         shown = ", ".join(f"{k} {v[-1]:.4g}" for k, v in self.history.items())
         spec.say(

@@ -181,3 +181,15 @@ def test_predict_after_model_predict_reads_the_weights_again() -> None:
     before = [r.score for r in predictor.predict(x)]
     model.predict(x, verbose=0)
     assert [r.score for r in predictor.predict(x)] == pytest.approx(before, abs=1e-6)
+
+
+def test_model_predict_between_two_predicts_leaves_the_outputs_alone() -> None:
+    # model.predict on JAX hands the weights' buffers to XLA and puts new arrays back in
+    # the variables: the Predictor reads those, never the old ones
+    model = classifier(seed=6)
+    predictor = warmed(model, 2)
+    x = images(2)
+    before = [r.score for r in predictor.predict(x)]
+    model.predict(x, verbose=0)
+    assert [r.score for r in predictor.predict(x)] == pytest.approx(before, abs=1e-6)
+    assert np.allclose(before, probabilities(model, x).max(axis=1), atol=1e-5)
