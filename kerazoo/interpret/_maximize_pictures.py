@@ -260,6 +260,8 @@ def _top(
             f"not take {option('classes')}. Leave out {option('classes')} (and name the layer "
             f"with {option('layer')})."
         )
+    if count < 1:
+        raise InvalidOptionError(f"{option('samples', count)}: give 1 or more samples.")
     images, _, _ = look_images(info, count=count, seed=1 if seed is None else seed)
     layer = layer or probe.last_conv_layer(model, info)
     path = Path(out) if out else folder / f"top-{layer}.png"

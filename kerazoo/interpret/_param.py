@@ -18,7 +18,7 @@ PyTorch), written with ``keras.ops`` so that it runs on TensorFlow and JAX alike
 
 Example:
     >>> spec = Spectrum(32, 32, 1)
-    >>> spec.init(2, seed=0)[0].shape
+    >>> spec.init(range(2), seed=0)[0].shape
     (2, 1, 32, 32)
 """
 

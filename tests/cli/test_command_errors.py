@@ -20,8 +20,8 @@ def model_file(tmp_path_factory: pytest.TempPathFactory) -> str:
         (["maps", "{model}", "--count", "0"], "--count must be at least 1, got 0."),
         (["saliency", "{model}", "--score", "--count", "0"], "--count must be at least 1, got 0."),
         (
-            ["maximize", "{model}", "--top", "2", "--count", "0"],
-            "--count must be at least 1, got 0.",
+            ["maximize", "{model}", "--top", "2", "--samples", "0"],
+            "--samples 0: give 1 or more samples.",
         ),
         (
             ["saliency", "{model}", "--method", "gradcams"],

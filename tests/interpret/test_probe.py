@@ -135,4 +135,8 @@ def test_every_registered_architecture_can_be_probed_at_every_layer(name: str) -
     sub = probe.layer_model(model, names)  # a flat graph: no "graph disconnected"
     outputs = sub.predict(dataset.generate(2, seed=0).images, verbose=0)
     assert len(outputs) == len(names)
-    assert probe.last_conv_layer(model, kerazoo.ModelInfo.of(model)) in names
+    if any(isinstance(layer, keras.layers.Conv2D) for layer in model.layers):
+        assert probe.last_conv_layer(model, kerazoo.ModelInfo.of(model)) in names
+    else:  # mlp: dense layers only, and a clear refusal for what needs a convolution
+        with pytest.raises(kerazoo.IncompatibleError, match="no convolution layer"):
+            probe.last_conv_layer(model, kerazoo.ModelInfo.of(model))
