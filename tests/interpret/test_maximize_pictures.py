@@ -52,7 +52,7 @@ def test_a_layer_alone_and_a_model_without_classes(tmp_path) -> None:
             r"k shows the dataset images that excite a layer's filters; it does not take "
             r"classes\. Leave out classes",
         ),
-        ({"k": 3, "samples": 0}, InvalidOptionError, r"count must be at least 1, got 0\."),
+        ({"k": 3, "samples": 0}, InvalidOptionError, r"samples=0: give 1 or more samples\."),
         (
             {"classes": ["circle"], "layer": "conv1"},
             InvalidOptionError,
