@@ -25,7 +25,7 @@ import keras
 import numpy as np
 
 from kerazoo.interpret._gradients import value_and_grad
-from kerazoo.models._serving import bucket
+from kerazoo.models._serving import bucket, stateless
 
 __all__ = ["COMPILE_AFTER", "compiled", "pick"]
 
@@ -138,8 +138,8 @@ def _jax(
         share.clear()  # another structure: nothing to share
     if "forward" not in share:  # traced on the first net; the others' weights go in as values
         share["shapes"] = shapes
-        share["forward"] = jax.jit(functools.partial(_stateless, net, variables, _outputs))
-        share["gradient"] = jax.jit(functools.partial(_stateless, net, variables, _jax_gradient))
+        share["forward"] = jax.jit(functools.partial(stateless, net, variables, _outputs))
+        share["gradient"] = jax.jit(functools.partial(stateless, net, variables, _jax_gradient))
     forward, gradient = share["forward"], share["gradient"]
     values = lambda: [v.value for v in variables]  # noqa: E731  read at every call
     return (
@@ -151,20 +151,6 @@ def _jax(
             np.asarray(s, np.float32),
         ),
     )
-
-
-def _stateless(net: Any, variables: list, fn: Callable[..., Any], values: list, *args: Any) -> Any:
-    """``fn(call, *args)`` where ``call`` runs ``net`` on the weights ``values`` (given in the
-    order of ``variables``), as :func:`kerazoo.models._serving.jit_stateless` does; another
-    model of the same structure (a clone) passes its own weights in the same order."""
-    by_id = {id(v): value for v, value in zip(variables, values, strict=True)}
-    trainable = [by_id[id(v)] for v in net.trainable_variables]
-    non_trainable = [by_id[id(v)] for v in net.non_trainable_variables]
-
-    def call(x: Any) -> Any:
-        return net.stateless_call(trainable, non_trainable, x, training=False)[0]
-
-    return fn(call, *args)
 
 
 def _outputs(call: Callable[[Any], Any], x: Any) -> Any:

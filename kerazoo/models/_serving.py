@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["COMPILE_AFTER", "Serving", "bucket", "jit_stateless"]
+__all__ = ["COMPILE_AFTER", "Serving", "bucket", "jit_stateless", "stateless"]
 
 #: On JAX a batch shape is compiled once it has been asked for this many times (counting
 #: the batches a pass is about to run); until then the model is called eagerly. Tracing
@@ -83,25 +83,32 @@ def jit_stateless(model: Any, fn: Callable[..., Any]) -> Callable[..., Any]:
 
     variables = list(model.variables)
     read = variable_reader(variables)  # [v.value for v in variables], a tenth the cost
-
-    def stateless(values: list[Any], *args: Any) -> Any:
-        by_id = {id(v): value for v, value in zip(variables, values, strict=True)}
-        # the split of the variables as the model has it when traced: which are trainable
-        # does not change what an inference call computes
-        trainable = [by_id[id(v)] for v in model.trainable_variables]
-        non_trainable = [by_id[id(v)] for v in model.non_trainable_variables]
-
-        def call(x: Any) -> Any:
-            return model.stateless_call(trainable, non_trainable, x, training=False)[0]
-
-        return fn(call, *args)
-
-    compiled = jax.jit(stateless)
+    compiled = jax.jit(functools.partial(stateless, model, variables, fn))
 
     def run(*args: Any) -> Any:
         return compiled(read(), *args)
 
     return run
+
+
+def stateless(
+    net: Any, variables: list[Any], fn: Callable[..., Any], values: list[Any], *args: Any
+) -> Any:
+    """``fn(call, *args)``, where ``call(x)`` runs ``net`` on the weights ``values``, given in
+    the order of ``variables``; another model of the same structure (a clone) may pass its
+    own weights in the same order. The body :func:`jit_stateless` compiles.
+
+    The split into trainable and not is the model's when traced: which variables are
+    trainable does not change what an inference call computes.
+    """
+    by_id = {id(v): value for v, value in zip(variables, values, strict=True)}
+    trainable = [by_id[id(v)] for v in net.trainable_variables]
+    non_trainable = [by_id[id(v)] for v in net.non_trainable_variables]
+
+    def call(x: Any) -> Any:
+        return net.stateless_call(trainable, non_trainable, x, training=False)[0]
+
+    return fn(call, *args)
 
 
 class Serving:
