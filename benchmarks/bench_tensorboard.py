@@ -4,7 +4,7 @@ on the backend of ``KERAS_BACKEND`` (one process per backend: run it once for ea
 
 Prints every pair, the median of each, the median cost in percent of a run, and the load
 average before and after (the machine's other work moves single runs; the pairs alternate
-so it moves both alike). The goal (issue 26): at most 2 % of a run.
+so it moves both alike). The goal: at most 2 % of a run.
 
 Run: KERAS_BACKEND=jax python benchmarks/bench_tensorboard.py [--pairs 5] [--train-size 2000]
 """

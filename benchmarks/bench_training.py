@@ -22,7 +22,7 @@ Two cases, each printing every pair (the order alternates: kerazoo first, then p
 Why the two cases disagreed on TensorFlow (in-process chopped_vgg 1.356 against
 whole-process 1.01), as far as the old code shows: (1) the old in-process kerazoo side ran
 with the default test split (``test_size`` auto = as many as the validation images, 1,000),
-so its time held a test evaluation with its pictures (+17% on a LeNet run, issue 27) that the
+so its time held a test evaluation with its pictures (+17% on a LeNet run) that the
 plain side did not do; (2) its warm-up ran LeNet only, and kerazoo went first in the first
 of two pairs, so kerazoo alone paid the process's first use of chopped_vgg (graph building
 and kernel set-up per shape), and the mean of two runs gave that cold run half the weight;

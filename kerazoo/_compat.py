@@ -57,8 +57,8 @@ def variable_reader(variables: list[Any]) -> Callable[[], list[Any]]:
 
     Why private: ``Variable.value`` looks up the stateless scope and the autocast scope for
     every variable, then returns ``Variable._value`` when neither is active. A LeNet has 13
-    variables: 48 us a call on 2 loaded cores, a tenth of a one-image prediction on JAX
-    (issue 27). Here both scopes are looked up once per read, and inside either (or for a
+    variables: 48 us a call on 2 loaded cores, a tenth of a one-image prediction on JAX.
+    Here both scopes are looked up once per read, and inside either (or for a
     variable not yet initialised) the public ``value`` is read as before. ``_value`` is the
     variable's array itself (an ``assign`` replaces it), so a read is never stale.
     """

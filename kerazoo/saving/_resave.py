@@ -1,7 +1,7 @@
 """Save one model again and again, fast: the checkpoint a run writes after every epoch.
 
 ``keras.saving.save_model`` walks every object of the model and builds a new HDF5 file each
-time: 40-110 ms for a LeNet on 2 cores, about 0.11 s of every epoch of a JAX run (issue 27).
+time: 40-110 ms for a LeNet on 2 cores, about 0.11 s of every epoch of a JAX run.
 While a model trains, the layout of its ``.keras`` file does not change, only the numbers
 in it. A :class:`Resaver` saves the model once with Keras (:func:`save_model`), reads back
 where each variable's bytes lie in ``model.weights.h5`` (HDF5 keeps an uncompressed,

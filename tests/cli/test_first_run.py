@@ -1,4 +1,4 @@
-"""A new user's first hour (issue 12): what the command shows, writes and accepts."""
+"""A new user's first hour: what the command shows, writes and accepts."""
 
 from __future__ import annotations
 
