@@ -1,10 +1,11 @@
-"""Gradient ascent in the Fourier parametrisation (:mod:`kerazoo.interpret._param`), with
-random transformations every step and, for several images per unit, a diversity term.
+"""Gradient ascent in a Fourier parametrisation (:mod:`kerazoo.interpret._param`: the whole
+spectrum, ``fft``, or its phase alone, ``maco``), with random transformations every step
+and, for several images per unit, a diversity term.
 
 One compiled step per call of :func:`ascend_fft`: a ``tf.function`` on TensorFlow, a
 ``jax.jit`` of the model's stateless call on JAX, the weights passed in as arguments at every
 step (so a model whose weights change is never run with stale ones). The optimiser is Adam
-on the spectrum (as lucid), in numpy.
+on the spectrum or the phases (as lucid and MACO), in numpy.
 
 Objective of image ``i``: ``weights[i] . pooled(layer(x_i))`` (a filter's mean activation,
 or a class's logit). With ``count`` images per unit and ``diversity > 0``, each image also
@@ -21,7 +22,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from kerazoo.interpret._param import Spectrum, Transforms, render
+from kerazoo.interpret._param import Phase, Spectrum, Transforms, render, render_phase
 
 __all__ = ["ascend_fft", "objective_scores", "pooled"]
 
@@ -45,6 +46,7 @@ def ascend_fft(
     diversity: float = 0.0,
     offset: float = 0.0,
     margin: bool = False,
+    phase: Phase | None = None,
 ) -> np.ndarray:
     """``uint8 [N, H, W, C]`` canonical images, one per row of ``weights`` (unit-major).
 
@@ -57,11 +59,17 @@ def ascend_fft(
         ids: ``(unit, k)`` per image: seeds its start.
         offset: see :func:`~kerazoo.interpret._param.render`.
         margin: classes: see :func:`objective_scores`.
+        phase: ``maco``: the fixed magnitude; the phases are optimised (``offset`` is then
+            the data's mean pixel value).
     """
     h, w, c = spec.height, spec.width, spec.channels
-    spectrum = Spectrum(h, w, c)
+    spectrum = Spectrum(h, w, c) if phase is None else phase
+    draw = render if phase is None else render_phase
+    offset = offset if phase is None else phase.mean
     params = list(spectrum.init(ids, seed))
-    step = _compiled_step(sub, maps_first, spec, transforms, (count, diversity, offset, margin))
+    step = _compiled_step(
+        sub, maps_first, spec, transforms, (count, diversity, offset, margin), draw
+    )
     scale = keras.ops.convert_to_tensor(spectrum.scale())
     wt = keras.ops.convert_to_tensor(weights)
     moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
@@ -82,18 +90,18 @@ def ascend_fft(
             v[:] = _BETAS[1] * v + (1 - _BETAS[1]) * g**2
             m_hat, v_hat = m / (1 - _BETAS[0] ** t), v / (1 - _BETAS[1] ** t)
             p += lr * m_hat / (np.sqrt(v_hat) + 1e-8)
-    image = keras.ops.convert_to_numpy(render(tuple(params), scale, offset))
+    image = keras.ops.convert_to_numpy(draw(tuple(params), scale, offset))
     return np.round(np.asarray(image) * 255).astype(np.uint8)
 
 
-def _compiled_step(sub, maps_first, spec, transforms, terms):
+def _compiled_step(sub, maps_first, spec, transforms, terms, draw=render):
     """``step(params, scale, transforms, weights) -> grads``, compiled for the backend."""
     channels_first = spec.data_format == "channels_first"
     count, diversity, offset, margin = terms
 
     def objective(call: Any, params: Any, scale: Any, tmats: Any, wt: Any) -> Any:
         ops = keras.ops
-        x = render(params, scale, offset)
+        x = draw(params, scale, offset)
         if transforms.active():
             x = transforms.apply(x, tmats)
         if channels_first:

@@ -36,6 +36,7 @@ import keras
 import numpy as np
 
 from kerazoo._errors import (
+    IncompatibleError,
     InvalidOptionError,
     option,
     unknown_choice,
@@ -51,12 +52,14 @@ from kerazoo.interpret._maximize_units import (
     _layer_probe,
     _layer_probe_first,
 )
-from kerazoo.interpret._param import PARAMETRISATIONS, Transforms
+from kerazoo.interpret._param import PARAMETRISATIONS, Phase, Transforms
 
 __all__ = [
+    "DEFAULT_CLASS_PARAM",
     "DEFAULT_PARAM",
     "DIVERSITY",
     "Regularizers",
+    "class_param",
     "maximize_classes",
     "maximize_filters",
     "mean_activations",
@@ -64,8 +67,13 @@ __all__ = [
 ]
 
 _BATCH = 256  # images per forward pass when measuring
-#: The parametrisation used when none is asked for (chosen by benchmarks/bench_maximize.py).
+#: The parametrisation of filters' images when none is asked for (chosen by
+#: benchmarks/bench_maximize.py: more filters beat the dataset's best than with ``maco``).
 DEFAULT_PARAM = "fft"
+#: The parametrisation of class images when none is asked for and the model's dataset is
+#: known (chosen by benchmarks/bench_maximize.py: as often recognised as ``fft``'s, and
+#: objects on the data's dark ground where ``fft`` draws bright fields and textures).
+DEFAULT_CLASS_PARAM = "maco"
 #: The diversity term's weight for several images per unit (``fft``).
 DIVERSITY = 0.5
 
@@ -184,7 +192,7 @@ def maximize_classes(
     seed: int = 0,
     regularizers: Regularizers | None = None,
     *,
-    param: str = DEFAULT_PARAM,
+    param: str | None = None,
     count: int = 1,
     diversity: float | None = None,
     transforms: Transforms | None = None,
@@ -192,7 +200,8 @@ def maximize_classes(
     """Images that maximise each class's logit (the score before any softmax), as one batch.
 
     A binary model's single logit is maximised for the second class and minimised for the
-    first. The other arguments are as for :func:`maximize_filters`.
+    first. The other arguments are as for :func:`maximize_filters`, but for ``param``'s
+    default: :func:`class_param` (``maco`` for a model whose dataset is known).
 
     Args:
         model: a classification model, a ``.keras`` file or a run folder.
@@ -219,10 +228,25 @@ def maximize_classes(
             weights[row, 0] = 1.0 if c == 1 else -1.0
         else:
             weights[row, c] = 1.0
+    param = class_param(param, info)
     ascent = _Ascent.of(param, steps, lr, seed, regularizers, count, diversity, transforms)
     gram = probe.last_conv_layer(model, info)
     margin = width > 1  # one-hot rows: the logit against the others
     return ascent.run(model, info, (logits, sub, first), gram, weights, index, margin)
+
+
+def class_param(param: str | None, info: Any) -> str:
+    """``param``, or when it is ``None`` the class images' default: :data:`DEFAULT_CLASS_PARAM`
+    for a model whose metadata names its dataset (whose magnitude spectrum ``maco`` keeps),
+    :data:`DEFAULT_PARAM` for one without.
+
+    Example:
+        >>> class_param("pixel", None)
+        'pixel'
+    """
+    if param is not None:
+        return param
+    return DEFAULT_CLASS_PARAM if getattr(info, "dataset", None) is not None else DEFAULT_PARAM
 
 
 def mean_activations(model: Any, layer: str, images: Any) -> np.ndarray:
@@ -306,11 +330,11 @@ class _Ascent:
             )
         fft_only = {"diversity": diversity, "transforms": transforms}
         wrong = (
-            {"regularizers": regularizers} if param == "fft" else fft_only
-        )  # options the other parametrisation takes
+            {"regularizers": regularizers} if param != "pixel" else fft_only
+        )  # options the other parametrisations take
         given = [name for name, value in wrong.items() if value is not None]
         if given:
-            other = "pixel" if param == "fft" else "fft"
+            other = "pixel" if param != "pixel" else "fft"
             raise InvalidOptionError(
                 f"{option(given[0])} applies to {option('param', other)} only; this ascent "
                 f"uses {option('param', param)}. Leave it out, or use {option('param', other)}."
@@ -367,4 +391,20 @@ class _Ascent:
             count=self.count,
             diversity=self.diversity if diverse else 0.0,
             margin=margin,
+            phase=_phase(info) if self.param == "maco" else None,
         )
+
+
+#: Training images whose mean magnitude spectrum ``maco`` keeps (fresh samples, seed 0).
+MACO_SAMPLES = 256
+
+
+def _phase(info: Any) -> Phase:
+    """``maco``'s fixed magnitude: that of fresh samples of the model's own dataset."""
+    if info.dataset is None:
+        raise IncompatibleError(
+            f"{option('param', 'maco')} keeps the magnitude spectrum of the model's training "
+            "images, and the model's metadata names no dataset. Use "
+            f"{option('param', 'fft')} for this model."
+        )
+    return Phase.of(probe.model_samples(info, MACO_SAMPLES, seed=0).images)

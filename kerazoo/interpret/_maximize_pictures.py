@@ -39,7 +39,9 @@ class Maximized:
     Attributes:
         written: the pictures, in the order drawn.
         steps, seed, regularizers: the ascent's (``None`` for ``k``: no ascent).
-        param: the parametrisation (``None`` for ``k``).
+        param: the parametrisation of the filters' images (``None`` for ``k``, or when
+            only classes were drawn).
+        class_param: the parametrisation of the classes' images, or ``None``.
         saved: the PNG files of ``save_images``.
         quality: the measured quality, one line each (see
             :mod:`kerazoo.interpret._maximize_quality`).
@@ -52,6 +54,7 @@ class Maximized:
     regularizers: Regularizers | None = None
     note: str | None = None
     param: str | None = None
+    class_param: str | None = None
     saved: list[Path] = field(default_factory=list)
     quality: list[str] = field(default_factory=list)
 
@@ -61,12 +64,14 @@ class Maximized:
         if self.saved:
             under = os.path.commonpath([str(p.parent) for p in self.saved])
             lines.append(f"saved {len(self.saved)} images (lossless PNG) under {under}")
-        if self.param == "fft":
-            lines.append(
-                f"{self.steps} steps from seed {self.seed}; parametrisation fft (1/f spectrum, "
-                "random transformations)"
-            )
-        elif self.regularizers is not None:
+        params = [p for p in dict.fromkeys((self.param, self.class_param)) if p]
+        spaces = [f"parametrisation {p} ({_SPACES[p]})" for p in params if p in _SPACES]
+        if len(params) == 2 and spaces:  # the filters' and the classes' defaults differ
+            parts = zip(("filters", "classes"), spaces, strict=True)
+            spaces = [f"{part}: {space}" for part, space in parts]
+        if spaces:
+            lines.append(f"{self.steps} steps from seed {self.seed}; {'; '.join(spaces)}")
+        if self.regularizers is not None and "pixel" in params:
             active = ", ".join(self.regularizers.active()) or "none"
             lines.append(
                 f"{self.steps} steps from seed {self.seed}; parametrisation pixel; "
@@ -74,6 +79,13 @@ class Maximized:
             )
         lines += [f"quality: {line}" for line in self.quality]
         return lines + ([f"note: {self.note}"] if self.note else [])
+
+
+#: What each Fourier parametrisation optimises, as the printed line says it.
+_SPACES = {
+    "fft": "1/f spectrum, random transformations",
+    "maco": "phase, the training images' magnitude, random transformations",
+}
 
 
 def regularizers_without(*names: str) -> Regularizers | None:
@@ -148,7 +160,7 @@ def maximize_pictures(
             another parametrisation.
     """
     from kerazoo.interpret import _probe as probe
-    from kerazoo.interpret._maximize import DEFAULT_PARAM
+    from kerazoo.interpret._maximize import DEFAULT_PARAM, class_param
 
     model, info = probe.load(model)
     folder = Path(folder)
@@ -156,10 +168,9 @@ def maximize_pictures(
         return _top(model, info, (folder, out), (layer, classes, filters), seed, (k, samples))
     _check_choice(layer, classes, filters)
     seed = 0 if seed is None else seed
-    param = param or DEFAULT_PARAM
     ascent = {"steps": steps, "seed": seed, "regularizers": regularizers, "param": param}
     ascent |= {"count": count, "diversity": diversity, "transforms": transforms}
-    done = Maximized(steps=steps, seed=seed, param=param, regularizers=regularizers)
+    done = Maximized(steps=steps, seed=seed, regularizers=regularizers)
     if param == "pixel" and regularizers is None:
         from kerazoo.interpret._maximize import Regularizers
 
@@ -174,10 +185,13 @@ def maximize_pictures(
         )
     where = (folder, out, save_images)
     if not only_classes:
-        _filters(model, info, done, where, (layer, filters), ascent, samples)
+        done.param = param or DEFAULT_PARAM
+        ascent_filters = ascent | {"param": done.param}
+        _filters(model, info, done, where, (layer, filters), ascent_filters, samples)
     if want_classes:
         which = None if classes is True or classes is None else list(classes)
-        _classes(model, info, done, where, which, ascent, transfer)
+        done.class_param = class_param(param, info)
+        _classes(model, info, done, where, which, ascent | {"param": done.class_param}, transfer)
     elif layer is None:
         done.note = f"a {info.task.kind} model has no classes to maximise"
     return done

@@ -11,6 +11,13 @@ PyTorch), written with ``keras.ops`` so that it runs on TensorFlow and JAX alike
   natural images' colour (lucid's ImageNet matrix), mapped to RGB, so one step does not
   paint one channel alone; grey and other channel counts are left as they are.
 * a sigmoid maps the result into ``[0, 1]``.
+* ``maco``: only the spectrum's phase is optimised; its magnitude stays fixed at the mean
+  magnitude spectrum of the model's own training images (Fel et al. 2023, "Unlocking
+  feature visualization for deeper networks with magnitude constrained optimization", who
+  fix it to natural images'). An image so made keeps the contrast and the spread over
+  frequencies of the data, so an ascent can only move structure around: on the shapes
+  datasets it draws bright objects on a dark ground instead of textures
+  (:class:`Phase`, :func:`render_phase`).
 * :class:`Transforms`: every step, each image is rotated, scaled and shifted at random
   (one affine resampling) before the model sees it, so a pattern must work wherever and
   however it lands. Sizes are fractions of the input's shorter side, so an 11x27 input
@@ -32,10 +39,10 @@ import numpy as np
 
 from kerazoo._errors import InvalidOptionError
 
-__all__ = ["PARAMETRISATIONS", "Spectrum", "Transforms", "render"]
+__all__ = ["PARAMETRISATIONS", "Phase", "Spectrum", "Transforms", "render", "render_phase"]
 
 #: The parametrisations :func:`kerazoo.interpret.maximize_filters` takes.
-PARAMETRISATIONS = ("fft", "pixel")
+PARAMETRISATIONS = ("fft", "maco", "pixel")
 
 #: lucid's square root of ImageNet's colour correlation (rows: R, G, B), by max column norm.
 _COLOUR = np.array([[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]], np.float32)
@@ -99,6 +106,71 @@ def render(params: Any, scale: Any, offset: Any = 0.0) -> Any:
     if x.shape[-1] == 3:
         x = ops.matmul(x, ops.convert_to_tensor(_COLOUR.T))
     return ops.sigmoid(x + offset)
+
+
+@dataclass(frozen=True, eq=False)
+class Phase:
+    """The phases of a spectrum whose magnitude is fixed (``maco``).
+
+    Args:
+        magnitude: ``float32 [C, H, W]``: the mean ``|FFT|`` of the images (see
+            :meth:`of`), kept as it is.
+        mean: the images' mean pixel value in ``[0, 1]``: every image made has it.
+
+    Example:
+        >>> phase = Phase.of(np.zeros((4, 8, 8, 1), np.uint8))
+        >>> phase.init(range(2), seed=0)[0].shape
+        (2, 1, 8, 8)
+    """
+
+    magnitude: np.ndarray
+    mean: float
+
+    @classmethod
+    def of(cls, images: np.ndarray) -> Phase:
+        """The fixed magnitude of ``uint8 [N, H, W, C]`` canonical images."""
+        x = np.transpose(np.asarray(images, np.float32) / 255.0, (0, 3, 1, 2))
+        total = sum(np.abs(np.fft.fft2(x[i : i + 64])).sum(axis=0) for i in range(0, len(x), 64))
+        magnitude = total / len(x)
+        # the real part of a spectrum of random phases holds half its energy: sqrt(2) gives
+        # the images the data's contrast back
+        return cls((magnitude * math.sqrt(2)).astype(np.float32), float(x.mean()))
+
+    def scale(self) -> np.ndarray:
+        """The constant the render takes: the magnitude."""
+        return self.magnitude
+
+    def init(self, ids: Any, seed: int, sd: float | None = None) -> tuple[np.ndarray, ...]:
+        """``(phase,)``, ``float32 [len(ids), C, H, W]`` uniform in ``[-pi, pi)``, seeded per
+        ``(seed, id)``; ``sd`` is not used (a restart draws other phases by its id)."""
+        shape = self.magnitude.shape
+        phases = [
+            np.random.default_rng([seed, *np.atleast_1d(i)]).uniform(-np.pi, np.pi, shape)
+            for i in ids
+        ]
+        return (np.stack(phases).astype(np.float32),)
+
+
+def render_phase(params: Any, magnitude: Any, mean: Any) -> Any:
+    """``[N, H, W, C]`` float images in ``[0, 1]`` (a backend tensor) from phases.
+
+    The real part of the inverse FFT of ``magnitude * exp(i phase)``, shifted to the
+    data's ``mean``, clipped to ``[0, 1]`` with the gradient passed straight through (a
+    sigmoid would squeeze the contrast the magnitude fixes).
+
+    Args:
+        params: ``(phase,)``, ``[N, C, H, W]``.
+        magnitude: ``[C, H, W]`` from :meth:`Phase.scale`.
+        mean: the mean pixel value of the images.
+    """
+    import keras
+
+    ops = keras.ops
+    (phase,) = params
+    image, _ = ops.ifft2((magnitude * ops.cos(phase), magnitude * ops.sin(phase)))
+    image = image - ops.mean(image, axis=(2, 3), keepdims=True) + mean
+    x = ops.transpose(image, (0, 2, 3, 1))
+    return x + ops.stop_gradient(ops.clip(x, 0.0, 1.0) - x)
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,11 @@ def test_by_default_the_last_convolution_and_the_classes(random_model, tmp_path)
     done = maximize_pictures(random_model, tmp_path, steps=1)
     assert [p.name for p in done.written] == ["maximize-conv2.png", "maximize-classes.png"]
     assert all(p.read_bytes().startswith(PNG) for p in done.written)
-    assert "1 steps from seed 0; parametrisation fft (1/f spectrum, random transformations)" in (
-        done.lines()
-    )
+    assert (
+        "1 steps from seed 0; filters: parametrisation fft (1/f spectrum, random "
+        "transformations); classes: parametrisation maco (phase, the training images' "
+        "magnitude, random transformations)"
+    ) in done.lines()
 
 
 def test_a_layer_alone_and_a_model_without_classes(tmp_path) -> None:

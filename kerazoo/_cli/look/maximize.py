@@ -16,7 +16,7 @@ from kerazoo._errors import InvalidOptionError
 from kerazoo._views import View
 from kerazoo.interpret._maximize_pictures import STEPS as _STEPS
 
-_PARAMS = ("fft", "pixel")  # kerazoo.interpret._param.PARAMETRISATIONS (keras-free here)
+_PARAMS = ("fft", "maco", "pixel")  # kerazoo.interpret._param.PARAMETRISATIONS (keras-free here)
 _DEFAULT_PARAM = "fft"  # kerazoo.interpret._maximize.DEFAULT_PARAM
 
 __all__ = ["Maximize"]
@@ -30,7 +30,8 @@ class Maximize(View):
         "Gradient ascent on the input image for --steps steps: an image that excites a "
         "filter (or a class against the others) strongly; all filters of a layer in one "
         "batch. --param fft (default) optimises a 1/frequency-scaled spectrum, with random "
-        "shifts, zooms and rotations every step; --param pixel the pixels, with "
+        "shifts, zooms and rotations every step; --param maco only the spectrum's phase, "
+        "its magnitude fixed to the training images'; --param pixel the pixels, with "
         "regularisers. Default: the last convolution's filters, and the classes. Printed: "
         "how many filters beat the best of --samples dataset images, and how many class "
         "images their model (and a --transfer model) classifies as their class. With --top "
@@ -102,25 +103,29 @@ def _add_fft_arguments(p: argparse.ArgumentParser) -> None:
         choices=_PARAMS,
         default=None,
         help="what the ascent optimises: fft (a 1/f-scaled spectrum, decorrelated colour, "
-        f"random transformations) or pixel (the pixels; default {_DEFAULT_PARAM})",
+        "random transformations), maco (the phase of a spectrum whose magnitude is the "
+        "training images'; needs the model's dataset) or pixel (the pixels). Default: "
+        f"{_DEFAULT_PARAM} for filters; maco for classes (fft for a model whose dataset is "
+        "not recorded)",
     )
     p.add_argument(
         "--count",
         type=int,
         default=1,
         metavar="K",
-        help="images per filter or class (default 1); with fft, pushed apart by --diversity",
+        help="images per filter or class (default 1); with fft or maco, pushed apart by "
+        "--diversity",
     )
     p.add_argument(
         "--diversity",
         type=float,
         metavar="W",
-        help="fft with --count above 1: the weight of the diversity term (0: off)",
+        help="fft or maco with --count above 1: the weight of the diversity term (0: off)",
     )
     p.add_argument(
         "--no-transforms",
         action="store_true",
-        help="fft: no random shifts, zooms and rotations",
+        help="fft or maco: no random shifts, zooms and rotations",
     )
     p.add_argument(
         "--save-images",
@@ -184,17 +189,17 @@ def run_maximize(args: argparse.Namespace) -> list[Path]:
 def _check_param_flags(args: argparse.Namespace, off: list[str]) -> None:
     """Refuse, in flags, an option of the parametrisation the ascent does not use."""
     param = args.param or _DEFAULT_PARAM
-    if param == "fft":
+    if param != "pixel":
         given = ["--no-" + k.split("_")[0] for k in off]
     else:
         given = ["--no-transforms"] * bool(args.no_transforms)
         given += ["--diversity"] * (args.diversity is not None)
     if given:
-        other = "pixel" if param == "fft" else "fft"
-        default = "" if args.param else " (the default)"
+        other = "pixel" if param != "pixel" else "fft"
+        used = f"--param {param}" if args.param else "--param fft or maco (the defaults)"
         raise InvalidOptionError(
-            f"{given[0]} applies to --param {other} only; this ascent uses --param "
-            f"{param}{default}. Leave it out, or add --param {other}."
+            f"{given[0]} applies to --param {other} only; this ascent uses {used}. Leave it "
+            f"out, or add --param {other}."
         )
 
 
