@@ -1,0 +1,64 @@
+"""``kerazoo look mean``: the mean image of a dataset, overall and per class, as a picture.
+
+A view of data rather than of a model (its ``subject`` is ``"dataset"``): ``kerazoo look
+mean shapes --data size=32``. The work is :func:`kerazoo.dataset_mean`; this module parses
+and prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from kerazoo._views import View
+
+__all__ = ["Mean"]
+
+
+class Mean(View):
+    """``kerazoo look mean``: registered in the entry-point group ``kerazoo.views``."""
+
+    subject = "dataset"
+    help = "the mean image of a dataset, overall and per class (a DATASET, not a model)"
+    description = (
+        "The mean of --n samples of DATASET (and each pixel's standard deviation), then the "
+        "mean of each class, or of each band of values for regression: the classic first "
+        "look at the data, and what per-pixel normalisation subtracts. Prints the mean pixel "
+        "value per channel. Example: kerazoo look mean shapes --n 2000 --out mean.png"
+    )
+    report_groups = {
+        "mean": ("Mean images of the data", "The mean sample, its spread, and each class's.")
+    }
+
+    def add_arguments(self, p: argparse.ArgumentParser) -> None:
+        p.add_argument("--n", type=int, default=1000, help="samples to average (default 1000)")
+        p.add_argument("--seed", type=int, default=0, help="seed of the samples (default 0)")
+        p.add_argument(
+            "--bands",
+            type=int,
+            default=4,
+            help="regression: bands of values, each with its own mean (default 4)",
+        )
+        p.add_argument(
+            "--out",
+            metavar="PICTURE",
+            help="the picture to write, e.g. mean.png (default: mean-DATASET.png here)",
+        )
+
+    def run(self, model: str, args: argparse.Namespace) -> list[Path]:
+        """Average the samples, draw them, print where the picture went and the numbers."""
+        from kerazoo.data._mean import dataset_mean
+        from kerazoo.data._preview import picture_format
+
+        dataset = self.open_dataset(model, args)
+        out = args.out or f"mean-{dataset.name or model}.png"
+        picture_format(out)  # a name it cannot write is refused before the work
+        result = dataset_mean(dataset, n=args.n, seed=args.seed, bands=args.bands)
+        path = result.save_picture(out)
+        kind = {"classification": "classes", "regression": "bands of values"}
+        groups = (
+            f" ({len(result.group_names)} {kind[result.task.kind]})" if result.group_names else ""
+        )
+        print(f"Wrote the mean of {result.count} '{result.dataset}' images{groups} to {path}")
+        print(result.summary())
+        return [path]
