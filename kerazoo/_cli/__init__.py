@@ -23,7 +23,7 @@ from importlib import import_module
 from typing import Any
 
 from kerazoo import __version__
-from kerazoo._errors import InvalidOptionError, KerazooError, option_flags
+from kerazoo._errors import KerazooError, option_flags
 from kerazoo._params import parse_pairs
 
 __all__ = ["command_flags", "main", "model_path", "os_error_text", "parse_pairs"]

@@ -64,7 +64,10 @@ def _tiles(result: DatasetMean) -> list[tuple[str, np.ndarray, float]]:
     """``(title, image, white)`` for each tile: ``white`` is the value drawn white, one for
     every mean (their largest value, so a faint dataset shows its structure) and one for
     the spread; a title says it when it is not 255."""
-    means = [result.mean, *(m for m, k in zip(result.group_means, result.group_counts) if k)]
+    means = [
+        result.mean,
+        *(m for m, k in zip(result.group_means, result.group_counts, strict=True) if k),
+    ]
     bright = max(float(np.max(m)) for m in means) or 1.0
     spread = float(np.max(result.std)) or 1.0
     scale = "" if bright >= 254.5 else f" (white = {bright:.0f})"
