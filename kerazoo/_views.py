@@ -57,8 +57,8 @@ class View:
         description: the sub-command's longer description (default: ``help``).
         subject: what the positional argument names, a key of :data:`SUBJECTS`:
             ``"model"`` (the default: a ``.keras`` file or a run folder) or ``"dataset"``
-            (a dataset name, with its options as ``--data KEY=VALUE``; open it with
-            :meth:`open_dataset`).
+            (a dataset name, with its options as ``--data KEY=VALUE``: see
+            :meth:`dataset_options`).
         report_groups: picture groups for a run's report, ``word -> (heading, note)``: a
             picture in the run folder whose file name's first word (before ``-`` or the
             suffix: ``weights-dense.png``, ``weights.png``) is ``word`` is shown under
@@ -97,25 +97,22 @@ class View:
         return dict(self.report_groups) or {self.name: (self.name, self.help)}
 
     @staticmethod
-    def open_dataset(name: str, args: argparse.Namespace) -> Any:
-        """The dataset a ``subject = "dataset"`` view looks at: the registered dataset
-        ``name`` made with the ``--data KEY=VALUE`` options (from Python, ``data`` may also
-        be a dict).
+    def dataset_options(args: argparse.Namespace) -> dict[str, Any]:
+        """The options of the dataset a ``subject = "dataset"`` view looks at: its
+        ``--data KEY=VALUE`` pairs (from Python, ``data`` may also be a dict). Make the
+        dataset with ``kerazoo.get_dataset(dataset, **self.dataset_options(args))``.
 
         Raises:
-            UnknownNameError: no dataset has that name (the message lists those installed).
-            InvalidOptionError: an option the dataset does not take, or a bad value.
+            InvalidOptionError: a ``--data`` value that is not ``KEY=VALUE``.
 
         Example:
-            >>> View.open_dataset("shapes", argparse.Namespace(data=["size=32"])).image_shape
-            (32, 32, 1)
+            >>> View.dataset_options(argparse.Namespace(data=["size=32"]))
+            {'size': '32'}
         """
         from kerazoo._params import parse_pairs
-        from kerazoo._registry import get_dataset
 
         data = getattr(args, "data", None)
-        options = dict(data) if isinstance(data, Mapping) else parse_pairs(data, "--data")
-        return get_dataset(name, **options)
+        return dict(data) if isinstance(data, Mapping) else parse_pairs(data, "--data")
 
     @staticmethod
     def out_path(model: str, args: argparse.Namespace, default: str) -> Path:

@@ -92,6 +92,7 @@ def test_broken_views_and_callbacks_are_reported_and_refused(bad_plugins) -> Non
 
 DATA_VIEWS = textwrap.dedent(
     """
+    import kerazoo
     from kerazoo import View
 
     class Sizes(View):
@@ -102,7 +103,7 @@ DATA_VIEWS = textwrap.dedent(
             parser.add_argument("--twice", action="store_true")
 
         def run(self, dataset, args):
-            ds = self.open_dataset(dataset, args)
+            ds = kerazoo.get_dataset(dataset, **self.dataset_options(args))
             print(ds.name, ds.image_shape, args.twice)
             return []
 

@@ -47,10 +47,11 @@ class Mean(View):
 
     def run(self, model: str, args: argparse.Namespace) -> list[Path]:
         """Average the samples, draw them, print where the picture went and the numbers."""
+        from kerazoo._registry import get_dataset
         from kerazoo.data._mean import dataset_mean
         from kerazoo.data._preview import picture_format
 
-        dataset = self.open_dataset(model, args)
+        dataset = get_dataset(model, **self.dataset_options(args))
         out = args.out or f"mean-{dataset.name or model}.png"
         picture_format(out)  # a name it cannot write is refused before the work
         result = dataset_mean(dataset, n=args.n, seed=args.seed, bands=args.bands)
