@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from kerazoo._files import check_output_file
 from kerazoo.data._figure_text import figure_text
 from kerazoo.data._preview import DPI, TILE_INCHES, picture_format, save_figure
-
-if TYPE_CHECKING:
-    from kerazoo.data._mean import DatasetMean
 
 __all__ = ["draw_mean"]
 
@@ -29,8 +26,9 @@ ROW = 6
 MIN_TILE_INCHES, CHAR_INCHES = 1.2, 0.075
 
 
-def draw_mean(result: DatasetMean, path: str | Path) -> Path:
-    """Draw ``result`` (a :class:`~kerazoo.data._mean.DatasetMean`) and save it at ``path``.
+def draw_mean(result: Any, path: str | Path) -> Path:
+    """Draw ``result`` (a :class:`~kerazoo.data._mean.DatasetMean`, which imports this
+    module, not the other way round) and save it at ``path``.
 
     Example:
         >>> draw_mean(kerazoo.dataset_mean("shapes"), "mean.png")  # doctest: +SKIP
@@ -60,7 +58,7 @@ def draw_mean(result: DatasetMean, path: str | Path) -> Path:
     return save_figure(fig, path)
 
 
-def _tiles(result: DatasetMean) -> list[tuple[str, np.ndarray, float]]:
+def _tiles(result: Any) -> list[tuple[str, np.ndarray, float]]:
     """``(title, image, white)`` for each tile: ``white`` is the value drawn white, one for
     every mean (their largest value, so a faint dataset shows its structure) and one for
     the spread; a title says it when it is not 255."""
@@ -93,7 +91,7 @@ def _show(ax: Any, image: np.ndarray, white: float) -> None:
         ax.imshow(grey, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
 
 
-def _heading(result: DatasetMean) -> str:
+def _heading(result: Any) -> str:
     grouped = {"classification": " per class", "regression": " per band of values"}
     return (
         f"'{result.dataset}': mean of {result.count} images (seed {result.seed})"
