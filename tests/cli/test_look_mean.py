@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -87,3 +88,24 @@ def test_run_view_takes_a_dataset_and_its_options_from_python(tmp_path, capsys) 
     assert "Wrote the mean of 5 'shapes' images" in capsys.readouterr().out
     with pytest.raises(kerazoo.InvalidOptionError, match=r"Unknown option 'nn' for view 'mean'"):
         kerazoo.run_view(view, "shapes", nn=5)
+
+
+def test_the_datasets_page_shows_what_the_command_prints(tmp_path, capsys) -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "datasets.md").read_text()
+    shown = page.split("$ kerazoo look mean shapes\n", 1)[1].split("\n$ ", 1)[0].splitlines()
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        assert main(["look", "mean", "shapes"]) == 0
+    finally:
+        os.chdir(here)
+    assert capsys.readouterr().out.splitlines() == shown
+
+
+def test_look_mean_of_a_dataset_with_a_fixed_split(keras_home, tmp_path, capsys) -> None:
+    out = tmp_path / "mnist.png"
+    assert main(["look", "mean", "mnist", "--n", "30", "--out", str(out)]) == 0
+    done = capsys.readouterr()
+    assert "Wrote the mean of 10 'mnist' images (10 classes)" in done.out  # the tiny cache's
+    assert "note: dataset 'mnist' holds 10 samples, fewer than --n 30" in done.err
+    assert out.is_file()

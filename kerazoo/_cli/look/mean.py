@@ -8,6 +8,7 @@ and prints.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from kerazoo._views import View
@@ -56,6 +57,12 @@ class Mean(View):
         picture_format(out)  # a name it cannot write is refused before the work
         result = dataset_mean(dataset, n=args.n, seed=args.seed, bands=args.bands)
         path = result.save_picture(out)
+        if result.count < args.n:
+            print(
+                f"note: {dataset.display_name} holds {result.count} samples, fewer than "
+                f"--n {args.n}: the mean is of all of them.",
+                file=sys.stderr,
+            )
         kind = {"classification": "classes", "regression": "bands of values"}
         groups = (
             f" ({len(result.group_names)} {kind[result.task.kind]})" if result.group_names else ""
