@@ -46,21 +46,23 @@ class Mean(View):
             help="the picture to write, e.g. mean.png (default: mean-DATASET.png here)",
         )
 
-    def run(self, model: str, args: argparse.Namespace) -> list[Path]:
-        """Average the samples, draw them, print where the picture went and the numbers."""
+    def run(self, dataset: str, args: argparse.Namespace) -> list[Path]:
+        """Average the samples of ``dataset`` (a name), draw them, print where the picture
+        went and the numbers."""
+        from kerazoo._errors import option
         from kerazoo._registry import get_dataset
         from kerazoo.data._mean import dataset_mean
         from kerazoo.data._preview import picture_format
 
-        dataset = get_dataset(model, **self.dataset_options(args))
-        out = args.out or f"mean-{dataset.name or model}.png"
+        ds = get_dataset(dataset, **self.dataset_options(args))
+        out = args.out or f"mean-{ds.name or dataset}.png"
         picture_format(out)  # a name it cannot write is refused before the work
-        result = dataset_mean(dataset, n=args.n, seed=args.seed, bands=args.bands)
+        result = dataset_mean(ds, n=args.n, seed=args.seed, bands=args.bands)
         path = result.save_picture(out)
         if result.count < args.n:
             print(
-                f"note: {dataset.display_name} holds {result.count} samples, fewer than "
-                f"--n {args.n}: the mean is of all of them.",
+                f"note: {ds.display_name} holds {result.count} samples, fewer than "
+                f"{option('n', args.n)}: the mean is of all of them.",
                 file=sys.stderr,
             )
         kind = {"classification": "classes", "regression": "bands of values"}
