@@ -36,6 +36,7 @@ from ._views import View as View, run_view as run_view
 from .data import augment as augment
 from .data._batches import encode_inputs as encode_inputs, make_batches as make_batches
 from .data._dataset import Dataset as Dataset, Samples as Samples, Splits as Splits
+from .data._mean import DatasetMean as DatasetMean, dataset_mean as dataset_mean
 from .evaluation._evaluate import evaluate as evaluate
 from .evaluation._folder import evaluation_folder as evaluation_folder
 from .evaluation._result import Evaluation as Evaluation

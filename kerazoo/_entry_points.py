@@ -27,7 +27,7 @@ from kerazoo._errors import PluginError
 from kerazoo._naming import PLUGIN_NAME_RULE, plugin_name_problem, printable
 from kerazoo._params import Param
 from kerazoo._task import TASK_KINDS
-from kerazoo._views import View
+from kerazoo._views import View, check_subject
 from kerazoo.data._dataset import Dataset
 from kerazoo.models._architecture import Architecture
 
@@ -188,6 +188,8 @@ def _validate(entry: Entry, obj: Any) -> None:
             raise PluginError(
                 f"The {where} does not define {member!r}, which every {public} must implement."
             )
+    if entry.kind == "view":
+        check_subject(obj, where)
     if entry.kind not in _TABLE:
         return
     table = getattr(obj, _TABLE[entry.kind])

@@ -16,13 +16,13 @@ becomes a keras-tuner search space.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from kerazoo._errors import InvalidOptionError, UnknownNameError, option, suggest, unknown_choice
 
-__all__ = ["SEED_MAX", "Param", "check_seed", "parse_size", "resolve"]
+__all__ = ["SEED_MAX", "Param", "check_seed", "parse_pairs", "parse_size", "resolve"]
 
 #: The largest seed: NumPy's legacy generator, which ``keras.utils.set_random_seed`` seeds,
 #: takes seeds in [0, 2**32 - 1].
@@ -34,6 +34,26 @@ _PLUGIN_WORDS = ("option", "hyperparameter")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
+
+
+def parse_pairs(pairs: Sequence[str] | None, flag: str) -> dict[str, str]:
+    """Turn ``["a=1", "b=x"]`` from a repeated ``--data``/``--hp`` flag into a dict.
+
+    Values stay strings: the plugin's option table parses them.
+
+    Example:
+        >>> parse_pairs(["size=32", "noise = 0.1"], "--data")
+        {'size': '32', 'noise': '0.1'}
+    """
+    out: dict[str, str] = {}
+    for pair in pairs or ():
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InvalidOptionError(
+                f"{flag} takes KEY=VALUE, got {pair!r}. Example: {flag} size=32"
+            )
+        out[key.strip()] = value.strip()
+    return out
 
 
 def parse_size(value: Any) -> tuple[int, int]:

@@ -201,7 +201,8 @@ class Registry:
         entry = self.pick(kind, name, source)
         if self.load(entry) is None:
             raise PluginError(
-                f"The {kind} {name!r} from {entry.source} cannot be used: {entry.error}. "
+                f"The {kind} {name!r} from {entry.source} cannot be used: "
+                f"{(entry.error or '').rstrip('.')}. "
                 "`kerazoo plugins --verbose` shows the traceback."
             )
         return entry

@@ -67,7 +67,7 @@ def test_an_installed_view_and_callback_work_from_the_command_line(
 
 def test_views_and_callbacks_are_listed_with_their_packages(plugin_site, on_path) -> None:
     on_path(plugin_site)
-    assert extensions.list_views() == ["maps", "maximize", "saliency", "stats", "widths"]
+    assert extensions.list_views() == ["maps", "maximize", "mean", "saliency", "stats", "widths"]
     assert extensions.list_callbacks() == ["epoch_log"]
     view = extensions.get_view("widths")
     assert (view.name, view.plugin) == ("widths", "kz-stripes 1.2.0")
@@ -88,6 +88,63 @@ def test_broken_views_and_callbacks_are_reported_and_refused(bad_plugins) -> Non
         extensions.get_callback("stringy")
     with pytest.raises(kerazoo.PluginError, match=r"'crashes' from kz-ext 0.1 failed when made"):
         extensions.get_callback("crashes")
+
+
+DATA_VIEWS = textwrap.dedent(
+    """
+    import kerazoo
+    from kerazoo import View
+
+    class Sizes(View):
+        subject = "dataset"
+        help = "prints the image shape of a dataset"
+
+        def add_arguments(self, parser):
+            parser.add_argument("--twice", action="store_true")
+
+        def run(self, dataset, args):
+            ds = kerazoo.get_dataset(dataset, **self.dataset_options(args))
+            print(ds.name, ds.image_shape, args.twice)
+            return []
+
+    class Odd(View):
+        subject = "audio"
+
+        def run(self, model, args):
+            return []
+    """
+)
+
+
+def _data_views(folder, on_path, names: dict[str, str]) -> None:
+    groups = {"kerazoo.views": {k: f"kzdata:{v}" for k, v in names.items()}}
+    on_path(write_distribution(folder, "kz-data", groups, {"kzdata": DATA_VIEWS}))
+
+
+def test_a_third_party_view_may_look_at_a_dataset(tmp_path, on_path, capsys) -> None:
+    _data_views(tmp_path, on_path, {"sizes": "Sizes"})
+    argv = ["look", "sizes", "shapes", "--data", "size=20x30", "--twice"]
+    assert cli.main(argv) == 0
+    assert capsys.readouterr().out == "shapes (20, 30, 1) True\n"
+    assert cli.main(["look", "sizes", "shape"]) == 2
+    assert "Unknown dataset 'shape'. Did you mean 'shapes'?" in capsys.readouterr().err
+    assert kerazoo.run_view(extensions.get_view("sizes"), "shapes", data={"size": 16}) == []
+    assert capsys.readouterr().out == "shapes (16, 16, 1) False\n"
+
+
+def test_a_view_with_an_unknown_subject_is_reported_and_refused(tmp_path, on_path) -> None:
+    _data_views(tmp_path, on_path, {"sizes": "Sizes", "odd": "Odd"})
+    report = {(e.kind, e.name): e for e in registry.plugin_report()}
+    assert report["view", "sizes"].status == "loaded"
+    assert "has subject = 'audio'; it must be one of 'model', 'dataset'" in (
+        report["view", "odd"].error
+    )
+    with pytest.warns(registry.PluginWarning, match=r"'odd' from kz-data 0.1 failed to load"):
+        assert "odd" not in extensions.list_views()
+    with pytest.raises(
+        kerazoo.PluginError, match=r"'odd' from kz-data 0\.1 cannot be used: .*names\)\. `"
+    ):
+        extensions.get_view("odd")
 
 
 def test_an_unknown_callback_is_refused_before_training(tmp_path) -> None:

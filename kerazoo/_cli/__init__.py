@@ -23,7 +23,8 @@ from importlib import import_module
 from typing import Any
 
 from kerazoo import __version__
-from kerazoo._errors import InvalidOptionError, KerazooError, option_flags
+from kerazoo._errors import KerazooError, option_flags
+from kerazoo._params import parse_pairs
 
 __all__ = ["command_flags", "main", "model_path", "os_error_text", "parse_pairs"]
 
@@ -45,22 +46,6 @@ COMMANDS = (
     "zoo",
     "new_plugin",
 )
-
-
-def parse_pairs(pairs: Sequence[str] | None, flag: str) -> dict[str, str]:
-    """Turn ``["a=1", "b=x"]`` from a repeated ``--data``/``--hp`` flag into a dict.
-
-    Values stay strings: the plugin's option table parses them.
-    """
-    out: dict[str, str] = {}
-    for pair in pairs or ():
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise InvalidOptionError(
-                f"{flag} takes KEY=VALUE, got {pair!r}. Example: {flag} size=32"
-            )
-        out[key.strip()] = value.strip()
-    return out
 
 
 def model_path(given: str) -> str:

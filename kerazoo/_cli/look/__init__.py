@@ -1,9 +1,10 @@
 """``kerazoo look``: looking inside a trained network, one sub-command per view.
 
 The views are the installed :class:`kerazoo.View` plugins (entry-point group
-``kerazoo.views``): kerazoo's own (``maps``, ``maximize``, ``saliency``, ``stats``, one
-module each here) and any package's, registered the same way. The shared flags (the model,
-which images) are defined once below; reading the images is the library's
+``kerazoo.views``): kerazoo's own (``maps``, ``maximize``, ``saliency``, ``stats`` look at a
+model, ``mean`` at a dataset; one module each here) and any package's, registered the same
+way. The positional a view takes is its ``subject`` (:func:`kerazoo._views.add_subject`);
+the shared flags (which images) are defined once below; reading the images is the library's
 (:func:`kerazoo.interpret._look_images.look_images`).
 """
 
@@ -26,10 +27,12 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser(
         "look",
-        help="look inside a trained model: feature maps, maximisation, saliency, statistics",
-        description="Pictures of what a trained network computes. MODEL is a .keras file or "
-        "a run folder. Views come from installed packages too. "
-        "Example: kerazoo look maps runs/shapes-lenet",
+        help="look inside a trained model (feature maps, maximisation, saliency, "
+        "statistics) or at a dataset (its mean image)",
+        description="Pictures of what a trained network computes, or of the data it learns "
+        "from. MODEL is a .keras file or a run folder; DATASET a dataset name (for 'mean'). "
+        "Views come from installed packages too. "
+        "Example: kerazoo look maps runs/shapes-lenet; kerazoo look mean shapes",
         epilog="The options of a view: kerazoo look VIEW --help.",
     )
     views = p.add_subparsers(dest="view", metavar="VIEW", required=True)
@@ -44,16 +47,19 @@ def register(sub: Any) -> None:
             add_help=False,
             prefix_chars="\0",  # every word after NAME is the view's own: parsed in _run
         )
-        q.add_argument("words", nargs="*", metavar="MODEL [OPTIONS]")
+        q.add_argument("words", nargs="*", metavar="MODEL|DATASET [OPTIONS]")
         q.set_defaults(func=lambda args, name=name: _run(name, args.words))
 
 
 def view_parser(view: Any) -> argparse.ArgumentParser:
-    """The parser of ``kerazoo look NAME``: MODEL, then the view's own options."""
+    """The parser of ``kerazoo look NAME``: its subject (MODEL, or DATASET with ``--data``),
+    then the view's own options."""
+    from kerazoo._views import add_subject
+
     p = argparse.ArgumentParser(
         prog=f"kerazoo look {view.name}", description=view.description or view.help
     )
-    add_model_arg(p)
+    add_subject(p, view)
     view.add_arguments(p)
     return p
 
@@ -69,13 +75,15 @@ def _run(name: str, words: list[str]) -> int:
     if extra:
         _unrecognized(parser, args, extra)  # usage, and the closest flag
     with option_flags(command_flags(parser, args)):
-        view.run(args.model, args)
+        view.run(getattr(args, view.subject), args)
     return 0
 
 
 def add_model_arg(p: argparse.ArgumentParser) -> None:
     """The MODEL positional: a saved model or a run folder."""
-    p.add_argument("model", help="a .keras file, or a run folder (its model.keras)")
+    from kerazoo._views import SUBJECTS
+
+    p.add_argument("model", help=SUBJECTS["model"])
 
 
 def load_model(args: argparse.Namespace) -> tuple[Any, Any]:
