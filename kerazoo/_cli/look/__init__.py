@@ -15,7 +15,6 @@ from typing import Any
 
 __all__ = [
     "add_image_args",
-    "add_model_arg",
     "load_model",
     "register",
     "view_parser",
@@ -77,13 +76,6 @@ def _run(name: str, words: list[str]) -> int:
     with option_flags(command_flags(parser, args)):
         view.run(getattr(args, view.subject), args)
     return 0
-
-
-def add_model_arg(p: argparse.ArgumentParser) -> None:
-    """The MODEL positional: a saved model or a run folder."""
-    from kerazoo._views import SUBJECTS
-
-    p.add_argument("model", help=SUBJECTS["model"])
 
 
 def load_model(args: argparse.Namespace) -> tuple[Any, Any]:
