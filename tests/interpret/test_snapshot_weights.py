@@ -4,6 +4,7 @@ names without a kernel are refused before training, with the valid ones listed."
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 from PIL import Image
@@ -160,3 +161,32 @@ def test_misspelt_kinds_are_refused_at_once() -> None:
         Snapshots(["weight:conv1"])
     with pytest.raises(InvalidOptionError, match=r"'weights:' names no layer.*weights:conv1"):
         Snapshots(["conv1", "weights:"])
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_a_dense_unit_on_an_rgb_image_is_drawn_in_the_image_s_own_order(
+    data_format, tmp_path
+) -> None:
+    if data_format == "channels_first" and keras.backend.backend() == "tensorflow":
+        pytest.skip("TensorFlow builds channels_first models only with a GPU (run on JAX)")
+    dataset = kerazoo.get_dataset("traffic_lights", size=12)
+    data = dataset.generate(8, seed=0)
+    arch = kerazoo.get_architecture("mlp", units=4, layers=1)
+    model = kerazoo.build(arch, dataset, data_format=data_format, adapt=data.images)
+    image = data.images[0].astype(np.float32)  # [H, W, 3], channels-last
+    laid_out = image if data_format == "channels_last" else image.transpose(2, 0, 1)
+    flat = np.asarray(model.get_layer("flatten")(laid_out[None]))[0]  # as the Dense reads it
+    dense = model.get_layer("dense1")
+    kernel = np.zeros(dense.kernel.shape, np.float32)
+    kernel[:, 0] = flat - 127.5  # unit 0 likes this very image: dark blue, bright red
+    dense.kernel.assign(kernel)
+    snaps = Snapshots(["weights:dense1"], out=tmp_path)
+    x = data.images[:1] if data_format == "channels_last" else data.images[:1].transpose(0, 3, 1, 2)
+    model.fit(x, data.labels[:1], epochs=1, verbose=0, callbacks=[snaps])
+    frame = snaps.render("weights:dense1")[0]
+    assert frame.ndim == 3 and frame.shape[-1] == 3  # RGB
+    drawn = frame[STRIP:]
+    scale = drawn.shape[1] // (2 * (12 * 2 + 2) - 2)  # 2x2 tiles of 24 px, 2 apart
+    tile = drawn[: 24 * scale : 2 * scale, : 24 * scale : 2 * scale].astype(int)  # 12x12
+    expected = np.rint(127.5 + 127.5 * (image - 127.5) / np.abs(image - 127.5).max())
+    assert np.abs(tile - expected).max() <= 3  # the image itself, mid grey at 0
