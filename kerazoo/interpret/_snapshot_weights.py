@@ -3,10 +3,11 @@ each frame tiles its filters, one tile per filter, on one symmetric scale for al
 
 What a tile shows:
 
-* a 2-D convolution (kernel ``kh x kw x in x out``): one ``kh x kw`` tile per output
-  filter. With 1 input channel the tile is that channel; with 3 (an RGB image) it is drawn
-  in colour; with any other number it is the **mean over the input channels** (the filter's
-  answer to a pattern present equally in all its input maps), and the frame's text says so;
+* a 2-D convolution (kernel ``kh x kw x in x out``; transposed and depthwise ones read in
+  the same terms): one ``kh x kw`` tile per output filter. With 1 input channel the tile is
+  that channel; with 3 (an RGB image) it is drawn in colour; with any other number it is
+  the **mean over the input channels** (the filter's answer to a pattern present equally
+  in all its input maps), and the frame's text says so;
 * a Dense layer that reads the flattened input image (an MLP's first layer): one image of
   the input's size per unit, its weight on each pixel, with the same channel rule.
 
@@ -100,7 +101,7 @@ class Kernel:
     def __init__(self, layer: Any, image: tuple[int, int, int, bool] | None = None) -> None:
         """``image``: for a Dense layer on the flattened input, its ``(H, W, C, hwc)``."""
         self.layer, self.image = layer, image
-        shape = tuple(layer.kernel.shape)
+        shape = _as_conv(layer, np.zeros(tuple(layer.kernel.shape), np.float32)).shape
         self.count = shape[-1]
         self.channels = image[2] if image else shape[2]
         self.rgb = self.channels == 3
@@ -115,7 +116,7 @@ class Kernel:
     def read(self) -> np.ndarray:
         """The kernel now, as tiles (one numpy conversion)."""
         kernel = np.asarray(keras.ops.convert_to_numpy(self.layer.kernel), np.float32)
-        kernel = kernel[..., :MAX_TILES]
+        kernel = (kernel if self.image else _as_conv(self.layer, kernel))[..., :MAX_TILES]
         if self.image:  # (H*W*C, units): each unit's weight on every pixel
             h, w, c, hwc = self.image
             tiles = kernel.T.reshape(-1, h, w, c) if hwc else kernel.T.reshape(-1, c, h, w)
@@ -125,6 +126,19 @@ class Kernel:
         if self.rgb:
             return np.ascontiguousarray(tiles)
         return tiles[..., 0] if self.channels == 1 else tiles.mean(axis=-1)
+
+
+def _as_conv(layer: Any, kernel: np.ndarray) -> np.ndarray:
+    """A convolution's kernel as ``(kh, kw, in, out)``: a transposed convolution keeps
+    ``(kh, kw, out, in)``, a depthwise one ``(kh, kw, in, multiplier)`` (one-channel filters,
+    ``in * multiplier`` of them); a Dense kernel is returned as it is."""
+    if kernel.ndim != 4:
+        return kernel
+    if isinstance(layer, keras.layers.Conv2DTranspose):
+        return kernel.swapaxes(2, 3)
+    if isinstance(layer, keras.layers.DepthwiseConv2D):
+        return kernel.reshape(*kernel.shape[:2], 1, -1)
+    return kernel
 
 
 def scale_text(rgb: bool, top: float) -> str:

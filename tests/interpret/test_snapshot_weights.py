@@ -190,3 +190,16 @@ def test_a_dense_unit_on_an_rgb_image_is_drawn_in_the_image_s_own_order(
     tile = drawn[: 24 * scale : 2 * scale, : 24 * scale : 2 * scale].astype(int)  # 12x12
     expected = np.rint(127.5 + 127.5 * (image - 127.5) / np.abs(image - 127.5).max())
     assert np.abs(tile - expected).max() <= 3  # the image itself, mid grey at 0
+
+
+def test_transposed_and_depthwise_convolutions_give_one_tile_per_filter() -> None:
+    from kerazoo.interpret._snapshot_weights import Kernel
+
+    up = keras.layers.Conv2DTranspose(5, 3, name="up")
+    up.build((None, 8, 8, 4))  # kernel (3, 3, 5 out, 4 in)
+    depthwise = keras.layers.DepthwiseConv2D(3, depth_multiplier=2, name="dw")
+    depthwise.build((None, 8, 8, 3))  # kernel (3, 3, 3 in, 2 per channel)
+    assert Kernel(up).read().shape == (5, 3, 3)  # the mean of 4 input channels
+    assert Kernel(up).title == "up: 5 filters of 3x3, mean of 4 channels"
+    assert Kernel(depthwise).read().shape == (6, 3, 3)  # one channel each
+    assert Kernel(depthwise).title == "dw: 6 filters of 3x3"
