@@ -101,7 +101,7 @@ class Kernel:
     def __init__(self, layer: Any, image: tuple[int, int, int, bool] | None = None) -> None:
         """``image``: for a Dense layer on the flattened input, its ``(H, W, C, hwc)``."""
         self.layer, self.image = layer, image
-        shape = _as_conv(layer, np.zeros(tuple(layer.kernel.shape), np.float32)).shape
+        shape = _as_conv(layer, np.broadcast_to(np.float32(0), tuple(layer.kernel.shape))).shape
         self.count = shape[-1]
         self.channels = image[2] if image else shape[2]
         self.rgb = self.channels == 3

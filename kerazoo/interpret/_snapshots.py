@@ -151,7 +151,8 @@ class Snapshots(keras.callbacks.Callback):
         self._info = run.info if run is not None else ModelInfo.of(model)
         self._folder = self._resolve_out(run)
         self._check(model)
-        self._x = encode_inputs(self._resolve_probe(run), self._info) if self._sub else None
+        probed = self._sub is not None
+        self._x = encode_inputs(self._resolve_probe(run), self._info) if probed else None
         params = self.params or {}
         self._epochs = run.epochs if run is not None else int(params.get("epochs") or 1)
         self._steps = run.steps_per_epoch if run is not None else params.get("steps")

@@ -192,7 +192,7 @@ def test_a_dense_unit_on_an_rgb_image_is_drawn_in_the_image_s_own_order(
     assert np.abs(tile - expected).max() <= 3  # the image itself, mid grey at 0
 
 
-def test_transposed_and_depthwise_convolutions_give_one_tile_per_filter() -> None:
+def test_transposed_depthwise_and_wide_convolutions_give_one_tile_per_filter() -> None:
     from kerazoo.interpret._snapshot_weights import Kernel
 
     up = keras.layers.Conv2DTranspose(5, 3, name="up")
@@ -203,3 +203,7 @@ def test_transposed_and_depthwise_convolutions_give_one_tile_per_filter() -> Non
     assert Kernel(up).title == "up: 5 filters of 3x3, mean of 4 channels"
     assert Kernel(depthwise).read().shape == (6, 3, 3)  # one channel each
     assert Kernel(depthwise).title == "dw: 6 filters of 3x3"
+    wide = keras.layers.Conv2D(70, 3, name="wide")
+    wide.build((None, 8, 8, 3))
+    assert Kernel(wide).read().shape == (64, 3, 3, 3)  # RGB, the first 64 filters
+    assert Kernel(wide).title == "wide: 70 filters of 3x3 (first 64), RGB"
