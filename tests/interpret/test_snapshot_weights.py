@@ -207,3 +207,16 @@ def test_transposed_depthwise_and_wide_convolutions_give_one_tile_per_filter() -
     wide.build((None, 8, 8, 3))
     assert Kernel(wide).read().shape == (64, 3, 3, 3)  # RGB, the first 64 filters
     assert Kernel(wide).title == "wide: 70 filters of 3x3 (first 64), RGB"
+
+
+def test_a_kernel_of_another_rank_is_refused_with_its_shape() -> None:
+    from kerazoo.interpret._snapshot_weights import kernels
+
+    inputs = keras.Input((8, 4))
+    model = keras.Model(inputs, keras.layers.Conv1D(2, 3, name="c1d")(inputs), name="seq")
+    with pytest.raises(
+        IncompatibleError,
+        match=r"Layer 'c1d' of model 'seq' has a kernel of shape \(3, 4, 2\); drawn are 2-D "
+        r"convolutions and Dense layers\. Layers with a kernel to draw: \(none\)\.",
+    ):
+        kernels(model, None, ["weights:c1d"])
