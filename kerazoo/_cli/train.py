@@ -49,7 +49,9 @@ def _add_looking_flags(p: argparse.ArgumentParser) -> None:
         "--snapshot",
         metavar="LAYER[,LAYER...]",
         help="record these layers' feature maps ('output': a reconstruction) on a fixed "
-        "validation image while training; writes snapshots/LAYER.gif and LAYER.png",
+        "validation image while training; writes snapshots/LAYER.gif and LAYER.png. "
+        "'weights:LAYER' records the layer's kernel instead, one tile per filter: "
+        "snapshots/weights-LAYER.gif and .png",
     )
     g.add_argument(
         "--snapshot-every",
