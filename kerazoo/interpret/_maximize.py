@@ -74,7 +74,7 @@ DEFAULT_PARAM = "fft"
 #: known (chosen by benchmarks/bench_maximize.py: as often recognised as ``fft``'s, and
 #: objects on the data's dark ground where ``fft`` draws bright fields and textures).
 DEFAULT_CLASS_PARAM = "maco"
-#: The diversity term's weight for several images per unit (``fft``).
+#: The diversity term's weight for several images per unit (``fft``, ``maco``).
 DIVERSITY = 0.5
 
 
@@ -148,17 +148,21 @@ def maximize_filters(
             filters); default: the last convolution.
         filters: which filters (indices); default: all of them.
         steps: gradient ascent steps.
-        lr: step size: in pixel units (``[0, 1]`` scale) for ``pixel``, Adam's for ``fft``.
+        lr: step size: in pixel units (``[0, 1]`` scale) for ``pixel``, Adam's for ``fft``
+            and ``maco``.
         seed: seeds the starting noise (per filter: the same alone or in a batch) and the
             random shifts.
         regularizers: ``pixel`` only: see :class:`Regularizers`.
         param: ``"fft"`` (a 1/frequency-scaled spectrum, decorrelated colour, random
-            transformations every step; :mod:`kerazoo.interpret._param`) or ``"pixel"``
-            (the pixels themselves, with ``regularizers``).
-        count: images per filter; with ``fft`` they are pushed apart by ``diversity``.
-        diversity: ``fft`` with ``count`` above 1: the weight of the diversity term
-            (default :data:`DIVERSITY`; 0 switches it off).
-        transforms: ``fft`` only: see :class:`~kerazoo.interpret._param.Transforms`.
+            transformations every step; :mod:`kerazoo.interpret._param`), ``"maco"`` (the
+            phase of a spectrum whose magnitude is the training images', the same
+            transformations; needs the model's dataset) or ``"pixel"`` (the pixels
+            themselves, with ``regularizers``).
+        count: images per filter; with ``fft`` or ``maco`` they are pushed apart by
+            ``diversity``.
+        diversity: ``fft`` or ``maco`` with ``count`` above 1: the weight of the diversity
+            term (default :data:`DIVERSITY`; 0 switches it off).
+        transforms: ``fft`` or ``maco``: see :class:`~kerazoo.interpret._param.Transforms`.
 
     Returns:
         ``uint8 [F * count, H, W, C]`` images (canonical layout, whatever the model's
