@@ -36,7 +36,6 @@ import keras
 import numpy as np
 
 from kerazoo._errors import (
-    IncompatibleError,
     InvalidOptionError,
     option,
     unknown_choice,
@@ -395,20 +394,5 @@ class _Ascent:
             count=self.count,
             diversity=self.diversity if diverse else 0.0,
             margin=margin,
-            phase=_phase(info) if self.param == "maco" else None,
+            phase=Phase.of_model(info) if self.param == "maco" else None,
         )
-
-
-#: Training images whose mean magnitude spectrum ``maco`` keeps (fresh samples, seed 0).
-MACO_SAMPLES = 256
-
-
-def _phase(info: Any) -> Phase:
-    """``maco``'s fixed magnitude: that of fresh samples of the model's own dataset."""
-    if info.dataset is None:
-        raise IncompatibleError(
-            f"{option('param', 'maco')} keeps the magnitude spectrum of the model's training "
-            "images, and the model's metadata names no dataset. Use "
-            f"{option('param', 'fft')} for this model."
-        )
-    return Phase.of(probe.model_samples(info, MACO_SAMPLES, seed=0).images)

@@ -136,6 +136,25 @@ class Phase:
         # the images the data's contrast back
         return cls((magnitude * math.sqrt(2)).astype(np.float32), float(x.mean()))
 
+    @classmethod
+    def of_model(cls, info: Any, samples: int = 256) -> Phase:
+        """The fixed magnitude of ``samples`` fresh samples (seed 0) of the dataset a model
+        was trained on (its :class:`~kerazoo.ModelInfo`).
+
+        Raises:
+            IncompatibleError: the model's metadata names no dataset.
+        """
+        from kerazoo._errors import IncompatibleError, option
+        from kerazoo.interpret._probe import model_samples
+
+        if info.dataset is None:
+            raise IncompatibleError(
+                f"{option('param', 'maco')} keeps the magnitude spectrum of the model's "
+                "training images, and the model's metadata names no dataset. Use "
+                f"{option('param', 'fft')} for this model."
+            )
+        return cls.of(model_samples(info, samples, seed=0).images)
+
     def scale(self) -> np.ndarray:
         """The constant the render takes: the magnitude."""
         return self.magnitude

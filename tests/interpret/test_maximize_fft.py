@@ -96,7 +96,9 @@ def test_transfer_and_filter_ratios(shapes_run, shapes_model, tmp_path, capsys) 
 
 
 def test_options_of_the_other_parametrisation_are_refused(random_model) -> None:
-    with pytest.raises(InvalidOptionError, match=r"Unknown parametrisation 'fourier'.*fft, maco, pixel"):
+    with pytest.raises(
+        InvalidOptionError, match=r"Unknown parametrisation 'fourier'.*fft, maco, pixel"
+    ):
         mx.maximize_filters(random_model, "conv2", param="fourier")
     with pytest.raises(InvalidOptionError, match=r"regularizers applies to param='pixel' only"):
         mx.maximize_filters(random_model, "conv2", regularizers=mx.Regularizers())
@@ -123,7 +125,10 @@ def test_options_of_the_other_parametrisation_are_refused(random_model) -> None:
             ["--layer", "conv1", "--transfer", "RUN"],
             r"--transfer classifies the class images.*--classes",
         ),
-        (["--no-tv"], r"--no-tv applies to --param pixel only.*--param fft or maco \(the defaults\)"),
+        (
+            ["--no-tv"],
+            r"--no-tv applies to --param pixel only.*--param fft or maco \(the defaults\)",
+        ),
         (
             ["--param", "pixel", "--count", "2", "--diversity", "1"],
             r"--diversity.*--param fft only",
