@@ -74,7 +74,13 @@ def read_stats(path: str | Path) -> dict[str, np.ndarray]:
         kerazoo before it was recorded), ``edges`` [L, B + 1], ``units`` and ``size`` [L]
         (units, values per image), ``head`` (``"logits"`` or ``"value"`` when the last
         layer is the model's output layer, else ``""``), ``probe_count`` and
-        ``steps_per_epoch`` (0 when unknown).
+        ``steps_per_epoch`` (0 when unknown). The values before each layer's activation
+        function (its affine part when it has its own activation, its input when it is an
+        activation layer): ``activation`` [L] (the function's name, ``""`` for a layer
+        without one), ``pre_mean``, ``pre_std`` [T, L] (NaN without one), ``pre_hist``
+        [T, L, B] (counts of the same values or sample positions as ``hist``; zeros
+        without one) and ``pre_edges`` [L, B + 1] (NaN without one); absent from files of
+        kerazoo before they were recorded.
 
     Example:
         >>> read_stats("runs/shapes-lenet")["std"].shape                # doctest: +SKIP
