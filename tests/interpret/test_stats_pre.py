@@ -120,4 +120,18 @@ def test_cli_look_stats_draws_before_and_after(tmp_path: Path, capsys) -> None:
     assert main(["look", "stats", str(saved), "--image", str(image), "--out", str(out)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == f"Wrote {out}"
     with Image.open(out) as picture:
-        assert picture.size[0] >= 1000
+        width, pixels = picture.size[0], np.asarray(picture.convert("RGB")).reshape(-1, 3)
+    assert width > 1200  # four columns: before, after, mean and std, zeros
+    # bars of both histograms: before the activation (blue) and after it (purple)
+    for colour in ((0x2A, 0x7A, 0xB0), (0x5B, 0x3F, 0x8C)):
+        assert (np.abs(pixels.astype(int) - colour).sum(axis=1) < 8).sum() > 500, colour
+
+
+def test_a_picture_without_values_before_is_drawn_as_before(tmp_path: Path) -> None:
+    """Statistics from a file written before the values before were recorded."""
+    from kerazoo.interpret._stats import draw_activation_stats
+
+    stats = layer_stats(_lenet(), _images())
+    old = {k: v for k, v in stats.items() if not k.startswith("pre_") and k != "activation"}
+    with Image.open(draw_activation_stats(old, tmp_path / "old.png")) as picture:
+        assert 1000 <= picture.size[0] < 1200  # three columns, no "before"
