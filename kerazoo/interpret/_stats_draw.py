@@ -144,6 +144,22 @@ def _title(ax: Any, stats: dict[str, np.ndarray], i: int, problem: Any) -> None:
     )
 
 
+def _label(ax: Any, text: str) -> None:
+    """What a histogram panel shows, in its bottom right corner (where the values of a
+    ReLU or a bell are rare; the title is the layer's)."""
+    box = {"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.5}
+    ax.text(
+        0.98,
+        0.05,
+        figure_text(text),
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=8,
+        bbox=box,
+    )
+
+
 def _histograms(fig: Any, grid: Any, stats: dict[str, np.ndarray], i: int, norm: Any) -> tuple:
     """Layer ``i``'s histogram panels: before its activation (when drawn) and after it,
     on one value axis; ``(panels, mesh)``."""
@@ -160,8 +176,8 @@ def _histograms(fig: Any, grid: Any, stats: dict[str, np.ndarray], i: int, norm:
         _strip(before, steps, edges, _shares(stats["pre_hist"][:, i]), norm, "pre_hist")
         both = np.concatenate([edges, stats["edges"][i]])
         ax.set_ylim(both.min(), both.max())
-        before.set_title(figure_text(f"before {function}"), loc="right", fontsize=8)
-        ax.set_title(figure_text(f"after {function}: the output"), loc="right", fontsize=8)
+        _label(before, f"before {function}")
+        _label(ax, f"after {function}: the output")
     else:
         ax.set_ylim(stats["edges"][i, 0], stats["edges"][i, -1])
         before.text(
@@ -174,7 +190,7 @@ def _histograms(fig: Any, grid: Any, stats: dict[str, np.ndarray], i: int, norm:
             fontsize=8,
             color="#777777",
         )
-        ax.set_title("the output", loc="right", fontsize=8)
+        _label(ax, "the output")
     return [before, ax], mesh
 
 
@@ -269,7 +285,7 @@ def draw_activation_stats(
         4 if pre else 3,
         width_ratios=(2.3, 2.3, 1.5, 1.4) if pre else (3.2, 1.6, 1.5),
         left=0.06 if pre else 0.07,
-        right=0.9,
+        right=0.9 if len(stats["step"]) > 1 else 0.97,  # room for the colour bar
         top=1 - head / height,
         bottom=0.45 / height,
         hspace=0.55,
