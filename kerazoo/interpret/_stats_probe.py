@@ -156,7 +156,7 @@ class Probe:
             _summaries(t, len(self.x), data_format, seed=i) for i, t in enumerate(sub.outputs)
         ]
         inputs = [_input_std(model.get_layer(name)) for name in self.layers]
-        self.activations, self.pre, pre = _before(model, self.layers, len(self.x))
+        self.activations, self.with_pre, pre = _before(model, self.layers, len(self.x))
         flat = [*(o for out in outputs for o in out), *inputs, *pre]
         self.model = keras.Model(sub.inputs, flat)
         self.size = [math.prod(t.shape[1:]) for t in sub.outputs]
@@ -191,14 +191,14 @@ class Probe:
         count, bins = len(self.layers), self.bins
         if self.pre_edges is None:
             self.pre_edges = np.full((count, bins + 1), np.nan)
-            for i, v in zip(self.pre, samples, strict=True):
+            for i, v in zip(self.with_pre, samples, strict=True):
                 self.pre_edges[i] = _edges(v, bins, self.room)
         out = {
             "pre_mean": np.full(count, np.nan),
             "pre_std": np.full(count, np.nan),
             "pre_hist": np.zeros((count, bins), np.int64),
         }
-        for i, m, v in zip(self.pre, moments, samples, strict=True):
+        for i, m, v in zip(self.with_pre, moments, samples, strict=True):
             out["pre_mean"][i], out["pre_std"][i] = m
             out["pre_hist"][i] = _histogram(v, self.pre_edges[i])
         return out

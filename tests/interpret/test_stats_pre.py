@@ -71,6 +71,7 @@ def test_before_the_activation_is_kernel_times_input_plus_bias() -> None:
     hidden = model.get_layer("hidden")
     hidden.bias.assign(np.array([0.5, -0.5, 0.1], np.float32))
     x = np.linspace(-1, 1, 20, dtype=np.float32).reshape(5, 4)
+    config = model.get_config()
     stats = layer_stats(model, x, bins=8)
     assert list(stats["layers"]) == ["hidden", "linear", "relu", "out"]
     assert list(stats["activation"]) == ["relu", "", "relu", "tanh"]
@@ -88,6 +89,7 @@ def test_before_the_activation_is_kernel_times_input_plus_bias() -> None:
     np.testing.assert_allclose(stats["pre_std"][0, 2], stats["std"][0, 1], rtol=1e-6)
     # the model itself is unchanged: same activation, same layers, same outputs
     assert hidden.activation is keras.activations.relu and len(model.layers) == 5
+    assert model.get_config() == config and len(model.weights) == 6
     np.testing.assert_allclose(model.predict_on_batch(x), model(x), atol=1e-6)
 
 
