@@ -137,3 +137,28 @@ def test_a_picture_without_values_before_is_drawn_as_before(tmp_path: Path) -> N
     old = {k: v for k, v in stats.items() if not k.startswith("pre_") and k != "activation"}
     with Image.open(draw_activation_stats(old, tmp_path / "old.png")) as picture:
         assert 1000 <= picture.size[0] < 1200  # three columns, no "before"
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
+def test_a_resumed_run_goes_on_with_the_same_bins(tmp_path: Path) -> None:
+    tiny = {
+        "train_size": 32,
+        "val_size": 16,
+        "test_size": 0,
+        "batch_size": 16,
+        "data": {"size": 16},
+        "hp": {"filters": 2, "filters2": 4, "dense1": 8, "dense2": 0},
+        "verbose": 0,
+    }
+    out = tmp_path / "run"
+    kerazoo.train(
+        "shapes", "lenet", out=out, epochs=1, callbacks=[ActivationStats(every=1)], **tiny
+    )
+    first = read_stats(out)
+    assert list(first["step"]) == [0, 1, 2] and list(first["activation"])[:2] == ["relu", "relu"]
+    kerazoo.train(None, None, out=out, resume=True, epochs=2, callbacks=[ActivationStats(every=1)])
+    stats = read_stats(out)
+    assert list(stats["step"]) == [0, 1, 2, 3, 4] and stats["pre_hist"].shape[0] == 5
+    np.testing.assert_array_equal(stats["pre_edges"], first["pre_edges"])
+    np.testing.assert_array_equal(stats["pre_std"][:3], first["pre_std"])
