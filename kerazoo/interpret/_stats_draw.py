@@ -32,6 +32,9 @@ _CMAP = "viridis"
 _ROW_INCHES = 1.45
 _FLAG = "#c0392b"
 _BAR = {"hist": "#5b3f8c", "pre_hist": "#2a7ab0"}
+#: The histograms before and after an activation share the value axis when the output's
+#: range is at least this share of the range before it.
+_SHARED = 0.25
 
 
 def _step_edges(steps: np.ndarray) -> np.ndarray:
@@ -160,26 +163,35 @@ def _label(ax: Any, text: str) -> None:
     )
 
 
+def _one_axis(stats: dict[str, np.ndarray], i: int) -> bool:
+    """Whether layer ``i``'s histograms before and after its activation share the value
+    axis: when the output spans at least a quarter of the range before (a ReLU's half),
+    not when it is squeezed (a sigmoid's [0, 1] after values of +-20)."""
+    after, before = np.ptp(stats["edges"][i]), np.ptp(stats["pre_edges"][i])
+    return bool(str(stats["activation"][i])) and after >= _SHARED * before
+
+
 def _histograms(fig: Any, grid: Any, stats: dict[str, np.ndarray], i: int, norm: Any) -> tuple:
     """Layer ``i``'s histogram panels: before its activation (when drawn) and after it,
-    on one value axis; ``(panels, mesh)``."""
+    on one value axis where their ranges are alike; ``(panels, mesh)``."""
     steps, pre = stats["step"], _has_pre(stats)
     ax = fig.add_subplot(grid[i, 1 if pre else 0])
     mesh = _strip(ax, steps, stats["edges"][i], _shares(stats["hist"][:, i]), norm, "hist")
+    ax.set_ylim(stats["edges"][i, 0], stats["edges"][i, -1])
     if not pre:
-        ax.set_ylim(stats["edges"][i, 0], stats["edges"][i, -1])
         return [ax], mesh
-    before = fig.add_subplot(grid[i, 0], sharex=ax, sharey=ax)
+    one = _one_axis(stats, i)
+    before = fig.add_subplot(grid[i, 0], sharex=ax, sharey=ax if one else None)
     function = str(stats["activation"][i])
     if function:
         edges = stats["pre_edges"][i]
         _strip(before, steps, edges, _shares(stats["pre_hist"][:, i]), norm, "pre_hist")
-        both = np.concatenate([edges, stats["edges"][i]])
-        ax.set_ylim(both.min(), both.max())
+        both = np.concatenate([edges, stats["edges"][i]]) if one else edges
+        before.set_ylim(both.min(), both.max())
         _label(before, f"before {function}")
-        _label(ax, f"after {function}: the output")
+        _label(ax, f"after {function}: the output" + ("" if one else " (its own scale)"))
     else:
-        ax.set_ylim(stats["edges"][i, 0], stats["edges"][i, -1])
+        before.tick_params(left=False, labelleft=False)
         before.text(
             0.5,
             0.5,
