@@ -2,7 +2,8 @@
 
 Each row has (a) the histogram of the layer's values before its activation function
 (where it has one: :mod:`kerazoo.interpret._stats_pre`) and (b) after it, that is the
-layer's output, side by side on one value axis; (c) its mean and standard deviation and
+layer's output, side by side on one value axis (unless the output is squeezed into a
+small part of it: :func:`_one_axis`); (c) its mean and standard deviation and
 (d) its share of zero activations and of units that never fire. Over training, (a) and
 (b) are the "colourful dimension" view (x: the training step, y: the value, colour: the
 share of the values in each bin on a log scale, white where there are none) and (c), (d)
