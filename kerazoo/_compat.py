@@ -15,12 +15,14 @@ from typing import Any
 __all__ = [
     "TunerWithoutTensorBoard",
     "atomic_keras_tuner_files",
+    "call_without_activation",
     "detach_from_strategy",
     "fix_multi_worker_metrics",
     "get_keras_seed_state",
     "keras_tuner_tracebacks",
     "op_determinism_enabled",
     "optimizer_learning_rate",
+    "pre_activation_classes",
     "set_keras_seed_state",
     "set_op_determinism",
     "variable_reader",
@@ -218,3 +220,53 @@ def keras_tuner_tracebacks(shown: bool) -> Iterator[None]:
         yield
     finally:
         config.DEBUG = was
+
+
+def pre_activation_classes() -> tuple[type, ...]:
+    """The Keras layers whose ``call`` computes an affine map (a matrix product or a
+    convolution, plus the bias) and then applies ``self.activation`` to it, last: the
+    layers :func:`call_without_activation` works for (and their subclasses)."""
+    from keras import layers
+
+    return (
+        layers.Dense,
+        layers.EinsumDense,
+        layers.Conv1D,
+        layers.Conv2D,
+        layers.Conv3D,
+        layers.Conv1DTranspose,
+        layers.Conv2DTranspose,
+        layers.Conv3DTranspose,
+        layers.DepthwiseConv1D,
+        layers.DepthwiseConv2D,
+        layers.SeparableConv1D,
+        layers.SeparableConv2D,
+    )
+
+
+class _WithoutActivation:
+    """``layer`` as its ``call`` sees it, with no activation: every other attribute (the
+    kernel, the bias, the convolution) is the layer's own, read when used."""
+
+    activation = None
+
+    def __init__(self, layer: Any) -> None:
+        self._layer = layer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._layer, name)
+
+
+def call_without_activation(layer: Any, inputs: Any) -> Any:
+    """What ``layer`` (one of :func:`pre_activation_classes`) computes from ``inputs``
+    before its activation: for a ``Dense`` layer ``inputs @ kernel + bias``.
+
+    Why private: Keras has no public way to ask a layer for its output before its own
+    activation. Its ``call`` reads ``self.activation`` when it runs and skips it when it is
+    ``None``, so ``call`` is run on a stand-in for the layer whose ``activation`` is
+    ``None`` and whose other attributes are the layer's. The layer itself is never changed
+    (no attribute is set on it, even for a moment), so a model being traced or run in
+    another thread meanwhile is not affected; its variables are read as in its own call
+    (inside a stateless scope on JAX, the scope's values).
+    """
+    return type(layer).call(_WithoutActivation(layer), inputs)

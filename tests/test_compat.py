@@ -6,6 +6,8 @@ A failure here means a Keras or TensorFlow upgrade removed or changed one of the
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from kerazoo import _compat
@@ -129,3 +131,58 @@ def test_variable_reader_reads_what_value_reads_and_follows_assign() -> None:
     assert np.asarray(read()[0]).tolist() == [2.0, 2.0, 2.0]
     with keras.StatelessScope(state_mapping=[(a, np.full(3, 5.0, "float32"))]):
         assert np.asarray(read()[0]).tolist() == [5.0, 5.0, 5.0] == np.asarray(a.value).tolist()
+
+
+def _activated(kind: str, activation: str) -> tuple[Any, tuple[int, ...]]:
+    """A built layer of the Keras class ``kind`` with ``activation``, and an input shape."""
+    import keras
+
+    layers = keras.layers
+    dense, einsum = (8, 5), (8, 5)
+    made = {
+        "Dense": (layers.Dense(3, activation=activation), dense),
+        "EinsumDense": (
+            layers.EinsumDense("ab,bc->ac", (3,), bias_axes="c", activation=activation),
+            einsum,
+        ),
+        "Conv1D": (layers.Conv1D(3, 3, activation=activation), (2, 7, 2)),
+        "Conv2D": (layers.Conv2D(3, 3, activation=activation), (2, 6, 6, 2)),
+        "Conv3D": (layers.Conv3D(3, 2, activation=activation), (2, 4, 4, 4, 2)),
+        "Conv1DTranspose": (layers.Conv1DTranspose(3, 3, activation=activation), (2, 5, 2)),
+        "Conv2DTranspose": (layers.Conv2DTranspose(3, 3, activation=activation), (2, 5, 5, 2)),
+        "Conv3DTranspose": (layers.Conv3DTranspose(3, 2, activation=activation), (2, 3, 3, 3, 2)),
+        "DepthwiseConv1D": (layers.DepthwiseConv1D(3, activation=activation), (2, 7, 2)),
+        "DepthwiseConv2D": (layers.DepthwiseConv2D(3, activation=activation), (2, 6, 6, 2)),
+        "SeparableConv1D": (layers.SeparableConv1D(3, 3, activation=activation), (2, 7, 2)),
+        "SeparableConv2D": (layers.SeparableConv2D(3, 3, activation=activation), (2, 6, 6, 2)),
+    }
+    layer, shape = made[kind]
+    layer.build(shape)
+    return layer, shape
+
+
+def test_call_without_activation_is_the_layer_with_a_linear_activation() -> None:
+    """For every layer class it is given for: the same layer with ``activation=None`` and
+    the same weights; the layer keeps its activation."""
+    import keras
+    import numpy as np
+
+    kinds = [c.__name__ for c in _compat.pre_activation_classes()]
+    assert len(kinds) == 12
+    rng = np.random.default_rng(0)
+    for kind in kinds:
+        layer, shape = _activated(kind, "relu")
+        twin = type(layer).from_config({**layer.get_config(), "activation": None})
+        twin.build(shape)
+        twin.set_weights(layer.get_weights())
+        if layer.bias is not None:  # a bias that matters: zeros hide a missing one
+            layer.bias.assign(rng.normal(size=layer.bias.shape).astype("float32"))
+            twin.bias.assign(layer.bias.value)
+        x = rng.normal(size=shape).astype("float32")
+        pre = keras.ops.convert_to_numpy(_compat.call_without_activation(layer, x))
+        np.testing.assert_allclose(pre, keras.ops.convert_to_numpy(twin(x)), atol=1e-5)
+        assert (pre < 0).any(), kind
+        assert layer.activation is keras.activations.relu, kind
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(layer(x)), np.maximum(pre, 0), atol=1e-5
+        )

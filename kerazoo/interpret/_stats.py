@@ -14,6 +14,11 @@ count everything beyond them), so a strip of histograms over time shows the dist
 moving: the "colourful dimension" picture of fastai's course, drawn by
 :func:`draw_activation_stats`.
 
+For a layer that applies an activation function (``Conv2D(..., activation="relu")``, or a
+separate ``ReLU`` layer) the mean, std and histogram of its values before the function are
+recorded too (:mod:`kerazoo.interpret._stats_pre`): after a ReLU half of the mass is a
+spike at 0; before it, the shape shows the initialisation's scale and centre.
+
 The numbers go to ``activation_stats.npz`` (see :func:`read_stats` for its keys) at each
 epoch's end and at the end of training, and the picture to ``activation_stats.png`` at the
 end of training and at an epoch's end when the last drawing (or the start) is long enough
@@ -42,7 +47,7 @@ import numpy as np
 
 from kerazoo._errors import InvalidOptionError
 from kerazoo.interpret._probe import load
-from kerazoo.interpret._stats_probe import SAMPLE, Probe, stack_records, stats_layers
+from kerazoo.interpret._stats_probe import RECORDED, SAMPLE, Probe, stack_records, stats_layers
 from kerazoo.interpret._stats_report import (
     FILE,
     PICTURE,
@@ -172,6 +177,7 @@ class ActivationStats(keras.callbacks.Callback):
         self._step = 0
         self._probe: Probe | None = None
         self._edges: np.ndarray | None = None  # the bins, kept across fits and resumes
+        self._pre_edges: np.ndarray | None = None
         # a drawing takes about a second until one has been timed
         self._written, self._drawn_at, self._draw_cost = 0, 0.0, 1.0
 
@@ -185,19 +191,19 @@ class ActivationStats(keras.callbacks.Callback):
             old = read_stats(folder / FILE)
             keep = old["step"] <= self._step
             same = list(old["layers"]) == list(self.layers or old["layers"])
-            known = "input_std" in old  # a file from before inputs were recorded: start anew
+            # a file from before inputs or pre-activations were recorded: start anew
+            known = all(k in old for k in RECORDED)
             if same and known and old["edges"].shape[1] == self.bins + 1 and keep.any():
                 self._restore(old, keep)
 
     def _restore(self, old: dict[str, np.ndarray], keep: np.ndarray) -> None:
-        keys = ("mean", "std", "near_zero", "dead_units", "hist", "input_std")
         self._records = [
-            {k: old[k][t] for k in keys} | {"units": old["units"], "size": old["size"]}
+            {k: old[k][t] for k in RECORDED} | {"units": old["units"], "size": old["size"]}
             for t in np.flatnonzero(keep)
         ]
         self._steps = [int(s) for s in old["step"][keep]]
         self.layers = [str(n) for n in old["layers"]]
-        self._edges = old["edges"]
+        self._edges, self._pre_edges = old["edges"], old["pre_edges"]
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         images = self.images
@@ -210,7 +216,7 @@ class ActivationStats(keras.callbacks.Callback):
                 "validation images."
             )
         self._probe = Probe(self.model, np.asarray(images)[:PROBE_SIZE], self.layers, self.bins)
-        self._probe.edges = self._edges
+        self._probe.edges, self._probe.pre_edges = self._edges, self._pre_edges
         if self.every is None:
             self.every = self._default_every()
         self._drawn_at = time.perf_counter()
@@ -228,7 +234,7 @@ class ActivationStats(keras.callbacks.Callback):
         self.model  # noqa: B018 -- on JAX, reading .model syncs the weights into the layers
         self._records.append(self._probe())
         self._steps.append(self._step)
-        self._edges = self._probe.edges
+        self._edges, self._pre_edges = self._probe.edges, self._probe.pre_edges
         steps = self._run.steps_per_epoch if self._run is not None else self.params.get("steps")
         self.stats = stack_records(self._records, self._steps, self._probe, steps or 0)
 

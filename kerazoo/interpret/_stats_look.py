@@ -75,7 +75,8 @@ def look_stats(
         layers: the layers to look at (default: those with weights or an activation).
         images, count, seed: image files, or ``count`` fresh samples of the model's dataset.
         out: the picture: the run's recorded statistics redrawn (default: its
-            ``activation_stats.png``), or else these statistics as histograms (default: none).
+            ``activation_stats.png``), or else these statistics as histograms, before and
+            after each activation function (default: none).
 
     Returns:
         A :class:`StatsLook`; a dead or exploding layer is also an ``ActivationWarning``.

@@ -1,6 +1,8 @@
 """One forward pass of probe images through a model, summarised per recorded layer: the
 moments, zero shares, dead units, a histogram, the std of what each layer is given and
-what its output layer is. :mod:`kerazoo.interpret._stats` records it over training.
+what its output layer is; and for a layer that applies an activation function, the mean,
+std and histogram of its values before it (:mod:`kerazoo.interpret._stats_pre`).
+:mod:`kerazoo.interpret._stats` records it over training.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import numpy as np
 
 from kerazoo._errors import InvalidOptionError
 from kerazoo.interpret._probe import layer_model
+from kerazoo.interpret._stats_pre import ACTIVATION_LAYERS, activation_name, before_activation
 from kerazoo.interpret._stats_rule import ZERO_TOL
 
-__all__ = ["SAMPLE", "Probe", "stack_records", "stats_layers"]
+__all__ = ["RECORDED", "SAMPLE", "Probe", "stack_records", "stats_layers"]
 
 #: Histograms count a fixed random sample of at most this many of a layer's activations.
 SAMPLE = 65536
@@ -24,7 +27,19 @@ SAMPLE = 65536
 #: Layers that only prepare the input or move values around: their statistics repeat
 #: those of the layer before, so they are left out by default.
 _SKIPPED = ("InputLayer", "Rescaling", "Normalization")
-_ACTIVATIONS = ("Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax")
+
+#: What each record holds per layer, stacked over time by :func:`stack_records`.
+RECORDED = (
+    "mean",
+    "std",
+    "near_zero",
+    "dead_units",
+    "hist",
+    "input_std",
+    "pre_mean",
+    "pre_std",
+    "pre_hist",
+)
 
 
 def stats_layers(model: Any) -> list[str]:
@@ -40,7 +55,7 @@ def stats_layers(model: Any) -> list[str]:
         kind = type(layer).__name__
         if kind in _SKIPPED or len(getattr(layer.output, "shape", ())) < 2:
             continue
-        if layer.weights or kind in _ACTIVATIONS:
+        if layer.weights or kind in ACTIVATION_LAYERS:
             out.append(layer.name)
     return out
 
@@ -80,14 +95,41 @@ def _summaries(t: Any, n: int, data_format: str, seed: int) -> list[Any]:
     t = ops.cast(t, "float32")  # mixed precision: summarise in float32
     axis = 1 if data_format == "channels_first" and len(t.shape) > 2 else len(t.shape) - 1
     others = tuple(i for i in range(len(t.shape)) if i != axis)
-    size = n * math.prod(t.shape[1:])
     zero = ops.cast(ops.less_equal(ops.abs(t), ZERO_TOL), "float32")
     moments = ops.stack([ops.mean(t), ops.std(t), ops.mean(zero)])
-    flat = ops.reshape(t, (-1,))
+    return [moments, ops.max(ops.abs(t), axis=others), _sample(t, n, seed)]
+
+
+def _sample(t: Any, n: int, seed: int) -> Any:
+    """The values of ``t`` on ``n`` images, or a fixed random sample of ``SAMPLE`` of them
+    (the same positions for the same ``seed`` and shape: a layer's values before and after
+    its activation are sampled alike)."""
+    from keras import ops
+
+    size = n * math.prod(t.shape[1:])
+    flat = ops.reshape(ops.cast(t, "float32"), (-1,))
     if size > SAMPLE:
         picked = np.random.default_rng(seed).choice(size, SAMPLE, replace=False)
         flat = ops.take(flat, np.sort(picked).astype("int32"))
-    return [moments, ops.max(ops.abs(t), axis=others), flat]
+    return flat
+
+
+def _before(model: Any, layers: Sequence[str], n: int) -> tuple[list[str], list[int], list[Any]]:
+    """Per layer its activation's name (``""``: none), the indices of those with one, and
+    their symbolic summaries before it: ``[mean, std]`` and the sample, per layer."""
+    from keras import ops
+
+    names, which, outputs = [], [], []
+    for i, name in enumerate(layers):
+        layer = model.get_layer(name)
+        names.append(activation_name(layer))
+        t = before_activation(layer) if names[-1] else None
+        if t is None:
+            continue
+        which.append(i)
+        t = ops.cast(t, "float32")
+        outputs += [ops.stack([ops.mean(t), ops.std(t)]), _sample(t, n, seed=i)]
+    return names, which, outputs
 
 
 class Probe:
@@ -114,9 +156,11 @@ class Probe:
             _summaries(t, len(self.x), data_format, seed=i) for i, t in enumerate(sub.outputs)
         ]
         inputs = [_input_std(model.get_layer(name)) for name in self.layers]
-        self.model = keras.Model(sub.inputs, [*(o for out in outputs for o in out), *inputs])
+        self.activations, self.with_pre, pre = _before(model, self.layers, len(self.x))
+        flat = [*(o for out in outputs for o in out), *inputs, *pre]
+        self.model = keras.Model(sub.inputs, flat)
         self.size = [math.prod(t.shape[1:]) for t in sub.outputs]
-        self.bins, self.room, self.edges = bins, room, None
+        self.bins, self.room, self.edges, self.pre_edges = bins, room, None, None
         self.head = _head(model, self.layers)
 
     def __call__(self) -> dict[str, np.ndarray]:
@@ -124,16 +168,11 @@ class Probe:
             np.asarray(keras.ops.convert_to_numpy(o)) for o in self.model.predict_on_batch(self.x)
         ]
         count = len(self.layers)
-        flat, input_std = flat[: 3 * count], flat[3 * count :]
+        flat, input_std, pre = flat[: 3 * count], flat[3 * count : 4 * count], flat[4 * count :]
         moments, units, samples = flat[0::3], flat[1::3], flat[2::3]
         if self.edges is None:
             self.edges = np.stack([_edges(v, self.bins, self.room) for v in samples])
-        hist = []
-        for v, e in zip(samples, self.edges, strict=True):
-            v = v[np.isfinite(v)]
-            hist.append(
-                np.histogram(np.clip(v, e[0], e[-1]), bins=len(e) - 1, range=(e[0], e[-1]))[0]
-            )
+        hist = [_histogram(v, e) for v, e in zip(samples, self.edges, strict=True)]
         return {
             "mean": np.array([m[0] for m in moments], np.float64),
             "std": np.array([m[1] for m in moments], np.float64),
@@ -143,7 +182,35 @@ class Probe:
             "input_std": np.array([float(v) for v in input_std], np.float64),
             "units": np.array([len(u) for u in units]),
             "size": np.array(self.size),
+            **self._before(pre[0::2], pre[1::2]),
         }
+
+    def _before(self, moments: list[np.ndarray], samples: list[np.ndarray]) -> dict[str, Any]:
+        """The record's values before the activations: NaN (mean, std, edges) and empty
+        histograms for the layers without one."""
+        count, bins = len(self.layers), self.bins
+        if self.pre_edges is None:
+            self.pre_edges = np.full((count, bins + 1), np.nan)
+            for i, v in zip(self.with_pre, samples, strict=True):
+                self.pre_edges[i] = _edges(v, bins, self.room)
+        out = {
+            "pre_mean": np.full(count, np.nan),
+            "pre_std": np.full(count, np.nan),
+            "pre_hist": np.zeros((count, bins), np.int64),
+        }
+        for i, m, v in zip(self.with_pre, moments, samples, strict=True):
+            out["pre_mean"][i], out["pre_std"][i] = m
+            out["pre_hist"][i] = _histogram(v, self.pre_edges[i])
+        return out
+
+
+def _histogram(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Counts of the finite ``values`` in the bins ``edges``; the end bins also count what
+    lies beyond them."""
+    v = values[np.isfinite(values)]
+    return np.histogram(
+        np.clip(v, edges[0], edges[-1]), bins=len(edges) - 1, range=(edges[0], edges[-1])
+    )[0]
 
 
 def _input_std(layer: Any) -> Any:
@@ -176,15 +243,17 @@ def _head(model: Any, layers: Sequence[str]) -> str:
 def stack_records(
     records: list[dict[str, np.ndarray]], steps: Sequence[int], probe: Probe, steps_per_epoch: int
 ) -> dict[str, np.ndarray]:
-    keys = ("mean", "std", "near_zero", "dead_units", "hist", "input_std")
-    out = {k: np.stack([r[k] for r in records]) for k in keys}
+    out = {k: np.stack([r[k] for r in records]) for k in RECORDED}
     out["hist"] = out["hist"].astype(np.int64)
+    out["pre_hist"] = out["pre_hist"].astype(np.int64)
     last = records[-1]
     return {
         "layers": np.array(probe.layers),
         "step": np.asarray(steps, dtype=np.int64),
         **out,
         "edges": np.asarray(probe.edges),
+        "activation": np.array(probe.activations, dtype=str),
+        "pre_edges": np.asarray(probe.pre_edges, np.float64),
         "units": last["units"],
         "size": last["size"],
         "head": np.array(probe.head),

@@ -2,9 +2,10 @@
 
 Prints, per layer, the mean, standard deviation and shares of zero activations and of
 units that never fire, on fresh samples of the model's dataset (or ``--image`` files), and
-warns when a layer's activations are dead or exploding. When MODEL is a run folder trained
-with ``kerazoo train --stats``, its ``activation_stats.png`` is redrawn from the recorded
-numbers too.
+warns when a layer's activations are dead or exploding. ``--out`` draws each layer's
+histogram, and for a layer with an activation function its histogram before the function
+beside it. When MODEL is a run folder trained with ``kerazoo train --stats``, its
+``activation_stats.png`` is redrawn from the recorded numbers too.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ class Stats(View):
     description = (
         "Mean, std and share of zero activations of each layer on fresh samples "
         "(or --image files), with a warning for dead or exploding layers. For a run folder "
-        "trained with --stats, also redraws its activation_stats.png. Example: kerazoo look "
-        "stats runs/shapes-lenet --count 64"
+        "trained with --stats, also redraws its activation_stats.png. The pictures show each "
+        "layer's histogram, beside its histogram before its activation function (a ReLU's "
+        "spike at 0 hides the shape). Example: kerazoo look stats runs/shapes-lenet --out "
+        "stats.png"
     )
     report_groups = {
         "activation_stats": (
@@ -48,7 +51,8 @@ class Stats(View):
             "--out",
             metavar="PNG",
             help="the picture: the run's recorded statistics redrawn (default: its "
-            "activation_stats.png), or else these statistics as histograms (default: none)",
+            "activation_stats.png), or else these statistics as histograms, before and after "
+            "each activation function (default: none)",
         )
 
     def run(self, model: str, args: argparse.Namespace) -> list[Path]:
