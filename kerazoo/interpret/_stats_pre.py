@@ -14,20 +14,25 @@ Two kinds of layer have a "before":
 * a separate activation layer (``Activation``, ``ReLU``, ``LeakyReLU``, ``PReLU``, ``ELU``,
   ``Softmax``): its input, the output of the layer before it.
 
+Both are found in one new graph over the model's layers (:func:`split_graph`), where a
+layer's activation is applied as a step of its own, so the probe computes each layer once.
+
 Example:
-    >>> before_activation(model.get_layer("conv1"))                 # doctest: +SKIP
+    >>> split_graph(model, ["conv1"]).before["conv1"]                # doctest: +SKIP
     <KerasTensor shape=(None, 28, 28, 6), dtype=float32, ...>
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import keras
 
 from kerazoo._compat import call_without_activation, pre_activation_classes
 
-__all__ = ["ACTIVATION_LAYERS", "activation_name", "before_activation"]
+__all__ = ["ACTIVATION_LAYERS", "SplitGraph", "activation_name", "split_graph"]
 
 #: Layers that only apply an activation function (and its name, for all but
 #: ``Activation``, which names its own): what they are given is their "before".
@@ -74,20 +79,61 @@ class _BeforeActivation(keras.layers.Layer):
         return self.inner.compute_output_shape(input_shape)
 
 
-def before_activation(layer: Any) -> Any | None:
-    """The symbolic values before ``layer``'s activation function, in its model's graph
-    (``None`` where :func:`activation_name` is ``""``).
+@dataclass
+class SplitGraph:
+    """The model's graph again, on its own layers, with each recorded layer's activation
+    applied as a step of its own (:func:`split_graph`): symbolic tensors by layer name.
+
+    Attributes:
+        inputs: the new graph's inputs.
+        after: each recorded layer's output.
+        given: what each recorded layer is given (its first input).
+        before: each recorded layer's values before its activation function (only the
+            layers :func:`activation_name` names one for).
+    """
+
+    inputs: list[Any]
+    after: dict[str, Any] = field(default_factory=dict)
+    given: dict[str, Any] = field(default_factory=dict)
+    before: dict[str, Any] = field(default_factory=dict)
+
+
+def split_graph(model: Any, names: Sequence[str]) -> SplitGraph:
+    """``model``'s graph, where each layer of ``names`` with its own activation is called as
+    its affine part followed by its activation function: the values before the activation
+    are then computed once, on the way, instead of a second time beside the layer.
+
+    Built with ``keras.models.clone_model`` on the model's own layers (nothing is copied or
+    changed: the weights are the model's, read when the graph runs).
 
     Args:
-        layer: a layer of a functional model, called once.
-
-    Returns:
-        A ``KerasTensor`` from the model's input: the layer's own input for an activation
-        layer, else its output computed without its activation.
+        model: a functional or built ``keras.Sequential`` model.
+        names: the recorded layers.
     """
-    if not activation_name(layer):
-        return None
-    given = layer.input[0] if isinstance(layer.input, list | tuple) else layer.input
-    if type(layer).__name__ in ACTIVATION_LAYERS:
-        return given
-    return _BeforeActivation(layer)(given)
+    wanted, split = set(names), SplitGraph([])
+
+    def call(layer: Any, *args: Any, **kwargs: Any) -> Any:
+        given = args[0] if args else next(iter(kwargs.values()))
+        given = given[0] if isinstance(given, list | tuple) else given
+        name = layer.name
+        # a layer called more than once: its first call is the one recorded (its .output)
+        own = name in wanted and name not in split.after and activation_name(layer)
+        if own and type(layer).__name__ not in ACTIVATION_LAYERS and len(args) == 1:
+            before = _BeforeActivation(layer)(args[0])
+            out = keras.layers.Activation(
+                layer.activation, name=f"{name}_activation", dtype=layer.dtype_policy
+            )(before)
+        else:
+            out = layer(*args, **kwargs)
+            before = given if own else None
+        if name in wanted and name not in split.after:
+            split.after[name], split.given[name] = out, given
+            if before is not None:
+                split.before[name] = before
+        return out
+
+    if isinstance(model, keras.Sequential):  # call_function needs a functional graph
+        model = keras.Model(model.inputs, model.outputs)
+    clone = keras.models.clone_model(model, clone_function=lambda layer: layer, call_function=call)
+    split.inputs = list(clone.inputs)
+    return split

@@ -16,7 +16,7 @@ import numpy as np
 
 from kerazoo._errors import InvalidOptionError
 from kerazoo.interpret._probe import layer_model
-from kerazoo.interpret._stats_pre import ACTIVATION_LAYERS, activation_name, before_activation
+from kerazoo.interpret._stats_pre import ACTIVATION_LAYERS, activation_name, split_graph
 from kerazoo.interpret._stats_rule import ZERO_TOL
 
 __all__ = ["RECORDED", "SAMPLE", "Probe", "stack_records", "stats_layers"]
@@ -114,20 +114,20 @@ def _sample(t: Any, n: int, seed: int) -> Any:
     return flat
 
 
-def _before(model: Any, layers: Sequence[str], n: int) -> tuple[list[str], list[int], list[Any]]:
+def _before(
+    model: Any, layers: Sequence[str], before: dict[str, Any], n: int
+) -> tuple[list[str], list[int], list[Any]]:
     """Per layer its activation's name (``""``: none), the indices of those with one, and
     their symbolic summaries before it: ``[mean, std]`` and the sample, per layer."""
     from keras import ops
 
     names, which, outputs = [], [], []
     for i, name in enumerate(layers):
-        layer = model.get_layer(name)
-        names.append(activation_name(layer))
-        t = before_activation(layer) if names[-1] else None
-        if t is None:
+        names.append(activation_name(model.get_layer(name)))
+        if name not in before:
             continue
         which.append(i)
-        t = ops.cast(t, "float32")
+        t = ops.cast(before[name], "float32")
         outputs += [ops.stack([ops.mean(t), ops.std(t)]), _sample(t, n, seed=i)]
     return names, which, outputs
 
@@ -151,15 +151,17 @@ class Probe:
             data_format = ModelInfo.of(model).input.data_format
         except ValueError:  # a plain Keras model: Keras's own default
             data_format = keras.config.image_data_format()
-        sub = layer_model(model, self.layers)
-        outputs = [
-            _summaries(t, len(self.x), data_format, seed=i) for i, t in enumerate(sub.outputs)
-        ]
-        inputs = [_input_std(model.get_layer(name)) for name in self.layers]
-        self.activations, self.with_pre, pre = _before(model, self.layers, len(self.x))
+        layer_model(model, self.layers)  # refuses an unknown name, listing the layers
+        graph = split_graph(model, self.layers)
+        after = [graph.after[name] for name in self.layers]
+        outputs = [_summaries(t, len(self.x), data_format, seed=i) for i, t in enumerate(after)]
+        inputs = [_input_std(graph.given[name]) for name in self.layers]
+        self.activations, self.with_pre, pre = _before(
+            model, self.layers, graph.before, len(self.x)
+        )
         flat = [*(o for out in outputs for o in out), *inputs, *pre]
-        self.model = keras.Model(sub.inputs, flat)
-        self.size = [math.prod(t.shape[1:]) for t in sub.outputs]
+        self.model = keras.Model(graph.inputs, flat)
+        self.size = [math.prod(t.shape[1:]) for t in after]
         self.bins, self.room, self.edges, self.pre_edges = bins, room, None, None
         self.head = _head(model, self.layers)
 
@@ -213,11 +215,10 @@ def _histogram(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     )[0]
 
 
-def _input_std(layer: Any) -> Any:
-    """The std of what ``layer`` is given (its first input), in the forward pass."""
+def _input_std(given: Any) -> Any:
+    """The std of what a layer is given (its first input), in the forward pass."""
     from keras import ops
 
-    given = layer.input[0] if isinstance(layer.input, list | tuple) else layer.input
     return ops.std(ops.cast(given, "float32"))
 
 

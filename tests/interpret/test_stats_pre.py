@@ -162,3 +162,20 @@ def test_a_resumed_run_goes_on_with_the_same_bins(tmp_path: Path) -> None:
     assert list(stats["step"]) == [0, 1, 2, 3, 4] and stats["pre_hist"].shape[0] == 5
     np.testing.assert_array_equal(stats["pre_edges"], first["pre_edges"])
     np.testing.assert_array_equal(stats["pre_std"][:3], first["pre_std"])
+
+
+def test_a_layer_called_twice_is_recorded_at_its_first_call() -> None:
+    """A shared layer (a counter's detector applied to several inputs): its first call is
+    its output, before and after the activation alike."""
+    layers = keras.layers
+    keras.utils.set_random_seed(2)
+    inp = keras.Input((4,), name="x")
+    shared = layers.Dense(3, activation="relu", name="shared")
+    first, second = shared(inp), shared(layers.Rescaling(-1.0, name="flip")(inp))
+    model = keras.Model(inp, layers.Dense(2, name="out")(layers.Concatenate()([first, second])))
+    x = np.linspace(-1, 1, 20, dtype=np.float32).reshape(5, 4)
+    stats = layer_stats(model, x, layers=["shared", "out"])
+    kernel, bias = (np.asarray(w) for w in shared.get_weights())
+    pre = x @ kernel + bias
+    np.testing.assert_allclose(stats["pre_mean"][0, 0], pre.mean(), rtol=1e-5)
+    np.testing.assert_allclose(stats["mean"][0, 0], np.maximum(pre, 0).mean(), rtol=1e-5)
