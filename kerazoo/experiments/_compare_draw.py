@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from kerazoo.data._figure_text import figure_text
+from kerazoo.experiments._compare_grid import draw_rows
 from kerazoo.experiments._compare_table import Table
 from kerazoo.interpret._pictures import save_figure
 from kerazoo.training._rundir import read_history
@@ -113,8 +114,8 @@ def draw_inside(
     from kerazoo.interpret import _probe as probe
     from kerazoo.interpret._maximize import maximize_filters
 
-    rows: list[np.ndarray] = []
-    indices: list[list[int]] = []
+    rows: list[list[np.ndarray]] = []
+    titles: list[list[str]] = []
     labels: list[str] = []
     layers: set[str] = set()
     for name, file in models.items():
@@ -131,8 +132,8 @@ def draw_inside(
         # little: show the filters whose images vary most, in filter order
         spread = images.reshape(len(images), -1).std(axis=1)
         keep = sorted(np.argsort(-spread, kind="stable")[:INSIDE_FILTERS].tolist())
-        rows.append(images[keep].astype(np.float32) / 255.0)
-        indices.append(keep)
+        rows.append(list(images[keep]))
+        titles.append([f"#{i}" for i in keep])
         labels.append(f"{name} ({width})")
         layers.add(convs[0])
     if not rows:
@@ -143,48 +144,4 @@ def draw_inside(
         f"seed): of filters 0-{2 * INSIDE_FILTERS - 1}, the {INSIDE_FILTERS} whose images vary "
         "most; #: filter index; the variant's filter count in brackets"
     )
-    return _grid(path, rows, indices, labels, heading)
-
-
-def _grid(
-    path: Path, rows: list[np.ndarray], indices: list[list[int]], labels: list[str], heading: str
-) -> Path:
-    """One row of tiles per variant, its label on the left; missing filters left blank.
-
-    Placed in inches: ``top`` of each row is its distance from the figure's top edge.
-    """
-    import textwrap
-
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    cols, tile, step = INSIDE_FILTERS, 0.95, 1.05
-    left = 0.25 + 0.075 * max(len(label) for label in labels)
-    fw = left + cols * step + 0.2
-    lines = textwrap.wrap(heading, int(fw * 12))
-    head = 0.3 + 0.17 * len(lines)
-    fh = head + len(rows) * (tile + 0.25) + 0.1
-    fig = Figure(figsize=(fw, fh))
-    FigureCanvasAgg(fig)
-    for r, (images, label) in enumerate(zip(rows, labels, strict=True)):
-        shown_filters = indices[r]
-        top = head + r * (tile + 0.25) + 0.2
-        for c in range(min(cols, len(images))):  # a variant with fewer filters: blank
-            ax = fig.add_axes(((left + c * step) / fw, 1 - (top + tile) / fh, tile / fw, tile / fh))
-            ax.set_xticks([])
-            ax.set_yticks([])
-            shown = images[c][..., 0] if images.shape[-1] == 1 else images[c]
-            ax.imshow(shown, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-            ax.set_title(f"#{shown_filters[c]}", fontsize=7, pad=2)
-            for spine in ax.spines.values():
-                spine.set_color("0.6")
-        fig.text(
-            (left - 0.1) / fw,
-            1 - (top + tile / 2) / fh,
-            figure_text(label),
-            ha="right",
-            va="center",
-            fontsize=9,
-        )
-    fig.text(0.5, 1 - 0.1 / fh, figure_text("\n".join(lines)), ha="center", va="top", fontsize=9)
-    return save_figure(fig, path)
+    return draw_rows(path, rows, titles, labels, heading)

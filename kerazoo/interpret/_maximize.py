@@ -36,6 +36,7 @@ import keras
 import numpy as np
 
 from kerazoo._errors import (
+    IncompatibleError,
     InvalidOptionError,
     option,
     unknown_choice,
@@ -203,8 +204,10 @@ def maximize_classes(
     """Images that maximise each class's logit (the score before any softmax), as one batch.
 
     A binary model's single logit is maximised for the second class and minimised for the
-    first. The other arguments are as for :func:`maximize_filters`, but for ``param``'s
-    default: :func:`class_param` (``maco`` for a model whose dataset is known).
+    first. The diversity term of ``count`` images compares the last convolution's maps: a
+    model without one (an MLP) gets none. The other arguments are as for
+    :func:`maximize_filters`, but for ``param``'s default: :func:`class_param` (``maco``
+    for a model whose dataset is known).
 
     Args:
         model: a classification model, a ``.keras`` file or a run folder.
@@ -233,7 +236,7 @@ def maximize_classes(
             weights[row, c] = 1.0
     param = class_param(param, info)
     ascent = _Ascent.of(param, steps, lr, seed, regularizers, count, diversity, transforms)
-    gram = probe.last_conv_layer(model, info)
+    gram = _gram_layer(model, info)
     margin = width > 1  # one-hot rows: the logit against the others
     return ascent.run(model, info, (logits, sub, first), gram, weights, index, margin)
 
@@ -250,6 +253,15 @@ def class_param(param: str | None, info: Any) -> str:
     if param is not None:
         return param
     return DEFAULT_CLASS_PARAM if getattr(info, "dataset", None) is not None else DEFAULT_PARAM
+
+
+def _gram_layer(model: Any, info: Any) -> str | None:
+    """The layer whose Gram matrices push a class's images apart (the last convolution), or
+    ``None`` for a model without one (its images then get no diversity term)."""
+    try:
+        return probe.last_conv_layer(model, info)
+    except IncompatibleError:
+        return None
 
 
 def mean_activations(model: Any, layer: str, images: Any) -> np.ndarray:
