@@ -114,7 +114,7 @@ def draw_inside(
     from kerazoo.interpret import _probe as probe
     from kerazoo.interpret._maximize import maximize_filters
 
-    rows: list[list[np.ndarray]] = []
+    rows: list[list[np.ndarray | None]] = []
     titles: list[list[str]] = []
     labels: list[str] = []
     layers: set[str] = set()
@@ -132,8 +132,9 @@ def draw_inside(
         # little: show the filters whose images vary most, in filter order
         spread = images.reshape(len(images), -1).std(axis=1)
         keep = sorted(np.argsort(-spread, kind="stable")[:INSIDE_FILTERS].tolist())
-        rows.append(list(images[keep]))
-        titles.append([f"#{i}" for i in keep])
+        blank = INSIDE_FILTERS - len(keep)  # a variant with fewer filters: blank tiles
+        rows.append([*images[keep], *[None] * blank])
+        titles.append([*(f"#{i}" for i in keep), *[""] * blank])
         labels.append(f"{name} ({width})")
         layers.add(convs[0])
     if not rows:
