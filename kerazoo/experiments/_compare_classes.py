@@ -123,8 +123,8 @@ def draw_classes(
     words = {t.split("=")[0] for row in titles for t in row if t}
     heading = (
         f"{table.architecture} on {table.dataset}: the image that maximises each class's "
-        f"logit, per variant (its first finished seed; {steps} steps of the ascent of kerazoo "
-        "look maximize --classes); tile: the variant's probability of the class on its image"
+        f"logit (each variant's first finished seed; {steps} steps, as kerazoo look maximize "
+        "--classes); tile: the variant's probability of the class"
     )
     if "score" in words:
         heading += " (score: the class's score, for a linear head trained with MSE)"
