@@ -133,7 +133,9 @@ def compare(
         UnknownNameError, InvalidOptionError: a key or value that does not fit, named with
             its variant, or negative steps, before anything trains.
     """
-    _check_steps(inside_steps=inside_steps, classes_steps=classes_steps)
+    from kerazoo.experiments._compare_draw import check_steps
+
+    check_steps(inside=inside_steps, classes=classes_steps)
     plan = _plan(
         dataset, architecture, variants, seeds, data, hp, shared, out, baseline, verbose, settings
     )
@@ -302,13 +304,15 @@ def _times(out: Path) -> dict[str, float]:
 
 def _finish(plan: _Plan, inside_steps: int, classes_steps: int) -> Comparison:
     """The table, its files and the pictures."""
-    from kerazoo.experiments._compare_draw import draw_curves
+    from kerazoo.experiments._compare_draw import draw_curves, draw_pictures
 
     table, models = _table(plan)
     files = list(table.write(plan.out))
     runs = {v.name: [plan.out / v.folder / f"seed-{s}" for s in plan.seeds] for v in plan.variants}
     files.append(draw_curves(plan.out / "curves.png", runs, table))
-    drawn, notes = _pictures(plan, models, table, (inside_steps, classes_steps))
+    kind = plan.checked[plan.variants[0].name][0].task.kind
+    steps = {"inside": inside_steps, "classes": classes_steps}
+    drawn, notes = draw_pictures(plan.out, models, table, kind, steps)
     files += drawn
     plan.say("\n" + table.text())
     plan.say("Files: " + ", ".join(str(f) for f in files))
@@ -319,43 +323,6 @@ def _finish(plan: _Plan, inside_steps: int, classes_steps: int) -> Comparison:
             f"TensorBoard (HParams tab: every variant and seed): tensorboard --logdir {plan.out}"
         )
     return Comparison(plan.out, table, files, notes)
-
-
-def _pictures(
-    plan: _Plan, models: dict[str, Path], table: Table, steps: tuple[int, int]
-) -> tuple[list[Path], list[str]]:
-    """``inside.png`` and ``classes.png`` (those with steps), and why any was not drawn."""
-    from kerazoo.experiments._compare_classes import draw_classes
-    from kerazoo.experiments._compare_draw import draw_inside
-
-    inside_steps, classes_steps = steps
-    kind = plan.checked[plan.variants[0].name][0].task.kind
-    asked = {
-        "inside.png": (inside_steps, draw_inside, "the models have no convolution layer"),
-        "classes.png": (classes_steps, draw_classes, f"a {kind} task has no classes to maximise"),
-    }
-    files, notes = [], []
-    for name, (count, draw, why) in asked.items():
-        if not count:
-            continue
-        if not models:
-            notes.append(f"No {name}: no variant has a finished run.")
-            continue
-        path = draw(plan.out / name, models, table, count)
-        files += [path] if path else []
-        notes += [] if path else [f"No {name}: {why}."]
-    return files, notes
-
-
-def _check_steps(**steps: int) -> None:
-    """Refuse negative ascent steps before anything trains."""
-    for name, value in steps.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            picture = name.split("_")[0] + ".png"
-            raise InvalidOptionError(
-                f"{option(name, value)}: the gradient-ascent steps of {picture} must be a "
-                f"whole number, 0 or more; 0 leaves out {picture}."
-            )
 
 
 def _write_hparams(plan: _Plan) -> list[Path]:

@@ -1,5 +1,6 @@
-"""The comparison's pictures: overlaid validation curves (``curves.png``) and the first
-convolution's maximised filters of each variant side by side (``inside.png``).
+"""The comparison's pictures: overlaid validation curves (``curves.png``), the first
+convolution's maximised filters of each variant side by side (``inside.png``) and, drawn by
+:mod:`kerazoo.experiments._compare_classes`, each variant's class images (``classes.png``).
 
 Example:
     >>> draw_curves("runs/cmp/curves.png", {"baseline": [Path("runs/cmp/baseline/seed-0")]},
@@ -13,13 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
+from kerazoo._errors import InvalidOptionError, option
 from kerazoo.data._figure_text import figure_text
 from kerazoo.experiments._compare_grid import draw_rows
 from kerazoo.experiments._compare_table import Table
 from kerazoo.interpret._pictures import save_figure
 from kerazoo.training._rundir import read_history
 
-__all__ = ["draw_curves", "draw_inside"]
+__all__ = ["check_steps", "draw_curves", "draw_inside", "draw_pictures"]
 
 #: Marker shapes of the variants' mean curves, in turn.
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
@@ -146,3 +148,52 @@ def draw_inside(
         "most; #: filter index; the variant's filter count in brackets"
     )
     return draw_rows(path, rows, titles, labels, heading)
+
+
+def check_steps(**steps: int) -> None:
+    """Refuse negative ascent steps of a picture (``inside=64, classes=200``) before
+    anything trains.
+
+    Raises:
+        InvalidOptionError: steps that are not a whole number, 0 or more.
+    """
+    for word, value in steps.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InvalidOptionError(
+                f"{option(f'{word}_steps', value)}: the gradient-ascent steps of {word}.png "
+                f"must be a whole number, 0 or more; 0 leaves out {word}.png."
+            )
+
+
+def draw_pictures(
+    out: Path, models: Mapping[str, Path], table: Table, kind: str, steps: Mapping[str, int]
+) -> tuple[list[Path], list[str]]:
+    """``inside.png`` and ``classes.png``, each asked for by its steps (0: left out).
+
+    Args:
+        out: the comparison folder.
+        models: variant name -> its first finished seed's model file.
+        table: the comparison (for the headings).
+        kind: the task kind (to say why a classless task has no ``classes.png``).
+        steps: ``{"inside": N, "classes": M}``: gradient-ascent steps per picture.
+
+    Returns:
+        ``(pictures written, notes)``: a note per picture asked for and not drawn, saying
+        why (``"No inside.png: the models have no convolution layer."``).
+    """
+    from kerazoo.experiments._compare_classes import draw_classes
+
+    asked = {
+        "inside": (draw_inside, "the models have no convolution layer"),
+        "classes": (draw_classes, f"a {kind} task has no classes to maximise"),
+    }
+    files, notes = [], []
+    for word, (draw, why) in asked.items():
+        if not steps.get(word):
+            continue
+        path = draw(out / f"{word}.png", models, table, steps[word]) if models else None
+        files += [path] if path else []
+        if path is None:
+            why = why if models else "no variant has a finished run"
+            notes.append(f"No {word}.png: {why}.")
+    return files, notes
