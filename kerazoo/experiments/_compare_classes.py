@@ -47,6 +47,8 @@ class ClassTiles:
     Attributes:
         shown: the classes shown (the columns), in order.
         total: how many classes the variants have together.
+        params: the parametrisations the ascent used (``maco`` for a model whose dataset
+            is known, as ``kerazoo look maximize --classes`` chooses).
         tiles: variant -> class -> its :class:`Tile`, or ``None`` (the variant lacks it);
             only the variants that classify.
     """
@@ -54,6 +56,7 @@ class ClassTiles:
     shown: list[str]
     total: int
     tiles: dict[str, dict[str, Tile | None]]
+    params: list[str]
 
 
 def class_tiles(
@@ -70,7 +73,7 @@ def class_tiles(
         A :class:`ClassTiles` (no variant classifies: ``shown`` and ``tiles`` empty).
     """
     from kerazoo.interpret import _probe as probe
-    from kerazoo.interpret._maximize import maximize_classes
+    from kerazoo.interpret._maximize import class_param, maximize_classes
     from kerazoo.interpret._maximize_draw import class_confidence
     from kerazoo.saving._archive import read_info
 
@@ -82,17 +85,19 @@ def class_tiles(
     every = list(dict.fromkeys(c for names in own.values() for c in names))
     shown = every[:most]
     tiles: dict[str, dict[str, Tile | None]] = {}
+    params: dict[str, None] = {}
     for name, names in own.items():
         index = [names.index(c) for c in shown if c in names]
         row: dict[str, Tile | None] = dict.fromkeys(shown)
         if index:
             model, info = probe.load(models[name])
+            params[class_param(None, info)] = None
             images = maximize_classes(model, index, steps=steps)
             values, word = class_confidence(model, info, index, images)
             for c, image, value in zip(index, images, values, strict=True):
                 row[names[c]] = Tile(image, f"{word}={value:.2f}")
         tiles[name] = row
-    return ClassTiles(shown, len(every), tiles)
+    return ClassTiles(shown, len(every), tiles, list(params))
 
 
 def draw_classes(
@@ -123,8 +128,9 @@ def draw_classes(
     words = {t.split("=")[0] for row in titles for t in row if t}
     heading = (
         f"{table.architecture} on {table.dataset}: the image that maximises each class's "
-        f"logit (each variant's first finished seed; {steps} steps, as kerazoo look maximize "
-        "--classes); tile: the variant's probability of the class"
+        f"logit (each variant's first finished seed; {steps} steps of the "
+        f"{' or '.join(made.params) or 'default'} ascent, as kerazoo look maximize --classes); "
+        "tile: the variant's probability of the class"
     )
     if "score" in words:
         heading += " (score: the class's score, for a linear head trained with MSE)"

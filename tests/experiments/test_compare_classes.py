@@ -57,13 +57,14 @@ def test_one_row_per_variant_one_column_per_class(models, tmp_path) -> None:
     # every tile says how sure its own model is of the class; baseline has no star tile
     assert text.count("p=") == 3 + 4, text
     assert "blank: the variant has no such class" in text
-    assert "4 steps, as kerazoo look maximize --classes" in text
+    assert "4 steps of the maco ascent, as kerazoo look maximize --classes" in text
 
 
 def test_the_tiles_are_the_images_look_maximize_classes_saves(models, tmp_path, capsys) -> None:
     """The same ascent as the command a user runs: its defaults, bit for bit."""
     made = class_tiles(models, steps=4)
     assert made.shown == ["circle", "square", "triangle", "star"] and made.total == 4
+    assert made.params == ["maco"]  # the class images' default for a model of known data
     assert made.tiles["baseline"]["star"] is None
     saved = tmp_path / "saved"
     for name, file in models.items():
