@@ -36,7 +36,6 @@ import keras
 import numpy as np
 
 from kerazoo._errors import (
-    IncompatibleError,
     InvalidOptionError,
     option,
     unknown_choice,
@@ -48,6 +47,7 @@ from kerazoo.interpret._ascent_pixel import ascend_pixels
 from kerazoo.interpret._maximize_units import (
     _class_indices,
     _class_names,
+    _gram_layer,
     _indices,
     _layer_probe,
     _layer_probe_first,
@@ -204,10 +204,9 @@ def maximize_classes(
     """Images that maximise each class's logit (the score before any softmax), as one batch.
 
     A binary model's single logit is maximised for the second class and minimised for the
-    first. The diversity term of ``count`` images compares the last convolution's maps: a
-    model without one (an MLP) gets none. The other arguments are as for
-    :func:`maximize_filters`, but for ``param``'s default: :func:`class_param` (``maco``
-    for a model whose dataset is known).
+    first. The other arguments are as for :func:`maximize_filters`, but for ``param``'s
+    default: :func:`class_param` (``maco`` for a model whose dataset is known); a model
+    without convolutions (an MLP) gets no diversity term.
 
     Args:
         model: a classification model, a ``.keras`` file or a run folder.
@@ -253,15 +252,6 @@ def class_param(param: str | None, info: Any) -> str:
     if param is not None:
         return param
     return DEFAULT_CLASS_PARAM if getattr(info, "dataset", None) is not None else DEFAULT_PARAM
-
-
-def _gram_layer(model: Any, info: Any) -> str | None:
-    """The layer whose Gram matrices push a class's images apart (the last convolution), or
-    ``None`` for a model without one (its images then get no diversity term)."""
-    try:
-        return probe.last_conv_layer(model, info)
-    except IncompatibleError:
-        return None
 
 
 def mean_activations(model: Any, layer: str, images: Any) -> np.ndarray:
