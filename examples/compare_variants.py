@@ -54,6 +54,7 @@ def main(out: Path, tiny: bool) -> list[Path]:
         data={"size": size},
         out=out / "compare",
         inside_steps=16 if tiny else 64,
+        classes_steps=16 if tiny else 200,
         **settings,
     )
     pictures = [p for p in result.files if p.suffix == ".png"]

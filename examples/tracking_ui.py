@@ -105,6 +105,7 @@ def make_runs(out: Path, tiny: bool) -> str:
         out=out / "compare",
         track=track,
         inside_steps=0,
+        classes_steps=0,
         verbose=False,
         **sizes,
     )

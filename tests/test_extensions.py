@@ -192,6 +192,7 @@ def test_compare_and_tune_add_callbacks_by_name_or_object(plugin_site, on_path, 
         out=tmp_path / "cmp",
         verbose=False,
         inside_steps=0,
+        classes_steps=0,
         callbacks=["epoch_log"],
         **tiny,
     )

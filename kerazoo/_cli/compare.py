@@ -11,6 +11,7 @@ from kerazoo._cli import parse_pairs
 
 # The setting flags and SIGTERM handling are train's own, shared so both commands agree.
 from kerazoo._cli.options import add_setting_flags, add_track_flag, sigterm_interrupts
+from kerazoo.interpret._maximize_pictures import STEPS as _CLASS_STEPS
 
 _EXAMPLE = (
     'kerazoo compare shapes chopped_vgg --variant "half: width=0.5" '
@@ -26,7 +27,8 @@ def register(sub: Any) -> None:
         "dataset options or training settings) and a baseline over the same seeds, then "
         "print a table (parameters, test metric mean and spread, train time, inference "
         "ms/image, a verdict on whether each difference exceeds the seed noise) and write "
-        "comparison.csv, comparison.json, curves.png and inside.png into --out. Every run "
+        "comparison.csv, comparison.json, curves.png, inside.png and (classification) "
+        "classes.png into --out. Every run "
         "is an ordinary run folder OUT/VARIANT/seed-N: running the same command again "
         f"reuses finished runs and resumes the others. Example: {_EXAMPLE}",
     )
@@ -66,6 +68,15 @@ def register(sub: Any) -> None:
         metavar="N",
         help="gradient-ascent steps of inside.png's images (0: no inside.png; default 64)",
     )
+    p.add_argument(
+        "--classes-steps",
+        type=int,
+        default=_CLASS_STEPS,
+        metavar="N",
+        help="classification: gradient-ascent steps of classes.png's images, each class's "
+        "logit maximised as 'kerazoo look maximize --classes' does (0: no classes.png; "
+        f"default {_CLASS_STEPS}, that command's)",
+    )
     p.set_defaults(func=_run)
 
 
@@ -91,6 +102,7 @@ def _run(args: argparse.Namespace) -> int:
                 out=out,
                 baseline=not args.no_baseline,
                 inside_steps=args.inside_steps,
+                classes_steps=args.classes_steps,
                 track=args.track,
                 **settings,
             )

@@ -1,5 +1,5 @@
 """Variants side by side over seeds: every (variant, seed) an ordinary run folder, then one
-table, overlaid curves and the looking-inside pictures.
+table, overlaid curves and the looking-inside pictures (first-layer filters, and the classes).
 
 ``OUT/<variant>/seed-<n>/`` is trained with :func:`kerazoo.train` (``seed=n``: the seed fixes
 the data and the weights, so every variant of a seed sees the same images unless it changes
@@ -37,6 +37,7 @@ from kerazoo.experiments._variants import (
     make_variants,
     parse_seeds,
 )
+from kerazoo.interpret._maximize_pictures import STEPS
 from kerazoo.training._tracking import tracked_comparison
 
 __all__ = ["Comparison", "compare", "default_dir"]
@@ -57,13 +58,16 @@ class Comparison:
     Attributes:
         dir: the comparison folder (``OUT``).
         table: the :class:`~kerazoo.experiments._compare_table.Table`; ``str()`` prints it.
-        files: ``comparison.csv``, ``comparison.json``, ``curves.png`` and (conv layers)
-            ``inside.png``.
+        files: ``comparison.csv``, ``comparison.json``, ``curves.png``, (conv layers)
+            ``inside.png`` and (classification) ``classes.png``.
+        notes: why a picture asked for was not drawn (``"No inside.png: the models have
+            no convolution layer."``), one line each.
     """
 
     dir: Path
     table: Table
     files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         return self.table.text()
@@ -93,6 +97,7 @@ def compare(
     baseline: bool = True,
     verbose: bool = True,
     inside_steps: int = 64,
+    classes_steps: int = STEPS,
     callbacks: Iterable[Any] = (),
     track: str | None = None,
     **settings: Any,
@@ -112,6 +117,9 @@ def compare(
         baseline: include ``baseline`` (no changes) first and judge the others against it.
         verbose: print a progress line per run and the table.
         inside_steps: gradient-ascent steps of ``inside.png``'s maximised images (0: none).
+        classes_steps: gradient-ascent steps of ``classes.png``'s images, each class's
+            logit maximised as ``kerazoo look maximize --classes`` does (0: none; the
+            default is that command's).
         callbacks: Keras callbacks, or names of installed ones (made fresh for each run),
             added to every run.
         track: an MLflow tracking URI (as for :func:`kerazoo.train`; default
@@ -123,8 +131,11 @@ def compare(
 
     Raises:
         UnknownNameError, InvalidOptionError: a key or value that does not fit, named with
-            its variant, before anything trains.
+            its variant, or negative steps, before anything trains.
     """
+    from kerazoo.experiments._compare_draw import check_steps
+
+    check_steps(inside=inside_steps, classes=classes_steps)
     plan = _plan(
         dataset, architecture, variants, seeds, data, hp, shared, out, baseline, verbose, settings
     )
@@ -142,7 +153,7 @@ def compare(
                 k += 1
                 label = f"[{k}/{total}] {variant.name} seed {seed}"
                 _run_one(plan, variant, seed, label, callbacks)
-        return _finish(plan, inside_steps)
+        return _finish(plan, inside_steps, classes_steps)
 
 
 def default_dir(dataset: str, architecture: str) -> Path:
@@ -291,24 +302,27 @@ def _times(out: Path) -> dict[str, float]:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def _finish(plan: _Plan, inside_steps: int) -> Comparison:
+def _finish(plan: _Plan, inside_steps: int, classes_steps: int) -> Comparison:
     """The table, its files and the pictures."""
-    from kerazoo.experiments._compare_draw import draw_curves, draw_inside
+    from kerazoo.experiments._compare_draw import draw_curves, draw_pictures
 
     table, models = _table(plan)
     files = list(table.write(plan.out))
     runs = {v.name: [plan.out / v.folder / f"seed-{s}" for s in plan.seeds] for v in plan.variants}
     files.append(draw_curves(plan.out / "curves.png", runs, table))
-    if inside_steps:
-        drawn = draw_inside(plan.out / "inside.png", models, table, inside_steps)
-        files += [drawn] if drawn else []
+    kind = plan.checked[plan.variants[0].name][0].task.kind
+    steps = {"inside": inside_steps, "classes": classes_steps}
+    drawn, notes = draw_pictures(plan.out, models, table, kind, steps)
+    files += drawn
     plan.say("\n" + table.text())
     plan.say("Files: " + ", ".join(str(f) for f in files))
+    for note in notes:
+        plan.say(note)
     if _write_hparams(plan):
         plan.say(
             f"TensorBoard (HParams tab: every variant and seed): tensorboard --logdir {plan.out}"
         )
-    return Comparison(plan.out, table, files)
+    return Comparison(plan.out, table, files, notes)
 
 
 def _write_hparams(plan: _Plan) -> list[Path]:

@@ -1,5 +1,6 @@
-"""The comparison's pictures: overlaid validation curves (``curves.png``) and the first
-convolution's maximised filters of each variant side by side (``inside.png``).
+"""The comparison's pictures: overlaid validation curves (``curves.png``), the first
+convolution's maximised filters of each variant side by side (``inside.png``) and, drawn by
+:mod:`kerazoo.experiments._compare_classes`, each variant's class images (``classes.png``).
 
 Example:
     >>> draw_curves("runs/cmp/curves.png", {"baseline": [Path("runs/cmp/baseline/seed-0")]},
@@ -13,12 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
+from kerazoo._errors import InvalidOptionError, option
 from kerazoo.data._figure_text import figure_text
+from kerazoo.experiments._compare_grid import draw_rows
 from kerazoo.experiments._compare_table import Table
 from kerazoo.interpret._pictures import save_figure
 from kerazoo.training._rundir import read_history
 
-__all__ = ["draw_curves", "draw_inside"]
+__all__ = ["check_steps", "draw_curves", "draw_inside", "draw_pictures"]
 
 #: Marker shapes of the variants' mean curves, in turn.
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
@@ -113,8 +116,8 @@ def draw_inside(
     from kerazoo.interpret import _probe as probe
     from kerazoo.interpret._maximize import maximize_filters
 
-    rows: list[np.ndarray] = []
-    indices: list[list[int]] = []
+    rows: list[list[np.ndarray | None]] = []
+    titles: list[list[str]] = []
     labels: list[str] = []
     layers: set[str] = set()
     for name, file in models.items():
@@ -131,8 +134,9 @@ def draw_inside(
         # little: show the filters whose images vary most, in filter order
         spread = images.reshape(len(images), -1).std(axis=1)
         keep = sorted(np.argsort(-spread, kind="stable")[:INSIDE_FILTERS].tolist())
-        rows.append(images[keep].astype(np.float32) / 255.0)
-        indices.append(keep)
+        blank = INSIDE_FILTERS - len(keep)  # a variant with fewer filters: blank tiles
+        rows.append([*images[keep], *[None] * blank])
+        titles.append([*(f"#{i}" for i in keep), *[""] * blank])
         labels.append(f"{name} ({width})")
         layers.add(convs[0])
     if not rows:
@@ -143,48 +147,53 @@ def draw_inside(
         f"seed): of filters 0-{2 * INSIDE_FILTERS - 1}, the {INSIDE_FILTERS} whose images vary "
         "most; #: filter index; the variant's filter count in brackets"
     )
-    return _grid(path, rows, indices, labels, heading)
+    return draw_rows(path, rows, titles, labels, heading)
 
 
-def _grid(
-    path: Path, rows: list[np.ndarray], indices: list[list[int]], labels: list[str], heading: str
-) -> Path:
-    """One row of tiles per variant, its label on the left; missing filters left blank.
+def check_steps(**steps: int) -> None:
+    """Refuse negative ascent steps of a picture (``inside=64, classes=200``) before
+    anything trains.
 
-    Placed in inches: ``top`` of each row is its distance from the figure's top edge.
+    Raises:
+        InvalidOptionError: steps that are not a whole number, 0 or more.
     """
-    import textwrap
+    for word, value in steps.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InvalidOptionError(
+                f"{option(f'{word}_steps', value)}: the gradient-ascent steps of {word}.png "
+                f"must be a whole number, 0 or more; 0 leaves out {word}.png."
+            )
 
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
-    cols, tile, step = INSIDE_FILTERS, 0.95, 1.05
-    left = 0.25 + 0.075 * max(len(label) for label in labels)
-    fw = left + cols * step + 0.2
-    lines = textwrap.wrap(heading, int(fw * 12))
-    head = 0.3 + 0.17 * len(lines)
-    fh = head + len(rows) * (tile + 0.25) + 0.1
-    fig = Figure(figsize=(fw, fh))
-    FigureCanvasAgg(fig)
-    for r, (images, label) in enumerate(zip(rows, labels, strict=True)):
-        shown_filters = indices[r]
-        top = head + r * (tile + 0.25) + 0.2
-        for c in range(min(cols, len(images))):  # a variant with fewer filters: blank
-            ax = fig.add_axes(((left + c * step) / fw, 1 - (top + tile) / fh, tile / fw, tile / fh))
-            ax.set_xticks([])
-            ax.set_yticks([])
-            shown = images[c][..., 0] if images.shape[-1] == 1 else images[c]
-            ax.imshow(shown, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-            ax.set_title(f"#{shown_filters[c]}", fontsize=7, pad=2)
-            for spine in ax.spines.values():
-                spine.set_color("0.6")
-        fig.text(
-            (left - 0.1) / fw,
-            1 - (top + tile / 2) / fh,
-            figure_text(label),
-            ha="right",
-            va="center",
-            fontsize=9,
-        )
-    fig.text(0.5, 1 - 0.1 / fh, figure_text("\n".join(lines)), ha="center", va="top", fontsize=9)
-    return save_figure(fig, path)
+def draw_pictures(
+    out: Path, models: Mapping[str, Path], table: Table, kind: str, steps: Mapping[str, int]
+) -> tuple[list[Path], list[str]]:
+    """``inside.png`` and ``classes.png``, each asked for by its steps (0: left out).
+
+    Args:
+        out: the comparison folder.
+        models: variant name -> its first finished seed's model file.
+        table: the comparison (for the headings).
+        kind: the task kind (to say why a classless task has no ``classes.png``).
+        steps: ``{"inside": N, "classes": M}``: gradient-ascent steps per picture.
+
+    Returns:
+        ``(pictures written, notes)``: a note per picture asked for and not drawn, saying
+        why (``"No inside.png: the models have no convolution layer."``).
+    """
+    from kerazoo.experiments._compare_classes import draw_classes
+
+    asked = {
+        "inside": (draw_inside, "the models have no convolution layer"),
+        "classes": (draw_classes, f"a {kind} task has no classes to maximise"),
+    }
+    files, notes = [], []
+    for word, (draw, why) in asked.items():
+        if not steps.get(word):
+            continue
+        path = draw(out / f"{word}.png", models, table, steps[word]) if models else None
+        files += [path] if path else []
+        if path is None:
+            why = why if models else "no variant has a finished run"
+            notes.append(f"No {word}.png: {why}.")
+    return files, notes

@@ -47,6 +47,7 @@ from kerazoo.interpret._ascent_pixel import ascend_pixels
 from kerazoo.interpret._maximize_units import (
     _class_indices,
     _class_names,
+    _gram_layer,
     _indices,
     _layer_probe,
     _layer_probe_first,
@@ -204,7 +205,8 @@ def maximize_classes(
 
     A binary model's single logit is maximised for the second class and minimised for the
     first. The other arguments are as for :func:`maximize_filters`, but for ``param``'s
-    default: :func:`class_param` (``maco`` for a model whose dataset is known).
+    default: :func:`class_param` (``maco`` for a model whose dataset is known); a model
+    without convolutions (an MLP) gets no diversity term.
 
     Args:
         model: a classification model, a ``.keras`` file or a run folder.
@@ -233,7 +235,7 @@ def maximize_classes(
             weights[row, c] = 1.0
     param = class_param(param, info)
     ascent = _Ascent.of(param, steps, lr, seed, regularizers, count, diversity, transforms)
-    gram = probe.last_conv_layer(model, info)
+    gram = _gram_layer(model, info)
     margin = width > 1  # one-hot rows: the logit against the others
     return ascent.run(model, info, (logits, sub, first), gram, weights, index, margin)
 

@@ -27,7 +27,7 @@ from kerazoo.interpret._maximize import (
 )
 from kerazoo.interpret._pictures import grid_figure
 
-__all__ = ["draw_classes", "draw_filters", "draw_top_images"]
+__all__ = ["class_confidence", "draw_classes", "draw_filters", "draw_top_images"]
 
 
 def draw_filters(
@@ -88,20 +88,36 @@ def draw_classes(
     count = len(images) // len(index)
     index = list(np.repeat(index, count))
     cols = count if count > 1 else None
-    logits = mean_activations(model, probe.logits_layer(model, info), images)
-    if info.output == "scores":  # a linear head fit by MSE: a softmax of it means nothing
-        scores = logits[np.arange(len(index)), index]
-        titles = [f"{names[c]}: score={z:.2f}" for c, z in zip(index, scores, strict=True)]
+    values, word = class_confidence(model, info, index, images)
+    titles = [f"{names[c]}: {word}={v:.2f}" for c, v in zip(index, values, strict=True)]
+    if word == "score":  # a linear head fit by MSE: a softmax of it means nothing
         head = "The image that maximises each class's score"
         return _grid(path, images, titles, f"{head}\n(tile: class: the model's score for it)", cols)
-    if logits.shape[1] == 1:  # one binary logit: the probability of the second class
-        logits = np.concatenate([np.zeros_like(logits), logits], axis=1)
-    probs = keras.ops.convert_to_numpy(keras.ops.softmax(logits))[np.arange(len(index)), index]
-    titles = [f"{names[c]}: p={p:.2f}" for c, p in zip(index, probs, strict=True)]
     head = "The image that maximises each class's logit"
     return _grid(
         path, images, titles, f"{head}\n(tile: class: the model's probability of it)", cols
     )
+
+
+def class_confidence(
+    model: Any, info: Any, index: Sequence[int], images: Any
+) -> tuple[np.ndarray, str]:
+    """How sure ``model`` is of class ``index[i]`` on ``images[i]``: ``(values, "p")``, its
+    probability (softmax of the logits), or ``(values, "score")``, the class's score itself
+    for a linear head trained with MSE (a softmax of it is no probability the model gave).
+
+    Example:
+        >>> class_confidence(model, info, [0, 1], images)                   # doctest: +SKIP
+        (array([0.99, 0.97], dtype=float32), 'p')
+    """
+    index = list(index)
+    logits = mean_activations(model, probe.logits_layer(model, info), images)
+    if info.output == "scores":
+        return logits[np.arange(len(index)), index], "score"
+    if logits.shape[1] == 1:  # one binary logit: the probability of the second class
+        logits = np.concatenate([np.zeros_like(logits), logits], axis=1)
+    probs = keras.ops.convert_to_numpy(keras.ops.softmax(logits))
+    return probs[np.arange(len(index)), index], "p"
 
 
 def draw_top_images(

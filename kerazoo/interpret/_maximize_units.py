@@ -16,7 +16,14 @@ from kerazoo._errors import (
 )
 from kerazoo.interpret import _probe as probe
 
-__all__ = ["_class_indices", "_class_names", "_indices", "_layer_probe", "_layer_probe_first"]
+__all__ = [
+    "_class_indices",
+    "_class_names",
+    "_gram_layer",
+    "_indices",
+    "_layer_probe",
+    "_layer_probe_first",
+]
 
 
 def _layer_probe_first(model: Any, info: Any, layer: str) -> bool:
@@ -93,3 +100,12 @@ def _class_indices(chosen: Sequence[int | str] | None, names: list[str]) -> list
                 f"to {len(names) - 1} ({', '.join(names)}). Give an index or a name."
             )
     return out
+
+
+def _gram_layer(model: Any, info: Any) -> str | None:
+    """The layer whose Gram matrices push a class's images apart (the last convolution), or
+    ``None`` for a model without one (its images then get no diversity term)."""
+    try:
+        return probe.last_conv_layer(model, info)
+    except IncompatibleError:
+        return None

@@ -49,6 +49,8 @@ TINY_FLAGS = [
     "--deterministic",
     "--inside-steps",
     "8",
+    "--classes-steps",
+    "8",
 ]
 NUMBERS = (
     "variant",
@@ -76,7 +78,15 @@ def numbers(folder: Path) -> list[dict]:
 def done(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("compare") / "c"
     return compare(
-        "shapes", "chopped_vgg", VARIANTS, seeds=2, out=out, verbose=False, inside_steps=8, **TINY
+        "shapes",
+        "chopped_vgg",
+        VARIANTS,
+        seeds=2,
+        out=out,
+        verbose=False,
+        inside_steps=8,
+        classes_steps=8,
+        **TINY,
     )
 
 
@@ -91,7 +101,9 @@ def test_the_table_and_its_files(done) -> None:
         "comparison.json",
         "curves.png",
         "inside.png",
+        "classes.png",
     }
+    assert done.notes == []
     for name in ("baseline", "half", "no-dense"):
         for seed in (0, 1):
             run = json.loads((out / name / f"seed-{seed}" / "run.json").read_text())
@@ -119,12 +131,21 @@ def test_the_pictures(done) -> None:
     inside = Image.open(done.dir / "inside.png")
     assert curves.size[0] >= 600 and inside.size[0] >= 600
     assert inside.size[1] > 3 * 90  # one row per variant
+    classes = Image.open(done.dir / "classes.png")
+    assert classes.size[1] > 3 * 90 and done.dir / "classes.png" in done.files
 
 
 def test_running_again_reuses_every_run_and_gives_the_same_table(done, capsys) -> None:
     before = numbers(done.dir)
     again = compare(
-        "shapes", "chopped_vgg", VARIANTS, seeds=2, out=done.dir, inside_steps=0, **TINY
+        "shapes",
+        "chopped_vgg",
+        VARIANTS,
+        seeds=2,
+        out=done.dir,
+        inside_steps=0,
+        classes_steps=0,
+        **TINY,
     )
     printed = capsys.readouterr().out
     assert printed.count("finished earlier, reused (test accuracy") == 6
@@ -141,6 +162,7 @@ def test_the_same_seeds_give_the_same_table_in_a_new_folder(done, tmp_path) -> N
         out=tmp_path / "again",
         verbose=False,
         inside_steps=0,
+        classes_steps=0,
         **TINY,
     )
     assert numbers(fresh.dir) == numbers(done.dir)
@@ -244,4 +266,5 @@ def test_the_issue_command_at_tiny_sizes(tmp_path) -> None:
     assert (out / "4-classes" / "seed-1" / "model.keras").is_file()
     linear = json.loads((out / "linear+mse" / "seed-0" / "run.json").read_text())
     assert linear["resolved"]["compile"]["loss"] == "mse"
-    assert (out / "curves.png").is_file() and (out / "inside.png").is_file()
+    for picture in ("curves.png", "inside.png", "classes.png"):
+        assert (out / picture).is_file(), picture

@@ -23,6 +23,7 @@ TINY = {
     "test_size": 16,
     "batch_size": 16,
     "inside_steps": 0,
+    "classes_steps": 0,
     "verbose": False,
 }
 

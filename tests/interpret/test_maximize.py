@@ -125,6 +125,14 @@ def test_a_linear_mse_head_is_titled_with_its_scores_not_probabilities(tmp_path)
     assert "p=" not in svg and "probability" not in svg
 
 
+def test_a_classifier_without_convolutions_has_its_classes_maximised() -> None:
+    """An MLP has no maps to compare images by: its class images come without the
+    diversity term, not with an error about convolutions."""
+    mlp = kerazoo.build("mlp", kerazoo.get_dataset("shapes", size=16), seed=0)
+    assert mx.maximize_classes(mlp, steps=2).shape == (3, 16, 16, 1)
+    assert mx.maximize_classes(mlp, ["square"], steps=2, count=2).shape == (2, 16, 16, 1)
+
+
 def test_regularisers_switch_off_and_seeds_repeat(shapes_model) -> None:
     run = lambda **kw: mx.maximize_filters(  # noqa: E731
         shapes_model, "conv2", [0, 5], steps=12, param="pixel", **kw

@@ -123,7 +123,8 @@ def test_without_mlflow_track_says_how_to_install_it(tmp_path) -> None:
 def test_compare_logs_each_run_as_a_child_of_one_parent(tmp_path) -> None:
     uri = f"sqlite:///{tmp_path}/mlflow.db"
     kerazoo.compare("shapes", "lenet", ["wide: filters=8"], seeds=1, epochs=1,
-                    out=tmp_path / "c", inside_steps=0, verbose=False, track=uri,
+                    out=tmp_path / "c", inside_steps=0, classes_steps=0, verbose=False,
+                    track=uri,
                     **{k: v for k, v in TINY.items() if k != "verbose"})  # fmt: skip
     runs = runs_of(uri)
     (parent,) = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
