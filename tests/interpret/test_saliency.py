@@ -80,9 +80,19 @@ def test_gradients_match_finite_differences_of_the_score(shapes_model):
             up, down = x[i : i + 1].copy(), x[i : i + 1].copy()
             up[0, y, xx, 0] += eps
             down[0, y, xx, 0] -= eps
-            out = keras.ops.convert_to_numpy(net(np.concatenate([up, down])))
-            slope = (out[0, predicted[i]] - out[1, predicted[i]]) / (2 * eps)
-            assert abs(slope) == pytest.approx(maps[i, y, xx], rel=0.03), (i, y, xx)
+            out = keras.ops.convert_to_numpy(net(np.concatenate([up, x[i : i + 1], down])))
+            score = out[:, predicted[i]]
+            # a step may cross a ReLU's kink or a pooling switch: the gradient is then one of
+            # the one-sided slopes, not their mean
+            slopes = [(score[0] - score[2]) / (2 * eps), (score[0] - score[1]) / eps]
+            slopes.append((score[1] - score[2]) / eps)
+            assert any(abs(s) == pytest.approx(maps[i, y, xx], rel=0.03) for s in slopes), (
+                i,
+                y,
+                xx,
+                maps[i, y, xx],
+                slopes,
+            )
 
 
 def test_batches_do_not_change_the_maps(shapes_model, samples):
