@@ -74,7 +74,7 @@ def test_kerazoo_train_snapshot_weights_beside_maps(tmp_path, capsys) -> None:
 def test_weights_from_python_need_no_probe_and_keep_a_gif_each_epoch(tmp_path) -> None:
     dataset = kerazoo.get_dataset("shapes", size=16)
     data = dataset.generate(48, seed=0)
-    model = kerazoo.build("lenet", dataset, adapt=data.images)
+    model = kerazoo.build("lenet", dataset, adapt=data.images, seed=0)
     snaps = Snapshots(["weights:conv1"], every=2, out=tmp_path)
     counter = CountBatches()
     counter.gif = tmp_path / "weights-conv1.gif"
@@ -90,7 +90,8 @@ def test_weights_from_python_need_no_probe_and_keep_a_gif_each_epoch(tmp_path) -
 def test_a_dense_layer_on_the_image_is_drawn_as_images_of_the_input(tmp_path) -> None:
     dataset = kerazoo.get_dataset("shapes", size=16)
     data = dataset.generate(32, seed=0)
-    model = kerazoo.build(kerazoo.get_architecture("mlp", units=12), dataset, adapt=data.images)
+    mlp = kerazoo.get_architecture("mlp", units=12)
+    model = kerazoo.build(mlp, dataset, adapt=data.images, seed=0)
     snaps = Snapshots(["weights:dense1"], every=1, out=tmp_path)
     model.fit(data.images, data.labels, batch_size=16, epochs=1, verbose=0, callbacks=[snaps])
     assert len(gif_frames(tmp_path / "weights-dense1.gif")) == 3
@@ -172,7 +173,7 @@ def test_a_dense_unit_on_an_rgb_image_is_drawn_in_the_image_s_own_order(
     dataset = kerazoo.get_dataset("traffic_lights", size=12)
     data = dataset.generate(8, seed=0)
     arch = kerazoo.get_architecture("mlp", units=4, layers=1)
-    model = kerazoo.build(arch, dataset, data_format=data_format, adapt=data.images)
+    model = kerazoo.build(arch, dataset, data_format=data_format, adapt=data.images, seed=0)
     image = data.images[0].astype(np.float32)  # [H, W, 3], channels-last
     laid_out = image if data_format == "channels_last" else image.transpose(2, 0, 1)
     flat = np.asarray(model.get_layer("flatten")(laid_out[None]))[0]  # as the Dense reads it
