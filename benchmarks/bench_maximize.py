@@ -4,7 +4,7 @@ Two models on shapes with all 7 kinds at 32x32 (chance 1/7): LeNet (seed 0) and 
 (3 blocks, seed 1), trained once and kept in ``--cache`` (default: a folder in the system's
 temp dir) across runs. For each parametrisation (``pixel``: the pixels themselves with the
 regularisers; ``fft``: the filters' default; ``maco``: the classes' default), with the
-library's defaults otherwise (``pixel`` takes hours on 2 CPUs: ``--params fft,maco`` for a
+library's defaults otherwise (``pixel`` took about 22 minutes on 2 CPUs: ``--params fft,maco`` for a
 quick run):
 
 * class images, ``--count`` per class (4), of each model, classified through the Predictor
