@@ -2,7 +2,7 @@
 spectrum, ``fft``, or its phase alone, ``maco``), with random transformations every step
 and, for several images per unit, a diversity term.
 
-One compiled step per call of :func:`ascend_fft`: a ``tf.function`` on TensorFlow, a
+One compiled step per call of :func:`ascend_spectrum`: a ``tf.function`` on TensorFlow, a
 ``jax.jit`` of the model's stateless call on JAX, the weights passed in as arguments at every
 step (so a model whose weights change is never run with stale ones). The optimiser is Adam
 on the spectrum or the phases (as lucid and MACO), in numpy.
@@ -24,14 +24,14 @@ import numpy as np
 
 from kerazoo.interpret._param import Phase, Spectrum, Transforms, render, render_phase
 
-__all__ = ["ascend_fft", "objective_scores", "pooled"]
+__all__ = ["ascend_spectrum", "objective_scores", "pooled"]
 
 _RESTARTS = 2  # restarts, from larger noise, of an image whose unit gets no gradient
 _RESTART_SD = 0.5
 _BETAS = (0.9, 0.999)
 
 
-def ascend_fft(
+def ascend_spectrum(
     sub: Any,
     maps_first: tuple[bool, ...],
     spec: Any,
@@ -63,9 +63,10 @@ def ascend_fft(
             the data's mean pixel value).
     """
     h, w, c = spec.height, spec.width, spec.channels
-    spectrum = Spectrum(h, w, c) if phase is None else phase
-    draw = render if phase is None else render_phase
-    offset = offset if phase is None else phase.mean
+    if phase is None:  # fft: the whole spectrum
+        spectrum, draw = Spectrum(h, w, c), render
+    else:  # maco: the phases, under the data's magnitude and mean
+        spectrum, draw, offset = phase, render_phase, phase.mean
     params = list(spectrum.init(ids, seed))
     step = _compiled_step(
         sub, maps_first, spec, transforms, (count, diversity, offset, margin), draw

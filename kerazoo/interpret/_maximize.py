@@ -42,7 +42,7 @@ from kerazoo._errors import (
 )
 from kerazoo._params import check_seed
 from kerazoo.interpret import _probe as probe
-from kerazoo.interpret._ascent import ascend_fft, pooled as _pooled
+from kerazoo.interpret._ascent import ascend_spectrum, pooled as _pooled
 from kerazoo.interpret._ascent_pixel import ascend_pixels
 from kerazoo.interpret._maximize_units import (
     _class_indices,
@@ -383,7 +383,7 @@ class _Ascent:
             sub = probe.layer_model(model, list(dict.fromkeys(names)), start="float")
         firsts = tuple(_layer_probe_first(model, info, name) for name in names)
         ids = [(int(u), k) for u in units for k in range(self.count)]
-        return ascend_fft(
+        return ascend_spectrum(
             sub,
             firsts,
             info.input,

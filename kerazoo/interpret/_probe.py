@@ -33,6 +33,7 @@ __all__ = [
     "logits_layer",
     "last_conv_layer",
     "model_samples",
+    "named_layer",
 ]
 
 _FEATURE_CLASSES = ("Conv", "Pooling")
@@ -67,7 +68,12 @@ def load(model: Any) -> tuple[Any, ModelInfo]:
     return model, ModelInfo.of(model)
 
 
-def _layer(model: Any, name: str) -> Any:
+def named_layer(model: Any, name: str) -> Any:
+    """``model``'s layer ``name``.
+
+    Raises:
+        UnknownNameError: the model has no such layer (the message lists them).
+    """
     names = [layer.name for layer in model.layers]
     if name not in names:
         raise unknown_choice(
@@ -168,7 +174,7 @@ def layer_model(model: Any, names: Sequence[str], start: str = "pixels") -> Any:
 
     if start not in ("pixels", "float"):
         raise InvalidOptionError(f"start must be 'pixels' or 'float', got {start!r}.")
-    outputs = [_layer(model, name).output for name in names]
+    outputs = [named_layer(model, name).output for name in names]
     inputs = model.inputs[0] if start == "pixels" else _float_start(model)
     return keras.Model(inputs, outputs, name=f"{model.name}_probe")
 

@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 from kerazoo._errors import InvalidOptionError
-from kerazoo.interpret._probe import layer_model
+from kerazoo.interpret._probe import named_layer
 from kerazoo.interpret._stats_pre import ACTIVATION_LAYERS, activation_name, split_graph
 from kerazoo.interpret._stats_rule import ZERO_TOL
 
@@ -151,7 +151,8 @@ class Probe:
             data_format = ModelInfo.of(model).input.data_format
         except ValueError:  # a plain Keras model: Keras's own default
             data_format = keras.config.image_data_format()
-        layer_model(model, self.layers)  # refuses an unknown name, listing the layers
+        for name in self.layers:  # an unknown name is refused, with the model's layers
+            named_layer(model, name)
         graph = split_graph(model, self.layers)
         after = [graph.after[name] for name in self.layers]
         outputs = [_summaries(t, len(self.x), data_format, seed=i) for i, t in enumerate(after)]
